@@ -1,0 +1,1 @@
+"""Federation between hubs: peers, query fan-out, replication (not built yet)."""

@@ -1,0 +1,192 @@
+"""The one HTTP policy every harvester fetches through: timeouts, size caps, safe decompression, retries."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from harvesters.errors import ResponseTooLarge, TransientError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_USER_AGENT = "gkss-hub/0.1 (+https://github.com/gkssb/gkss-hub; harvester contact: gkss-hub@cbd.int)"
+RETRY_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True, slots=True)
+class HttpPolicy:
+    """Limits applied to every request a harvester makes."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 120.0
+    max_bytes: int = 50 * 1024 * 1024
+    max_redirects: int = 5
+    max_retries: int = 3
+    max_retry_after: float = 120.0
+    default_retry_after: float = 5.0
+    user_agent: str = DEFAULT_USER_AGENT
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedResponse:
+    """A fully read, decompressed and size-checked response."""
+
+    status: int
+    url: str
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+def make_client(policy: HttpPolicy) -> httpx.Client:
+    """An httpx client that follows redirects within the policy and never decodes bodies itself."""
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    return httpx.Client(
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=policy.max_redirects,
+        headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+    )
+
+
+class _CappedDecoder:
+    """Decompresses gzip/deflate bodies chunk by chunk, never producing more than the cap."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        self.cap = cap
+        self.size = 0
+        self.encoding = encoding
+        self._first = True
+        self._obj: zlib._Decompress | None = None
+        if encoding in ("gzip", "x-gzip"):
+            self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def _check(self, produced: int) -> None:
+        self.size += produced
+        if self.size > self.cap:
+            raise ResponseTooLarge(f"decompressed body exceeds the {self.cap}-byte cap ({self.encoding})")
+
+    def feed(self, data: bytes) -> bytes:
+        if self.encoding == "deflate" and self._obj is None:
+            # RFC says zlib-wrapped; some servers send raw deflate.
+            wbits = zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS
+            self._obj = zlib.decompressobj(wbits)
+        if self._obj is None:
+            self._check(len(data))
+            return data
+        out = bytearray()
+        pending = data
+        while True:
+            room = self.cap - self.size + 1
+            try:
+                piece = self._obj.decompress(pending, max(room, 1))
+            except zlib.error as exc:
+                raise TransientError(f"corrupt {self.encoding} body: {exc}") from exc
+            self._check(len(piece))
+            out += piece
+            pending = self._obj.unconsumed_tail
+            if not pending:
+                return bytes(out)
+
+    def finish(self) -> bytes:
+        if self._obj is None:
+            return b""
+        rest = self._obj.flush()
+        self._check(len(rest))
+        if self.encoding.endswith("gzip") and not self._obj.eof:
+            raise TransientError("truncated gzip body")
+        return rest
+
+
+def parse_retry_after(value: str | None, default: float, cap: float) -> float:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), capped."""
+    if not value:
+        return min(default, cap)
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), cap)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return min(default, cap)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, min((when - datetime.now(UTC)).total_seconds(), cap))
+
+
+def fetch_once(
+    client: httpx.Client,
+    policy: HttpPolicy,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> FetchedResponse:
+    """One request, read under the size cap and total deadline; transport problems become TransientError."""
+    deadline = time.monotonic() + policy.total_timeout
+    try:
+        with client.stream(method, url, params=params, data=data, headers=headers) as response:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+                raise ResponseTooLarge(f"{url}: Content-Length {declared} exceeds the {policy.max_bytes}-byte cap")
+            encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            decoder = _CappedDecoder(encoding, policy.max_bytes)
+            body = bytearray()
+            wire = 0
+            for chunk in response.iter_raw():
+                wire += len(chunk)
+                if wire > policy.max_bytes:
+                    raise ResponseTooLarge(f"{url}: body exceeds the {policy.max_bytes}-byte cap")
+                body += decoder.feed(chunk)
+                if time.monotonic() > deadline:
+                    raise TransientError(f"{url}: response not complete within {policy.total_timeout:g} s")
+            body += decoder.finish()
+            headers_out = {k.lower(): v for k, v in response.headers.items()}
+            headers_out.pop("content-encoding", None)
+            headers_out["content-length"] = str(len(body))
+            return FetchedResponse(response.status_code, str(response.url), headers_out, bytes(body))
+    except httpx.TooManyRedirects as exc:
+        raise TransientError(f"{url}: more than {policy.max_redirects} redirects") from exc
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"{url}: timed out ({type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"{url}: {type(exc).__name__}: {exc}") from exc
+
+
+def fetch(
+    client: httpx.Client,
+    policy: HttpPolicy,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    on_response: Callable[[int, int], None] | None = None,
+) -> FetchedResponse:
+    """GET with retries on 429/503 honouring Retry-After (capped by the policy)."""
+    attempt = 0
+    while True:
+        response = fetch_once(client, policy, "GET", url, params=params, headers=headers)
+        if on_response is not None:
+            on_response(response.status, len(response.content))
+        if response.status not in RETRY_STATUSES or attempt >= policy.max_retries:
+            return response
+        wait = parse_retry_after(
+            response.headers.get("retry-after"), policy.default_retry_after, policy.max_retry_after
+        )
+        logger.warning("%s answered %s; retrying in %.1f s", url, response.status, wait)
+        policy.sleep(wait)
+        attempt += 1

@@ -1,0 +1,33 @@
+"""What a harvester yields: raw records and per-record failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record as the source gave it, before any normalisation.
+
+    ``payload`` holds the record's own bytes (an OAI-PMH ``<record>`` element, a feed entry as
+    JSON, ...); ``content_type`` names the crosswalk that reads it. A deleted record has
+    ``deleted=True`` and usually no payload.
+    """
+
+    source_id: str
+    native_id: str
+    content_type: str
+    payload: bytes
+    datestamp: datetime | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFailure:
+    """A record the harvester could not read; recorded on the run, never fatal."""
+
+    source_id: str
+    native_id: str | None
+    message: str
+    severity: str = "error"

@@ -1,0 +1,1 @@
+"""The hub service: settings, store, search backends, pipeline, API and CLI."""

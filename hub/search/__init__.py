@@ -1,0 +1,5 @@
+"""Search backends behind one SearchIndex protocol: SQLite FTS5 (embedded) and Elasticsearch."""
+
+from hub.search.base import FACET_FIELDS, Hit, SearchIndex, SearchPage, SearchQuery
+
+__all__ = ["FACET_FIELDS", "Hit", "SearchIndex", "SearchPage", "SearchQuery"]

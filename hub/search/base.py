@@ -1,0 +1,101 @@
+"""The SearchIndex protocol and the query and page types every backend speaks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from normalizers.resource import Resource
+
+FACET_FIELDS: tuple[str, ...] = ("type", "source", "country", "target", "language", "year")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A search: free text plus exact filters; filters of one field are OR-ed, fields AND-ed.
+
+    ``target`` takes ``GBF-TARGET-03`` identifiers; ``country`` ISO alpha-2 codes; ``year``
+    four-digit years. ``sort`` is ``relevance`` (date as tie-break) or ``date`` (newest first).
+    """
+
+    text: str = ""
+    type: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
+    target: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    year: tuple[int, ...] = ()
+    sort: Literal["relevance", "date"] = "relevance"
+    offset: int = 0
+    size: int = 10
+    facets: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result: the id, its score and the stored Resource."""
+
+    id: str
+    score: float
+    resource: Resource
+
+
+@dataclass(slots=True)
+class SearchPage:
+    """A page of hits, the total match count and facet counts (value -> count, most first)."""
+
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a backend can do, declared rather than guessed."""
+
+    highlight: bool = False
+    suggest: bool = False
+    deep_paging: bool = False
+
+
+class SearchIndex(Protocol):
+    """A full-text index of Resources; the store is the truth, an index can always be rebuilt."""
+
+    capabilities: Capabilities
+
+    def add(self, resources: Iterable[Resource]) -> int:
+        """Index (insert or replace) the resources; returns how many were written."""
+        ...
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Remove the ids from the index; unknown ids are ignored. Returns how many were removed."""
+        ...
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        """Run a query."""
+        ...
+
+    def get(self, id: str) -> Resource | None:
+        """The indexed Resource with this id, if any."""
+        ...
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+        ...
+
+    def ids(self) -> Iterable[str]:
+        """Every id the index holds (for drift checks)."""
+        ...
+
+    def refresh(self) -> None:
+        """Make everything added so far searchable."""
+        ...
+
+    def reset(self) -> None:
+        """Drop everything and start empty."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

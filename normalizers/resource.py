@@ -1,0 +1,100 @@
+"""The common schema every source is normalised to."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from normalizers.vocabularies.languages import UN_LANGUAGES
+from normalizers.vocabularies.resource_types import RESOURCE_TYPES
+
+
+def resource_id(source_id: str, native_id: str) -> str:
+    """The stable, URL-safe id of a record: its source plus a digest of the native id."""
+    digest = hashlib.sha256(native_id.encode("utf-8")).hexdigest()[:20]
+    return f"{source_id}-{digest}"
+
+
+class Provenance(BaseModel):
+    """Where a Resource came from and how."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    protocol: str
+    native_id: str
+    payload_hash: str
+    content_type: str
+    harvested: datetime | None = None
+    origin_hub: str | None = None
+
+
+class Resource(BaseModel):
+    """One knowledge resource, whatever its source.
+
+    ``title`` and ``description`` are keyed by language: a BCP 47 tag, the six UN languages
+    (ar, en, es, fr, ru, zh) first class, ``und`` when unknown. Vocabulary fields hold
+    identifiers: ``countries`` ISO 3166-1 alpha-2 upper case, ``gbf_targets`` ``GBF-TARGET-NN``,
+    ``gbf_goals`` ``GBF-GOAL-X``, ``type`` one of ``RESOURCE_TYPES``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    source: str
+    native_id: str
+    url: str | None = None
+    title: dict[str, str] = Field(default_factory=dict)
+    description: dict[str, str] = Field(default_factory=dict)
+    type: str = "other"
+    published: date | None = None
+    modified: datetime | None = None
+    harvested: datetime | None = None
+    creators: list[str] = Field(default_factory=list)
+    publisher: str | None = None
+    subjects: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    gbf_goals: list[str] = Field(default_factory=list)
+    gbf_targets: list[str] = Field(default_factory=list)
+    licence: str | None = None
+    provenance: Provenance
+
+    def display_title(self, prefer: str = "en") -> str:
+        """The title to show: the preferred language, then UN languages, then any."""
+        for lang in (prefer, *UN_LANGUAGES, "und"):
+            if self.title.get(lang):
+                return self.title[lang]
+        return next(iter(self.title.values()), self.url or self.native_id)
+
+    def display_date(self) -> str | None:
+        """The most telling date as ISO text: published, else modified."""
+        if self.published:
+            return self.published.isoformat()
+        if self.modified:
+            return self.modified.date().isoformat()
+        return None
+
+    def year(self) -> int | None:
+        if self.published:
+            return self.published.year
+        if self.modified:
+            return self.modified.year
+        return None
+
+    def content_hash(self) -> str:
+        """A digest of what the record says, ignoring when it was harvested."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude={"harvested"})
+        data["provenance"].pop("harvested", None)
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()
+
+
+def check_type(value: str) -> str:
+    """Return ``value`` when it is a known resource type, else ``other``."""
+    return value if value in RESOURCE_TYPES else "other"

@@ -1,0 +1,1 @@
+"""Controlled vocabularies: GBF goals and targets, UN languages, countries, resource types."""

@@ -1,0 +1,1 @@
+"""Registry: nodes, sources, keys, schedules, run history."""
