@@ -142,7 +142,9 @@ def fetch_once(
         with client.stream(method, url, params=params, data=data, headers=headers) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-                raise ResponseTooLarge(f"{url}: Content-Length {declared} exceeds the {policy.max_bytes}-byte cap")
+                raise ResponseTooLarge(
+                    f"{url}: Content-Length {declared} exceeds the {policy.max_bytes}-byte cap"
+                )
             encoding = response.headers.get("content-encoding", "identity").strip().lower()
             decoder = _CappedDecoder(encoding, policy.max_bytes)
             body = bytearray()

@@ -23,7 +23,9 @@ def safe_parser() -> etree.XMLParser:
 def parse_xml(content: bytes, where: str = "response") -> etree._Element:
     """Parse untrusted bytes; ill-formed XML or any DOCTYPE with entities is refused with a clear error."""
     head = content[:4096].lstrip()
-    if b"<!ENTITY" in content[:65536] or (b"<!DOCTYPE" in head and b"[" in head.split(b"<!DOCTYPE", 1)[1][:2048]):
+    if b"<!ENTITY" in content[:65536] or (
+        b"<!DOCTYPE" in head and b"[" in head.split(b"<!DOCTYPE", 1)[1][:2048]
+    ):
         raise UnsafeContent(f"{where}: document declares a DTD with entities; refused")
     try:
         root = etree.fromstring(content, parser=safe_parser())

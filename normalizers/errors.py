@@ -1,8 +1,8 @@
 """Errors a crosswalk raises for one record.
 
-    NormalizeError
-    +-- SkipRecord       the record is fine but not for the hub (e.g. no title and no link)
-    +-- InvalidRecord    the record cannot be read; recorded on the run with its message
+NormalizeError
++-- SkipRecord       the record is fine but not for the hub (e.g. no title and no link)
++-- InvalidRecord    the record cannot be read; recorded on the run with its message
 """
 
 

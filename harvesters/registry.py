@@ -1,0 +1,28 @@
+"""Which harvester reads which protocol."""
+
+from __future__ import annotations
+
+import importlib
+
+import httpx
+
+from harvesters.base import Harvester, SourceSpec
+from harvesters.errors import ConfigurationError
+from harvesters.http import HttpPolicy
+
+PROTOCOLS: dict[str, str] = {
+    "feed": "harvesters.feed:FeedHarvester",
+    "oai-pmh": "harvesters.oaipmh:OaiPmhHarvester",
+}
+
+
+def build_harvester(spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> Harvester:
+    """The harvester for the spec's protocol, built from the spec and the HTTP policy."""
+    target = PROTOCOLS.get(spec.protocol)
+    if target is None:
+        known = ", ".join(sorted(PROTOCOLS))
+        raise ConfigurationError(f"unknown protocol {spec.protocol!r} (known: {known})")
+    module_name, _, class_name = target.partition(":")
+    harvester_class = getattr(importlib.import_module(module_name), class_name)
+    harvester: Harvester = harvester_class(spec, policy, client)
+    return harvester

@@ -1,0 +1,344 @@
+"""The `gkss` command line: sources, harvests, search, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hub.context import Hub, open_hub
+from hub.pipeline import RunSummary, harvest_source
+from hub.results import BadSearchParameter, build_query, page_json
+from hub.settings import Settings
+from registry.sources import SourceConfig
+
+app = typer.Typer(
+    help="gkss-hub: harvest, normalise, index and re-publish biodiversity knowledge.", no_args_is_help=True
+)
+sources_app = typer.Typer(help="Register and manage sources.", no_args_is_help=True)
+index_app = typer.Typer(help="Look after the search index.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+app.add_typer(index_app, name="index")
+console = Console(stderr=True)
+
+
+def _hub() -> Hub:
+    return open_hub(Settings())
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _options(metadata_prefix: str | None, set_spec: str | None, title: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if metadata_prefix:
+        options["metadata_prefix"] = metadata_prefix
+    if set_spec:
+        options["set"] = set_spec
+    if title:
+        options["title"] = title
+    return options
+
+
+@sources_app.command("add")
+def sources_add(
+    source_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Short id: lower-case letters, digits, . _ -")
+    ],
+    protocol: Annotated[str, typer.Option(help="feed or oai-pmh")],
+    url: Annotated[str, typer.Option(help="Feed URL or OAI-PMH base URL")],
+    metadata_prefix: Annotated[str | None, typer.Option(help="OAI-PMH metadataPrefix (oai_dc)")] = None,
+    set_spec: Annotated[str | None, typer.Option("--set", help="OAI-PMH setSpec")] = None,
+    title: Annotated[str | None, typer.Option(help="A display name")] = None,
+) -> None:
+    """Register a source."""
+    try:
+        config = SourceConfig(
+            id=source_id, protocol=protocol, url=url, options=_options(metadata_prefix, set_spec, title)
+        )
+    except ValidationError as exc:
+        raise _fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
+    hub = _hub()
+    try:
+        hub.store.add_source(config.id, config.protocol, config.url, config.options)
+    except KeyError as exc:
+        raise _fail(str(exc.args[0]), 2) from None
+    finally:
+        hub.close()
+    console.print(f"added source [bold]{config.id}[/bold] ({config.protocol}) {config.url}")
+
+
+@sources_app.command("list")
+def sources_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """List the registered sources with their record counts and last run."""
+    hub = _hub()
+    try:
+        rows = []
+        for source in hub.store.list_sources():
+            runs = hub.store.list_runs(source.id, limit=1)
+            last = runs[0] if runs else None
+            rows.append(
+                {
+                    "id": source.id,
+                    "protocol": source.protocol,
+                    "url": source.url,
+                    "options": source.options,
+                    "records": hub.store.count_records(source.id),
+                    "tombstones": hub.store.count_records(source.id, deleted=True),
+                    "last_run": None
+                    if last is None
+                    else {"id": last.id, "status": last.status, "started": last.started_at.isoformat()},
+                }
+            )
+    finally:
+        hub.close()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "protocol", "url", "records", "last run")
+    for row in rows:
+        last_run: Any = row["last_run"]
+        table.add_row(
+            str(row["id"]),
+            str(row["protocol"]),
+            str(row["url"]),
+            str(row["records"]),
+            "-" if last_run is None else f"#{last_run['id']} {last_run['status']}",
+        )
+    Console().print(table)
+
+
+@sources_app.command("update")
+def sources_update(
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    url: Annotated[str | None, typer.Option(help="New URL (resets the incremental state)")] = None,
+    metadata_prefix: Annotated[str | None, typer.Option(help="OAI-PMH metadataPrefix")] = None,
+    set_spec: Annotated[str | None, typer.Option("--set", help="OAI-PMH setSpec")] = None,
+    title: Annotated[str | None, typer.Option(help="A display name")] = None,
+) -> None:
+    """Change a source's URL or options."""
+    hub = _hub()
+    try:
+        current = hub.store.get_source(source_id)
+        if current is None:
+            raise _fail(f"no source {source_id!r}", 2)
+        options = {**current.options, **_options(metadata_prefix, set_spec, title)}
+        try:
+            config = SourceConfig(
+                id=source_id, protocol=current.protocol, url=url or current.url, options=options
+            )
+        except ValidationError as exc:
+            raise _fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
+        hub.store.update_source(source_id, url=config.url, options=config.options)
+    finally:
+        hub.close()
+    console.print(f"updated source [bold]{source_id}[/bold]")
+
+
+@sources_app.command("remove")
+def sources_remove(source_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Remove a source, its runs and its records (from the store and the index)."""
+    hub = _hub()
+    try:
+        try:
+            ids = hub.store.remove_source(source_id)
+        except KeyError as exc:
+            raise _fail(str(exc.args[0]), 2) from None
+        hub.index.delete(ids)
+        hub.index.refresh()
+    finally:
+        hub.close()
+    console.print(f"removed source [bold]{source_id}[/bold] and {len(ids)} records")
+
+
+def _print_summary(summary: RunSummary) -> None:
+    colour = "green" if summary.status == "succeeded" else "red"
+    line = (
+        f"[{colour}]{summary.source_id}: run #{summary.run_id} {summary.status}[/{colour}] "
+        f"added={summary.added} updated={summary.updated} unchanged={summary.unchanged} "
+        f"deleted={summary.deleted} failed={summary.failed} ({summary.seconds:.1f} s)"
+    )
+    if summary.not_modified:
+        line += " not modified"
+    console.print(line)
+    if summary.error:
+        console.print(f"  [red]error:[/red] {summary.error}")
+    for note in summary.notes:
+        console.print(f"  note: {note}")
+
+
+@app.command()
+def harvest(
+    source_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="The source to harvest")] = None,
+    all_sources: Annotated[bool, typer.Option("--all", help="Harvest every source")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Ignore the incremental state")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run summaries as JSON")] = False,
+) -> None:
+    """Harvest one source (or --all): incremental by default; exit 1 when a run failed."""
+    if bool(source_id) == all_sources:
+        raise _fail("give one source ID or --all", 2)
+    hub = _hub()
+    summaries: list[RunSummary] = []
+    try:
+        ids = [s.id for s in hub.store.list_sources()] if all_sources else [str(source_id)]
+        for sid in ids:
+            if hub.store.get_source(sid) is None:
+                raise _fail(f"no source {sid!r}", 2)
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TextColumn("{task.completed} records"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+                disable=not sys.stderr.isatty(),
+            ) as bar:
+                task = bar.add_task(f"harvesting {sid}", total=None)
+                summary = harvest_source(
+                    hub, sid, full=full, progress=lambda n, t=task: bar.update(t, completed=n)
+                )
+            summaries.append(summary)
+            _print_summary(summary)
+    finally:
+        hub.close()
+    if as_json:
+        typer.echo(json.dumps([s.as_dict() for s in summaries], indent=2))
+    if any(s.status != "succeeded" for s in summaries):
+        raise typer.Exit(1)
+
+
+@app.command()
+def runs(
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    limit: Annotated[int, typer.Option(help="How many runs")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Show a source's recent runs with their counts, errors and per-record failures."""
+    hub = _hub()
+    try:
+        rows = []
+        for run in hub.store.list_runs(source_id, limit=limit):
+            errors = hub.store.run_errors(run.id)
+            rows.append(
+                {
+                    "id": run.id,
+                    "status": run.status,
+                    "full": run.full,
+                    "started": run.started_at.isoformat(),
+                    "finished": run.finished_at.isoformat() if run.finished_at else None,
+                    "added": run.added,
+                    "updated": run.updated,
+                    "unchanged": run.unchanged,
+                    "deleted": run.deleted,
+                    "failed": run.failed,
+                    "requests": run.requests,
+                    "bytes": run.bytes,
+                    "statuses": run.statuses,
+                    "error": run.error,
+                    "notes": run.notes,
+                    "record_errors": [
+                        {"native_id": e.native_id, "severity": e.severity, "message": e.message}
+                        for e in errors
+                    ],
+                }
+            )
+    finally:
+        hub.close()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(
+            f"#{row['id']} {row['status']} {row['started']} added={row['added']} updated={row['updated']} "
+            f"unchanged={row['unchanged']} deleted={row['deleted']} failed={row['failed']}"
+        )
+        if row["error"]:
+            typer.echo(f"    error: {row['error']}")
+        for err in row["record_errors"]:
+            typer.echo(f"    {err['severity']}: {err['native_id']}: {err['message']}")
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(metavar="[QUERY]", help="Free text")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Source id (repeatable)")] = None,
+    type: Annotated[list[str] | None, typer.Option(help="Resource type (repeatable)")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="ISO 3166-1 alpha-2 (repeatable)")] = None,
+    target: Annotated[list[str] | None, typer.Option(help="GBF target: 3 or GBF-TARGET-03")] = None,
+    language: Annotated[list[str] | None, typer.Option(help="Language (repeatable)")] = None,
+    sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
+    page: Annotated[int, typer.Option(help="Page number")] = 1,
+    size: Annotated[int, typer.Option(help="Results per page")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Search the hub's index."""
+    try:
+        search_query = build_query(
+            query,
+            source=source or (),
+            type=type or (),
+            country=country or (),
+            target=target or (),
+            language=language or (),
+            sort=sort,
+            page=page,
+            size=size,
+        )
+    except BadSearchParameter as exc:
+        raise _fail(str(exc), 2) from None
+    hub = _hub()
+    try:
+        result = hub.index.search(search_query)
+    finally:
+        hub.close()
+    data = page_json(result, search_query)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{data['total']} results")
+    for item in data["results"]:
+        typer.echo(f"- {item['title']}  [{item['source']} · {item['type']} · {item['date'] or 'undated'}]")
+        if item["url"]:
+            typer.echo(f"  {item['url']}")
+
+
+@index_app.command("rebuild")
+def index_rebuild() -> None:
+    """Empty the index and rebuild it from the store."""
+    hub = _hub()
+    total = 0
+    try:
+        hub.index.reset()
+        for batch in hub.store.iter_resources():
+            total += hub.index.add(batch)
+        hub.index.refresh()
+    finally:
+        hub.close()
+    console.print(f"indexed {total} records from the store")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (GKSS_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (GKSS_PORT)")] = None,
+) -> None:
+    """Serve the HTTP API and OpenAPI docs (embedded default: SQLite under GKSS_HOME)."""
+    import uvicorn
+
+    from hub.api import create_app
+
+    settings = Settings()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    console.print(
+        f"gkss-hub serving on http://{bind_host}:{bind_port}/ (docs at /docs, data in {settings.home})"
+    )
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")

@@ -1,0 +1,47 @@
+"""Settings read from GKSS_* environment variables; only entry points build them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from harvesters.http import DEFAULT_USER_AGENT, HttpPolicy
+
+
+class Settings(BaseSettings):
+    """Every setting of the hub; unset service URLs mean the embedded default."""
+
+    model_config = SettingsConfigDict(env_prefix="GKSS_", extra="ignore")
+
+    home: Path = Path(".gkss")
+    database_url: str | None = None
+    search_url: str | None = None
+    broker_url: str | None = None
+    http_timeout: float = 30.0
+    http_total_timeout: float = 300.0
+    max_response_bytes: int = 50 * 1024 * 1024
+    http_max_retries: int = 3
+    max_retry_after: float = 120.0
+    user_agent: str = DEFAULT_USER_AGENT
+    oai_overlap_seconds: int = 60
+    batch_size: int = 500
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL of the store: GKSS_DATABASE_URL, else SQLite under GKSS_HOME."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'gkss.sqlite').resolve()}"
+
+    def http_policy(self) -> HttpPolicy:
+        """The HTTP limits harvesters fetch under."""
+        return HttpPolicy(
+            read_timeout=self.http_timeout,
+            total_timeout=self.http_total_timeout,
+            max_bytes=self.max_response_bytes,
+            max_retries=self.http_max_retries,
+            max_retry_after=self.max_retry_after,
+            user_agent=self.user_agent,
+        )

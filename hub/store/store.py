@@ -1,0 +1,339 @@
+"""The Store: sources, runs, batched upserts of raw and normalised records, tombstones."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from harvesters.records import RawRecord, RecordFailure
+from hub.store.models import Base, RawRecordRow, RecordErrorRow, RecordRow, RunRow, SourceRow
+from normalizers.resource import Resource, resource_id
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; every datetime in the store is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch did to the store, and what the index must now do."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    to_index: list[Resource] = field(default_factory=list)
+    to_unindex: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedItem:
+    """A raw record and the Resource made from it (None for a tombstone)."""
+
+    raw: RawRecord
+    resource: Resource | None
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    """The hub's truth, on any SQLAlchemy database (SQLite by default, PostgreSQL in scale-out)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _on_sqlite_connect)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_all(self) -> None:
+        """Create missing tables."""
+        Base.metadata.create_all(self.engine)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _insert(self, table: Any) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    # --- sources -------------------------------------------------------------------------
+
+    def add_source(self, source_id: str, protocol: str, url: str, options: dict[str, Any]) -> SourceRow:
+        now = utcnow()
+        row = SourceRow(
+            id=source_id,
+            protocol=protocol,
+            url=url,
+            options=options,
+            state={},
+            created_at=now,
+            updated_at=now,
+        )
+        with self.session() as s, s.begin():
+            if s.get(SourceRow, source_id) is not None:
+                raise KeyError(f"source {source_id!r} already exists")
+            s.add(row)
+        return row
+
+    def get_source(self, source_id: str) -> SourceRow | None:
+        with self.session() as s:
+            return s.get(SourceRow, source_id)
+
+    def list_sources(self) -> list[SourceRow]:
+        with self.session() as s:
+            return list(s.scalars(select(SourceRow).order_by(SourceRow.id)))
+
+    def update_source(
+        self, source_id: str, *, url: str | None = None, options: dict[str, Any] | None = None
+    ) -> SourceRow:
+        with self.session() as s, s.begin():
+            row = s.get(SourceRow, source_id)
+            if row is None:
+                raise KeyError(f"no source {source_id!r}")
+            if url is not None and url != row.url:
+                row.url = url
+                row.state = {}
+            if options is not None:
+                row.options = {**row.options, **options}
+            row.updated_at = utcnow()
+            return row
+
+    def set_source_state(self, source_id: str, state: dict[str, Any]) -> None:
+        with self.session() as s, s.begin():
+            s.execute(update(SourceRow).where(SourceRow.id == source_id).values(state=state))
+
+    def remove_source(self, source_id: str) -> list[str]:
+        """Remove a source with its runs and records; returns the live record ids to unindex."""
+        with self.session() as s, s.begin():
+            if s.get(SourceRow, source_id) is None:
+                raise KeyError(f"no source {source_id!r}")
+            ids = list(s.scalars(select(RecordRow.id).where(RecordRow.source_id == source_id)))
+            run_ids = select(RunRow.id).where(RunRow.source_id == source_id)
+            s.execute(delete(RecordErrorRow).where(RecordErrorRow.run_id.in_(run_ids)))
+            for table in (RecordRow, RawRecordRow, RunRow):
+                s.execute(delete(table).where(table.source_id == source_id))
+            s.execute(delete(SourceRow).where(SourceRow.id == source_id))
+        return ids
+
+    # --- runs ----------------------------------------------------------------------------
+
+    def start_run(self, source_id: str, full: bool, window_from: datetime | None) -> RunRow:
+        row = RunRow(
+            source_id=source_id, full=full, started_at=utcnow(), window_from=window_from, status="running"
+        )
+        with self.session() as s, s.begin():
+            s.add(row)
+        return row
+
+    def finish_run(self, run_id: int, **values: Any) -> RunRow:
+        with self.session() as s, s.begin():
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise KeyError(f"no run {run_id}")
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.finished_at = utcnow()
+            return row
+
+    def get_run(self, run_id: int) -> RunRow | None:
+        with self.session() as s:
+            return s.get(RunRow, run_id)
+
+    def list_runs(self, source_id: str, limit: int = 20) -> list[RunRow]:
+        with self.session() as s:
+            query = (
+                select(RunRow).where(RunRow.source_id == source_id).order_by(RunRow.id.desc()).limit(limit)
+            )
+            return list(s.scalars(query))
+
+    def last_successful_run(self, source_id: str) -> RunRow | None:
+        with self.session() as s:
+            query = (
+                select(RunRow)
+                .where(RunRow.source_id == source_id, RunRow.status == "succeeded")
+                .order_by(RunRow.id.desc())
+                .limit(1)
+            )
+            return s.scalars(query).first()
+
+    def record_failures(self, run_id: int, failures: Sequence[RecordFailure]) -> None:
+        if not failures:
+            return
+        with self.session() as s, s.begin():
+            s.add_all(
+                RecordErrorRow(
+                    run_id=run_id, native_id=f.native_id, severity=f.severity, message=f.message[:4000]
+                )
+                for f in failures
+            )
+
+    def run_errors(self, run_id: int) -> list[RecordErrorRow]:
+        with self.session() as s:
+            query = select(RecordErrorRow).where(RecordErrorRow.run_id == run_id).order_by(RecordErrorRow.id)
+            return list(s.scalars(query))
+
+    # --- records -------------------------------------------------------------------------
+
+    def apply_batch(self, source_id: str, run_id: int, items: Sequence[NormalisedItem]) -> BatchResult:
+        """Upsert a batch of raw + normalised records and tombstones in one transaction."""
+        result = BatchResult()
+        latest: dict[str, NormalisedItem] = {}
+        for item in items:
+            latest[item.raw.native_id] = item
+        if not latest:
+            return result
+        now = utcnow()
+        by_id = {resource_id(source_id, native): item for native, item in latest.items()}
+        with self.session() as s, s.begin():
+            existing = {
+                row.id: (row.content_hash, row.deleted)
+                for row in s.execute(
+                    select(RecordRow.id, RecordRow.content_hash, RecordRow.deleted).where(
+                        RecordRow.id.in_(list(by_id))
+                    )
+                )
+            }
+            raw_rows = [_raw_row(source_id, item.raw, now) for item in latest.values()]
+            raw_insert = self._insert(RawRecordRow.__table__)
+            s.execute(
+                raw_insert.on_conflict_do_update(
+                    index_elements=["source_id", "native_id"],
+                    set_={
+                        c: raw_insert.excluded[c]
+                        for c in (
+                            "content_type",
+                            "payload",
+                            "payload_hash",
+                            "datestamp",
+                            "deleted",
+                            "harvested_at",
+                        )
+                    },
+                ),
+                raw_rows,
+            )
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            for rid, item in by_id.items():
+                row_values = _record_values(rid, source_id, run_id, item, now)
+                before = existing.get(rid)
+                if item.resource is None:
+                    if before is not None and before[1]:
+                        result.unchanged += 1
+                        continue
+                    result.deleted += 1
+                    result.to_unindex.append(rid)
+                    (updates if before is not None else inserts).append(row_values)
+                    continue
+                if before is None:
+                    result.added += 1
+                    inserts.append(row_values)
+                elif before[1] or before[0] != row_values["content_hash"]:
+                    result.updated += 1
+                    updates.append(row_values)
+                else:
+                    result.unchanged += 1
+                    continue
+                result.to_index.append(item.resource)
+            if inserts:
+                s.execute(RecordRow.__table__.insert(), inserts)
+            for values in updates:
+                s.execute(update(RecordRow).where(RecordRow.id == values["id"]).values(**values))
+        return result
+
+    def get_record(self, rid: str) -> RecordRow | None:
+        with self.session() as s:
+            return s.get(RecordRow, rid)
+
+    def get_resource(self, rid: str) -> Resource | None:
+        row = self.get_record(rid)
+        if row is None or row.deleted or row.resource is None:
+            return None
+        return Resource.model_validate_json(row.resource)
+
+    def count_records(self, source_id: str | None = None, *, deleted: bool = False) -> int:
+        with self.session() as s:
+            query = select(func.count()).select_from(RecordRow).where(RecordRow.deleted == deleted)
+            if source_id is not None:
+                query = query.where(RecordRow.source_id == source_id)
+            return int(s.scalar(query) or 0)
+
+    def live_ids(self, source_id: str | None = None) -> Iterator[str]:
+        with self.session() as s:
+            query = select(RecordRow.id).where(RecordRow.deleted.is_(False)).order_by(RecordRow.id)
+            if source_id is not None:
+                query = query.where(RecordRow.source_id == source_id)
+            yield from s.scalars(query.execution_options(yield_per=5000))
+
+    def iter_resources(self, source_id: str | None = None, batch: int = 1000) -> Iterator[list[Resource]]:
+        """Every live Resource in batches, for (re)indexing."""
+        with self.session() as s:
+            query = select(RecordRow.resource).where(RecordRow.deleted.is_(False)).order_by(RecordRow.id)
+            if source_id is not None:
+                query = query.where(RecordRow.source_id == source_id)
+            chunk: list[Resource] = []
+            for text in s.scalars(query.execution_options(yield_per=batch)):
+                if text is None:
+                    continue
+                chunk.append(Resource.model_validate_json(text))
+                if len(chunk) >= batch:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+
+
+def _raw_row(source_id: str, raw: RawRecord, now: datetime) -> dict[str, Any]:
+    return {
+        "source_id": source_id,
+        "native_id": raw.native_id,
+        "content_type": raw.content_type,
+        "payload": raw.payload,
+        "payload_hash": hashlib.sha256(raw.payload).hexdigest(),
+        "datestamp": raw.datestamp,
+        "deleted": raw.deleted,
+        "harvested_at": now,
+    }
+
+
+def _record_values(
+    rid: str, source_id: str, run_id: int, item: NormalisedItem, now: datetime
+) -> dict[str, Any]:
+    resource = item.resource
+    return {
+        "id": rid,
+        "source_id": source_id,
+        "native_id": item.raw.native_id,
+        "content_hash": resource.content_hash() if resource else None,
+        "resource": resource.model_dump_json() if resource else None,
+        "deleted": resource is None,
+        "datestamp": item.raw.datestamp,
+        "changed_at": now,
+        "run_id": run_id,
+    }

@@ -1,0 +1,57 @@
+"""Source configurations: what to harvest and how, validated before anything is stored."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from harvesters.registry import PROTOCOLS
+
+SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+
+
+class SourceConfig(BaseModel):
+    """A source as a node admin registers it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    protocol: str
+    url: str
+    options: dict[str, Any] = {}
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not SOURCE_ID.match(value):
+            raise ValueError("source id must be 1-63 lower-case letters, digits, '.', '_' or '-'")
+        return value
+
+    @field_validator("protocol")
+    @classmethod
+    def _check_protocol(cls, value: str) -> str:
+        if value not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {value!r}; known: {', '.join(sorted(PROTOCOLS))}")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"source URL must be an absolute http(s) URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_options(self) -> SourceConfig:
+        allowed = {"feed": {"title"}, "oai-pmh": {"metadata_prefix", "set", "overlap_seconds", "title"}}
+        unknown = set(self.options) - allowed.get(self.protocol, set())
+        if unknown:
+            raise ValueError(f"options not understood by {self.protocol}: {', '.join(sorted(unknown))}")
+        prefix = self.options.get("metadata_prefix")
+        if prefix not in (None, "oai_dc"):
+            raise ValueError(f"metadata prefix {prefix!r} has no crosswalk yet; use oai_dc")
+        return self
