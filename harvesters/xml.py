@@ -7,6 +7,18 @@ from lxml import etree
 from harvesters.errors import MalformedResponse, UnsafeContent
 
 
+def _declares_entities(content: bytes) -> bool:
+    """True when the prolog has an <!ENTITY> or a DOCTYPE with an internal subset or external id."""
+    head = content[:65536]
+    start = head.find(b"<!DOCTYPE")
+    if start < 0:
+        return b"<!ENTITY" in head
+    doctype = head[start : start + 4096]
+    end = doctype.find(b">")
+    declaration = doctype if end < 0 else doctype[:end]
+    return b"[" in declaration or b"SYSTEM" in declaration or b"<!ENTITY" in head
+
+
 def safe_parser() -> etree.XMLParser:
     """A strict parser that refuses network access and never expands entities."""
     return etree.XMLParser(
@@ -22,10 +34,7 @@ def safe_parser() -> etree.XMLParser:
 
 def parse_xml(content: bytes, where: str = "response") -> etree._Element:
     """Parse untrusted bytes; ill-formed XML or any DOCTYPE with entities is refused with a clear error."""
-    head = content[:4096].lstrip()
-    if b"<!ENTITY" in content[:65536] or (
-        b"<!DOCTYPE" in head and b"[" in head.split(b"<!DOCTYPE", 1)[1][:2048]
-    ):
+    if _declares_entities(content):
         raise UnsafeContent(f"{where}: document declares a DTD with entities; refused")
     try:
         root = etree.fromstring(content, parser=safe_parser())

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hub.context import Hub, open_hub
@@ -202,9 +202,11 @@ def harvest(
                 disable=not sys.stderr.isatty(),
             ) as bar:
                 task = bar.add_task(f"harvesting {sid}", total=None)
-                summary = harvest_source(
-                    hub, sid, full=full, progress=lambda n, t=task: bar.update(t, completed=n)
-                )
+
+                def progress(seen: int, bar: Progress = bar, task: TaskID = task) -> None:
+                    bar.update(task, completed=seen)
+
+                summary = harvest_source(hub, sid, full=full, progress=progress)
             summaries.append(summary)
             _print_summary(summary)
     finally:
@@ -224,7 +226,7 @@ def runs(
     """Show a source's recent runs with their counts, errors and per-record failures."""
     hub = _hub()
     try:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for run in hub.store.list_runs(source_id, limit=limit):
             errors = hub.store.run_errors(run.id)
             rows.append(

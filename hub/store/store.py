@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -262,7 +262,7 @@ class Store:
                     continue
                 result.to_index.append(item.resource)
             if inserts:
-                s.execute(RecordRow.__table__.insert(), inserts)
+                s.execute(insert(RecordRow), inserts)
             for values in updates:
                 s.execute(update(RecordRow).where(RecordRow.id == values["id"]).values(**values))
         return result

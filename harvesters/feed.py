@@ -1,0 +1,378 @@
+"""Feed harvesting: RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 via feedparser, JSON Feed 1.0/1.1 by hand."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import io
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import httpx
+
+from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.errors import ConfigurationError, MalformedResponse, ProtocolError, TransientError
+from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client
+from harvesters.records import RawRecord, RecordFailure
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/x-feed-entry+json"
+JSONFEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
+ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1"
+)
+_JSON_TYPES = frozenset({"application/json", "application/feed+json", "text/json"})
+_TRANSIENT_STATUSES = frozenset({408, 425, 429})
+_PASSED_HEADERS = ("content-type", "content-language", "etag", "last-modified")
+# RSS 2.0 <author>: "email (Name)"; feedparser's own split truncates long TLDs (".industries").
+_RSS_AUTHOR = re.compile(r"^\s*([^\s()<>@]+@[^\s()<>@]+)\s*(?:\(([^()]+)\))?\s*$")
+
+Entry = dict[str, Any]
+
+
+class FeedHarvester:
+    """Harvests one RSS, Atom or JSON Feed document; each entry becomes a RawRecord of JSON."""
+
+    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+        self.spec = spec
+        self.policy = policy
+        self._client = client
+
+    def harvest(self, state: HarvestState) -> Iterator[HarvestItem]:
+        """Fetch the feed (conditionally) and yield one RawRecord or RecordFailure per entry."""
+        state.not_modified = False
+        response = self._fetch(state)
+        if response.status == 304:
+            state.not_modified = True
+            state.etag = response.headers.get("etag") or state.etag
+            state.last_modified = response.headers.get("last-modified") or state.last_modified
+            return
+        _check_status(response)
+        feed, entries = parse_feed(response, state.notes)
+        state.etag = response.headers.get("etag") or None
+        state.last_modified = response.headers.get("last-modified") or None
+        for index, entry in enumerate(entries):
+            yield self._record(index, entry, feed)
+
+    def _fetch(self, state: HarvestState) -> FetchedResponse:
+        scheme = urlsplit(self.spec.url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise ConfigurationError(f"{self.spec.id}: feed URL must be http(s), got {self.spec.url!r}")
+        headers = {"Accept": ACCEPT}
+        if state.etag:
+            headers["If-None-Match"] = state.etag
+        if state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+        client = self._client or make_client(self.policy)
+        try:
+            return fetch(
+                client, self.policy, self.spec.url, headers=headers, on_response=state.count_response
+            )
+        finally:
+            if self._client is None:
+                client.close()
+
+    def _record(self, index: int, entry: Entry, feed: Entry) -> HarvestItem:
+        native_id = entry_native_id(entry)
+        if native_id is None:
+            return RecordFailure(self.spec.id, None, f"entry #{index + 1} has no id, link or title")
+        entry["feed"] = feed
+        datestamp = _parse_iso(entry.get("updated")) or _parse_iso(entry.get("published"))
+        return RawRecord(self.spec.id, native_id, CONTENT_TYPE, _dump(entry), datestamp)
+
+
+def _check_status(response: FetchedResponse) -> None:
+    status = response.status
+    if 200 <= status < 300:
+        return
+    message = f"{response.url} answered HTTP {status}"
+    if status >= 500 or status in _TRANSIENT_STATUSES:
+        raise TransientError(message)
+    raise ProtocolError(message)
+
+
+def entry_native_id(entry: Mapping[str, Any]) -> str | None:
+    """The entry's id, else its link, else a stable digest of title and summary; None when all are missing."""
+    for key in ("id", "link"):
+        value = entry.get(key)
+        if value:
+            return str(value)
+    title = entry.get("title") or ""
+    if not title:
+        return None
+    summary = entry.get("summary") or ""
+    digest = hashlib.sha256(f"{title}\n{summary}".encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha256:{digest}"
+
+
+def parse_feed(response: FetchedResponse, notes: list[str]) -> tuple[Entry, list[Entry]]:
+    """The feed-level fields and the plain entry dicts of a fetched feed document."""
+    body = response.content
+    if not body.strip():
+        raise MalformedResponse(f"{response.url}: empty body, not a feed")
+    if _is_json(response.content_type, body):
+        return parse_json_feed(body, response.url)
+    return parse_xml_feed(response, notes)
+
+
+def _is_json(content_type: str, body: bytes) -> bool:
+    first = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    is_json_type = media_type in _JSON_TYPES or media_type.endswith("+json")
+    return first == b"{" or (is_json_type and first != b"<")
+
+
+# --- RSS and Atom through feedparser -------------------------------------------------------------
+
+
+def parse_xml_feed(response: FetchedResponse, notes: list[str]) -> tuple[Entry, list[Entry]]:
+    """Parse RSS/Atom with feedparser, resolving relative links against the final URL."""
+    headers = {name: response.headers[name] for name in _PASSED_HEADERS if name in response.headers}
+    headers["content-location"] = response.url
+    # A stream, never bytes: feedparser treats strings as URLs or file names.
+    parsed = feedparser.parse(io.BytesIO(response.content), response_headers=headers)
+    raw_feed = parsed.get("feed") or {}
+    raw_entries = parsed.get("entries") or []
+    version = parsed.get("version") or ""
+    has_title = bool(_text(raw_feed.get("title")))
+    if not raw_entries and not has_title and (parsed.get("bozo") or not version):
+        problem = f" ({parsed.get('bozo_exception')})" if parsed.get("bozo") else ""
+        raise MalformedResponse(f"{response.url}: not a feed: no entries and no feed title found{problem}")
+    if parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        note = f"{response.url}: feed read leniently ({problem}); {len(raw_entries)} entries"
+        notes.append(note)
+        logger.info(note)
+    feed = _feed_fields(raw_feed, version)
+    feed_authors = _authors(raw_feed.get("authors"))
+    entries = [_entry_fields(item, feed, feed_authors) for item in raw_entries]
+    return feed, entries
+
+
+def _feed_fields(raw_feed: Mapping[str, Any], version: str) -> Entry:
+    title_detail = raw_feed.get("title_detail") or {}
+    language = _text(raw_feed.get("language")) or _text(title_detail.get("language"))
+    return {
+        "title": _text(raw_feed.get("title")),
+        "link": _text(raw_feed.get("link")),
+        "language": language,
+        "format": version or None,
+    }
+
+
+def _entry_fields(item: Mapping[str, Any], feed: Entry, feed_authors: list[Entry]) -> Entry:
+    title_detail = item.get("title_detail") or {}
+    summary_detail = item.get("summary_detail") or {}
+    content = [
+        {"value": _text(c.get("value")), "type": _text(c.get("type")), "language": _text(c.get("language"))}
+        for c in _dicts(item.get("content"))
+        if _text(c.get("value"))
+    ]
+    language = (
+        _text(item.get("language"))
+        or _text(title_detail.get("language"))
+        or _text(summary_detail.get("language"))
+        or next((c["language"] for c in content if c["language"]), None)
+        or feed["language"]
+    )
+    return {
+        "id": _text(item.get("id")),
+        "title": _text(item.get("title")),
+        "title_type": _text(title_detail.get("type")),
+        "title_language": _text(title_detail.get("language")),
+        "link": _text(item.get("link")),
+        "links": [
+            {key: _text(link.get(key)) for key in ("href", "rel", "type", "title")}
+            for link in _dicts(item.get("links"))
+            if _text(link.get("href"))
+        ],
+        "summary": _text(item.get("summary")),
+        "summary_type": _text(summary_detail.get("type")),
+        "summary_language": _text(summary_detail.get("language")),
+        "content": content,
+        "published": _iso_from_struct(item.get("published_parsed")),
+        # dict.get: FeedParserDict.get("updated_parsed") falls back to published_parsed (with a warning).
+        "updated": _iso_from_struct(dict.get(item, "updated_parsed") if isinstance(item, dict) else None),
+        "authors": _entry_authors(item) or feed_authors,
+        "tags": [
+            {key: _text(tag.get(key)) for key in ("term", "label", "scheme")}
+            for tag in _dicts(item.get("tags"))
+            if _text(tag.get("term")) or _text(tag.get("label"))
+        ],
+        "language": language,
+    }
+
+
+def _entry_authors(item: Mapping[str, Any]) -> list[Entry]:
+    authors = _authors(item.get("authors"))
+    match = _RSS_AUTHOR.match(_text(item.get("author")) or "") if len(authors) <= 1 else None
+    if match is None:
+        return authors
+    return [{"name": _text(match.group(2)), "email": match.group(1), "href": None}]
+
+
+def _iso_from_struct(value: Any) -> str | None:
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC).isoformat()
+    except (ValueError, OverflowError):
+        return None
+
+
+# --- JSON Feed ---------------------------------------------------------------------------------
+
+
+def parse_json_feed(body: bytes, url: str) -> tuple[Entry, list[Entry]]:
+    """Parse a JSON Feed 1.0/1.1 document; relative item URLs resolve against home_page_url, else the URL."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedResponse(f"{url}: not a feed: invalid JSON: {exc}") from exc
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if not isinstance(version, str) or not version.startswith(JSONFEED_VERSION_PREFIX):
+        raise MalformedResponse(f"{url}: not a feed: JSON without a {JSONFEED_VERSION_PREFIX}... version")
+    items = doc.get("items")
+    if not isinstance(items, list):
+        raise MalformedResponse(f"{url}: JSON Feed has no items array")
+    home = _http_url(_text(doc.get("home_page_url")), url)
+    base = home or url
+    feed: Entry = {
+        "title": _text(doc.get("title")),
+        "link": home,
+        "language": _text(doc.get("language")),
+        "format": "json" + version.removeprefix(JSONFEED_VERSION_PREFIX).replace(".", ""),
+    }
+    feed_authors = _json_authors(doc)
+    entries = [_json_item(item, base, feed, feed_authors) for item in items]
+    return feed, entries
+
+
+def _json_item(item: Any, base: str, feed: Entry, feed_authors: list[Entry]) -> Entry:
+    if not isinstance(item, dict):
+        return {}
+    link = _http_url(_text(item.get("url")), base)
+    external = _http_url(_text(item.get("external_url")), base)
+    links = [{"href": link, "rel": "alternate", "type": "text/html", "title": None}] if link else []
+    if external:
+        links.append({"href": external, "rel": "related", "type": None, "title": None})
+    language = _text(item.get("language")) or feed["language"]
+    content = []
+    if _text(item.get("content_html")):
+        content.append({"value": _text(item["content_html"]), "type": "text/html", "language": language})
+    if _text(item.get("content_text")):
+        content.append({"value": _text(item["content_text"]), "type": "text/plain", "language": language})
+    tags = [t.strip() for t in _list(item.get("tags")) if isinstance(t, str) and t.strip()]
+    return {
+        "id": _json_id(item.get("id")),
+        "title": _text(item.get("title")),
+        "title_type": "text/plain",
+        "title_language": _text(item.get("language")),
+        "link": link,
+        "links": links,
+        "summary": _text(item.get("summary")),
+        "summary_type": "text/plain",
+        "summary_language": _text(item.get("language")),
+        "content": content,
+        "published": _iso_from_text(item.get("date_published")),
+        "updated": _iso_from_text(item.get("date_modified")),
+        "authors": _json_authors(item) or feed_authors,
+        "tags": [{"term": tag, "label": None, "scheme": None} for tag in tags],
+        "language": language,
+    }
+
+
+def _json_id(value: Any) -> str | None:
+    """JSON Feed ids are strings; numbers seen in the wild are kept as their text."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return _text(str(value))
+
+
+def _json_authors(obj: Mapping[str, Any]) -> list[Entry]:
+    raw = obj.get("authors")
+    if not isinstance(raw, list):
+        raw = [obj["author"]] if isinstance(obj.get("author"), dict) else []
+    return [
+        {"name": _text(a.get("name")), "email": None, "href": _text(a.get("url"))}
+        for a in raw
+        if isinstance(a, dict) and (_text(a.get("name")) or _text(a.get("url")))
+    ]
+
+
+def _iso_from_text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        try:  # RFC 822 dates are common in the wild, though the spec says RFC 3339
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat()
+
+
+# --- shared helpers --------------------------------------------------------------------------
+
+
+def _http_url(value: str | None, base: str) -> str | None:
+    """``value`` resolved against ``base`` when the result is an absolute http(s) URL, else None."""
+    if not value:
+        return None
+    try:
+        resolved = urljoin(base, value)
+        parts = urlsplit(resolved)
+    except ValueError:
+        return None
+    return resolved if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _authors(raw: Any) -> list[Entry]:
+    return [
+        {key: _text(a.get(key)) for key in ("name", "email", "href")}
+        for a in _dicts(raw)
+        if _text(a.get("name")) or _text(a.get("email"))
+    ]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in _list(value) if isinstance(v, Mapping)]
+
+
+def _text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _parse_iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _dump(entry: Entry) -> bytes:
+    try:
+        return json.dumps(entry, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (e.g. from JSON escapes): keep them escaped
+        return json.dumps(entry, sort_keys=True).encode("ascii")

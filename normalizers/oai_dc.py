@@ -1,0 +1,220 @@
+"""Crosswalk from an OAI-PMH ``<record>`` carrying ``oai_dc`` metadata to the common Resource schema."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+from datetime import UTC, date, datetime
+from functools import cache
+
+from lxml import etree
+
+from harvesters.errors import HarvestError
+from harvesters.records import RawRecord
+from harvesters.xml import parse_xml
+from normalizers.errors import InvalidRecord, SkipRecord
+from normalizers.resource import Provenance, Resource, resource_id
+from normalizers.vocabularies.languages import normalize_language
+from normalizers.vocabularies.resource_types import map_type
+
+logger = logging.getLogger(__name__)
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_TAG = re.compile(r"<[^<>]{1,200}>")
+_DOI = re.compile(r"^(?:doi:|info:doi/)\s*(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/10\.", re.IGNORECASE)
+_HANDLE_URL = re.compile(r"^https?://hdl\.handle\.net/", re.IGNORECASE)
+_HANDLE = re.compile(r"^hdl:\s*(\S+/\S+)$", re.IGNORECASE)
+_ACCESS_RIGHTS = "info:eu-repo/semantics/"
+
+
+def _clean(text: str | None) -> str:
+    """Text with runs of white space collapsed."""
+    return " ".join((text or "").split())
+
+
+def _plain(text: str | None) -> str:
+    """Display text: entity-escaped HTML (as Zenodo sends it) unescaped and stripped of tags."""
+    value = text or ""
+    for _ in range(2):
+        if "&" not in value:
+            break
+        value = html.unescape(value)
+    return _clean(_TAG.sub(" ", value))
+
+
+def parse_dc_date(text: str | None) -> date | None:
+    """``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an ISO timestamp as a date; None when unreadable."""
+    value = (text or "").strip()
+    match = _DATE.match(value)
+    try:
+        if match:
+            year, month, day = match.groups()
+            return date(int(year), int(month or 1), int(day or 1))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.date()
+
+
+def _datestamp(text: str | None) -> datetime | None:
+    value = (text or "").strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@cache
+def _country_index() -> tuple[dict[str, str], dict[str, str]]:
+    """Country names (case-folded) and ISO codes (exact, upper case) to alpha-2, from pycountry."""
+    try:
+        import pycountry
+    except ImportError:  # pragma: no cover - pycountry is a dependency; without it no countries are read
+        logger.warning("pycountry is not installed; dc:coverage is not mapped to countries")
+        return {}, {}
+    names: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    for country in pycountry.countries:
+        alpha_2 = str(country.alpha_2)
+        codes[alpha_2] = alpha_2
+        codes[str(country.alpha_3)] = alpha_2
+        for attribute in ("name", "official_name", "common_name"):
+            value = getattr(country, attribute, None)
+            if value:
+                names[str(value).casefold()] = alpha_2
+    return names, codes
+
+
+def country_code(text: str) -> str | None:
+    """The ISO alpha-2 code of a country named exactly (name, official or common name, alpha-2/3 code)."""
+    names, codes = _country_index()
+    value = _clean(text)
+    return codes.get(value) or names.get(value.casefold())
+
+
+def _countries(values: list[str]) -> list[str]:
+    found: list[str] = []
+    for value in values:
+        whole = country_code(value)
+        codes = [whole] if whole else [country_code(part) for part in re.split(r"[;|/]", value)]
+        for code in codes:
+            if code and code not in found:
+                found.append(code)
+    return found
+
+
+def _url(identifiers: list[str]) -> str | None:
+    """The best link among dc:identifier values: a DOI, then a handle, then any http(s) URL."""
+    urls: list[str] = []
+    for value in identifiers:
+        if doi := _DOI.match(value):
+            urls.append(f"https://doi.org/{doi.group(1)}")
+        elif handle := _HANDLE.match(value):
+            urls.append(f"https://hdl.handle.net/{handle.group(1)}")
+        elif value.lower().startswith(("http://", "https://")) and " " not in value:
+            urls.append(value)
+    for pattern in (_DOI_URL, _HANDLE_URL):
+        for url in urls:
+            if pattern.match(url):
+                return url
+    return urls[0] if urls else None
+
+
+def _licence(rights: list[str]) -> str | None:
+    """A licence URL when one is given, else the first statement that is not an access-rights term."""
+    for value in rights:
+        if value.lower().startswith(("http://", "https://")) and " " not in value:
+            return value
+    return next((value for value in rights if not value.startswith(_ACCESS_RIGHTS)), None)
+
+
+def _by_language(elements: list[etree._Element], default: str, plain: bool) -> dict[str, str]:
+    """Texts keyed by language (xml:lang, else ``default``); several in one language are joined."""
+    out: dict[str, str] = {}
+    for element in elements:
+        text = _plain(element.text) if plain else _clean(element.text)
+        if not text:
+            continue
+        lang = element.get(XML_LANG)
+        key = normalize_language(lang) if lang else default
+        if key not in out:
+            out[key] = text
+        elif plain and text not in out[key]:
+            out[key] = f"{out[key]}\n\n{text}"
+    return out
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def _metadata_root(raw: RawRecord) -> tuple[etree._Element, etree._Element | None]:
+    """The oai_dc root element and the record header (None when the payload is a bare ``dc``)."""
+    try:
+        root = parse_xml(raw.payload, f"{raw.source_id} record {raw.native_id}")
+    except HarvestError as exc:
+        raise InvalidRecord(str(exc)) from exc
+    if root.tag != OAI + "record":
+        return root, None
+    header = root.find(OAI + "header")
+    if raw.deleted or (header is not None and header.get("status") == "deleted"):
+        raise SkipRecord(f"{raw.native_id}: deleted record")
+    metadata = root.find(OAI + "metadata")
+    if metadata is None or len(metadata) == 0:
+        raise InvalidRecord(f"{raw.native_id}: OAI-PMH record without metadata")
+    return metadata[0], header
+
+
+def normalize_oai_dc(raw: RawRecord, protocol: str = "oai-pmh") -> Resource:
+    """Map one oai_dc record onto a Resource; SkipRecord for deletions, InvalidRecord when unreadable."""
+    if raw.deleted:
+        raise SkipRecord(f"{raw.native_id}: deleted record")
+    dc, header = _metadata_root(raw)
+
+    def texts(name: str) -> list[str]:
+        return [t for e in dc.iterchildren(DC + name) if (t := _clean(e.text))]
+
+    titles = list(dc.iterchildren(DC + "title"))
+    identifiers = texts("identifier")
+    if not any(_clean(t.text) for t in titles) and not identifiers:
+        raise InvalidRecord(f"{raw.native_id}: oai_dc record with neither dc:title nor dc:identifier")
+    languages = _unique([normalize_language(v) for v in texts("language")])
+    languages = [lang for lang in languages if lang != "und"]
+    first_language = normalize_language(next(iter(texts("language")), None))
+    published = next((d for v in texts("date") if (d := parse_dc_date(v)) is not None), None)
+    modified = _datestamp(header.findtext(OAI + "datestamp")) if header is not None else raw.datestamp
+    return Resource(
+        id=resource_id(raw.source_id, raw.native_id),
+        source=raw.source_id,
+        native_id=raw.native_id,
+        url=_url(identifiers),
+        title=_by_language(titles, first_language, plain=False),
+        description=_by_language(list(dc.iterchildren(DC + "description")), first_language, plain=True),
+        type=map_type(texts("type")),
+        published=published,
+        modified=modified or raw.datestamp,
+        creators=_unique(texts("creator")),
+        publisher=next(iter(texts("publisher")), None),
+        subjects=_unique(texts("subject")),
+        languages=languages,
+        countries=_countries(texts("coverage")),
+        licence=_licence(texts("rights")),
+        provenance=Provenance(
+            source=raw.source_id,
+            protocol=protocol,
+            native_id=raw.native_id,
+            payload_hash=hashlib.sha256(raw.payload).hexdigest(),
+            content_type=raw.content_type,
+        ),
+    )
