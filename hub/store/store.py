@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from harvesters.records import RawRecord, RecordFailure
-from hub.store.models import Base, RawRecordRow, RecordErrorRow, RecordRow, RunRow, SourceRow
+from hub.store.models import RawRecordRow, RecordErrorRow, RecordRow, RunRow, SourceRow
 from normalizers.resource import Resource, resource_id
 
 
@@ -68,8 +68,10 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
-        """Create missing tables."""
-        Base.metadata.create_all(self.engine)
+        """Bring the database to the newest schema (Alembic migrations, the same for every database)."""
+        from hub.migrations.migrate import upgrade
+
+        upgrade(self.engine)
 
     def session(self) -> Session:
         return self._sessions()

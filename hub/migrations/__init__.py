@@ -1,0 +1,1 @@
+"""Alembic migrations of the store, used by SQLite and PostgreSQL alike."""
