@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Runs the whole gkss-hub test suite: installs the package with its test tools, lints, type-checks, runs pytest.
+# Runs the whole gkss-hub test suite: installs, lints, type-checks, starts real services on 127.0.0.1, runs pytest.
+#
+# Services (a 3-node search cluster, Redis, PostgreSQL) come from deploy/local/; their URLs reach the tests as
+# GKSS_TEST_SEARCH_URL, GKSS_TEST_SEARCH_NODES, GKSS_TEST_REDIS_URL and GKSS_TEST_DATABASE_URL. Set
+# GKSS_TEST_SERVICES=none to run only the embedded-default tests (the scale-out ones then skip, saying why).
+# Arguments are passed to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +15,26 @@ ruff check .
 ruff format --check .
 echo "== mypy"
 mypy
+
+started=()
+stop_services() {
+  for service in "${started[@]}"; do
+    "deploy/local/$service" down >/dev/null 2>&1 || true
+  done
+}
+trap stop_services EXIT
+
+if [[ "${GKSS_TEST_SERVICES:-all}" != "none" ]]; then
+  echo "== services"
+  deploy/local/install
+  nodes="${GKSS_TEST_SEARCH_NODES:-3}"
+  GKSS_TEST_SEARCH_URL="$(deploy/local/elasticsearch up --nodes "$nodes" | tail -n 1)"; started+=(elasticsearch)
+  GKSS_TEST_REDIS_URL="$(deploy/local/redis up | tail -n 1)"; started+=(redis)
+  GKSS_TEST_DATABASE_URL="$(deploy/local/postgres up | tail -n 1)"; started+=(postgres)
+  export GKSS_TEST_SEARCH_URL GKSS_TEST_REDIS_URL GKSS_TEST_DATABASE_URL
+  export GKSS_TEST_SEARCH_NODES="$nodes"
+  echo "search $GKSS_TEST_SEARCH_URL ($nodes nodes) · redis $GKSS_TEST_REDIS_URL · postgres $GKSS_TEST_DATABASE_URL"
+fi
+
 echo "== pytest"
 python -m pytest "$@"

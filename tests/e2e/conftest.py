@@ -9,12 +9,20 @@ import pytest
 
 from hub.context import Hub, open_hub
 from hub.settings import Settings
+from tests.support.databases import database_kinds, fresh_database
+
+
+@pytest.fixture(params=database_kinds())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         home=tmp_path / "gkss",
+        database_url=database_url,
         http_timeout=5,
         http_total_timeout=20,
         max_response_bytes=5 * 1024 * 1024,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from harvesters.records import RawRecord
 from hub.store import Store
 from hub.store.store import NormalisedItem
 from normalizers.resource import Provenance, Resource, resource_id
+from tests.support.databases import database_kinds, fresh_database
 
 
 def _item(native: str, title: str, deleted: bool = False) -> NormalisedItem:
@@ -30,12 +32,14 @@ def _item(native: str, title: str, deleted: bool = False) -> NormalisedItem:
     return NormalisedItem(raw, resource)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
-    s.create_all()
-    s.add_source("src", "feed", "http://127.0.0.1/feed", {})
-    return s
+@pytest.fixture(params=database_kinds())
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with fresh_database(request.param, tmp_path) as url:
+        s = Store(url)
+        s.create_all()
+        s.add_source("src", "feed", "http://127.0.0.1/feed", {})
+        yield s
+        s.close()
 
 
 def test_counts_follow_what_changed(store: Store) -> None:
