@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -22,7 +23,11 @@ RETRY_STATUSES = frozenset({429, 503})
 
 @dataclass(frozen=True, slots=True)
 class HttpPolicy:
-    """Limits applied to every request a harvester makes."""
+    """Limits applied to every request a harvester makes.
+
+    ``before_request(host)`` is called before each request (it may block: politeness shared by
+    workers); ``on_retry_after(host, seconds)`` when a host answers 429/503, with the capped wait.
+    """
 
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
@@ -34,6 +39,8 @@ class HttpPolicy:
     default_retry_after: float = 5.0
     user_agent: str = DEFAULT_USER_AGENT
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    before_request: Callable[[str], None] | None = field(default=None, compare=False)
+    on_retry_after: Callable[[str, float], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +133,26 @@ def parse_retry_after(value: str | None, default: float, cap: float) -> float:
     return max(0.0, min((when - datetime.now(UTC)).total_seconds(), cap))
 
 
+def request_host(url: str) -> str:
+    """The host (with an explicit port) a URL is fetched from: the key politeness is kept under."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port is not None else host
+
+
+def _report_retry_after(policy: HttpPolicy, url: str, response: FetchedResponse) -> FetchedResponse:
+    if policy.on_retry_after is not None and response.status in RETRY_STATUSES:
+        wait = parse_retry_after(
+            response.headers.get("retry-after"), policy.default_retry_after, policy.max_retry_after
+        )
+        policy.on_retry_after(request_host(url), wait)
+    return response
+
+
 def fetch_once(
     client: httpx.Client,
     policy: HttpPolicy,
@@ -137,6 +164,8 @@ def fetch_once(
     headers: Mapping[str, str] | None = None,
 ) -> FetchedResponse:
     """One request, read under the size cap and total deadline; transport problems become TransientError."""
+    if policy.before_request is not None:
+        policy.before_request(request_host(url))
     deadline = time.monotonic() + policy.total_timeout
     try:
         with client.stream(method, url, params=params, data=data, headers=headers) as response:
@@ -160,7 +189,8 @@ def fetch_once(
             headers_out = {k.lower(): v for k, v in response.headers.items()}
             headers_out.pop("content-encoding", None)
             headers_out["content-length"] = str(len(body))
-            return FetchedResponse(response.status_code, str(response.url), headers_out, bytes(body))
+            fetched = FetchedResponse(response.status_code, str(response.url), headers_out, bytes(body))
+            return _report_retry_after(policy, url, fetched)
     except httpx.TooManyRedirects as exc:
         raise TransientError(f"{url}: more than {policy.max_redirects} redirects") from exc
     except httpx.TimeoutException as exc:

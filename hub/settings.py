@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     home: Path = Path(".gkss")
     database_url: str | None = None
     search_url: str | None = None
+    search_index: str = "gkss"
     broker_url: str | None = None
     http_timeout: float = 30.0
     http_total_timeout: float = 300.0
@@ -26,8 +27,18 @@ class Settings(BaseSettings):
     user_agent: str = DEFAULT_USER_AGENT
     oai_overlap_seconds: int = 60
     batch_size: int = 500
+    run_stale_seconds: float = 300.0
+    host_rate: float = 1.0
+    host_burst: int = 2
+    job_visibility_timeout: int = 3600
+    scheduler_tick_seconds: float = 30.0
     host: str = "127.0.0.1"
     port: int = 8000
+    hub_name: str = "gkss-hub"
+    admin_email: str = "gkss-hub@cbd.int"
+    oai_repository_id: str = "gkss-hub.cbd.int"
+    oai_page_size: int = 100
+    oai_token_secret: str | None = None
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL of the store: GKSS_DATABASE_URL, else SQLite under GKSS_HOME."""

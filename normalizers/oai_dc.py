@@ -46,7 +46,7 @@ def _plain(text: str | None) -> str:
         if "&" not in value:
             break
         value = html.unescape(value)
-    return _clean(_TAG.sub(" ", value))
+    return _clean(_TAG.sub(" ", value) if "<" in value else value)
 
 
 def parse_dc_date(text: str | None) -> date | None:
@@ -159,6 +159,11 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
+def _child(parent: etree._Element, tag: str) -> etree._Element | None:
+    """The first child with this tag: ``parent.find(tag)`` without the ElementPath machinery."""
+    return next(parent.iterchildren(tag), None)
+
+
 def _metadata_root(raw: RawRecord) -> tuple[etree._Element, etree._Element | None]:
     """The oai_dc root element and the record header (None when the payload is a bare ``dc``)."""
     try:
@@ -167,10 +172,10 @@ def _metadata_root(raw: RawRecord) -> tuple[etree._Element, etree._Element | Non
         raise InvalidRecord(str(exc)) from exc
     if root.tag != OAI + "record":
         return root, None
-    header = root.find(OAI + "header")
+    header = _child(root, OAI + "header")
     if raw.deleted or (header is not None and header.get("status") == "deleted"):
         raise SkipRecord(f"{raw.native_id}: deleted record")
-    metadata = root.find(OAI + "metadata")
+    metadata = _child(root, OAI + "metadata")
     if metadata is None or len(metadata) == 0:
         raise InvalidRecord(f"{raw.native_id}: OAI-PMH record without metadata")
     return metadata[0], header
@@ -181,11 +186,20 @@ def normalize_oai_dc(raw: RawRecord, protocol: str = "oai-pmh") -> Resource:
     if raw.deleted:
         raise SkipRecord(f"{raw.native_id}: deleted record")
     dc, header = _metadata_root(raw)
+    # One pass over the children, grouped by tag in document order (what iterchildren(tag) yields);
+    # the cleaned texts of each element name are made once (callers only read the lists).
+    elements: dict[object, list[etree._Element]] = {}
+    for child in dc:
+        elements.setdefault(child.tag, []).append(child)
+    cleaned: dict[str, list[str]] = {}
 
     def texts(name: str) -> list[str]:
-        return [t for e in dc.iterchildren(DC + name) if (t := _clean(e.text))]
+        found = cleaned.get(name)
+        if found is None:
+            found = cleaned[name] = [t for e in elements.get(DC + name, ()) if (t := _clean(e.text))]
+        return found
 
-    titles = list(dc.iterchildren(DC + "title"))
+    titles = elements.get(DC + "title", [])
     identifiers = texts("identifier")
     if not any(_clean(t.text) for t in titles) and not identifiers:
         raise InvalidRecord(f"{raw.native_id}: oai_dc record with neither dc:title nor dc:identifier")
@@ -193,14 +207,18 @@ def normalize_oai_dc(raw: RawRecord, protocol: str = "oai-pmh") -> Resource:
     languages = [lang for lang in languages if lang != "und"]
     first_language = normalize_language(next(iter(texts("language")), None))
     published = next((d for v in texts("date") if (d := parse_dc_date(v)) is not None), None)
-    modified = _datestamp(header.findtext(OAI + "datestamp")) if header is not None else raw.datestamp
+    if header is not None:
+        stamp = _child(header, OAI + "datestamp")
+        modified = _datestamp(stamp.text if stamp is not None else None)
+    else:
+        modified = raw.datestamp
     return Resource(
         id=resource_id(raw.source_id, raw.native_id),
         source=raw.source_id,
         native_id=raw.native_id,
         url=_url(identifiers),
         title=_by_language(titles, first_language, plain=False),
-        description=_by_language(list(dc.iterchildren(DC + "description")), first_language, plain=True),
+        description=_by_language(elements.get(DC + "description", []), first_language, plain=True),
         type=map_type(texts("type")),
         published=published,
         modified=modified or raw.datestamp,

@@ -34,11 +34,16 @@ class SearchQuery:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One result: the id, its score and the stored Resource."""
+    """One result: the id, its score and the stored Resource.
+
+    ``highlights`` (backends with ``Capabilities.highlight``) maps a field such as ``title.fr`` to
+    fragments with the matched words in ``<em>``; empty elsewhere.
+    """
 
     id: str
     score: float
     resource: Resource
+    highlights: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -8,12 +8,16 @@ from hub.search.base import SearchIndex
 from hub.search.sqlite_fts import SqliteFtsIndex
 
 
-def open_index(search_url: str | None, home: Path) -> SearchIndex:
-    """``None``/``""`` -> FTS5 at ``home/index.sqlite``; ``sqlite:///path``; ``http(s)://`` -> cluster."""
+def open_index(search_url: str | None, home: Path, index_name: str = "gkss") -> SearchIndex:
+    """``None``/``""`` -> FTS5 at ``home/index.sqlite``; ``sqlite:///PATH`` -> FTS5 at PATH
+    (``sqlite:///:memory:`` in memory); ``http(s)://`` (nodes comma-separated) -> OpenSearch behind
+    the alias ``index_name`` (GKSS_SEARCH_INDEX)."""
     if not search_url:
         return SqliteFtsIndex(home / "index.sqlite")
     if search_url.startswith("sqlite:///"):
-        return SqliteFtsIndex(search_url.removeprefix("sqlite:///") or ":memory:")
+        return SqliteFtsIndex(search_url.removeprefix("sqlite:///") or home / "index.sqlite")
     if search_url.startswith(("http://", "https://")):
-        raise NotImplementedError("the Elasticsearch/OpenSearch backend is not built yet")
+        from hub.search.opensearch import OpenSearchIndex
+
+        return OpenSearchIndex(search_url, index_name)  # the alias GKSS_SEARCH_INDEX names
     raise ValueError(f"GKSS_SEARCH_URL must be sqlite:///PATH or an http(s) URL, got {search_url!r}")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from harvesters.records import RawRecord, RecordFailure
-from hub.store.models import RawRecordRow, RecordErrorRow, RecordRow, RunRow, SourceRow
+from hub.store.models import RawRecordRow, RecordErrorRow, RecordRow, RunRow, ScheduleRow, SourceRow
 from normalizers.resource import Resource, resource_id
 
 
@@ -184,6 +184,148 @@ class Store:
             )
             return s.scalars(query).first()
 
+    # --- runs taken by workers (scale-out) -------------------------------------------------
+
+    def claim_run(self, run_id: int, *, worker: str, request_id: str | None) -> None:
+        """Note which worker runs a run (for which job request) and beat its heart once."""
+        with self.session() as s, s.begin():
+            s.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id)
+                .values(worker=worker[:200], request_id=request_id, heartbeat_at=utcnow())
+            )
+
+    def heartbeat_run(self, run_id: int) -> bool:
+        """Refresh a running run's heartbeat; False when the run is no longer running."""
+        with self.session() as s, s.begin():
+            result = s.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status == "running")
+                .values(heartbeat_at=utcnow())
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def latest_run_for_request(self, request_id: str) -> RunRow | None:
+        with self.session() as s:
+            query = select(RunRow).where(RunRow.request_id == request_id).order_by(RunRow.id.desc()).limit(1)
+            return s.scalars(query).first()
+
+    def fail_lost_runs(self, older_than: datetime, source_id: str | None = None) -> list[RunRow]:
+        """Mark failed the running runs whose worker's last heartbeat is older than ``older_than``.
+
+        Runs without a heartbeat (in-process runs, which send none) are never judged.
+        """
+        lost: list[RunRow] = []
+        with self.session() as s, s.begin():
+            query = select(RunRow).where(
+                RunRow.status == "running", RunRow.heartbeat_at.is_not(None), RunRow.heartbeat_at < older_than
+            )
+            if source_id is not None:
+                query = query.where(RunRow.source_id == source_id)
+            for row in list(s.scalars(query)):
+                beat = aware(row.heartbeat_at)
+                assert beat is not None
+                error = f"worker lost (no heartbeat since {beat.isoformat(timespec='seconds')})"
+                result = s.execute(
+                    update(RunRow)
+                    .where(
+                        RunRow.id == row.id,
+                        RunRow.status == "running",
+                        RunRow.heartbeat_at == row.heartbeat_at,
+                    )
+                    .values(status="failed", error=error, finished_at=utcnow())
+                )
+                if getattr(result, "rowcount", 0):
+                    row.status, row.error = "failed", error
+                    lost.append(row)
+        return lost
+
+    def iter_run_changes(self, run_id: int, batch: int = 1000) -> Iterator[tuple[list[Resource], list[str]]]:
+        """What a run last changed, in batches of (live Resources, tombstone ids): to level the index
+        after a lost run (its worker may have died between a store commit and the index write)."""
+        with self.session() as s:
+            query = select(RecordRow.id, RecordRow.deleted, RecordRow.resource).where(
+                RecordRow.run_id == run_id
+            )
+            live: list[Resource] = []
+            gone: list[str] = []
+            for rid, deleted, text in s.execute(
+                query.order_by(RecordRow.id).execution_options(yield_per=batch)
+            ):
+                if deleted or text is None:
+                    gone.append(rid)
+                else:
+                    live.append(Resource.model_validate_json(text))
+                if len(live) + len(gone) >= batch:
+                    yield live, gone
+                    live, gone = [], []
+            if live or gone:
+                yield live, gone
+
+    # --- schedules -----------------------------------------------------------------------
+
+    def set_schedule(self, source_id: str, every_seconds: int | None) -> ScheduleRow | None:
+        """Harvest a source every N seconds (due now, or one period after its last enqueue); None: off."""
+        now = utcnow()
+        with self.session() as s, s.begin():
+            if s.get(SourceRow, source_id) is None:
+                raise KeyError(f"no source {source_id!r}")
+            row = s.get(ScheduleRow, source_id)
+            if every_seconds is None:
+                if row is not None:
+                    row.enabled = False
+                return row
+            if every_seconds <= 0:
+                raise ValueError("every_seconds must be positive")
+            last = aware(row.last_enqueued_at) if row is not None else None
+            due = max(now, last + timedelta(seconds=every_seconds)) if last else now
+            if row is None:
+                row = ScheduleRow(
+                    source_id=source_id, every_seconds=every_seconds, enabled=True, next_run_at=due
+                )
+                s.add(row)
+            else:
+                row.every_seconds, row.enabled, row.next_run_at = every_seconds, True, due
+            return row
+
+    def get_schedule(self, source_id: str) -> ScheduleRow | None:
+        with self.session() as s:
+            return s.get(ScheduleRow, source_id)
+
+    def list_schedules(self) -> list[ScheduleRow]:
+        with self.session() as s:
+            return list(s.scalars(select(ScheduleRow).order_by(ScheduleRow.source_id)))
+
+    def claim_due_schedules(self, now: datetime | None = None) -> list[tuple[str, datetime]]:
+        """Take every enabled schedule due at ``now`` and advance it past ``now`` (missed periods are
+        skipped); returns (source id, the due time taken). Each period is taken by one caller only."""
+        now = now or utcnow()
+        claimed: list[tuple[str, datetime]] = []
+        with self.session() as s:
+            due = list(
+                s.scalars(
+                    select(ScheduleRow).where(ScheduleRow.enabled.is_(True), ScheduleRow.next_run_at <= now)
+                )
+            )
+        for row in due:
+            when = aware(row.next_run_at)
+            assert when is not None
+            periods = int((now - when).total_seconds() // row.every_seconds) + 1
+            following = when + timedelta(seconds=row.every_seconds * periods)
+            with self.session() as s, s.begin():
+                result = s.execute(
+                    update(ScheduleRow)
+                    .where(
+                        ScheduleRow.source_id == row.source_id,
+                        ScheduleRow.enabled.is_(True),
+                        ScheduleRow.next_run_at <= now,
+                    )
+                    .values(next_run_at=following, last_enqueued_at=now)
+                )
+                if getattr(result, "rowcount", 0):
+                    claimed.append((row.source_id, when))
+        return claimed
+
     def record_failures(self, run_id: int, failures: Sequence[RecordFailure]) -> None:
         if not failures:
             return
@@ -243,30 +385,37 @@ class Store:
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             for rid, item in by_id.items():
-                row_values = _record_values(rid, source_id, run_id, item, now)
                 before = existing.get(rid)
-                if item.resource is None:
+                resource = item.resource
+                if resource is None:
                     if before is not None and before[1]:
                         result.unchanged += 1
                         continue
                     result.deleted += 1
                     result.to_unindex.append(rid)
-                    (updates if before is not None else inserts).append(row_values)
+                    target = updates if before is not None else inserts
+                    target.append(_record_values(rid, source_id, run_id, item, now, None))
                     continue
+                content_hash = resource.content_hash()  # the JSON is only made for rows that are written
                 if before is None:
                     result.added += 1
-                    inserts.append(row_values)
-                elif before[1] or before[0] != row_values["content_hash"]:
+                    target = inserts
+                elif before[1] or before[0] != content_hash:
                     result.updated += 1
-                    updates.append(row_values)
+                    target = updates
                 else:
                     result.unchanged += 1
                     continue
-                result.to_index.append(item.resource)
-            if inserts:
-                s.execute(insert(RecordRow), inserts)
-            for values in updates:
-                s.execute(update(RecordRow).where(RecordRow.id == values["id"]).values(**values))
+                target.append(_record_values(rid, source_id, run_id, item, now, content_hash))
+                result.to_index.append(resource)
+            table: Any = RecordRow.__table__
+            if inserts:  # Core executemany: the same INSERT without the ORM bulk-insert bookkeeping
+                s.execute(insert(table), inserts)
+            if updates:  # one executemany UPDATE ... WHERE id = ? instead of a statement per row
+                s.execute(
+                    update(table).where(table.c.id == bindparam("record_id")),
+                    [{"record_id": values.pop("id"), **values} for values in updates],
+                )
         return result
 
     def get_record(self, rid: str) -> RecordRow | None:
@@ -325,14 +474,15 @@ def _raw_row(source_id: str, raw: RawRecord, now: datetime) -> dict[str, Any]:
 
 
 def _record_values(
-    rid: str, source_id: str, run_id: int, item: NormalisedItem, now: datetime
+    rid: str, source_id: str, run_id: int, item: NormalisedItem, now: datetime, content_hash: str | None
 ) -> dict[str, Any]:
+    """The records row of an item; ``content_hash`` is ``item.resource.content_hash()`` (None: tombstone)."""
     resource = item.resource
     return {
         "id": rid,
         "source_id": source_id,
         "native_id": item.raw.native_id,
-        "content_hash": resource.content_hash() if resource else None,
+        "content_hash": content_hash if resource else None,
         "resource": resource.model_dump_json() if resource else None,
         "deleted": resource is None,
         "datestamp": item.raw.datestamp,

@@ -1,0 +1,409 @@
+"""The OAI-PMH 2.0 data provider: argument checks exactly per the protocol, the six verbs, errors."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from lxml import etree
+
+from hub.context import Hub
+from hub.oai import queries
+from hub.oai.envelope import (
+    GRANULARITY,
+    OAI,
+    OAI_NSMAP,
+    XSI_LOCATION,
+    XSI_NS,
+    datestamp,
+    default_ns,
+    fragment,
+    is_xml_text,
+    response_root,
+    stream_list,
+    to_bytes,
+)
+from hub.oai.queries import Item, Window
+from hub.oai.serializers import SERIALIZERS, Links, Serializer
+from hub.oai.sets import SetFilter, is_set_spec, parse_set, record_sets, set_name, sets_of
+from hub.oai.tokens import BadToken, TokenCodec, TokenState, after_key, token_key
+
+VERBS = ("Identify", "ListMetadataFormats", "ListSets", "GetRecord", "ListIdentifiers", "ListRecords")
+_LIST_ARGS = ("from", "until", "set", "resumptionToken")
+# verb -> (required, optional); resumptionToken is exclusive wherever it is allowed.
+_ARGUMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Identify": ((), ()),
+    "ListMetadataFormats": ((), ("identifier",)),
+    "ListSets": ((), ("resumptionToken",)),
+    "GetRecord": (("identifier", "metadataPrefix"), ()),
+    "ListIdentifiers": (("metadataPrefix",), _LIST_ARGS),
+    "ListRecords": (("metadataPrefix",), _LIST_ARGS),
+}
+OAI_IDENTIFIER_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
+OAI_IDENTIFIER_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
+REPOSITORY_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]*(?:\.[a-zA-Z][a-zA-Z0-9\-]*)+")
+_PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_MAX_ARGUMENTS = 20
+
+
+class OaiError(Exception):
+    """One OAI-PMH error condition (``code`` from the protocol's table) with a message for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class OaiErrors(Exception):
+    """Every error condition a request raised; badVerb and badArgument replies echo no arguments."""
+
+    def __init__(self, errors: Sequence[OaiError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = list(errors)
+
+    @property
+    def echo(self) -> bool:
+        return not any(e.code in ("badVerb", "badArgument") for e in self.errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A from/until argument: the moment it names and whether it was a day (``YYYY-MM-DD``)."""
+
+    moment: datetime
+    day: bool
+
+
+def parse_bound(text: str) -> Bound | None:
+    """A UTC date or datetime in one of the two granularities; None when it is neither."""
+    try:
+        if _DAY.fullmatch(text):
+            return Bound(datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC), True)
+        if _SECOND.fullmatch(text):
+            return Bound(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC), False)
+    except ValueError:
+        return None
+    return None
+
+
+def window_of(from_: str | None, until: str | None) -> Window:
+    """Datestamps are changed_at at seconds: ``from`` is inclusive, ``until`` covers its whole second/day."""
+    start = parse_bound(from_) if from_ else None
+    end = parse_bound(until) if until else None
+    upper = None if end is None else end.moment + (timedelta(days=1) if end.day else timedelta(seconds=1))
+    return Window(None if start is None else start.moment, upper)
+
+
+def check_arguments(pairs: Sequence[tuple[str, str]]) -> tuple[str, dict[str, str]]:
+    """The verb and arguments of a request, or OaiErrors (badVerb / badArgument) per the protocol."""
+    verbs = [value for key, value in pairs if key == "verb"]
+    if len(verbs) != 1 or verbs[0] not in VERBS:
+        problem = "missing" if not verbs else "repeated" if len(verbs) > 1 else "illegal"
+        raise OaiErrors([OaiError("badVerb", f"the verb argument is {problem}")])
+    verb = verbs[0]
+    required, optional = _ARGUMENTS[verb]
+    errors: list[OaiError] = []
+    keys = [key for key, _ in pairs]
+    if len(keys) > _MAX_ARGUMENTS:
+        raise OaiErrors([OaiError("badArgument", "too many arguments")])
+    for key in sorted({k for k in keys if keys.count(k) > 1}):
+        errors.append(OaiError("badArgument", f"repeated argument: {_shown(key)}"))
+    for key in sorted(set(keys) - {"verb", *required, *optional}):
+        errors.append(OaiError("badArgument", f"illegal argument for {verb}: {_shown(key)}"))
+    args = {key: value for key, value in pairs if key != "verb"}
+    for key, value in args.items():
+        if not value or not is_xml_text(value):
+            errors.append(OaiError("badArgument", f"empty or illegal value of {_shown(key)}"))
+    if "resumptionToken" in args:
+        if len(args) > 1:
+            errors.append(OaiError("badArgument", "resumptionToken is exclusive: only verb may go with it"))
+    else:
+        errors += [OaiError("badArgument", f"missing argument: {k}") for k in required if k not in args]
+    errors += _syntax_errors(args)
+    if errors:
+        raise OaiErrors(errors)
+    return verb, args
+
+
+def _syntax_errors(args: dict[str, str]) -> list[OaiError]:
+    errors: list[OaiError] = []
+    if "metadataPrefix" in args and not _PREFIX.fullmatch(args["metadataPrefix"]):
+        errors.append(OaiError("badArgument", "metadataPrefix has characters a prefix cannot have"))
+    if "identifier" in args and not _URI.fullmatch(args["identifier"]):
+        errors.append(OaiError("badArgument", "identifier is not a URI"))
+    if "set" in args and not is_set_spec(args["set"]):
+        errors.append(OaiError("badArgument", "set is not a setSpec"))
+    bounds = {}
+    for name in ("from", "until"):
+        if name in args:
+            bound = parse_bound(args[name])
+            if bound is None:
+                errors.append(OaiError("badArgument", f"{name} is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"))
+            else:
+                bounds[name] = bound
+    if len(bounds) == 2:
+        if bounds["from"].day != bounds["until"].day:
+            errors.append(OaiError("badArgument", "from and until have different granularities"))
+        elif bounds["from"].moment > bounds["until"].moment:
+            errors.append(OaiError("badArgument", "from is later than until"))
+    return errors
+
+
+def _shown(key: str) -> str:
+    return repr(key[:40]) if is_xml_text(key) else "(an argument name XML cannot carry)"
+
+
+class OaiProvider:
+    """Answers OAI-PMH requests from the Hub's store; one per Hub, safe to share between threads."""
+
+    def __init__(self, hub: Hub) -> None:
+        settings = hub.settings
+        if not REPOSITORY_ID.fullmatch(settings.oai_repository_id):
+            raise ValueError(f"GKSS_OAI_REPOSITORY_ID {settings.oai_repository_id!r} is not a domain name")
+        self.store = hub.store
+        self.name = settings.hub_name
+        self.admin_email = settings.admin_email
+        self.repository_id = settings.oai_repository_id
+        self.page_size = max(1, settings.oai_page_size)
+        self.codec = TokenCodec(token_key(settings))
+        self._sets_lock = threading.Lock()
+        self._sets_cache: tuple[tuple[int, str], list[str]] | None = None
+
+    def identifier(self, record_id: str) -> str:
+        return f"oai:{self.repository_id}:{record_id}"
+
+    def record_id(self, identifier: str) -> str | None:
+        prefix = f"oai:{self.repository_id}:"
+        return identifier[len(prefix) :] if identifier.startswith(prefix) else None
+
+    # -- entry point ----------------------------------------------------------------------------
+
+    def respond(self, pairs: Sequence[tuple[str, str]], base_url: str, hub_url: str) -> Iterator[bytes]:
+        """The response document, in chunks, to one request given its argument pairs (repeats kept)."""
+        echo: dict[str, str] = {}
+        try:
+            verb, args = check_arguments(pairs)
+            echo = {"verb": verb, **args}
+            return self._dispatch(response_root(base_url, echo), verb, args, Links(hub_url))
+        except OaiError as raised:
+            failure = OaiErrors([raised])
+        except OaiErrors as many:
+            failure = many
+        root = response_root(base_url, echo if failure.echo else None)
+        for error in failure.errors:
+            etree.SubElement(root, OAI + "error", code=error.code).text = error.message
+        return iter([to_bytes(root)])
+
+    def _dispatch(
+        self, root: etree._Element, verb: str, args: dict[str, str], links: Links
+    ) -> Iterator[bytes]:
+        if verb == "Identify":
+            self._identify(root, args)
+        elif verb == "ListMetadataFormats":
+            self._formats(root, args.get("identifier"), links)
+        elif verb == "GetRecord":
+            self._get_record(root, args["identifier"], args["metadataPrefix"], links)
+        elif verb == "ListSets":
+            return self._list_sets(root, args.get("resumptionToken"))
+        else:
+            return self._list(root, verb, args, links)
+        return iter([to_bytes(root)])
+
+    # -- verbs ----------------------------------------------------------------------------------
+
+    def _identify(self, root: etree._Element, args: dict[str, str]) -> None:
+        earliest = queries.earliest(self.store) or datetime.now(UTC)
+        element = etree.SubElement(root, OAI + "Identify")
+        request = root.find(OAI + "request")
+        for name, value in (
+            ("repositoryName", self.name),
+            ("baseURL", request.text if request is not None else ""),
+            ("protocolVersion", "2.0"),
+            ("adminEmail", self.admin_email),
+            ("earliestDatestamp", datestamp(earliest)),
+            ("deletedRecord", "persistent"),
+            ("granularity", GRANULARITY),
+        ):
+            etree.SubElement(element, OAI + name).text = value
+        description = etree.SubElement(element, OAI + "description")
+        ns = "{" + OAI_IDENTIFIER_NS + "}"
+        oai_id = etree.SubElement(
+            description, ns + "oai-identifier", nsmap=default_ns(OAI_IDENTIFIER_NS, xsi=XSI_NS)
+        )
+        oai_id.set(XSI_LOCATION, f"{OAI_IDENTIFIER_NS} {OAI_IDENTIFIER_SCHEMA}")
+        for name, value in (
+            ("scheme", "oai"),
+            ("repositoryIdentifier", self.repository_id),
+            ("delimiter", ":"),
+            ("sampleIdentifier", self.identifier("zenodo-0123456789abcdef0123")),
+        ):
+            etree.SubElement(oai_id, ns + name).text = value
+
+    def _item(self, identifier: str) -> Item:
+        record_id = self.record_id(identifier)
+        item = None if record_id is None else queries.get(self.store, record_id)
+        if item is None:
+            raise OaiError("idDoesNotExist", "no record has this identifier in this repository")
+        return item
+
+    def _formats(self, root: etree._Element, identifier: str | None, links: Links) -> None:
+        if identifier is not None:
+            self._item(identifier)  # every record, tombstones included, is in every format
+        element = etree.SubElement(root, OAI + "ListMetadataFormats")
+        for serializer in SERIALIZERS.values():
+            entry = etree.SubElement(element, OAI + "metadataFormat")
+            etree.SubElement(entry, OAI + "metadataPrefix").text = serializer.prefix
+            etree.SubElement(entry, OAI + "schema").text = serializer.schema(links)
+            etree.SubElement(entry, OAI + "metadataNamespace").text = serializer.namespace
+
+    def _get_record(self, root: etree._Element, identifier: str, prefix: str, links: Links) -> None:
+        errors: list[OaiError] = []
+        serializer = SERIALIZERS.get(prefix)
+        if serializer is None:
+            errors.append(OaiError("cannotDisseminateFormat", "this repository has no such metadata format"))
+        record_id = self.record_id(identifier)
+        item = None if record_id is None else queries.get(self.store, record_id)
+        if item is None:
+            errors.append(OaiError("idDoesNotExist", "no record has this identifier in this repository"))
+        if errors or item is None or serializer is None:
+            raise OaiErrors(errors)
+        etree.SubElement(root, OAI + "GetRecord").append(self._record(item, serializer, links))
+
+    def _list_sets(self, root: etree._Element, token: str | None) -> Iterator[bytes]:
+        specs = self._all_sets()
+        if not specs:
+            raise OaiError("noSetHierarchy", "the repository holds no records, so it has no sets yet")
+        state = self._read_token(token, "ListSets") if token else None
+        cursor = state.cursor if state else 0
+        remaining = [s for s in specs if state is None or s > state.after[1]]
+        if not remaining:
+            raise OaiError("badResumptionToken", "the set list changed since this token was issued")
+        shown = remaining[: self.page_size]
+        more = len(remaining) > self.page_size
+        items: list[bytes] = []
+        for spec in shown:
+            element = etree.Element(OAI + "set", nsmap=OAI_NSMAP)
+            etree.SubElement(element, OAI + "setSpec").text = spec
+            etree.SubElement(element, OAI + "setName").text = set_name(spec)
+            items.append(fragment(element))
+        size = state.size if state else len(specs)
+        if more:
+            next_state = TokenState(
+                "ListSets", None, None, None, None, ("", shown[-1]), cursor + len(shown), size
+            )
+            items.append(self._token(self.codec.issue(next_state), size, cursor))
+        elif state is not None:
+            items.append(self._token("", size, cursor))
+        return stream_list(root, "ListSets", items)
+
+    def _list(self, root: etree._Element, verb: str, args: dict[str, str], links: Links) -> Iterator[bytes]:
+        token = args.get("resumptionToken")
+        if token:
+            state = self._read_token(token, verb)
+        else:
+            given = (args.get("set"), args.get("from"), args.get("until"))
+            state = TokenState(verb, args["metadataPrefix"], *given, after=("", ""), cursor=0, size=0)
+        serializer = SERIALIZERS.get(state.prefix or "")
+        if serializer is None:
+            raise OaiError("cannotDisseminateFormat", "this repository has no such metadata format")
+        sets = parse_set(state.set_spec) if state.set_spec else SetFilter()
+        if sets is None:
+            raise OaiError("noRecordsMatch", "this repository has no such set")
+        window = window_of(state.from_, state.until)
+        after = self._after(state) if token else None
+        found = queries.page(self.store, window, sets, after, self.page_size + 1)
+        if not found:
+            raise OaiError("noRecordsMatch", "no record matches these arguments")
+        shown = found[: self.page_size]
+        more = len(found) > self.page_size
+        size = state.size if token else queries.count(self.store, window, sets) if more else len(shown)
+        tail: bytes | None = None
+        if more:
+            last = shown[-1]
+            key = after_key(last.changed_at, last.id)
+            next_state = TokenState(
+                verb,
+                state.prefix,
+                state.set_spec,
+                state.from_,
+                state.until,
+                key,
+                state.cursor + len(shown),
+                size,
+            )
+            tail = self._token(self.codec.issue(next_state), size, state.cursor)
+        elif token:
+            tail = self._token("", size, state.cursor)
+        return stream_list(root, verb, self._entries(verb, shown, serializer, links, tail))
+
+    @staticmethod
+    def _after(state: TokenState) -> tuple[datetime, str]:
+        try:
+            return datetime.fromisoformat(state.after[0]), state.after[1]
+        except ValueError:
+            raise OaiError("badResumptionToken", "unreadable token position") from None
+
+    def _entries(
+        self, verb: str, items: list[Item], serializer: Serializer, links: Links, tail: bytes | None
+    ) -> Iterator[bytes]:
+        for item in items:
+            if verb == "ListRecords":
+                yield fragment(self._record(item, serializer, links))
+            else:
+                yield fragment(self._header(item, etree.Element(OAI + "header", nsmap=OAI_NSMAP)))
+        if tail is not None:
+            yield tail
+
+    # -- pieces ---------------------------------------------------------------------------------
+
+    def _read_token(self, token: str, verb: str) -> TokenState:
+        try:
+            state = self.codec.read(token)
+        except BadToken as exc:
+            raise OaiError("badResumptionToken", str(exc)) from None
+        if state.verb != verb:
+            raise OaiError("badResumptionToken", f"this token continues {state.verb}, not {verb}")
+        return state
+
+    @staticmethod
+    def _token(value: str, size: int, cursor: int) -> bytes:
+        element = etree.Element(OAI + "resumptionToken", nsmap=OAI_NSMAP)
+        element.text = value
+        element.set("completeListSize", str(max(size, 1)))
+        element.set("cursor", str(cursor))
+        return fragment(element)
+
+    def _header(self, item: Item, header: etree._Element) -> etree._Element:
+        if item.deleted:
+            header.set("status", "deleted")
+        etree.SubElement(header, OAI + "identifier").text = self.identifier(item.id)
+        etree.SubElement(header, OAI + "datestamp").text = datestamp(item.changed_at)
+        for spec in record_sets(item.source_id, item.resource):
+            etree.SubElement(header, OAI + "setSpec").text = spec
+        return header
+
+    def _record(self, item: Item, serializer: Serializer, links: Links) -> etree._Element:
+        record = etree.Element(OAI + "record", nsmap=OAI_NSMAP)
+        self._header(item, etree.SubElement(record, OAI + "header"))
+        if item.resource is not None and item.text is not None:
+            metadata = etree.SubElement(record, OAI + "metadata")
+            metadata.append(serializer.metadata(item.resource, item.text, links))
+        return record
+
+    def _all_sets(self) -> list[str]:
+        """Every set that holds a record, recomputed only when the store changed."""
+        stamp = queries.version(self.store)
+        with self._sets_lock:
+            if self._sets_cache is not None and self._sets_cache[0] == stamp:
+                return self._sets_cache[1]
+        specs = sets_of(queries.resources(self.store))
+        with self._sets_lock:
+            self._sets_cache = (stamp, specs)
+        return specs

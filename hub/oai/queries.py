@@ -1,0 +1,144 @@
+"""Read queries of the provider on the records table: keyset pages on (changed_at, id), counts, sets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, tuple_
+
+from hub.oai.sets import SetFilter
+from hub.store import Store
+from hub.store.models import RecordRow
+from normalizers.resource import Resource
+
+_SCAN = 500  # rows read per round trip while a set filter is applied in Python
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """``start <= changed_at < end``; None leaves that side open."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One record as the provider serves it; ``resource`` and ``text`` are None for a tombstone."""
+
+    id: str
+    source_id: str
+    changed_at: datetime
+    resource: Resource | None
+    text: str | None
+
+    @property
+    def deleted(self) -> bool:
+        return self.resource is None
+
+
+def utc(value: datetime) -> datetime:
+    """An aware UTC datetime (SQLite hands back naive UTC values)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _bind(value: datetime) -> datetime:
+    """A bound parameter compared with changed_at: UTC (SQLite stores the wall time without zone)."""
+    return utc(value)
+
+
+def _conditions(window: Window, sets: SetFilter) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a window and a set (for type/country/target a necessary condition only)."""
+    conditions: list[ColumnElement[bool]] = []
+    if window.start is not None:
+        conditions.append(RecordRow.changed_at >= _bind(window.start))
+    if window.end is not None:
+        conditions.append(RecordRow.changed_at < _bind(window.end))
+    if sets.source is not None:
+        conditions.append(RecordRow.source_id == sets.source)
+    if sets.live_only:
+        conditions.append(RecordRow.resource.is_not(None))
+    for literal in sets.json_literals():  # membership is then decided in Python (SetFilter.contains)
+        conditions.append(RecordRow.resource.contains(literal, autoescape=True))
+    return conditions
+
+
+def _item(row: Any) -> Item:
+    text: str | None = row.resource
+    resource = None if text is None else Resource.model_validate_json(text)
+    return Item(
+        id=row.id, source_id=row.source_id, changed_at=utc(row.changed_at), resource=resource, text=text
+    )
+
+
+def page(
+    store: Store, window: Window, sets: SetFilter, after: tuple[datetime, str] | None, limit: int
+) -> list[Item]:
+    """Up to ``limit`` records after the key ``after`` in (changed_at, id) order that are in the set."""
+    columns = (RecordRow.id, RecordRow.source_id, RecordRow.changed_at, RecordRow.resource)
+    found: list[Item] = []
+    key = after
+    batch = limit if sets.exact_in_sql else max(limit, _SCAN)
+    with store.session() as session:
+        while len(found) < limit:
+            query = select(*columns).where(*_conditions(window, sets))
+            if key is not None:
+                query = query.where(tuple_(RecordRow.changed_at, RecordRow.id) > (_bind(key[0]), key[1]))
+            rows = list(session.execute(query.order_by(RecordRow.changed_at, RecordRow.id).limit(batch)))
+            for row in rows:
+                item = _item(row)
+                if sets.contains(item.source_id, item.resource):
+                    found.append(item)
+                    if len(found) == limit:
+                        break
+            if len(rows) < batch:
+                break
+            last = rows[-1]
+            key = (utc(last.changed_at), last.id)
+    return found
+
+
+def count(store: Store, window: Window, sets: SetFilter) -> int:
+    """How many records the list of this window and set holds."""
+    with store.session() as session:
+        if sets.exact_in_sql:
+            query = select(func.count()).select_from(RecordRow).where(*_conditions(window, sets))
+            return int(session.scalar(query) or 0)
+        rows = select(RecordRow.source_id, RecordRow.resource).where(*_conditions(window, sets))
+        total = 0
+        for source_id, text in session.execute(rows.execution_options(yield_per=2000)):
+            resource = None if text is None else Resource.model_validate_json(text)
+            total += sets.contains(source_id, resource)
+        return total
+
+
+def get(store: Store, record_id: str) -> Item | None:
+    with store.session() as session:
+        query = select(RecordRow.id, RecordRow.source_id, RecordRow.changed_at, RecordRow.resource)
+        row = session.execute(query.where(RecordRow.id == record_id)).first()
+    return None if row is None else _item(row)
+
+
+def earliest(store: Store) -> datetime | None:
+    """The oldest changed_at in the store (None when it holds no record)."""
+    with store.session() as session:
+        value = session.scalar(select(func.min(RecordRow.changed_at)))
+    return None if value is None else utc(value)
+
+
+def version(store: Store) -> tuple[int, str]:
+    """Changes whenever a record is added, changed, deleted or removed: (row count, newest change)."""
+    with store.session() as session:
+        total, newest = session.execute(select(func.count(), func.max(RecordRow.changed_at))).one()
+    return int(total or 0), "" if newest is None else utc(newest).isoformat()
+
+
+def resources(store: Store) -> Iterator[tuple[str, Resource | None]]:
+    """(source id, Resource or None for a tombstone) of every record, for the set list."""
+    with store.session() as session:
+        query = select(RecordRow.source_id, RecordRow.resource).execution_options(yield_per=2000)
+        for source_id, text in session.execute(query):
+            yield source_id, None if text is None else Resource.model_validate_json(text)

@@ -1,0 +1,333 @@
+"""On-demand benchmark: cluster bulk indexing vs raw bulk, and search latency under 32 client threads.
+
+Not collected by pytest (``tests/benchmarks`` is in ``norecursedirs``). Run it from the repository::
+
+    URL=$(deploy/local/elasticsearch up --heap 2g)
+    python tests/benchmarks/bench_search_cluster.py --url $URL --docs 1000000
+    python tests/benchmarks/bench_search_cluster.py --backend sqlite --docs 100000
+
+Documents are synthetic, made by recombining the words of the real contract corpus
+(tests/fixtures/contract/corpus.json): document ``i`` takes the languages, type and source of corpus
+record ``i mod n`` (the source gets one of five suffixes); per language its title (4-12 words),
+description (15-60 words) and subjects (0-3 words) are words drawn from that language's words in the
+corpus with their real frequencies (CJK text as 2-4 character pieces of the corpus' CJK titles);
+countries (0-2 of 60), GBF targets (0-3 of 23) and a date (2000-2026) are drawn at random. Document
+``i`` depends only on ``--seed`` and ``i``, so documents are generated as they are indexed.
+
+Cluster (``--backend opensearch``):
+
+1. Bulk throughput, on the first ``--compare-docs`` documents (default min(docs, 100,000)), after a
+   5,000-document warm-up: the raw client (``opensearchpy.helpers.bulk`` of the already built
+   documents, same chunking, into an index with the same settings and mapping) vs the pipeline
+   (``OpenSearchIndex.add`` of the Resources: it builds each document, streams chunks and checks
+   every item). Halves alternate (raw, add, raw, add) so neither runs on a colder or emptier
+   cluster. Ratio = pipeline docs/s / raw docs/s (target >= 0.8).
+2. The pipeline's index is filled up to ``--docs`` with ``add`` and refreshed.
+3. Search latency: ``--queries`` queries from a fixed mix (one word, two words, a word and a type,
+   a word sorted by date, a prefix, a country filter, no text at all; facets on, size 10) run by
+   ``--threads`` threads sharing one OpenSearchIndex, each timed from call to return (parsing the
+   Resources included). Baseline, same threads and count in the same run: a bare ``match_all``
+   size=10 query through the same client.
+
+SQLite (``--backend sqlite``): ``add`` in batches of 1,000 into a fresh file, then the same query
+mix; baseline: the bare ``SELECT rowid FROM fts WHERE fts MATCH ? LIMIT 10`` with the query's first
+word as a phrase, one connection per thread.
+
+It measures and exits 0, printing the figures and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make ``hub`` and ``normalizers`` importable
+    sys.path.insert(0, str(ROOT))
+
+from hub.search.base import SearchIndex, SearchQuery  # noqa: E402
+from normalizers.resource import Provenance, Resource  # noqa: E402
+
+CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+_WORD = re.compile(r"[^\W\d_]+")
+TARGETS = [f"GBF-TARGET-{n:02d}" for n in range(1, 24)]
+
+
+class Vocabulary:
+    """The real corpus' words per language (repeated as often as they occur) and its CJK pieces."""
+
+    def __init__(self, corpus: list[Resource]) -> None:
+        self.corpus = corpus
+        self.words: dict[str, list[str]] = {}
+        self.cjk: list[str] = []
+        for resource in corpus:
+            for field in (resource.title, resource.description):
+                for lang, text in field.items():
+                    self.words.setdefault(lang, []).extend(_WORD.findall(_CJK.sub(" ", text)))
+                    self.cjk.extend(run for run in _CJK.findall(text) if len(run) >= 2)
+        everything = [w for words in self.words.values() for w in words]
+        for lang in list(self.words):
+            if len(self.words[lang]) < 50:  # too few real words: borrow from every language
+                self.words[lang] = self.words[lang] + everything
+        self.query_words = [w for w in self.words.get("en", everything) if len(w) >= 4]
+
+    def text(self, rng: random.Random, lang: str, low: int, high: int) -> str:
+        if lang in ("zh", "ja") and self.cjk:
+            run = rng.choice(self.cjk)
+            pieces = [run[i : i + rng.randint(2, 4)] for i in range(0, len(run), 3)]
+            return "".join(rng.choice(pieces) for _ in range(rng.randint(low, high)))
+        words = self.words.get(lang) or self.words["en"]
+        return " ".join(rng.choice(words) for _ in range(rng.randint(low, high)))
+
+
+def countries() -> list[str]:
+    import pycountry
+
+    return sorted(str(c.alpha_2) for c in pycountry.countries)[::4][:60]
+
+
+def make(i: int, vocabulary: Vocabulary, seed: int, pool: list[str]) -> Resource:
+    """Synthetic document ``i`` (a function of seed and i only)."""
+    rng = random.Random(seed * 1_000_003 + i)
+    template = vocabulary.corpus[i % len(vocabulary.corpus)]
+    languages = list(template.title) or ["en"]
+    source = f"{template.source}-{i % 5}"
+    native = f"bench-{i:07d}"
+    return Resource(
+        id=f"{source}-{native}",
+        source=source,
+        native_id=native,
+        url=f"https://bench.example.invalid/{i}",
+        title={lang: vocabulary.text(rng, lang, 4, 12) for lang in languages},
+        description={lang: vocabulary.text(rng, lang, 15, 60) for lang in languages},
+        type=template.type,
+        published=date(2000, 1, 1) + timedelta(days=rng.randrange(27 * 365)),
+        subjects=[vocabulary.text(rng, languages[0], 1, 2) for _ in range(rng.randint(0, 3))],
+        languages=[lang for lang in languages if lang != "und"],
+        countries=sorted({rng.choice(pool[: rng.choice((8, 60))]) for _ in range(rng.randint(0, 2))}),
+        gbf_targets=sorted({rng.choice(TARGETS[: rng.choice((5, 23))]) for _ in range(rng.randint(0, 3))}),
+        provenance=Provenance(
+            source=source, protocol="bench", native_id=native, payload_hash="0" * 64, content_type="bench"
+        ),
+    )
+
+
+def stream(start: int, stop: int, vocabulary: Vocabulary, seed: int) -> Iterator[Resource]:
+    pool = countries()
+    for i in range(start, stop):
+        yield make(i, vocabulary, seed, pool)
+
+
+def query_mix(vocabulary: Vocabulary, n: int, seed: int) -> list[SearchQuery]:
+    rng = random.Random(seed)
+    words = vocabulary.query_words
+    types = sorted({r.type for r in vocabulary.corpus})
+    pool = countries()[:8]
+    kinds: list[Callable[[], SearchQuery]] = [
+        lambda: SearchQuery(text=rng.choice(words)),
+        lambda: SearchQuery(text=f"{rng.choice(words)} {rng.choice(words)}"),
+        lambda: SearchQuery(text=rng.choice(words), type=(rng.choice(types),)),
+        lambda: SearchQuery(text=rng.choice(words), sort="date"),
+        lambda: SearchQuery(text=rng.choice(words)[:4] + "*"),
+        lambda: SearchQuery(country=(rng.choice(pool),)),
+        lambda: SearchQuery(offset=rng.choice((0, 10, 20))),
+    ]
+    return [kinds[k % len(kinds)]() for k in range(n)]
+
+
+def run_clients(calls: list[Callable[[], object]], threads: int) -> tuple[list[float], float]:
+    """Run the calls on ``threads`` threads; each call's latency (s) and the wall time."""
+    timings: list[float] = []
+    lock = threading.Lock()
+
+    def timed(call: Callable[[], object]) -> None:
+        start = time.perf_counter()
+        call()
+        elapsed = time.perf_counter() - start
+        with lock:
+            timings.append(elapsed)
+
+    begin = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(timed, calls))
+    return timings, time.perf_counter() - begin
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def latency_report(name: str, timings: list[float], wall: float) -> tuple[float, float]:
+    p50, p99 = pct(timings, 0.50), pct(timings, 0.99)
+    print(f"  {name:<28} p50 {p50:8.2f} ms   p99 {p99:8.2f} ms   {len(timings) / wall:8.1f} queries/s")
+    return p50, p99
+
+
+def compare_latency(
+    pipeline: list[Callable[[], object]], baseline: list[Callable[[], object]], threads: int
+) -> None:
+    run_clients(pipeline[: len(pipeline) // 10], threads)  # warm-up
+    run_clients(baseline[: len(baseline) // 10], threads)
+    base = latency_report("baseline", *run_clients(baseline, threads))
+    ours = latency_report("SearchIndex.search", *run_clients(pipeline, threads))
+    print(f"  ratio vs baseline: p50 x{ours[0] / base[0]:.2f}, p99 x{ours[1] / base[1]:.2f}")
+
+
+def settle(index: Any, limit: float = 600.0) -> None:
+    """Wait until the cluster has no merges running (both latency runs then see the same segments)."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        stats = index.client.indices.stats(index=index.name, params={"metric": "merge"})
+        if not stats["_all"]["total"]["merges"]["current"]:
+            break
+        time.sleep(2)
+    print(f"  merges settled after {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
+    from opensearchpy import helpers
+
+    from hub.search.opensearch import OpenSearchIndex, document
+
+    tag = uuid.uuid4().hex[:8]
+    pipeline = OpenSearchIndex(args.url, f"bench-add-{tag}", chunk_size=args.chunk, max_result_window=10_000)
+    raw = OpenSearchIndex(args.url, f"bench-raw-{tag}", chunk_size=args.chunk)
+    warm = OpenSearchIndex(args.url, f"bench-warm-{tag}", chunk_size=args.chunk)
+    try:
+        (raw_target,) = raw.physical_indices()
+        compare = min(args.compare_docs or min(args.docs, 100_000), args.docs)
+        print(f"generating {compare:,} documents for the bulk comparison (untimed) ...", flush=True)
+        resources = list(stream(0, compare, vocabulary, args.seed))
+        built = [document(r) for r in resources]
+
+        def raw_bulk(docs: list[dict[str, Any]], target: str) -> float:
+            actions = ({"_index": target, "_id": d["id"], "_source": d} for d in docs)
+            start = time.perf_counter()
+            helpers.bulk(raw.client, actions, chunk_size=args.chunk, max_chunk_bytes=8 * 1024 * 1024)
+            return time.perf_counter() - start
+
+        def add(index: OpenSearchIndex, batch: list[Resource]) -> float:
+            start = time.perf_counter()
+            assert index.add(batch) == len(batch)
+            return time.perf_counter() - start
+
+        (warm_target,) = warm.physical_indices()
+        raw_bulk(built[:5000], warm_target)
+        add(warm, resources[5000:10000] or resources[:5000])
+        warm.drop()
+        half = compare // 2
+        raw_time = raw_bulk(built[:half], raw_target)
+        add_time = add(pipeline, resources[:half])
+        raw_time += raw_bulk(built[half:], raw_target)
+        add_time += add(pipeline, resources[half:])
+        del resources, built
+        raw_rate, add_rate = compare / raw_time, compare / add_time
+        print(f"bulk indexing, {compare:,} documents, chunks of {args.chunk}:")
+        print(f"  raw helpers.bulk           {raw_rate:10,.0f} docs/s")
+        print(f"  OpenSearchIndex.add        {add_rate:10,.0f} docs/s")
+        print(f"  ratio add/raw              {add_rate / raw_rate:10.2f}  (target >= 0.8)", flush=True)
+        raw.drop()
+
+        load_time, done = add_time, compare
+        while done < args.docs:
+            step = min(50_000, args.docs - done)
+            start = time.perf_counter()
+            pipeline.add(stream(done, done + step, vocabulary, args.seed))
+            load_time += time.perf_counter() - start
+            done += step
+            print(f"  loaded {done:,} ({done / load_time:,.0f} docs/s)", flush=True)
+        pipeline.refresh()
+        assert pipeline.count() == args.docs, pipeline.count()
+        print(f"loaded {args.docs:,} documents with add() at {args.docs / load_time:,.0f} docs/s overall")
+        settle(pipeline)
+
+        queries = query_mix(vocabulary, args.queries, args.seed)
+        ours: list[Callable[[], object]] = [lambda q=q: pipeline.search(q) for q in queries]  # type: ignore[misc]
+        body = {"query": {"match_all": {}}, "size": 10}
+        bare: list[Callable[[], object]] = [
+            lambda: pipeline.client.search(index=pipeline.name, body=body) for _ in queries
+        ]
+        print(f"search latency, {args.docs:,} documents, {args.threads} threads, {args.queries:,} queries:")
+        compare_latency(ours, bare, args.threads)
+    finally:
+        for index in (warm, raw, pipeline):
+            if not (args.keep and index is pipeline):
+                index.drop()
+            index.close()
+
+
+def bench_sqlite(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
+    from hub.search.sqlite_fts import SqliteFtsIndex
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "index.sqlite"
+        index: SearchIndex = SqliteFtsIndex(path)
+        start = time.perf_counter()
+        batch: list[Resource] = []
+        for resource in stream(0, args.docs, vocabulary, args.seed):
+            batch.append(resource)
+            if len(batch) == 1000:
+                index.add(batch)
+                batch = []
+        index.add(batch)
+        index.refresh()
+        elapsed = time.perf_counter() - start
+        assert index.count() == args.docs
+        print(f"loaded {args.docs:,} documents with add() at {args.docs / elapsed:,.0f} docs/s")
+        queries = query_mix(vocabulary, args.queries, args.seed)
+        local = threading.local()
+
+        def bare(word: str) -> None:
+            db = getattr(local, "db", None)
+            if db is None:
+                db = local.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            db.execute("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT 10", ('"' + word + '"',)).fetchall()
+
+        words = [(q.text.split() or ["biodiversity"])[0].rstrip("*") for q in queries]
+        ours: list[Callable[[], object]] = [lambda q=q: index.search(q) for q in queries]  # type: ignore[misc]
+        base: list[Callable[[], object]] = [lambda w=w: bare(w) for w in words]  # type: ignore[misc]
+        print(f"search latency, {args.docs:,} documents, {args.threads} threads, {args.queries:,} queries:")
+        compare_latency(ours, base, args.threads)
+        index.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("opensearch", "sqlite"), default="opensearch")
+    parser.add_argument("--url", default=os.environ.get("GKSS_TEST_SEARCH_URL", "http://127.0.0.1:9201"))
+    parser.add_argument("--docs", type=int, help="default 1,000,000 (cluster) or 100,000 (sqlite)")
+    parser.add_argument("--compare-docs", type=int, default=0, help="documents for the bulk comparison")
+    parser.add_argument("--chunk", type=int, default=1000, help="documents per bulk request")
+    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--queries", type=int, default=6400)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the loaded cluster index")
+    args = parser.parse_args()
+    args.docs = args.docs or (1_000_000 if args.backend == "opensearch" else 100_000)
+    data = json.loads(CORPUS.read_text(encoding="utf-8"))
+    vocabulary = Vocabulary([Resource.model_validate(item) for item in data["resources"]])
+    print(f"backend {args.backend}, {os.cpu_count()} CPUs, corpus of {len(vocabulary.corpus)} real records")
+    if args.backend == "opensearch":
+        bench_cluster(args, vocabulary)
+    else:
+        bench_sqlite(args, vocabulary)
+
+
+if __name__ == "__main__":
+    main()

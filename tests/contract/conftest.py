@@ -1,0 +1,126 @@
+"""The contract suite's fixtures: the real-data corpus and one loaded ``index`` per backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hub.search.base import SearchIndex
+from hub.search.sqlite_fts import SqliteFtsIndex
+from normalizers.resource import Resource
+
+SEARCH_ENV = "GKSS_TEST_SEARCH_URL"
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "contract" / "corpus.json"
+# The cluster index gets a tiny result window, so paging past it must go through search_after:
+# the server itself refuses from+size beyond index.max_result_window.
+CLUSTER_WINDOW = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """A backend under test and what its free text promises beyond the common contract."""
+
+    name: str
+    exact_text: bool  # True: a word matches exactly the records holding it (folded); False: a
+    # superset of them (per-language stemming also finds other forms of the word)
+
+
+BACKENDS = {
+    "sqlite": Backend("sqlite", exact_text=True),
+    "opensearch": Backend("opensearch", exact_text=False),
+}
+
+
+def load_corpus() -> list[Resource]:
+    data = json.loads(CORPUS.read_text(encoding="utf-8"))
+    return [Resource.model_validate(item) for item in data["resources"]]
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[Resource]:
+    return load_corpus()
+
+
+def cluster_url() -> str:
+    """GKSS_TEST_SEARCH_URL, or skip the test saying how to get one."""
+    url = os.environ.get(SEARCH_ENV)
+    if not url:
+        pytest.skip(f"{SEARCH_ENV} is not set (start a cluster: URL=$(deploy/local/elasticsearch up))")
+    return url
+
+
+def open_backend(backend: Backend, directory: Path) -> SearchIndex:
+    """A new, empty index of the backend (the cluster one under a unique alias: drop it after)."""
+    if backend.name == "sqlite":
+        return SqliteFtsIndex(directory / f"index-{uuid.uuid4().hex[:8]}.sqlite")
+    from hub.search.opensearch import OpenSearchIndex
+
+    name = f"gkss-test-{uuid.uuid4().hex[:12]}"
+    return OpenSearchIndex(cluster_url(), name, max_result_window=CLUSTER_WINDOW, retire_after=0)
+
+
+def dispose(index: SearchIndex) -> None:
+    drop = getattr(index, "drop", None)
+    if drop is not None:
+        drop()
+    index.close()
+
+
+@pytest.fixture(scope="session", params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest) -> Backend:
+    return BACKENDS[str(request.param)]
+
+
+def _session_index(
+    backend: Backend, corpus: list[Resource], factory: pytest.TempPathFactory
+) -> Iterator[SearchIndex]:
+    shared = open_backend(backend, factory.mktemp("contract"))
+    try:
+        assert shared.add(corpus) == len(corpus)
+        shared.refresh()
+        yield shared
+    finally:
+        dispose(shared)
+
+
+@pytest.fixture(scope="session")
+def _shared(
+    backend: Backend, corpus: list[Resource], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SearchIndex]:
+    yield from _session_index(backend, corpus, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def _read_only(
+    backend: Backend, corpus: list[Resource], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SearchIndex]:
+    yield from _session_index(backend, corpus, tmp_path_factory)
+
+
+@pytest.fixture
+def index(_shared: SearchIndex) -> SearchIndex:
+    """The backend's index, shared by the session: it holds the corpus, or what the previous test
+    left (tests that write re-add the corpus first; ``empty_index`` gives a fresh one)."""
+    return _shared
+
+
+@pytest.fixture
+def empty_index(backend: Backend, tmp_path: Path) -> Iterator[SearchIndex]:
+    """A fresh, empty index of the backend, deleted afterwards."""
+    fresh = open_backend(backend, tmp_path)
+    try:
+        yield fresh
+    finally:
+        dispose(fresh)
+
+
+@pytest.fixture
+def loaded(_read_only: SearchIndex) -> SearchIndex:
+    """An index holding exactly the corpus, shared by the session: tests using it must not write."""
+    return _read_only

@@ -1,0 +1,25 @@
+"""Serves the hub's API in a process of its own (for restart tests): prints its port, then serves until ended.
+
+Run from the repository root as ``python -m tests.hub.oai.serve``; settings come from GKSS_* variables.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+
+from hub.api import create_app
+from hub.settings import Settings
+
+
+def main() -> None:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    print(listener.getsockname()[1], flush=True)
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings()), log_level="warning"))
+    server.run(sockets=[listener])
+
+
+if __name__ == "__main__":
+    main()
