@@ -25,6 +25,8 @@ RETRY_STATUSES = frozenset({429, 503})
 class HttpPolicy:
     """Limits applied to every request a harvester makes.
 
+    ``check_destination(url)`` (the SSRF guard, see ``harvesters.netguard``) runs before every
+    request and every redirect hop and raises to refuse it.
     ``before_request(host)`` is called before each request (it may block: politeness shared by
     workers); ``on_retry_after(host, seconds)`` when a host answers 429/503, with the capped wait.
     """
@@ -41,6 +43,7 @@ class HttpPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
     before_request: Callable[[str], None] | None = field(default=None, compare=False)
     on_retry_after: Callable[[str, float], None] | None = field(default=None, compare=False)
+    check_destination: Callable[[str], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +63,16 @@ class FetchedResponse:
 def make_client(policy: HttpPolicy) -> httpx.Client:
     """An httpx client that follows redirects within the policy and never decodes bodies itself."""
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    hooks: dict[str, list[Callable[[httpx.Request], None]]] = {}
+    if policy.check_destination is not None:
+        guard = policy.check_destination
+        hooks["request"] = [lambda request: guard(str(request.url))]
     return httpx.Client(
         timeout=timeout,
         follow_redirects=True,
         max_redirects=policy.max_redirects,
         headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+        event_hooks=hooks,  # type: ignore[arg-type]
     )
 
 
@@ -164,6 +172,8 @@ def fetch_once(
     headers: Mapping[str, str] | None = None,
 ) -> FetchedResponse:
     """One request, read under the size cap and total deadline; transport problems become TransientError."""
+    if policy.check_destination is not None:
+        policy.check_destination(url)
     if policy.before_request is not None:
         policy.before_request(request_host(url))
     deadline = time.monotonic() + policy.total_timeout

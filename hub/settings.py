@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from harvesters.http import DEFAULT_USER_AGENT, HttpPolicy
+from harvesters.netguard import check_url
 
 
 class Settings(BaseSettings):
@@ -26,6 +27,7 @@ class Settings(BaseSettings):
     max_retry_after: float = 120.0
     user_agent: str = DEFAULT_USER_AGENT
     oai_overlap_seconds: int = 60
+    allow_private_networks: bool = False
     batch_size: int = 500
     run_stale_seconds: float = 300.0
     host_rate: float = 1.0
@@ -55,4 +57,5 @@ class Settings(BaseSettings):
             max_retries=self.http_max_retries,
             max_retry_after=self.max_retry_after,
             user_agent=self.user_agent,
+            check_destination=None if self.allow_private_networks else check_url,
         )

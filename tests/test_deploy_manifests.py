@@ -44,7 +44,11 @@ def test_every_gkss_variable_is_a_setting() -> None:
 def _commands() -> list[list[str]]:
     commands = []
     for node in _walk(_documents()):
-        if isinstance(node, dict) and isinstance(node.get("command"), list) and node["command"][:1] == ["gkss"]:
+        if (
+            isinstance(node, dict)
+            and isinstance(node.get("command"), list)
+            and node["command"][:1] == ["gkss"]
+        ):
             commands.append(node["command"])
     return commands
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from lxml import etree
 
@@ -50,6 +51,9 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _MAX_ARGUMENTS = 20
+
+
+_datestamp = lru_cache(maxsize=1024)(datestamp)  # a store batch shares one changed_at
 
 
 class OaiError(Exception):
@@ -384,7 +388,7 @@ class OaiProvider:
         if item.deleted:
             header.set("status", "deleted")
         etree.SubElement(header, OAI + "identifier").text = self.identifier(item.id)
-        etree.SubElement(header, OAI + "datestamp").text = datestamp(item.changed_at)
+        etree.SubElement(header, OAI + "datestamp").text = _datestamp(item.changed_at)
         for spec in record_sets(item.source_id, item.resource):
             etree.SubElement(header, OAI + "setSpec").text = spec
         return header

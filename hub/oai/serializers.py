@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Protocol
 from urllib.parse import quote
@@ -24,6 +25,15 @@ _OAI_DC = "{" + OAI_DC_NS + "}"
 _DC = "{" + DC_NS + "}"
 _GKSS = "{" + GKSS_NS + "}"
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+_DC_NSMAP = {"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS}
+_DC_LOCATION = f"{OAI_DC_NS} {OAI_DC_SCHEMA}"
+_TITLE, _CREATOR, _SUBJECT, _DESCRIPTION, _PUBLISHER, _DATE, _TYPE = (
+    _DC + name for name in ("title", "creator", "subject", "description", "publisher", "date", "type")
+)
+_IDENTIFIER, _LANGUAGE, _COVERAGE, _RIGHTS = (
+    _DC + name for name in ("identifier", "language", "coverage", "rights")
+)
+_SAFE_ID = re.compile(r"[A-Za-z0-9._~-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +44,8 @@ class Links:
 
     def resource(self, record_id: str) -> str:
         """The hub's own URL of a Resource (``GET /api/resources/{id}``)."""
-        return f"{self.hub_url}api/resources/{quote(record_id, safe='')}"
+        safe = record_id if _SAFE_ID.fullmatch(record_id) else quote(record_id, safe="")
+        return f"{self.hub_url}api/resources/{safe}"
 
     def schema(self, path: str) -> str:
         return f"{self.hub_url}{path}"
@@ -53,19 +64,10 @@ class Serializer(Protocol):
         ...
 
 
-def _add(
-    parent: etree._Element, name: str, value: str | None, lang: str | None = None, *, clean: bool = False
-) -> None:
-    """A dc element with ``value`` (stripped; dropped when empty); ``clean``: value is known XML-safe."""
-    if not value:
-        return
-    text = (value if clean else xml_text(value)).strip()
-    if not text:
-        return
-    element = etree.SubElement(parent, _DC + name)
-    element.text = text
-    if lang and lang != "und" and _LANGUAGE_TAG.fullmatch(lang):
-        element.set(XML_LANG, lang)
+@cache
+def _xml_lang(tag: str) -> str | None:
+    """The xml:lang of a Resource language key: the tag itself, or None for ``und`` or a malformed tag."""
+    return tag if tag != "und" and _LANGUAGE_TAG.fullmatch(tag) else None
 
 
 def json_is_xml_safe(text: str) -> bool:
@@ -86,27 +88,33 @@ class OaiDc:
         return OAI_DC_SCHEMA
 
     def metadata(self, resource: Resource, text: str, links: Links) -> etree._Element:
-        root = etree.Element(_OAI_DC + "dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS})
-        root.set(XSI_LOCATION, f"{OAI_DC_NS} {OAI_DC_SCHEMA}")
-        clean = json_is_xml_safe(text)
-        for lang, title in resource.title.items():
-            _add(root, "title", title, lang, clean=clean)
-        for creator in resource.creators:
-            _add(root, "creator", creator, clean=clean)
-        for subject in resource.subjects:
-            _add(root, "subject", subject, clean=clean)
-        for lang, description in resource.description.items():
-            _add(root, "description", description, lang, clean=clean)
-        _add(root, "publisher", resource.publisher, clean=clean)
-        _add(root, "date", resource.display_date(), clean=True)
-        _add(root, "type", resource.type, clean=clean)
-        _add(root, "identifier", resource.url, clean=clean)
-        _add(root, "identifier", links.resource(resource.id), clean=clean)
-        for language in resource.languages:
-            _add(root, "language", language, clean=clean)
-        for country in resource.countries:
-            _add(root, "coverage", country, clean=clean)
-        _add(root, "rights", resource.licence, clean=clean)
+        root = etree.Element(_OAI_DC + "dc", nsmap=_DC_NSMAP)
+        root.set(XSI_LOCATION, _DC_LOCATION)
+        elements: list[tuple[str, str | None, str | None]] = [
+            *((_TITLE, title, _xml_lang(lang)) for lang, title in resource.title.items()),
+            *((_CREATOR, creator, None) for creator in resource.creators),
+            *((_SUBJECT, subject, None) for subject in resource.subjects),
+            *((_DESCRIPTION, text, _xml_lang(lang)) for lang, text in resource.description.items()),
+            (_PUBLISHER, resource.publisher, None),
+            (_DATE, resource.display_date(), None),
+            (_TYPE, resource.type, None),
+            (_IDENTIFIER, resource.url, None),
+            (_IDENTIFIER, links.resource(resource.id), None),
+            *((_LANGUAGE, language, None) for language in resource.languages),
+            *((_COVERAGE, country, None) for country in resource.countries),
+            (_RIGHTS, resource.licence, None),
+        ]
+        clean = json_is_xml_safe(text)  # then no value needs cleaning: the common case, and faster
+        sub = etree.SubElement
+        for tag, value, lang in elements:
+            if not value:
+                continue
+            value = (value if clean else xml_text(value)).strip()
+            if value:
+                element = sub(root, tag)
+                element.text = value
+                if lang is not None:
+                    element.set(XML_LANG, lang)
         return root
 
 

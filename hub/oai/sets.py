@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from normalizers.resource import Resource
 from normalizers.vocabularies.gbf import gbf_targets
@@ -25,6 +25,7 @@ SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(?::[A-Za-z0-9\-_.!~*'()]+)*")
 _PART = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
 
 
+@lru_cache(maxsize=4096)
 def is_set_spec(text: str) -> bool:
     """True when ``text`` has the setSpec syntax of OAI-PMH (colon-separated parts)."""
     return SET_SPEC.fullmatch(text) is not None

@@ -316,14 +316,18 @@ class RssSampler:
 
     VmHWM says how high the resident set went; these say what it was made of: file-backed and
     shared pages (mmap of SQLite files, the WAL index) are counted in RSS but are reclaimable.
+    Whenever RssFile reaches a new peak (by 8 MB or more), /proc/PID/smaps is read for the
+    largest file mappings, so the report can name the files behind it.
     """
 
     FIELDS = ("RssAnon", "RssFile", "RssShmem")
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
-        self.path = Path(f"/proc/{pid}/status")
+        self.proc = Path(f"/proc/{pid}")
         self.interval = interval
         self.peaks = dict.fromkeys(self.FIELDS, 0.0)
+        self.files: list[tuple[float, str]] = []
+        self._files_at = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"rss-{pid}", daemon=True)
         self._thread.start()
@@ -331,19 +335,35 @@ class RssSampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                lines = self.path.read_text().splitlines()
-            except OSError:
+                lines = (self.proc / "status").read_text().splitlines()
+                for line in lines:
+                    name, _, value = line.partition(":")
+                    if name in self.peaks:
+                        self.peaks[name] = max(self.peaks[name], int(value.split()[0]) / 1024)
+                if self.peaks["RssFile"] >= self._files_at + 8:
+                    self._files_at = self.peaks["RssFile"]
+                    self.files = self._largest_files()
+            except (OSError, ValueError, IndexError):
                 return
-            for line in lines:
-                name, _, value = line.partition(":")
-                if name in self.peaks:
-                    self.peaks[name] = max(self.peaks[name], int(value.split()[0]) / 1024)
             self._stop.wait(self.interval)
 
-    def stop(self) -> dict[str, float]:
+    def _largest_files(self) -> list[tuple[float, str]]:
+        sizes: dict[str, float] = {}
+        path = ""
+        for line in (self.proc / "smaps").read_text().splitlines():
+            fields = line.split()
+            if fields and "-" in fields[0] and len(fields) >= 5 and not fields[0].endswith(":"):
+                path = fields[5] if len(fields) > 5 and fields[5].startswith("/") else ""
+            elif path and fields[:1] == ["Rss:"]:
+                sizes[path] = sizes.get(path, 0.0) + int(fields[1]) / 1024
+        return sorted(((mb, name) for name, mb in sizes.items()), reverse=True)[:3]
+
+    def stop(self) -> dict[str, Any]:
         self._stop.set()
         self._thread.join()
-        return {f"peak_{name}": value for name, value in self.peaks.items()}
+        out: dict[str, Any] = {f"peak_{name}": value for name, value in self.peaks.items()}
+        out["file_mappings"] = self.files
+        return out
 
 
 def in_child(target: Any, *args: Any) -> dict[str, Any]:
@@ -437,6 +457,9 @@ def report(n: int, page_size: int, a: dict[str, Any], b_quarter: dict[str, Any],
             f"{result['seconds'] - result['harvest_seconds']:.2f}s, home {result['disk_mb']:.0f} MB"
             + (f" error={result['error']}" if result.get("error") else "")
         )
+        if result.get("file_mappings"):
+            mappings = ", ".join(f"{Path(name).name} {mb:.0f} MB" for mb, name in result["file_mappings"])
+            print(f"  largest file mappings at the RssFile peak: {mappings}")
     if a.get("records") != n:
         print(f"A: read {a.get('records')} records, expected {n}")
     rss_n, rss_q = b.get("rss_mb"), b_quarter.get("rss_mb")

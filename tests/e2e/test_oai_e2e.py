@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hub.context import Hub
+from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
 from hub.search.base import SearchQuery
+from hub.settings import Settings
 from normalizers.resource import resource_id
 from tests.support.oai_replay import OaiReplayServer, ReplayRecord, fixture_bytes, load_real_records
 
@@ -130,3 +131,17 @@ def test_bad_source_leaves_failed_run_and_earlier_records_intact(hub: Hub, case:
     assert run is not None and run.status == "failed" and run.error == failed.error
     assert hub.store.count_records("repo") == len(live)
     assert _all_ids(hub) == before
+
+
+def test_ssrf_guard_refuses_loopback_source_without_contacting_it(settings: Settings) -> None:
+    guarded = settings.model_copy(update={"allow_private_networks": False})
+    hub = open_hub(guarded)
+    try:
+        with OaiReplayServer(load_real_records()) as server:
+            _register(hub, server.url)
+            summary = harvest_source(hub, "repo")
+            assert server.requests == []
+    finally:
+        hub.close()
+    assert summary.status == "failed"
+    assert summary.error and "UnsafeDestination" in summary.error and "loopback" in summary.error

@@ -52,7 +52,7 @@ def test_literal_non_public_hosts_are_refused(host: str, why: str) -> None:
 @pytest.mark.parametrize("address", ["10.1.2.3", "127.0.0.53", "169.254.169.254", "::1", "fe80::2"])
 def test_names_resolving_to_non_public_addresses_are_refused(address: str) -> None:
     resolve = resolver_for({"intranet.example": ["93.184.216.34", address]})
-    with pytest.raises(UnsafeDestination, match="intranet.example resolves to"):
+    with pytest.raises(UnsafeDestination, match=r"intranet\.example resolves to"):
         check_url("https://intranet.example/feed", resolver=resolve)
 
 
@@ -72,3 +72,28 @@ def test_only_http_and_https(url: str) -> None:
 
 def test_development_switch_allows_loopback() -> None:
     check_url("http://127.0.0.1:8080/oai", allow_private=True, resolver=resolver_for({}))
+
+
+def test_redirect_to_a_private_address_is_refused_before_it_is_followed() -> None:
+    """A public-looking first hop that redirects to loopback: the redirect hop is checked, never sent."""
+    import httpx
+
+    from harvesters.http import HttpPolicy, fetch_once, make_client
+    from tests.support.http_replay import ReplayServer
+
+    with ReplayServer() as server:
+        server.route("/start", status=302, headers={"Location": server.url + "/secret"})
+        server.route("/secret", b"secret")
+        seen: list[str] = []
+
+        def guard(url: str) -> None:
+            seen.append(url)
+            if url.endswith("/secret"):
+                check_url(url, resolver=resolver_for({}))
+
+        policy = HttpPolicy(check_destination=guard)
+        with make_client(policy) as client, pytest.raises(UnsafeDestination, match="loopback"):
+            fetch_once(client, policy, "GET", server.url + "/start")
+        assert seen[-1].endswith("/secret")
+        assert [r.path for r in server.request_log] == ["/start"]
+        assert isinstance(client, httpx.Client)
