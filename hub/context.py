@@ -29,5 +29,5 @@ def open_hub(settings: Settings | None = None) -> Hub:
     settings.home.mkdir(parents=True, exist_ok=True)
     store = Store(settings.resolved_database_url())
     store.create_all()
-    index = open_index(settings.search_url, settings.home)
+    index = open_index(settings.search_url, settings.home, settings.search_index)
     return Hub(settings=settings, store=store, index=index)

@@ -209,7 +209,7 @@ class OaiProvider:
         self, root: etree._Element, verb: str, args: dict[str, str], links: Links
     ) -> Iterator[bytes]:
         if verb == "Identify":
-            self._identify(root, args)
+            self._identify(root)
         elif verb == "ListMetadataFormats":
             self._formats(root, args.get("identifier"), links)
         elif verb == "GetRecord":
@@ -222,7 +222,7 @@ class OaiProvider:
 
     # -- verbs ----------------------------------------------------------------------------------
 
-    def _identify(self, root: etree._Element, args: dict[str, str]) -> None:
+    def _identify(self, root: etree._Element) -> None:
         earliest = queries.earliest(self.store) or datetime.now(UTC)
         element = etree.SubElement(root, OAI + "Identify")
         request = root.find(OAI + "request")

@@ -70,12 +70,6 @@ def _xml_lang(tag: str) -> str | None:
     return tag if tag != "und" and _LANGUAGE_TAG.fullmatch(tag) else None
 
 
-def json_is_xml_safe(text: str) -> bool:
-    """True when no string of the JSON document ``text`` can hold a character XML forbids: the text
-    has none and no ``\\u`` escape (JSON encoders write control characters only as such escapes)."""
-    return "\\u" not in text and is_xml_text(text)
-
-
 class OaiDc:
     """Simple Dublin Core: titles and descriptions in every language, creators, subjects, publisher,
     date, type, identifiers (the source URL and the hub's resource URL), languages, coverage (ISO
@@ -94,7 +88,7 @@ class OaiDc:
             *((_TITLE, title, _xml_lang(lang)) for lang, title in resource.title.items()),
             *((_CREATOR, creator, None) for creator in resource.creators),
             *((_SUBJECT, subject, None) for subject in resource.subjects),
-            *((_DESCRIPTION, text, _xml_lang(lang)) for lang, text in resource.description.items()),
+            *((_DESCRIPTION, body, _xml_lang(lang)) for lang, body in resource.description.items()),
             (_PUBLISHER, resource.publisher, None),
             (_DATE, resource.display_date(), None),
             (_TYPE, resource.type, None),
@@ -104,17 +98,20 @@ class OaiDc:
             *((_COVERAGE, country, None) for country in resource.countries),
             (_RIGHTS, resource.licence, None),
         ]
-        clean = json_is_xml_safe(text)  # then no value needs cleaning: the common case, and faster
         sub = etree.SubElement
         for tag, value, lang in elements:
-            if not value:
+            if not value or not (value := value.strip()):
                 continue
-            value = (value if clean else xml_text(value)).strip()
-            if value:
-                element = sub(root, tag)
+            element = sub(root, tag)
+            try:  # lxml refuses what XML 1.0 cannot carry; checking first would cost more
                 element.text = value
-                if lang is not None:
-                    element.set(XML_LANG, lang)
+            except ValueError:
+                if not (value := xml_text(value).strip()):
+                    root.remove(element)
+                    continue
+                element.text = value
+            if lang is not None:
+                element.set(XML_LANG, lang)
         return root
 
 
@@ -143,7 +140,10 @@ class Gkss:
         root.set("source", xml_text(resource.source))
         root.set("type", xml_text(resource.type))
         body = etree.SubElement(root, _GKSS + "json", mediaType="application/json")
-        body.text = lossless_json(text)
+        try:  # lxml refuses what XML 1.0 cannot carry (rare: only then is the text scanned)
+            body.text = text
+        except ValueError:
+            body.text = lossless_json(text)
         return root
 
 

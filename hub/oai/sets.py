@@ -1,9 +1,8 @@
-"""Hierarchical OAI sets: source:<id>, type:<type>, country:<CC>, target:GBF-TARGET-NN and their parents.
+"""Hierarchical OAI sets: source:<id>, type:<type>, country:<CC>, target:GBF-TARGET-NN and their parents."""
 
-Membership of a tombstone (a deleted record, whose Resource the store no longer keeps) is known only
-for its source: a tombstone is in ``source`` and ``source:<id>`` and in the unfiltered lists, never in
-a type, country or target set.
-"""
+# Membership of a tombstone (a deleted record, whose Resource the store no longer keeps) is known only
+# for its source: a tombstone is in ``source`` and ``source:<id>`` and in the unfiltered lists, never
+# in a type, country or target set.
 
 from __future__ import annotations
 

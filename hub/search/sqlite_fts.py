@@ -373,7 +373,7 @@ class SqliteFtsIndex:
             generation = int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
             filters = _resolve(db, query)
             key = (generation, expression, filters, relevance)
-            result = self._cached(key, offset + size, query.facets)
+            result = self._cached(key, query.facets)
             if result is None:
                 want = max(offset + size, CACHED_IDS)
                 result = _run(db, expression, filters, relevance, want, query.facets)
@@ -381,11 +381,11 @@ class SqliteFtsIndex:
             page = result.head[offset : offset + size]
             if len(page) < size and offset + size > len(result.head) and result.total > len(result.head):
                 page = _run(db, expression, filters, relevance, offset + size, False).head[offset:]
-            documents = dict(
-                db.execute(
-                    f"SELECT doc, resource FROM docs WHERE doc IN ({_marks(page)})", [d for d, _ in page]
+            documents: dict[int, str] = {}
+            for chunk in _chunks([d for d, _ in page]):
+                documents.update(
+                    db.execute(f"SELECT doc, resource FROM docs WHERE doc IN ({_marks(chunk)})", chunk)
                 )
-            )
             db.execute("COMMIT")
         hits = [
             Hit(id=resource.id, score=-score if relevance else 0.0, resource=resource)
@@ -393,7 +393,7 @@ class SqliteFtsIndex:
         ]
         return SearchPage(total=result.total, hits=hits, facets=(result.facets or {}) if query.facets else {})
 
-    def _cached(self, key: tuple[Any, ...], upto: int, facets: bool) -> _Result | None:
+    def _cached(self, key: tuple[Any, ...], facets: bool) -> _Result | None:
         with self._pool_lock:
             found = self._cache.get(key)
             usable = found is not None and (found.facets is not None or not facets)

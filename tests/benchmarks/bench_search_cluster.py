@@ -248,9 +248,9 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
         load_time, done = add_time, compare
         while done < args.docs:
             step = min(50_000, args.docs - done)
-            start = time.perf_counter()
+            began = time.perf_counter()
             pipeline.add(stream(done, done + step, vocabulary, args.seed))
-            load_time += time.perf_counter() - start
+            load_time += time.perf_counter() - began
             done += step
             print(f"  loaded {done:,} ({done / load_time:,.0f} docs/s)", flush=True)
         pipeline.refresh()

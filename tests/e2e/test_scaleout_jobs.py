@@ -62,6 +62,7 @@ def gkss_env(home: Path, broker: str | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GKSS_")}
     env.update(
         GKSS_HOME=str(home),
+        GKSS_ALLOW_PRIVATE_NETWORKS="1",
         GKSS_DATABASE_URL=f"sqlite:///{home / 'gkss.sqlite'}",
         GKSS_SEARCH_URL="",
         GKSS_HOST_RATE="500",

@@ -1,7 +1,6 @@
-"""Serves the hub's API in a process of its own (for restart tests): prints its port, then serves until ended.
+"""Serves the hub's API in a process of its own (restart tests): prints its port, serves until ended."""
 
-Run from the repository root as ``python -m tests.hub.oai.serve``; settings come from GKSS_* variables.
-"""
+# Run from the repository root as ``python -m tests.hub.oai.serve``; settings come from GKSS_* variables.
 
 from __future__ import annotations
 

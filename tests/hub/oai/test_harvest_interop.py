@@ -1,5 +1,4 @@
-"""An independent OAI-PMH client (sickle) harvests the provider over real HTTP (uvicorn on 127.0.0.1):
-every set in every format, through resumption tokens, gets exactly the stored records, deletions too."""
+"""sickle harvests the provider over real HTTP: every set, every format, tokens, deletions, windows."""
 
 from __future__ import annotations
 

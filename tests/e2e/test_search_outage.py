@@ -1,0 +1,90 @@
+"""A search cluster stopped mid-harvest: the run completes into the store; `index check --repair` levels it.
+
+Starts its own one-node cluster (a separate state directory and port) so the shared test cluster is
+untouched; needs the cluster tooling, signalled by GKSS_TEST_SEARCH_URL as for the other cluster tests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.context import open_hub
+from hub.pipeline import harvest_source
+from hub.search.maintenance import check, repair
+from hub.settings import Settings
+from normalizers.resource import resource_id
+from tests.support.oai_replay import OaiReplayServer, load_real_records
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = str(ROOT / "deploy" / "local" / "elasticsearch")
+PORT = "9270"
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("GKSS_TEST_SEARCH_URL"), reason="GKSS_TEST_SEARCH_URL is not set (no cluster tooling)"
+)
+
+
+def _cluster(state: Path, *args: str) -> str:
+    env = {**os.environ, "GKSS_LOCAL_DIR": str(state)}
+    done = subprocess.run([SCRIPT, *args], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+@pytest.fixture
+def private_cluster(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    state = tmp_path / "es-local"
+    url = _cluster(state, "up", "--nodes", "1", "--port", PORT)
+    try:
+        yield state, url
+    finally:
+        _cluster(state, "down")
+
+
+def test_cluster_down_mid_harvest_then_repair(tmp_path: Path, private_cluster: tuple[Path, str]) -> None:
+    state, url = private_cluster
+    records = load_real_records()
+    live = {r.identifier for r in records if r.identifier and not r.deleted and r.metadata}
+    settings = Settings(
+        home=tmp_path / "gkss", search_url=url, search_index=f"outage-{uuid.uuid4().hex[:8]}", batch_size=5
+    )
+    hub = open_hub(settings)
+    stopped: list[int] = []
+
+    def stop_cluster_once(seen: int) -> None:
+        if seen == 12 and not stopped:
+            _cluster(state, "down")
+            stopped.append(seen)
+
+    try:
+        with OaiReplayServer(records, page_size=5) as server:
+            hub.store.add_source("repo", "oai-pmh", server.url, {})
+            summary = harvest_source(hub, "repo", progress=stop_cluster_once)
+    finally:
+        hub.close()
+    assert stopped, "the cluster must have been stopped mid-harvest"
+    assert summary.status == "succeeded", summary.error
+    assert any("index update failed" in note for note in summary.notes)
+    assert summary.added == len(live)
+
+    _cluster(state, "up", "--nodes", "1", "--port", PORT, "--keep-data")
+    hub = open_hub(settings)
+    try:
+        indexed_before = set(hub.index.ids())
+        expected = {resource_id("repo", i) for i in live}
+        assert indexed_before < expected, "some records reached the index before the outage, not all"
+        drift = check(hub.store, hub.index)
+        assert set(drift.missing) == expected - indexed_before
+        assert drift.extra == [] and drift.stale == []
+        repair(hub.store, hub.index, drift)
+        hub.index.refresh()
+        assert check(hub.store, hub.index).clean
+        assert set(hub.index.ids()) == expected
+    finally:
+        hub.close()
