@@ -159,6 +159,19 @@ def sources_remove(source_id: Annotated[str, typer.Argument(metavar="ID")]) -> N
     console.print(f"removed source [bold]{source_id}[/bold] and {len(ids)} records")
 
 
+def _progress_bar() -> Progress:
+    """A transient spinner with a record count, shown only on a terminal."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+
+
 def _print_summary(summary: RunSummary) -> None:
     colour = "green" if summary.status == "succeeded" else "red"
     line = (
@@ -202,15 +215,7 @@ def harvest(
         for sid in ids:
             if hub.store.get_source(sid) is None:
                 raise _fail(f"no source {sid!r}", 2)
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                TextColumn("{task.completed} records"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-                disable=not sys.stderr.isatty(),
-            ) as bar:
+            with _progress_bar() as bar:
                 task = bar.add_task(f"harvesting {sid}", total=None)
 
                 def progress(seen: int, bar: Progress = bar, task: TaskID = task) -> None:
@@ -255,15 +260,7 @@ def _harvest_via_broker(
     summaries: list[RunSummary] = []
     lost = False
     for request in requests:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.completed} records"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not sys.stderr.isatty(),
-        ) as bar:
+        with _progress_bar() as bar:
             task = bar.add_task(f"{request.source_id}: queued", total=None)
 
             def on_state(

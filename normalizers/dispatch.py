@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from functools import cache
 
 from harvesters.records import RawRecord
 from normalizers.errors import InvalidRecord, SkipRecord
@@ -18,6 +19,7 @@ CROSSWALKS: dict[str, str] = {
 }
 
 
+@cache
 def crosswalk_for(content_type: str) -> Crosswalk:
     """The crosswalk registered for a content type; InvalidRecord when there is none."""
     target = CROSSWALKS.get(content_type)

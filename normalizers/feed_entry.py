@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 from typing import Any
@@ -13,7 +12,7 @@ from lxml import html as lxml_html
 
 from harvesters.records import RawRecord
 from normalizers.errors import InvalidRecord, SkipRecord
-from normalizers.resource import Provenance, Resource, resource_id
+from normalizers.resource import Resource, provenance_of, resource_id
 from normalizers.vocabularies.languages import normalize_language
 
 CONTENT_TYPE = "application/x-feed-entry+json"
@@ -57,13 +56,7 @@ def normalize_feed_entry(raw: RawRecord, protocol: str = "feed") -> Resource:
         publisher=_str(feed.get("title")),
         subjects=_unique(_str(t.get("label")) or _str(t.get("term")) for t in _dicts(entry.get("tags"))),
         languages=[language] if language != "und" else [],
-        provenance=Provenance(
-            source=raw.source_id,
-            protocol=protocol,
-            native_id=raw.native_id,
-            payload_hash=hashlib.sha256(raw.payload).hexdigest(),
-            content_type=raw.content_type,
-        ),
+        provenance=provenance_of(raw, protocol),
     )
 
 

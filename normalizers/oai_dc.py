@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 import re
@@ -15,7 +14,7 @@ from harvesters.errors import HarvestError
 from harvesters.records import RawRecord
 from harvesters.xml import parse_xml
 from normalizers.errors import InvalidRecord, SkipRecord
-from normalizers.resource import Provenance, Resource, resource_id
+from normalizers.resource import Resource, provenance_of, resource_id
 from normalizers.vocabularies.languages import normalize_language
 from normalizers.vocabularies.resource_types import map_type
 
@@ -228,11 +227,5 @@ def normalize_oai_dc(raw: RawRecord, protocol: str = "oai-pmh") -> Resource:
         languages=languages,
         countries=_countries(texts("coverage")),
         licence=_licence(texts("rights")),
-        provenance=Provenance(
-            source=raw.source_id,
-            protocol=protocol,
-            native_id=raw.native_id,
-            payload_hash=hashlib.sha256(raw.payload).hexdigest(),
-            content_type=raw.content_type,
-        ),
+        provenance=provenance_of(raw, protocol),
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harvesters.records import RawRecord
 from normalizers.vocabularies.languages import UN_LANGUAGES
 from normalizers.vocabularies.resource_types import RESOURCE_TYPES
 
@@ -93,6 +94,17 @@ class Resource(BaseModel):
         data["provenance"].pop("harvested", None)
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
+
+
+def provenance_of(raw: RawRecord, protocol: str) -> Provenance:
+    """The provenance every crosswalk records: source, protocol, native id, payload digest, content type."""
+    return Provenance(
+        source=raw.source_id,
+        protocol=protocol,
+        native_id=raw.native_id,
+        payload_hash=hashlib.sha256(raw.payload).hexdigest(),
+        content_type=raw.content_type,
+    )
 
 
 def check_type(value: str) -> str:
