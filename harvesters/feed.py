@@ -18,8 +18,8 @@ import feedparser
 import httpx
 
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
-from harvesters.errors import ConfigurationError, MalformedResponse, ProtocolError, TransientError
-from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client
+from harvesters.errors import ConfigurationError, MalformedResponse
+from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
 from harvesters.records import RawRecord, RecordFailure
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1"
 )
 _JSON_TYPES = frozenset({"application/json", "application/feed+json", "text/json"})
-_TRANSIENT_STATUSES = frozenset({408, 425, 429})
 _PASSED_HEADERS = ("content-type", "content-language", "etag", "last-modified")
 # RSS 2.0 <author>: "email (Name)"; feedparser's own split truncates long TLDs (".industries").
 _RSS_AUTHOR = re.compile(r"^\s*([^\s()<>@]+@[^\s()<>@]+)\s*(?:\(([^()]+)\))?\s*$")
@@ -56,7 +55,7 @@ class FeedHarvester:
             state.etag = response.headers.get("etag") or state.etag
             state.last_modified = response.headers.get("last-modified") or state.last_modified
             return
-        _check_status(response)
+        raise_for_status(response)
         feed, entries = parse_feed(response, state.notes)
         state.etag = response.headers.get("etag") or None
         state.last_modified = response.headers.get("last-modified") or None
@@ -88,16 +87,6 @@ class FeedHarvester:
         entry["feed"] = feed
         datestamp = _parse_iso(entry.get("updated")) or _parse_iso(entry.get("published"))
         return RawRecord(self.spec.id, native_id, CONTENT_TYPE, _dump(entry), datestamp)
-
-
-def _check_status(response: FetchedResponse) -> None:
-    status = response.status
-    if 200 <= status < 300:
-        return
-    message = f"{response.url} answered HTTP {status}"
-    if status >= 500 or status in _TRANSIENT_STATUSES:
-        raise TransientError(message)
-    raise ProtocolError(message)
 
 
 def entry_native_id(entry: Mapping[str, Any]) -> str | None:

@@ -13,12 +13,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from harvesters.errors import ResponseTooLarge, TransientError
+from harvesters.errors import ProtocolError, ResponseTooLarge, TransientError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = "gkss-hub/0.1 (+https://github.com/gkssb/gkss-hub; harvester contact: gkss-hub@cbd.int)"
 RETRY_STATUSES = frozenset({429, 503})
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,3 +233,14 @@ def fetch(
         logger.warning("%s answered %s; retrying in %.1f s", url, response.status, wait)
         policy.sleep(wait)
         attempt += 1
+
+
+def raise_for_status(response: FetchedResponse) -> None:
+    """Non-2xx: TransientError for 5xx, 408, 425 and 429 (a later run may succeed), else ProtocolError."""
+    status = response.status
+    if 200 <= status < 300:
+        return
+    message = f"{response.url} answered HTTP {status}"
+    if status >= 500 or status in TRANSIENT_STATUSES:
+        raise TransientError(message)
+    raise ProtocolError(message)

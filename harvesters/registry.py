@@ -11,6 +11,7 @@ from harvesters.errors import ConfigurationError
 from harvesters.http import HttpPolicy
 
 PROTOCOLS: dict[str, str] = {
+    "cbd-index": "harvesters.cbd_index:CbdIndexHarvester",
     "feed": "harvesters.feed:FeedHarvester",
     "oai-pmh": "harvesters.oaipmh:OaiPmhHarvester",
 }

@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from hub.context import Hub, open_hub
+from hub.feeds import feeds_router
 from hub.oai import oai_router
 from hub.results import BadSearchParameter, build_query, page_json
 from hub.settings import Settings
@@ -111,4 +112,5 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         ]
 
     app.include_router(oai_router(current))
+    app.include_router(feeds_router(current))
     return app

@@ -53,17 +53,21 @@ def sources_add(
     source_id: Annotated[
         str, typer.Argument(metavar="ID", help="Short id: lower-case letters, digits, . _ -")
     ],
-    protocol: Annotated[str, typer.Option(help="feed or oai-pmh")],
+    protocol: Annotated[str, typer.Option(help="feed, oai-pmh or cbd-index")],
     url: Annotated[str, typer.Option(help="Feed URL or OAI-PMH base URL")],
     metadata_prefix: Annotated[str | None, typer.Option(help="OAI-PMH metadataPrefix (oai_dc)")] = None,
     set_spec: Annotated[str | None, typer.Option("--set", help="OAI-PMH setSpec")] = None,
     title: Annotated[str | None, typer.Option(help="A display name")] = None,
+    preset: Annotated[
+        str | None, typer.Option(help="cbd-index preset: notifications, meetings, decisions, ...")
+    ] = None,
 ) -> None:
     """Register a source."""
+    options = _options(metadata_prefix, set_spec, title)
+    if preset:
+        options["preset"] = preset
     try:
-        config = SourceConfig(
-            id=source_id, protocol=protocol, url=url, options=_options(metadata_prefix, set_spec, title)
-        )
+        config = SourceConfig(id=source_id, protocol=protocol, url=url, options=options)
     except ValidationError as exc:
         raise _fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
     hub = _hub()

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from harvesters.cbd_index import PRESETS as CBD_PRESETS
 from harvesters.registry import PROTOCOLS
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
@@ -47,10 +48,19 @@ class SourceConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_options(self) -> SourceConfig:
-        allowed = {"feed": {"title"}, "oai-pmh": {"metadata_prefix", "set", "overlap_seconds", "title"}}
+        allowed = {
+            "feed": {"title"},
+            "oai-pmh": {"metadata_prefix", "set", "overlap_seconds", "title"},
+            "cbd-index": {"preset", "query", "rows", "title"},
+        }
         unknown = set(self.options) - allowed.get(self.protocol, set())
         if unknown:
             raise ValueError(f"options not understood by {self.protocol}: {', '.join(sorted(unknown))}")
+        preset = self.options.get("preset")
+        if preset is not None and preset not in CBD_PRESETS:
+            raise ValueError(f"unknown cbd-index preset {preset!r}; known: {', '.join(sorted(CBD_PRESETS))}")
+        if self.protocol == "cbd-index" and "preset" not in self.options and "query" not in self.options:
+            raise ValueError("cbd-index needs a preset or a query option")
         prefix = self.options.get("metadata_prefix")
         if prefix not in (None, "oai_dc"):
             raise ValueError(f"metadata prefix {prefix!r} has no crosswalk yet; use oai_dc")

@@ -1,0 +1,221 @@
+"""CBD index harvesting: the Solr ``/api/v2013/index/select`` endpoint of api.cbd.int, page by page.
+
+Queries follow /work/shared/docs/cbd-sources.md section 1.1: a schema query per preset (or an explicit
+``query``), the public/current filters ``_state_s:public`` and ``(*:* NOT version_s:*)``, a realm
+filter where the preset's schemas live in one realm, a stable sort and ``start``/``rows`` paging
+until ``numFound``. Incremental runs add ``updatedDate_dt:[<since> TO *]``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.errors import ConfigurationError, MalformedResponse
+from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
+from harvesters.records import RawRecord, RecordFailure
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/x-cbd-index+json"
+SELECT_PATH = "/api/v2013/index/select"
+SORT = "updatedDate_dt asc, id asc"
+DEFAULT_ROWS = 100
+MAX_ROWS = 1000
+PUBLIC_FILTERS = ("_state_s:public", "(*:* NOT version_s:*)")
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """A named query: the Solr ``q`` and the realm filter (None: the schemas are not realm-bound)."""
+
+    query: str
+    realm: str | None
+
+
+# Schema names from cbd-sources.md section 1.1 (schemas table) and section 5 (ORT realm).
+PRESETS: dict[str, Preset] = {
+    "notifications": Preset("schema_s:notification", None),
+    "meetings": Preset("schema_s:meeting", "chm"),
+    "decisions": Preset("schema_s:decision", None),
+    "national-reports": Preset("schema_s:(nationalReport nationalReport6 nationalReport7)", "(chm ort)"),
+    "nbsaps": Preset("schema_s:nbsap", "ort"),
+    "national-targets": Preset("schema_s:nationalTarget7", "ort"),
+    "virtual-library": Preset("schema_s:resource", "chm"),
+}
+
+
+def solr_datetime(moment: datetime) -> str:
+    """A datetime as the Solr ISO form in UTC with a ``Z`` (naive values are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_solr_datetime(value: Any) -> datetime | None:
+    """``2025-07-23T13:02:42Z`` (or with milliseconds) as an aware datetime; None when unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class CbdIndexHarvester:
+    """Harvests one CBD index query; each Solr document becomes a RawRecord of JSON."""
+
+    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+        self.spec = spec
+        self.policy = policy
+        self._client = client
+        self.query, self.realm = _query_of(spec)
+        self.rows = _rows_of(spec)
+
+    @property
+    def select_url(self) -> str:
+        return self.spec.url.rstrip("/") + SELECT_PATH
+
+    def params(self, state: HarvestState, start: int) -> list[tuple[str, str]]:
+        """The Solr parameters of the page starting at ``start`` (``fq`` repeated)."""
+        params: list[tuple[str, str]] = [("q", self.query)]
+        filters = list(PUBLIC_FILTERS)
+        if self.realm:
+            filters.append(f"realm_ss:{self.realm}")
+        if state.since is not None or state.until is not None:
+            low = solr_datetime(state.since) if state.since is not None else "*"
+            high = solr_datetime(state.until) if state.until is not None else "*"
+            filters.append(f"updatedDate_dt:[{low} TO {high}]")
+        params += [("fq", f) for f in filters]
+        params += [("sort", SORT), ("start", str(start)), ("rows", str(self.rows)), ("wt", "json")]
+        return params
+
+    def harvest(self, state: HarvestState) -> Iterator[HarvestItem]:
+        """Fetch page after page and yield one RawRecord or RecordFailure per document."""
+        scheme = urlsplit(self.spec.url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise ConfigurationError(f"{self.spec.id}: CBD API root must be http(s), got {self.spec.url!r}")
+        client = self._client or make_client(self.policy)
+        try:
+            start = 0
+            first_count: int | None = None
+            while True:
+                response = fetch(
+                    client,
+                    self.policy,
+                    self.select_url,
+                    params=self.params(state, start),  # type: ignore[arg-type]
+                    headers={"Accept": "application/json"},
+                    on_response=state.count_response,
+                )
+                raise_for_status(response)
+                num_found, docs = parse_select(response)
+                if first_count is None:
+                    first_count = num_found
+                elif num_found != first_count:
+                    # offset paging over a changing index can skip or repeat documents
+                    note = (
+                        f"{self.spec.id}: numFound changed from {first_count} to {num_found} during the run"
+                    )
+                    state.notes.append(note)
+                    logger.warning(note)
+                    first_count = num_found
+                for offset, doc in enumerate(docs):
+                    yield self._record(start + offset, doc)
+                start += len(docs)
+                if start >= num_found:
+                    return
+                if not docs:
+                    note = f"{response.url}: empty page at start={start} before numFound={num_found}"
+                    state.notes.append(note)
+                    logger.warning(note)
+                    return
+        finally:
+            if self._client is None:
+                client.close()
+
+    def _record(self, position: int, doc: Any) -> HarvestItem:
+        if not isinstance(doc, dict):
+            return RecordFailure(self.spec.id, None, f"document #{position + 1} is not a JSON object")
+        native_id = native_id_of(doc)
+        if native_id is None:
+            message = f"document #{position + 1} has no identifier_s, id or uniqueIdentifier_s"
+            return RecordFailure(self.spec.id, None, message)
+        datestamp = parse_solr_datetime(doc.get("updatedDate_dt"))
+        return RawRecord(self.spec.id, native_id, CONTENT_TYPE, _dump(doc), datestamp)
+
+
+def native_id_of(doc: dict[str, Any]) -> str | None:
+    """``identifier_s``, else ``id``, else ``uniqueIdentifier_s`` (the ORT examples carry only that)."""
+    for key in ("identifier_s", "id", "uniqueIdentifier_s"):
+        value = _text(doc.get(key))
+        if value:
+            return value
+    return None
+
+
+def _query_of(spec: SourceSpec) -> tuple[str, str | None]:
+    query = spec.options.get("query")
+    preset_name = spec.options.get("preset")
+    preset = PRESETS.get(preset_name) if isinstance(preset_name, str) else None
+    if preset_name is not None and preset is None:
+        known = ", ".join(sorted(PRESETS))
+        raise ConfigurationError(f"{spec.id}: unknown cbd-index preset {preset_name!r} (known: {known})")
+    if query is not None:
+        if not isinstance(query, str) or not query.strip():
+            raise ConfigurationError(f"{spec.id}: cbd-index query must be a non-empty string")
+        return query.strip(), preset.realm if preset else None
+    if preset is None:
+        raise ConfigurationError(f"{spec.id}: cbd-index needs a preset or a query option")
+    return preset.query, preset.realm
+
+
+def _rows_of(spec: SourceSpec) -> int:
+    value = spec.options.get("rows", DEFAULT_ROWS)
+    try:
+        rows = int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{spec.id}: rows must be an integer, got {value!r}") from None
+    if isinstance(value, bool) or not 1 <= rows <= MAX_ROWS:
+        raise ConfigurationError(f"{spec.id}: rows must be between 1 and {MAX_ROWS}, got {value!r}")
+    return rows
+
+
+def parse_select(response: FetchedResponse) -> tuple[int, list[Any]]:
+    """``numFound`` and the docs of a Solr select response; MalformedResponse when it is not one."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedResponse(f"{response.url}: not a Solr JSON response: {exc}") from exc
+    inner = body.get("response") if isinstance(body, dict) else None
+    if not isinstance(inner, dict):
+        raise MalformedResponse(f"{response.url}: JSON without a Solr 'response' object")
+    num_found = inner.get("numFound")
+    docs = inner.get("docs")
+    if isinstance(num_found, bool) or not isinstance(num_found, int) or not isinstance(docs, list):
+        raise MalformedResponse(f"{response.url}: Solr response without numFound and docs")
+    return num_found, docs
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
+
+
+def _dump(doc: dict[str, Any]) -> bytes:
+    try:
+        return json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from JSON escapes: keep them escaped
+        return json.dumps(doc, sort_keys=True).encode("ascii")

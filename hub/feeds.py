@@ -1,0 +1,474 @@
+"""Feeds of the hub's records: Atom 1.0, RSS 2.0 and JSON Feed 1.1 over the search filters, newest first.
+
+Every feed takes the filters of ``/api/search`` and is sorted by date; pages link to each other
+(RFC 5005 ``first``/``previous``/``next``/``last`` in Atom and RSS, ``next_url`` in JSON Feed). Page 1
+of the Atom feed also lists the most recent tombstones as RFC 6721 ``at:deleted-entry``. Harvested
+text is plain text everywhere (XML built with lxml, escaped; never HTML). Responses carry an ETag (a
+digest of the body) and Last-Modified (the hub's newest change to a record of the filtered sources,
+deletions included); conditional requests are answered 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated
+from urllib.parse import quote, urlencode, urlsplit
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from lxml import etree
+from sqlalchemy import func, select
+
+from hub.context import Hub
+from hub.oai.envelope import default_ns
+from hub.results import BadSearchParameter, build_query
+from hub.search.base import SearchQuery
+from hub.store.models import RecordRow
+from normalizers.resource import Resource
+from normalizers.vocabularies.languages import UN_LANGUAGES
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ATOM = "{" + ATOM_NS + "}"
+AT = "{" + TOMBSTONE_NS + "}"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+TYPE_SCHEME = "https://gkss-hub.cbd.int/ns/resource-type"
+TARGET_SCHEME = "https://gkss-hub.cbd.int/ns/gbf-target"
+SOURCE_SCHEME = "https://gkss-hub.cbd.int/ns/source"
+TAG_DATE = "2024"  # the dating of the hub's tag: URIs; never changes, or every id would
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_FILTERS = ("q", "source", "type", "country", "target", "language", "year")
+
+ATOM_MEDIA = "application/atom+xml; charset=utf-8"
+RSS_MEDIA = "application/rss+xml; charset=utf-8"
+JSON_MEDIA = "application/feed+json; charset=utf-8"
+
+
+# -- what goes into a feed ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """A deleted record: its id and when the hub learned of the deletion."""
+
+    id: str
+    source: str
+    when: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    """One page of a feed: the entries, the tombstones (Atom page 1) and the links between pages."""
+
+    resources: list[Resource]
+    tombstones: list[Tombstone]
+    total: int
+    page: int
+    size: int
+    self_url: str
+    base_url: str
+    feed_id: str
+    links: dict[str, str]
+
+    changed: datetime
+
+    @property
+    def updated(self) -> datetime:
+        """The feed's Last-Modified (whole seconds): the hub's newest change to a record (tombstones
+        included) of the sources filtered on, or of all sources; never earlier than any entry's change,
+        so If-Modified-Since is never answered 304 after an addition, change or deletion."""
+        return self.changed.replace(microsecond=0)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def entry_updated(resource: Resource) -> datetime:
+    """When the entry last changed: modified, else harvested, else published, else the epoch."""
+    for value in (resource.modified, resource.harvested):
+        if value is not None:
+            return _aware(value).astimezone(UTC)
+    return _midnight(resource.published) if resource.published else _EPOCH
+
+
+def entry_published(resource: Resource) -> datetime | None:
+    return _midnight(resource.published) if resource.published else None
+
+
+def rfc3339(moment: datetime) -> str:
+    return _aware(moment).astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def tag_uri(authority: str, kind: str, value: str) -> str:
+    """A stable RFC 4151 tag: URI such as ``tag:gkss-hub.cbd.int,2024:resource:<id>``."""
+    return f"tag:{authority},{TAG_DATE}:{kind}:{value}"
+
+
+def title_of(resource: Resource) -> tuple[str, str | None]:
+    """The display title and its language (None when the title is the URL or native id)."""
+    for lang in ("en", *UN_LANGUAGES, "und"):
+        if resource.title.get(lang):
+            return resource.title[lang], lang
+    for lang, text in resource.title.items():
+        return text, lang
+    return resource.url or resource.native_id, None
+
+
+def description_of(resource: Resource) -> tuple[str, str | None] | None:
+    for lang in ("en", *UN_LANGUAGES, "und"):
+        if resource.description.get(lang):
+            return resource.description[lang], lang
+    for lang, text in resource.description.items():
+        if text:
+            return text, lang
+    return None
+
+
+def link_of(resource: Resource, base_url: str) -> str:
+    """The resource's own http(s) URL, else its record in the hub's API (never javascript: or data:)."""
+    url = (resource.url or "").strip()
+    if urlsplit(url).scheme.lower() in ("http", "https") and not _NOT_XML.search(url):
+        return url
+    return api_url(resource.id, base_url)
+
+
+def api_url(rid: str, base_url: str) -> str:
+    return f"{base_url}api/resources/{quote(rid, safe='')}"
+
+
+def _xml_lang(lang: str | None) -> str | None:
+    return None if lang in (None, "und") else lang
+
+
+def load_page(hub: Hub, request: Request, query: SearchQuery, page: int, *, tombstones: bool) -> FeedPage:
+    """Run the query (newest first) and gather what every feed format renders."""
+    found = hub.index.search(query)
+    base_url = str(request.base_url)
+    size = query.size
+    last = max(1, -(-found.total // size))
+    url = request.url
+
+    def at(n: int) -> str:
+        return str(url.include_query_params(page=n))
+
+    links = {"self": str(url), "first": at(1), "last": at(last)}
+    if page > 1:
+        links["previous"] = at(min(page - 1, last))
+    if page < last:
+        links["next"] = at(page + 1)
+    filters = sorted((k, v) for k, v in request.query_params.multi_items() if k in _FILTERS)
+    authority = hub.settings.oai_repository_id
+    feed_id = tag_uri(authority, "feed", urlencode(filters) or "all")
+    stones = _tombstones(hub, query.source, size) if tombstones and page == 1 else []
+    changed = _newest_change(hub, query.source)
+    return FeedPage(
+        resources=[hit.resource for hit in found.hits],
+        tombstones=stones,
+        total=found.total,
+        page=page,
+        size=size,
+        self_url=str(url),
+        base_url=base_url,
+        feed_id=feed_id,
+        links=links,
+        changed=changed,
+    )
+
+
+def _newest_change(hub: Hub, sources: Sequence[str]) -> datetime:
+    """The newest ``changed_at`` of the records of the sources (all when none is named); the epoch if none."""
+    query = select(func.max(RecordRow.changed_at))
+    if sources:
+        query = query.where(RecordRow.source_id.in_(list(sources)))
+    with hub.store.session() as session:
+        newest = session.scalar(query)
+    return _aware(newest).astimezone(UTC) if newest is not None else _EPOCH
+
+
+def _tombstones(hub: Hub, sources: Sequence[str], limit: int) -> list[Tombstone]:
+    """The ``limit`` most recent tombstones of the sources (all sources when none is named)."""
+    query = select(RecordRow.id, RecordRow.source_id, RecordRow.changed_at).where(RecordRow.deleted.is_(True))
+    if sources:
+        query = query.where(RecordRow.source_id.in_(list(sources)))
+    query = query.order_by(RecordRow.changed_at.desc(), RecordRow.id).limit(limit)
+    with hub.store.session() as session:
+        rows = session.execute(query).all()
+    return [Tombstone(id=row.id, source=row.source_id, when=_aware(row.changed_at)) for row in rows]
+
+
+# -- Atom 1.0 (RFC 4287) --------------------------------------------------------------------------
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    element = etree.SubElement(parent, tag, attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _link(parent: etree._Element, rel: str, href: str, media: str | None = None) -> None:
+    attrs = {"rel": rel, "href": href}
+    if media:
+        attrs["type"] = media
+    etree.SubElement(parent, ATOM + "link", attrs)
+
+
+def _clean(text: str) -> str:
+    """Text XML 1.0 can carry: C0 controls but tab/LF/CR, surrogates and U+FFFE/U+FFFF dropped."""
+    return _NOT_XML.sub("", text)
+
+
+def _text(parent: etree._Element, tag: str, text: str, lang: str | None = None) -> etree._Element:
+    element = _sub(parent, tag, _clean(text), type="text")
+    if _xml_lang(lang):
+        element.set(XML_LANG, str(lang))
+    return element
+
+
+def render_atom(feed: FeedPage, authority: str, source_urls: dict[str, str]) -> bytes:
+    root = etree.Element(ATOM + "feed", nsmap=default_ns(ATOM_NS, at=TOMBSTONE_NS))
+    _sub(root, ATOM + "id", feed.feed_id)
+    _text(root, ATOM + "title", "gkss-hub: newest resources", "en")
+    _sub(root, ATOM + "updated", rfc3339(feed.updated))
+    author = _sub(root, ATOM + "author")
+    _sub(author, ATOM + "name", "gkss-hub")
+    _sub(root, ATOM + "generator", "gkss-hub", uri=feed.base_url)
+    _link(root, "alternate", feed.base_url, "text/html")
+    for rel, href in feed.links.items():
+        _link(root, rel, href, "application/atom+xml" if rel == "self" else None)
+    for resource in feed.resources:
+        entry = _sub(root, ATOM + "entry")
+        _sub(entry, ATOM + "id", tag_uri(authority, "resource", resource.id))
+        title, lang = title_of(resource)
+        _text(entry, ATOM + "title", title, lang)
+        _sub(entry, ATOM + "updated", rfc3339(entry_updated(resource)))
+        published = entry_published(resource)
+        if published is not None:
+            _sub(entry, ATOM + "published", rfc3339(published))
+        _link(entry, "alternate", link_of(resource, feed.base_url))
+        _link(entry, "related", api_url(resource.id, feed.base_url), "application/json")
+        description = description_of(resource)
+        if description is not None:
+            _text(entry, ATOM + "summary", *description)
+        for name in resource.creators:
+            _sub(_sub(entry, ATOM + "author"), ATOM + "name", _clean(name))
+        _sub(entry, ATOM + "category", term=resource.type, scheme=TYPE_SCHEME, label=resource.type)
+        for target in resource.gbf_targets:
+            _sub(entry, ATOM + "category", term=target, scheme=TARGET_SCHEME, label=target)
+        if resource.licence:
+            _sub(entry, ATOM + "rights", _clean(resource.licence), type="text")
+        source = _sub(entry, ATOM + "source")
+        _sub(source, ATOM + "id", tag_uri(authority, "source", resource.source))
+        _text(source, ATOM + "title", resource.source)
+        _sub(source, ATOM + "updated", rfc3339(entry_updated(resource)))
+        if resource.source in source_urls:
+            _link(source, "via", _clean(source_urls[resource.source]))
+    for stone in feed.tombstones:
+        deleted = _sub(root, AT + "deleted-entry", ref=tag_uri(authority, "resource", stone.id))
+        deleted.set("when", rfc3339(stone.when))
+        _link(deleted, "via", api_url(stone.id, feed.base_url))
+        _sub(deleted, AT + "comment", f"deleted at source {stone.source}")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+# -- RSS 2.0 --------------------------------------------------------------------------------------
+
+
+def _rss_html(text: str) -> str:
+    """An RSS description is HTML to its readers: plain text is HTML-escaped before XML escaping."""
+    return html.escape(_clean(text), quote=False)
+
+
+def render_rss(feed: FeedPage, authority: str) -> bytes:
+    root = etree.Element("rss", {"version": "2.0"}, nsmap={"atom": ATOM_NS, "dc": DC_NS})
+    channel = _sub(root, "channel")
+    _sub(channel, "title", "gkss-hub: newest resources")
+    _sub(channel, "link", feed.base_url)
+    _sub(channel, "description", "The newest resources harvested by gkss-hub, newest first.")
+    _sub(channel, "language", "en")
+    _sub(channel, "lastBuildDate", format_datetime(feed.updated, usegmt=True))
+    _sub(channel, "generator", "gkss-hub")
+    for rel, href in feed.links.items():
+        _link(channel, rel, href, "application/rss+xml" if rel == "self" else None)
+    for resource in feed.resources:
+        item = _sub(channel, "item")
+        _sub(item, "title", _clean(title_of(resource)[0]))
+        _sub(item, "link", link_of(resource, feed.base_url))
+        description = description_of(resource)
+        if description is not None:
+            _sub(item, "description", _rss_html(description[0]))
+        for name in resource.creators:  # RSS <author> wants an e-mail address: dc:creator instead
+            _sub(item, "{" + DC_NS + "}creator", _clean(name))
+        guid = _sub(item, "guid", tag_uri(authority, "resource", resource.id))
+        guid.set("isPermaLink", "false")
+        _sub(
+            item,
+            "pubDate",
+            format_datetime(entry_published(resource) or entry_updated(resource), usegmt=True),
+        )
+        _sub(item, "category", resource.type, domain=TYPE_SCHEME)
+        for target in resource.gbf_targets:
+            _sub(item, "category", target, domain=TARGET_SCHEME)
+        _sub(item, "category", resource.source, domain=SOURCE_SCHEME)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+# -- JSON Feed 1.1 --------------------------------------------------------------------------------
+
+
+def render_json(feed: FeedPage, authority: str) -> bytes:
+    items = []
+    for resource in feed.resources:
+        title, lang = title_of(resource)
+        description = description_of(resource)
+        item: dict[str, object] = {
+            "id": tag_uri(authority, "resource", resource.id),
+            "url": link_of(resource, feed.base_url),
+            "external_url": api_url(resource.id, feed.base_url),
+            "title": title,
+            "content_text": description[0] if description else title,
+            "date_modified": rfc3339(entry_updated(resource)),
+            "tags": [resource.type, *resource.gbf_targets],
+            "_gkss": {"id": resource.id, "source": resource.source, "native_id": resource.native_id},
+        }
+        published = entry_published(resource)
+        if published is not None:
+            item["date_published"] = rfc3339(published)
+        if _xml_lang(lang):
+            item["language"] = lang
+        if resource.creators:
+            item["authors"] = [{"name": name} for name in resource.creators]
+        items.append(item)
+    document: dict[str, object] = {
+        "version": JSON_FEED_VERSION,
+        "title": "gkss-hub: newest resources",
+        "home_page_url": feed.base_url,
+        "feed_url": feed.self_url,
+        "description": "The newest resources harvested by gkss-hub, newest first.",
+        "language": "en",
+        "authors": [{"name": "gkss-hub", "url": feed.base_url}],
+        "items": items,
+    }
+    if "next" in feed.links:
+        document["next_url"] = feed.links["next"]
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    # "<", ">" and "&" occur only inside strings: as \u escapes, no sniffing client can take them for markup
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")
+
+
+# -- HTTP: conditional GET ------------------------------------------------------------------------
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def _not_modified_since(header: str, last_modified: datetime) -> bool:
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    return last_modified <= _aware(since)
+
+
+def conditional(request: Request, body: bytes, media_type: str, last_modified: datetime) -> Response:
+    """The feed, or 304 when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Last-Modified": format_datetime(last_modified, usegmt=True)}
+    if_none_match = request.headers.get("if-none-match")
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_none_match is not None:
+        fresh = _etag_matches(if_none_match, etag)
+    else:
+        fresh = if_modified_since is not None and _not_modified_since(if_modified_since, last_modified)
+    if fresh:
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, media_type=media_type, headers=headers)
+
+
+# -- the router -----------------------------------------------------------------------------------
+
+
+def feeds_router(current: Callable[[], Hub]) -> APIRouter:
+    """``/feeds/atom``, ``/feeds/rss`` and ``/feeds/json``; ``current`` gives the Hub of the running app."""
+    router = APIRouter(prefix="/feeds", tags=["feeds"])
+
+    def serve(
+        request: Request,
+        kind: str,
+        q: str | None,
+        source: list[str] | None,
+        type: list[str] | None,
+        country: list[str] | None,
+        target: list[str] | None,
+        language: list[str] | None,
+        year: list[int] | None,
+        page: int,
+        size: int,
+    ) -> Response:
+        try:
+            query = build_query(
+                q,
+                source=source or (),
+                type=type or (),
+                country=country or (),
+                target=target or (),
+                language=language or (),
+                year=year or (),
+                sort="date",
+                page=page,
+                size=size,
+            )
+        except BadSearchParameter as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+        hub = current()
+        authority = hub.settings.oai_repository_id
+        feed = load_page(hub, request, query, page, tombstones=kind == "atom")
+        if kind == "atom":
+            urls = {s.id: s.url for s in hub.store.list_sources()}
+            return conditional(request, render_atom(feed, authority, urls), ATOM_MEDIA, feed.updated)
+        if kind == "rss":
+            return conditional(request, render_rss(feed, authority), RSS_MEDIA, feed.updated)
+        return conditional(request, render_json(feed, authority), JSON_MEDIA, feed.updated)
+
+    def route(kind: str, media: str, summary: str) -> None:
+        responses: dict[int | str, dict[str, object]] = {
+            200: {"content": {media.split(";")[0]: {}}, "description": summary},
+            304: {"description": "not modified (If-None-Match / If-Modified-Since)"},
+        }
+
+        @router.get(f"/{kind}", response_class=Response, responses=responses, summary=summary)
+        def feed(
+            request: Request,
+            q: Annotated[str | None, Query(description="Free text")] = None,
+            source: Annotated[list[str] | None, Query(description="Source id (repeatable)")] = None,
+            type: Annotated[list[str] | None, Query(description="Resource type (repeatable)")] = None,
+            country: Annotated[list[str] | None, Query(description="ISO 3166-1 alpha-2 (repeatable)")] = None,
+            target: Annotated[list[str] | None, Query(description="GBF target: 3 or GBF-TARGET-03")] = None,
+            language: Annotated[list[str] | None, Query(description="Language tag (repeatable)")] = None,
+            year: Annotated[list[int] | None, Query(description="Year (repeatable)")] = None,
+            page: Annotated[int, Query(ge=1)] = 1,
+            size: Annotated[int, Query(ge=1, le=100)] = 20,
+        ) -> Response:
+            return serve(request, kind, q, source, type, country, target, language, year, page, size)
+
+    route("atom", ATOM_MEDIA, "Atom 1.0 feed of the newest resources (search filters)")
+    route("rss", RSS_MEDIA, "RSS 2.0 feed of the newest resources (search filters)")
+    route("json", JSON_MEDIA, "JSON Feed 1.1 of the newest resources (search filters)")
+    return router
