@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from hub.context import Hub, open_hub
 from hub.feeds import feeds_router
 from hub.oai import oai_router
-from hub.results import BadSearchParameter, build_query, page_json
+from hub.results import page_json
+from hub.search_params import SearchFilters, query_of, search_filters
 from hub.settings import Settings
 
 _HOME = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gkss-hub</title></head>
@@ -59,33 +60,13 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
 
     @app.get("/api/search")
     def api_search(
-        q: Annotated[str | None, Query(description="Free text")] = None,
-        source: Annotated[list[str] | None, Query(description="Source id (repeatable)")] = None,
-        type: Annotated[list[str] | None, Query(description="Resource type (repeatable)")] = None,
-        country: Annotated[list[str] | None, Query(description="ISO 3166-1 alpha-2 (repeatable)")] = None,
-        target: Annotated[list[str] | None, Query(description="GBF target: 3 or GBF-TARGET-03")] = None,
-        language: Annotated[list[str] | None, Query(description="Language tag (repeatable)")] = None,
-        year: Annotated[list[int] | None, Query(description="Year (repeatable)")] = None,
+        filters: Annotated[SearchFilters, Depends(search_filters)],
         sort: Annotated[str, Query(description="relevance or date")] = "relevance",
         page: Annotated[int, Query(ge=1)] = 1,
         size: Annotated[int, Query(ge=1, le=100)] = 10,
     ) -> dict[str, Any]:
         """Search: same parameters and JSON as `gkss search --json`."""
-        try:
-            query = build_query(
-                q,
-                source=source or (),
-                type=type or (),
-                country=country or (),
-                target=target or (),
-                language=language or (),
-                year=year or (),
-                sort=sort,
-                page=page,
-                size=size,
-            )
-        except BadSearchParameter as exc:
-            raise HTTPException(status_code=400, detail=str(exc)) from None
+        query = query_of(filters, sort=sort, page=page, size=size)
         return page_json(current().index.search(query), query)
 
     @app.get("/api/resources/{resource_id}")

@@ -21,15 +21,15 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from lxml import etree
 from sqlalchemy import func, select
 
 from hub.context import Hub
 from hub.oai.envelope import default_ns
-from hub.results import BadSearchParameter, build_query
 from hub.search.base import SearchQuery
+from hub.search_params import SearchFilters, query_of, search_filters
 from hub.store.models import RecordRow
 from normalizers.resource import Resource
 from normalizers.vocabularies.languages import UN_LANGUAGES
@@ -409,34 +409,8 @@ def feeds_router(current: Callable[[], Hub]) -> APIRouter:
     """``/feeds/atom``, ``/feeds/rss`` and ``/feeds/json``; ``current`` gives the Hub of the running app."""
     router = APIRouter(prefix="/feeds", tags=["feeds"])
 
-    def serve(
-        request: Request,
-        kind: str,
-        q: str | None,
-        source: list[str] | None,
-        type: list[str] | None,
-        country: list[str] | None,
-        target: list[str] | None,
-        language: list[str] | None,
-        year: list[int] | None,
-        page: int,
-        size: int,
-    ) -> Response:
-        try:
-            query = build_query(
-                q,
-                source=source or (),
-                type=type or (),
-                country=country or (),
-                target=target or (),
-                language=language or (),
-                year=year or (),
-                sort="date",
-                page=page,
-                size=size,
-            )
-        except BadSearchParameter as exc:
-            raise HTTPException(status_code=400, detail=str(exc)) from None
+    def serve(request: Request, kind: str, filters: SearchFilters, page: int, size: int) -> Response:
+        query = query_of(filters, sort="date", page=page, size=size)
         hub = current()
         authority = hub.settings.oai_repository_id
         feed = load_page(hub, request, query, page, tombstones=kind == "atom")
@@ -456,17 +430,11 @@ def feeds_router(current: Callable[[], Hub]) -> APIRouter:
         @router.get(f"/{kind}", response_class=Response, responses=responses, summary=summary)
         def feed(
             request: Request,
-            q: Annotated[str | None, Query(description="Free text")] = None,
-            source: Annotated[list[str] | None, Query(description="Source id (repeatable)")] = None,
-            type: Annotated[list[str] | None, Query(description="Resource type (repeatable)")] = None,
-            country: Annotated[list[str] | None, Query(description="ISO 3166-1 alpha-2 (repeatable)")] = None,
-            target: Annotated[list[str] | None, Query(description="GBF target: 3 or GBF-TARGET-03")] = None,
-            language: Annotated[list[str] | None, Query(description="Language tag (repeatable)")] = None,
-            year: Annotated[list[int] | None, Query(description="Year (repeatable)")] = None,
+            filters: Annotated[SearchFilters, Depends(search_filters)],
             page: Annotated[int, Query(ge=1)] = 1,
             size: Annotated[int, Query(ge=1, le=100)] = 20,
         ) -> Response:
-            return serve(request, kind, q, source, type, country, target, language, year, page, size)
+            return serve(request, kind, filters, page, size)
 
     route("atom", ATOM_MEDIA, "Atom 1.0 feed of the newest resources (search filters)")
     route("rss", RSS_MEDIA, "RSS 2.0 feed of the newest resources (search filters)")
