@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from hub.context import Hub, open_hub
+from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
+from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
 from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, build_query, page_json
 from hub.settings import Settings
@@ -25,27 +25,9 @@ sources_app = typer.Typer(help="Register and manage sources.", no_args_is_help=T
 index_app = typer.Typer(help="Look after the search index.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(index_app, name="index")
-console = Console(stderr=True)
-
-
-def _hub() -> Hub:
-    return open_hub(Settings())
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
-
-
-def _options(metadata_prefix: str | None, set_spec: str | None, title: str | None) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    if metadata_prefix:
-        options["metadata_prefix"] = metadata_prefix
-    if set_spec:
-        options["set"] = set_spec
-    if title:
-        options["title"] = title
-    return options
+app.command()(worker)
+app.command()(scheduler)
+sources_app.command("schedule")(sources_schedule)
 
 
 @sources_app.command("add")
@@ -63,18 +45,18 @@ def sources_add(
     ] = None,
 ) -> None:
     """Register a source."""
-    options = _options(metadata_prefix, set_spec, title)
+    options = source_options(metadata_prefix, set_spec, title)
     if preset:
         options["preset"] = preset
     try:
         config = SourceConfig(id=source_id, protocol=protocol, url=url, options=options)
     except ValidationError as exc:
-        raise _fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
-    hub = _hub()
+        raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
+    hub = open_cli_hub()
     try:
         hub.store.add_source(config.id, config.protocol, config.url, config.options)
     except KeyError as exc:
-        raise _fail(str(exc.args[0]), 2) from None
+        raise fail(str(exc.args[0]), 2) from None
     finally:
         hub.close()
     console.print(f"added source [bold]{config.id}[/bold] ({config.protocol}) {config.url}")
@@ -83,7 +65,7 @@ def sources_add(
 @sources_app.command("list")
 def sources_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List the registered sources with their record counts and last run."""
-    hub = _hub()
+    hub = open_cli_hub()
     try:
         rows = []
         for source in hub.store.list_sources():
@@ -129,18 +111,18 @@ def sources_update(
     title: Annotated[str | None, typer.Option(help="A display name")] = None,
 ) -> None:
     """Change a source's URL or options."""
-    hub = _hub()
+    hub = open_cli_hub()
     try:
         current = hub.store.get_source(source_id)
         if current is None:
-            raise _fail(f"no source {source_id!r}", 2)
-        options = {**current.options, **_options(metadata_prefix, set_spec, title)}
+            raise fail(f"no source {source_id!r}", 2)
+        options = {**current.options, **source_options(metadata_prefix, set_spec, title)}
         try:
             config = SourceConfig(
                 id=source_id, protocol=current.protocol, url=url or current.url, options=options
             )
         except ValidationError as exc:
-            raise _fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
+            raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
         hub.store.update_source(source_id, url=config.url, options=config.options)
     finally:
         hub.close()
@@ -150,46 +132,17 @@ def sources_update(
 @sources_app.command("remove")
 def sources_remove(source_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Remove a source, its runs and its records (from the store and the index)."""
-    hub = _hub()
+    hub = open_cli_hub()
     try:
         try:
             ids = hub.store.remove_source(source_id)
         except KeyError as exc:
-            raise _fail(str(exc.args[0]), 2) from None
+            raise fail(str(exc.args[0]), 2) from None
         hub.index.delete(ids)
         hub.index.refresh()
     finally:
         hub.close()
     console.print(f"removed source [bold]{source_id}[/bold] and {len(ids)} records")
-
-
-def _progress_bar() -> Progress:
-    """A transient spinner with a record count, shown only on a terminal."""
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.completed} records"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    )
-
-
-def _print_summary(summary: RunSummary) -> None:
-    colour = "green" if summary.status == "succeeded" else "red"
-    line = (
-        f"[{colour}]{summary.source_id}: run #{summary.run_id} {summary.status}[/{colour}] "
-        f"added={summary.added} updated={summary.updated} unchanged={summary.unchanged} "
-        f"deleted={summary.deleted} failed={summary.failed} ({summary.seconds:.1f} s)"
-    )
-    if summary.not_modified:
-        line += " not modified"
-    console.print(line)
-    if summary.error:
-        console.print(f"  [red]error:[/red] {summary.error}")
-    for note in summary.notes:
-        console.print(f"  note: {note}")
 
 
 @app.command()
@@ -207,19 +160,19 @@ def harvest(
     With GKSS_BROKER_URL set the runs are enqueued for `gkss worker`s, and waited for.
     """
     if bool(source_id) == all_sources:
-        raise _fail("give one source ID or --all", 2)
+        raise fail("give one source ID or --all", 2)
     settings = Settings()
     if settings.broker_url:
-        _harvest_via_broker(settings, source_id, all_sources, full=full, as_json=as_json, no_wait=no_wait)
+        harvest_via_broker(settings, source_id, all_sources, full=full, as_json=as_json, no_wait=no_wait)
         return
-    hub = _hub()
+    hub = open_cli_hub()
     summaries: list[RunSummary] = []
     try:
         ids = [s.id for s in hub.store.list_sources()] if all_sources else [str(source_id)]
         for sid in ids:
             if hub.store.get_source(sid) is None:
-                raise _fail(f"no source {sid!r}", 2)
-            with _progress_bar() as bar:
+                raise fail(f"no source {sid!r}", 2)
+            with progress_bar() as bar:
                 task = bar.add_task(f"harvesting {sid}", total=None)
 
                 def progress(seen: int, bar: Progress = bar, task: TaskID = task) -> None:
@@ -227,138 +180,13 @@ def harvest(
 
                 summary = harvest_source(hub, sid, full=full, progress=progress)
             summaries.append(summary)
-            _print_summary(summary)
+            print_summary(summary)
     finally:
         hub.close()
     if as_json:
         typer.echo(json.dumps([s.as_dict() for s in summaries], indent=2))
     if any(s.status != "succeeded" for s in summaries):
         raise typer.Exit(1)
-
-
-def _harvest_via_broker(
-    settings: Settings, source_id: str | None, all_sources: bool, *, full: bool, as_json: bool, no_wait: bool
-) -> None:
-    """Enqueue one request per source, then (unless no_wait) follow each to its summary."""
-    from hub.jobs.celery_app import make_celery
-    from hub.jobs.client import JobFailed, new_request, send_request, wait_for
-
-    hub = open_hub(settings)
-    try:
-        ids = [s.id for s in hub.store.list_sources()] if all_sources else [str(source_id)]
-        missing = [sid for sid in ids if hub.store.get_source(sid) is None]
-    finally:
-        hub.close()
-    if missing:
-        raise _fail(f"no source {missing[0]!r}", 2)
-    jobs = make_celery(settings)
-    requests = [new_request(sid, full) for sid in ids]
-    for request in requests:
-        send_request(jobs, request)
-        if not no_wait:
-            console.print(f"{request.source_id}: queued as {request.request_id}", style="dim")
-    if no_wait:
-        for request in requests:
-            typer.echo(request.request_id)
-        return
-    summaries: list[RunSummary] = []
-    lost = False
-    for request in requests:
-        with _progress_bar() as bar:
-            task = bar.add_task(f"{request.source_id}: queued", total=None)
-
-            def on_state(
-                state: str,
-                info: dict[str, Any],
-                bar: Progress = bar,
-                task: TaskID = task,
-                sid: str = request.source_id,
-            ) -> None:
-                what = _JOB_STATES.get(state, state.lower())
-                if state == "PROGRESS":
-                    what = f"harvesting on {info.get('worker', 'a worker')}"
-                bar.update(task, description=f"{sid}: {what}", completed=int(info.get("seen", 0)))
-
-            try:
-                summary = wait_for(jobs, request.request_id, on_state)
-            except JobFailed as exc:
-                console.print(f"[red]{request.source_id}: {exc}[/red]")
-                lost = True
-                continue
-        summaries.append(summary)
-        _print_summary(summary)
-    if as_json:
-        typer.echo(json.dumps([s.as_dict() for s in summaries], indent=2))
-    if lost or any(s.status != "succeeded" for s in summaries):
-        raise typer.Exit(1)
-
-
-_JOB_STATES = {
-    "PENDING": "queued, waiting for a worker",
-    "STARTED": "started",
-    "RETRY": "waiting: another run of this source is in progress",
-}
-
-
-@app.command()
-def worker(
-    concurrency: Annotated[int | None, typer.Option(help="Runs at once (default: CPU count)")] = None,
-    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
-) -> None:
-    """Run a Celery worker for the gkss queue (needs GKSS_BROKER_URL)."""
-    if not Settings().broker_url:
-        raise _fail("GKSS_BROKER_URL is not set; without a broker `gkss harvest` runs in-process", 2)
-    from hub.jobs.celery_app import QUEUE, default_app
-
-    argv = ["worker", "-Q", QUEUE, "--pool", "prefork", "--loglevel", loglevel, "--hostname", "gkss@%h"]
-    if concurrency:
-        argv += ["--concurrency", str(concurrency)]
-    default_app().worker_main(argv)
-
-
-@app.command()
-def scheduler(
-    loglevel: Annotated[str, typer.Option(help="Celery beat log level")] = "INFO",
-) -> None:
-    """Run the schedules: Celery beat with GKSS_BROKER_URL, else harvest due sources in-process."""
-    settings = Settings()
-    if settings.broker_url:
-        from hub.jobs.celery_app import default_app
-
-        default_app().start(["beat", "--loglevel", loglevel])
-        return
-    from hub.jobs.schedule import run_in_process
-
-    console.print(
-        f"in-process scheduler: due sources every {settings.scheduler_tick_seconds:g} s (Ctrl-C stops)"
-    )
-    run_in_process(settings, report=lambda outcome: _print_summary(outcome.summary))
-
-
-@sources_app.command("schedule")
-def sources_schedule(
-    source_id: Annotated[str, typer.Argument(metavar="ID")],
-    every: Annotated[int | None, typer.Option(help="Harvest every N seconds", min=1)] = None,
-    off: Annotated[bool, typer.Option("--off", help="Stop harvesting on a schedule")] = False,
-) -> None:
-    """Harvest a source on a schedule kept in the database (run by `gkss scheduler`)."""
-    if (every is None) != off:
-        raise _fail("give --every N or --off", 2)
-    hub = _hub()
-    try:
-        try:
-            row = hub.store.set_schedule(source_id, None if off else every)
-        except KeyError as exc:
-            raise _fail(str(exc.args[0]), 2) from None
-    finally:
-        hub.close()
-    if row is None or not row.enabled:
-        console.print(f"source [bold]{source_id}[/bold]: no schedule")
-    else:
-        console.print(
-            f"source [bold]{source_id}[/bold]: every {row.every_seconds} s, next due "
-            f"{row.next_run_at.isoformat(timespec='seconds')}"
-        )
 
 
 @app.command()
@@ -368,7 +196,7 @@ def runs(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Show a source's recent runs with their counts, errors and per-record failures."""
-    hub = _hub()
+    hub = open_cli_hub()
     try:
         rows: list[dict[str, Any]] = []
         for run in hub.store.list_runs(source_id, limit=limit):
@@ -439,8 +267,8 @@ def search(
             size=size,
         )
     except BadSearchParameter as exc:
-        raise _fail(str(exc), 2) from None
-    hub = _hub()
+        raise fail(str(exc), 2) from None
+    hub = open_cli_hub()
     try:
         result = hub.index.search(search_query)
     finally:
@@ -459,7 +287,7 @@ def search(
 @index_app.command("rebuild")
 def index_rebuild() -> None:
     """Empty the index and rebuild it from the store."""
-    hub = _hub()
+    hub = open_cli_hub()
     total = 0
     try:
         hub.index.reset()
@@ -476,7 +304,7 @@ def reindex() -> None:
     """Rebuild the index from the store; on a cluster a new index is loaded and swapped in (no downtime)."""
     from hub.search.maintenance import reindex as rebuild_index
 
-    hub = _hub()
+    hub = open_cli_hub()
     try:
         total = rebuild_index(hub.store, hub.index)
     finally:
@@ -494,7 +322,7 @@ def index_check(
     """Compare the index with the store: missing, extra and stale records; exit 1 if drift remains."""
     from hub.search.maintenance import check, repair
 
-    hub = _hub()
+    hub = open_cli_hub()
     try:
         drift = check(hub.store, hub.index)
         fixed = 0

@@ -11,14 +11,13 @@ from hub.pipeline import harvest_source
 from hub.search.base import SearchQuery
 from hub.settings import Settings
 from normalizers.resource import resource_id
-from tests.support.oai_replay import OaiReplayServer, ReplayRecord, fixture_bytes, load_real_records
-
-
-def _expected(records: list[ReplayRecord]) -> tuple[set[str], set[str]]:
-    """Live and deleted identifiers, read from the replayed records themselves."""
-    live = {r.identifier for r in records if r.identifier and not r.deleted and r.metadata}
-    deleted = {r.identifier for r in records if r.identifier and r.deleted}
-    return live, deleted
+from tests.support.oai_replay import (
+    OaiReplayServer,
+    ReplayRecord,
+    fixture_bytes,
+    live_and_deleted,
+    load_real_records,
+)
 
 
 def _all_ids(hub: Hub) -> set[str]:
@@ -32,7 +31,7 @@ def _register(hub: Hub, url: str) -> None:
 
 def test_full_harvest_stores_exactly_the_payload_records(hub: Hub) -> None:
     records = load_real_records()
-    live, deleted = _expected(records)
+    live, deleted = live_and_deleted(records)
     assert len(live) > 20 and deleted, "the fixtures must hold live and deleted records"
     with OaiReplayServer(records, page_size=7) as server:
         _register(hub, server.url)
@@ -49,7 +48,7 @@ def test_full_harvest_stores_exactly_the_payload_records(hub: Hub) -> None:
 
 def test_second_harvest_fetches_only_the_new_window_and_deletions_leave_search(hub: Hub) -> None:
     records = load_real_records()
-    live, _ = _expected(records)
+    live, _ = live_and_deleted(records)
     with OaiReplayServer(records, page_size=7) as server:
         _register(hub, server.url)
         first = harvest_source(hub, "repo")
@@ -88,7 +87,7 @@ def test_second_harvest_fetches_only_the_new_window_and_deletions_leave_search(h
 
 def test_expired_token_mid_harvest_still_stores_every_record_once(hub: Hub) -> None:
     records = load_real_records()
-    live, deleted = _expected(records)
+    live, deleted = live_and_deleted(records)
     with OaiReplayServer(records, page_size=5) as server:
         server.expire_tokens_after(2)
         _register(hub, server.url)
@@ -118,7 +117,7 @@ def test_bad_source_leaves_failed_run_and_earlier_records_intact(hub: Hub, case:
     if case == "gzip bomb":
         body = fixture_bytes("hostile/bomb-gzip.bin")
     records = load_real_records()
-    live, _ = _expected(records)
+    live, _ = live_and_deleted(records)
     with OaiReplayServer(records, page_size=7) as server:
         _register(hub, server.url)
         assert harvest_source(hub, "repo").status == "succeeded"

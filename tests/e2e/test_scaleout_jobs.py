@@ -27,7 +27,7 @@ from hub.settings import Settings
 from hub.store import Store
 from normalizers.resource import resource_id
 from tests.support.databases import database_kinds, fresh_database
-from tests.support.oai_replay import OaiReplayServer, ReplayRecord, load_real_records
+from tests.support.oai_replay import OaiReplayServer, live_and_deleted, load_real_records
 
 ROOT = Path(__file__).resolve().parents[2]
 DEAD = "http://127.0.0.1:9/oai"
@@ -50,12 +50,6 @@ def flush(url: str) -> None:
     client = Redis.from_url(url)
     client.flushdb()
     client.close()
-
-
-def expected(records: list[ReplayRecord]) -> tuple[set[str], set[str]]:
-    live = {r.identifier for r in records if r.identifier and not r.deleted and r.metadata}
-    deleted = {r.identifier for r in records if r.identifier and r.deleted}
-    return live, deleted
 
 
 def gkss_env(home: Path, broker: str | None, **extra: str) -> dict[str, str]:
@@ -228,7 +222,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
 
 def test_gkss_harvest_through_the_broker_matches_in_process(shared: dict[str, str], tmp_path: Path) -> None:
     records = load_real_records()
-    live, deleted = expected(records)
+    live, deleted = live_and_deleted(records)
     local = gkss_env(tmp_path / "local", None)
     with OaiReplayServer(records, page_size=5) as server:
         for env in (shared, local):
@@ -270,7 +264,7 @@ def test_gkss_harvest_through_the_broker_matches_in_process(shared: dict[str, st
 
 def test_beat_entry_enqueues_a_due_source_once_per_period(shared: dict[str, str]) -> None:
     records = load_real_records()
-    live, _ = expected(records)
+    live, _ = live_and_deleted(records)
     settings = settings_of(shared)
     app = make_celery(settings)
     with OaiReplayServer(records, page_size=10) as server:
@@ -296,7 +290,7 @@ def test_a_request_for_a_busy_source_is_retried_until_the_source_is_free(shared:
     from hub.jobs.locks import RedisSourceLock
 
     records = load_real_records()
-    live, _ = expected(records)
+    live, _ = live_and_deleted(records)
     settings = settings_of(shared)
     app = make_celery(settings)
     client = Redis.from_url(shared["GKSS_BROKER_URL"])
@@ -366,7 +360,7 @@ def test_worker_killed_mid_harvest_is_redelivered_and_every_record_lands_once(
 
 def _kill_mid_harvest(tmp_path: Path, url: str, database: str) -> None:
     records = load_real_records()
-    live, deleted = expected(records)
+    live, deleted = live_and_deleted(records)
     env = gkss_env(
         tmp_path / "gkss",
         url,

@@ -27,7 +27,7 @@ from hub.store.models import RunRow
 from hub.store.store import utcnow
 from normalizers.resource import resource_id
 from tests.support.databases import database_kinds, fresh_database
-from tests.support.oai_replay import OaiReplayServer, ReplayRecord, load_real_records
+from tests.support.oai_replay import OaiReplayServer, live_and_deleted, load_real_records
 
 REDIS_DB = 10
 
@@ -50,12 +50,6 @@ def redis_client() -> Iterator[object]:
     yield client
     client.flushdb()
     client.close()
-
-
-def _expected(records: list[ReplayRecord]) -> tuple[set[str], set[str]]:
-    live = {r.identifier for r in records if r.identifier and not r.deleted and r.metadata}
-    deleted = {r.identifier for r in records if r.identifier and r.deleted}
-    return live, deleted
 
 
 @pytest.fixture
@@ -210,7 +204,7 @@ def test_local_source_lock_behaves_the_same() -> None:
 
 def test_a_request_runs_once_and_a_redelivery_does_nothing(hub: Hub, settings: Settings) -> None:
     records = load_real_records()
-    live, deleted = _expected(records)
+    live, deleted = live_and_deleted(records)
     with OaiReplayServer(records, page_size=7) as server:
         hub.store.add_source("repo", "oai-pmh", server.url, {})
         request = RunRequest("req-1", "repo")
@@ -254,7 +248,7 @@ def test_a_busy_source_makes_a_request_wait(hub: Hub, settings: Settings) -> Non
 @BOTH_DATABASES
 def test_taking_the_source_fails_its_lost_run_and_levels_the_index(hub: Hub, settings: Settings) -> None:
     records = load_real_records()
-    live, deleted = _expected(records)
+    live, deleted = live_and_deleted(records)
     wanted = {resource_id("repo", i) for i in live}
     with OaiReplayServer(records, page_size=7) as server:
         hub.store.add_source("repo", "oai-pmh", server.url, {})
@@ -287,7 +281,7 @@ def test_taking_the_source_fails_its_lost_run_and_levels_the_index(hub: Hub, set
 
 def test_a_slow_live_run_keeps_its_heartbeat_and_its_source(hub: Hub, settings: Settings) -> None:
     records = load_real_records()
-    live, _ = _expected(records)
+    live, _ = live_and_deleted(records)
     stale = 0.8
     slow = settings.model_copy(update={"run_stale_seconds": stale})
     reaped: list[int] = []
@@ -407,7 +401,7 @@ def test_a_due_source_is_claimed_once_per_period(hub: Hub) -> None:
 
 def test_in_process_scheduler_harvests_due_sources_directly(hub: Hub, settings: Settings) -> None:
     records = load_real_records()
-    live, _ = _expected(records)
+    live, _ = live_and_deleted(records)
     outcomes = []
     with OaiReplayServer(records, page_size=7) as server:
         hub.store.add_source("repo", "oai-pmh", server.url, {})

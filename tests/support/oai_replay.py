@@ -124,6 +124,14 @@ def records_in(name: str) -> Iterator[ReplayRecord]:
         )
 
 
+def live_and_deleted(records: Iterable[ReplayRecord]) -> tuple[set[str], set[str]]:
+    """Identifiers of the live records (with metadata) and of the deleted ones, read from the records."""
+    items = list(records)
+    live = {r.identifier for r in items if r.identifier and not r.deleted and r.metadata}
+    deleted = {r.identifier for r in items if r.identifier and r.deleted}
+    return live, deleted
+
+
 def load_real_records(files: Iterable[str] = RECORD_FILES) -> list[ReplayRecord]:
     """Distinct real oai_dc records (first occurrence of each identifier) from the copied fixtures."""
     seen: set[str] = set()
