@@ -13,6 +13,7 @@ from lxml import etree
 from oaipmh_scythe import Scythe
 from oaipmh_scythe import exceptions as oai_errors
 from oaipmh_scythe.config import RetryConfig
+from oaipmh_scythe.response import OAIResponse
 
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse, ProtocolError, TransientError
@@ -151,6 +152,18 @@ class PolicyScythe(Scythe):
         self.policy.sleep(wait)
         return 0
 
+    def harvest(self, query: dict[str, str]) -> OAIResponse:
+        """Scythe's request with retries; Scythe reads ``<error>`` only when our parse found one.
+
+        (Scythe's own ``harvest`` parses every page a second time, leniently, to look for errors.)
+        """
+        http_response = self._request_with_retry(query)
+        response = OAIResponse(http_response, params=query)
+        if self.root is None or self.root.find(_OAI + "error") is not None:
+            response.raise_for_oaipmh_error()  # Scythe's mapping of error codes to exceptions
+        http_response.raise_for_status()
+        return response
+
     def call(self, query: dict[str, str]) -> etree._Element:
         """One OAI-PMH request through Scythe; the strictly parsed envelope, or a HarvestError.
 
@@ -209,7 +222,7 @@ def identify(url: str, policy: HttpPolicy, client: httpx.Client | None = None) -
 
 
 class OaiPmhHarvester:
-    """Harvests one OAI-PMH repository with ListRecords, lazily, one page in memory at a time.
+    """Harvests one OAI-PMH repository with ListRecords, lazily, a page or two in memory at a time.
 
     Options (``spec.options``): ``metadata_prefix`` (default ``oai_dc``), ``set`` (optional),
     ``overlap_seconds`` (default 60, subtracted from ``state.since``).
@@ -294,7 +307,7 @@ class OaiPmhHarvester:
     def _read_page(
         self, root: etree._Element, where: str, seen: set[str]
     ) -> Generator[HarvestItem, None, str]:
-        """Yield a page's records, clearing each as it goes; return the page's resumption token."""
+        """Yield a page's records; return the page's resumption token."""
         listing = root.find(_OAI + "ListRecords")
         if listing is None:
             raise MalformedResponse(f"{where}: ListRecords response without a <ListRecords> element")
@@ -302,10 +315,8 @@ class OaiPmhHarvester:
         token = (token_element.text or "").strip() if token_element is not None else ""
         for record in listing.iterchildren(_OAI + "record"):
             item = self._read_record(record, seen)
-            record.clear()
             if item is not None:
-                yield item
-        root.clear()
+                yield item  # carries its element: the page lives until its last record is consumed
         return token
 
     def _read_record(self, record: etree._Element, seen: set[str]) -> HarvestItem | None:
@@ -337,4 +348,5 @@ class OaiPmhHarvester:
             payload=etree.tostring(record, with_tail=False),
             datestamp=datestamp,
             deleted=deleted,
+            element=record,
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,9 @@ class RawRecord:
     payload: bytes
     datestamp: datetime | None = None
     deleted: bool = False
+    # The payload already parsed (an lxml element), when the harvester has it: the crosswalk then
+    # reads it instead of parsing ``payload`` again. Valid only until the harvester moves on.
+    element: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from harvesters.base import HarvestState, SourceSpec
 from harvesters.errors import HarvestError
 from harvesters.records import RawRecord, RecordFailure
 from harvesters.registry import build_harvester
+from hub.background import OrderedWorker, ReadAhead
 from hub.context import Hub
 from hub.store.store import BatchResult, NormalisedItem
 from normalizers.dispatch import normalize
@@ -67,8 +69,16 @@ class RunSummary:
         }
 
 
+_Batch = tuple[list[NormalisedItem], list[RecordFailure]]
+READ_AHEAD = 1000  # harvested items a run reads ahead of normalisation (about two OAI-PMH pages)
+
+
 class _RunWriter:
-    """Buffers normalised records and writes them to the store and the index batch by batch."""
+    """Buffers normalised records and writes them to the store and the index batch by batch.
+
+    The writes run in a thread of their own, in order, at most two batches behind the harvest
+    (SQLite and the index client do their work outside the GIL); ``finish`` waits for them.
+    """
 
     def __init__(self, hub: Hub, source_id: str, run_id: int, summary: RunSummary) -> None:
         self.hub = hub
@@ -78,8 +88,11 @@ class _RunWriter:
         self.items: list[NormalisedItem] = []
         self.failures: list[RecordFailure] = []
         self.index_failed = False
+        self.worker: OrderedWorker[_Batch] = OrderedWorker(self._write, depth=2, name=f"write-{source_id}")
 
     def add(self, raw: RawRecord, resource: Resource | None) -> None:
+        if raw.element is not None:  # the parsed payload (and with it the harvester's page) is done with
+            raw = dataclasses.replace(raw, element=None)
         self.items.append(NormalisedItem(raw, resource))
         if len(self.items) >= self.hub.settings.batch_size:
             self.flush()
@@ -91,14 +104,23 @@ class _RunWriter:
             self.flush()
 
     def flush(self) -> None:
-        if self.items:
-            result = self.hub.store.apply_batch(self.source_id, self.run_id, self.items)
+        if self.items or self.failures:
+            batch, self.items, self.failures = (self.items, self.failures), [], []
+            self.worker.submit(batch)
+
+    def finish(self) -> None:
+        """Write what is buffered and wait for every write; raises the first write error."""
+        self.flush()
+        self.worker.finish()
+
+    def _write(self, batch: _Batch) -> None:
+        items, failures = batch
+        if items:
+            result = self.hub.store.apply_batch(self.source_id, self.run_id, items)
             self.summary.add(result)
-            self.items = []
             self._index(result)
-        if self.failures:
-            self.hub.store.record_failures(self.run_id, self.failures)
-            self.failures = []
+        if failures:
+            self.hub.store.record_failures(self.run_id, failures)
 
     def _index(self, result: BatchResult) -> None:
         """The store is the truth: an index failure is noted, never loses the run."""
@@ -149,17 +171,18 @@ def harvest_source(
     log = logging.LoggerAdapter(logger, {"source": source_id, "run": run.id})
     try:
         harvester = build_harvester(spec, hub.settings.http_policy(), client)
-        for item in harvester.harvest(state):
-            seen += 1
-            if isinstance(item, RecordFailure):
-                writer.fail(item)
-            elif item.deleted:
-                writer.add(item, None)
-            else:
-                _normalise_into(writer, item, source.protocol, summary)
-            if progress is not None:
-                progress(seen)
-        writer.flush()
+        with ReadAhead(harvester.harvest(state), READ_AHEAD, name=f"harvest-{source_id}") as items:
+            for item in items:
+                seen += 1
+                if isinstance(item, RecordFailure):
+                    writer.fail(item)
+                elif item.deleted:
+                    writer.add(item, None)
+                else:
+                    _normalise_into(writer, item, source.protocol, summary)
+                if progress is not None:
+                    progress(seen)
+        writer.finish()
         summary.status = "succeeded"
     except HarvestError as exc:
         summary.status = "failed"
@@ -171,7 +194,7 @@ def harvest_source(
         log.exception("source %s run %s crashed", source_id, run.id)
     finally:
         try:
-            writer.flush()
+            writer.finish()
         except Exception as exc:
             summary.status = "failed"
             summary.error = summary.error or f"store error: {type(exc).__name__}: {exc}"
@@ -218,5 +241,5 @@ def _normalise_into(writer: _RunWriter, raw: RawRecord, protocol: str, summary: 
         writer.fail(RecordFailure(raw.source_id, raw.native_id, f"InvalidRecord: {exc}"))
         return
     now = datetime.now(UTC)
-    provenance = resource.provenance.model_copy(update={"harvested": now})
-    writer.add(raw, resource.model_copy(update={"harvested": now, "provenance": provenance}))
+    resource.harvested = resource.provenance.harvested = now  # the crosswalk's own fresh object
+    writer.add(raw, resource)

@@ -165,10 +165,12 @@ def _child(parent: etree._Element, tag: str) -> etree._Element | None:
 
 def _metadata_root(raw: RawRecord) -> tuple[etree._Element, etree._Element | None]:
     """The oai_dc root element and the record header (None when the payload is a bare ``dc``)."""
-    try:
-        root = parse_xml(raw.payload, f"{raw.source_id} record {raw.native_id}")
-    except HarvestError as exc:
-        raise InvalidRecord(str(exc)) from exc
+    root = raw.element
+    if root is None:
+        try:
+            root = parse_xml(raw.payload, f"{raw.source_id} record {raw.native_id}")
+        except HarvestError as exc:
+            raise InvalidRecord(str(exc)) from exc
     if root.tag != OAI + "record":
         return root, None
     header = _child(root, OAI + "header")

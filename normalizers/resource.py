@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +17,10 @@ def resource_id(source_id: str, native_id: str) -> str:
     """The stable, URL-safe id of a record: its source plus a digest of the native id."""
     digest = hashlib.sha256(native_id.encode("utf-8")).hexdigest()[:20]
     return f"{source_id}-{digest}"
+
+
+# What content_hash ignores: when the record was harvested.
+_NOT_CONTENT: Any = {"harvested": True, "provenance": {"harvested"}}
 
 
 class Provenance(BaseModel):
@@ -90,10 +93,7 @@ class Resource(BaseModel):
 
     def content_hash(self) -> str:
         """A digest of what the record says, ignoring when it was harvested."""
-        data: dict[str, Any] = self.model_dump(mode="json", exclude={"harvested"})
-        data["provenance"].pop("harvested", None)
-        blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        return hashlib.sha256(blob).hexdigest()
+        return hashlib.sha256(self.model_dump_json(exclude=_NOT_CONTENT).encode("utf-8")).hexdigest()
 
 
 def provenance_of(raw: RawRecord, protocol: str) -> Provenance:

@@ -72,12 +72,14 @@ def tag_goals(text: str) -> set[str]:
 
 
 def enrich(resource: Resource) -> Resource:
-    """Add GBF targets/goals found in the text and the languages of its titles."""
+    """Add GBF targets/goals found in the text and the languages of its titles (in place; returned)."""
     text = "\n".join([*resource.title.values(), *resource.description.values(), *resource.subjects])
     folded = _fold(text)
     targets = set(resource.gbf_targets) | _targets(text, folded)
     goals = set(resource.gbf_goals) | _goals(text, folded)
     languages = list(dict.fromkeys([*resource.languages, *(k for k in resource.title if k != "und")]))
-    return resource.model_copy(
-        update={"gbf_targets": sorted(targets), "gbf_goals": sorted(goals), "languages": languages}
-    )
+    # A crosswalk's fresh Resource is enriched in place (a copy costs more than the tagging).
+    resource.gbf_targets = sorted(targets)
+    resource.gbf_goals = sorted(goals)
+    resource.languages = languages
+    return resource

@@ -50,9 +50,15 @@ class NormalisedItem:
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # 16 KiB pages (the default is 4): a record row with its payload fits a page, and a batch is
+    # written to the WAL in a quarter of the writes. Takes effect when the file is created.
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoint the WAL every 64 MiB rather than every 4 MiB: a harvest commits a batch every few
+    # milliseconds, and each checkpoint is a sync of the database file.
+    cursor.execute("PRAGMA wal_autocheckpoint=16384")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
