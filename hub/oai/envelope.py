@@ -29,8 +29,9 @@ OAI_NSMAP = default_ns(OAI_NS)
 
 # Characters XML 1.0 cannot carry (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))  # & first
+_ATTRIBUTE_ESCAPES = (('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"))
 _MARK = "\u2060gkss-oai-records\u2060"
-_CHUNK = 64 * 1024
 
 
 def datestamp(moment: datetime) -> str:
@@ -41,12 +42,38 @@ def datestamp(moment: datetime) -> str:
 
 def is_xml_text(text: str) -> bool:
     """True when every character of ``text`` may appear in an XML 1.0 document."""
+    if text.isascii() and text.isprintable():  # U+0020..U+007E only: the common case, checked in C
+        return True
     return _NOT_XML.search(text) is None
 
 
 def xml_text(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry."""
     return _NOT_XML.sub("", text)
+
+
+def escape_text(text: str) -> str:
+    """``text`` as element content: characters XML 1.0 cannot carry dropped; &, <, > and CR escaped."""
+    if not is_xml_text(text):
+        text = _NOT_XML.sub("", text)
+    return escape_markup(text)
+
+
+def escape_markup(text: str) -> str:
+    """``text`` with &, <, > and CR escaped (the caller knows XML 1.0 can carry every character)."""
+    for raw, escaped in _TEXT_ESCAPES:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text
+
+
+def escape_attribute(text: str) -> str:
+    """``text`` as a double-quoted attribute value (white space kept as character references)."""
+    text = escape_text(text)
+    for raw, escaped in _ATTRIBUTE_ESCAPES:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text
 
 
 def response_root(base_url: str, arguments: Mapping[str, str] | None) -> etree._Element:
@@ -75,18 +102,11 @@ def stream_list(root: etree._Element, verb: str, items: Iterable[bytes]) -> Iter
     """The response ``root`` with the serialised ``items`` as the children of its ``<verb>`` element.
 
     The envelope is serialised once around a marker and the items are written between its halves,
-    so a page never becomes one large tree; chunks of about 64 KiB are yielded.
+    so a page never becomes one large tree.
     """
     container = etree.SubElement(root, OAI + verb)
     container.text = _MARK
     head, _, tail = to_bytes(root).rpartition(_MARK.encode("utf-8"))
-    buffer = [head]
-    size = len(head)
-    for item in items:
-        buffer.append(item)
-        size += len(item)
-        if size >= _CHUNK:
-            yield b"".join(buffer)
-            buffer, size = [], 0
-    buffer.append(tail)
-    yield b"".join(buffer)
+    yield head
+    yield from items
+    yield tail

@@ -16,11 +16,13 @@ from hub.oai import queries
 from hub.oai.envelope import (
     GRANULARITY,
     OAI,
+    OAI_NS,
     OAI_NSMAP,
     XSI_LOCATION,
     XSI_NS,
     datestamp,
     default_ns,
+    escape_text,
     fragment,
     is_xml_text,
     response_root,
@@ -29,8 +31,9 @@ from hub.oai.envelope import (
 )
 from hub.oai.queries import Item, Window
 from hub.oai.serializers import SERIALIZERS, Links, Serializer
-from hub.oai.sets import SetFilter, is_set_spec, parse_set, record_sets, set_name, sets_of
+from hub.oai.sets import Classified, SetFilter, is_set_spec, parse_set, record_sets, set_name, sets_of
 from hub.oai.tokens import BadToken, TokenCodec, TokenState, after_key, token_key
+from normalizers.resource import Resource
 
 VERBS = ("Identify", "ListMetadataFormats", "ListSets", "GetRecord", "ListIdentifiers", "ListRecords")
 _LIST_ARGS = ("from", "until", "set", "resumptionToken")
@@ -278,7 +281,8 @@ class OaiProvider:
             errors.append(OaiError("idDoesNotExist", "no record has this identifier in this repository"))
         if errors or item is None or serializer is None:
             raise OaiErrors(errors)
-        etree.SubElement(root, OAI + "GetRecord").append(self._record(item, serializer, links))
+        record = etree.fromstring(self._record(item, serializer, links))
+        etree.SubElement(root, OAI + "GetRecord").append(record)
 
     def _list_sets(self, root: etree._Element, token: str | None) -> Iterator[bytes]:
         specs = self._all_sets()
@@ -359,9 +363,9 @@ class OaiProvider:
     ) -> Iterator[bytes]:
         for item in items:
             if verb == "ListRecords":
-                yield fragment(self._record(item, serializer, links))
+                yield self._record(item, serializer, links)
             else:
-                yield fragment(self._header(item, etree.Element(OAI + "header", nsmap=OAI_NSMAP)))
+                yield f'<header xmlns="{OAI_NS}"{self._header(item)}</header>'.encode()
         if tail is not None:
             yield tail
 
@@ -384,22 +388,29 @@ class OaiProvider:
         element.set("cursor", str(cursor))
         return fragment(element)
 
-    def _header(self, item: Item, header: etree._Element) -> etree._Element:
-        if item.deleted:
-            header.set("status", "deleted")
-        etree.SubElement(header, OAI + "identifier").text = self.identifier(item.id)
-        etree.SubElement(header, OAI + "datestamp").text = _datestamp(item.changed_at)
-        for spec in record_sets(item.source_id, item.resource):
-            etree.SubElement(header, OAI + "setSpec").text = spec
-        return header
+    # Records and headers are written as text (escaped by escape_text/escape_attribute, checked
+    # against OAI-PMH.xsd by the tests): building an lxml tree per record cost more than all the rest.
 
-    def _record(self, item: Item, serializer: Serializer, links: Links) -> etree._Element:
-        record = etree.Element(OAI + "record", nsmap=OAI_NSMAP)
-        self._header(item, etree.SubElement(record, OAI + "header"))
-        if item.resource is not None and item.text is not None:
-            metadata = etree.SubElement(record, OAI + "metadata")
-            metadata.append(serializer.metadata(item.resource, item.text, links))
-        return record
+    def _header(self, item: Item, known: Classified | None = None) -> str:
+        """The attributes and content of ``<header``: ``<header`` and ``</header>`` are the caller's.
+
+        ``known`` is the record's Resource when the caller has it already (else its set fields are read).
+        """
+        parts = [' status="deleted">' if item.deleted else ">"]
+        parts += ("<identifier>", escape_text(self.identifier(item.id)), "</identifier>")
+        parts += ("<datestamp>", _datestamp(item.changed_at), "</datestamp>")
+        for spec in record_sets(item.source_id, known if known is not None else item.fields):
+            parts += ("<setSpec>", spec, "</setSpec>")  # setSpec syntax: no character needs escaping
+        return "".join(parts)
+
+    def _record(self, item: Item, serializer: Serializer, links: Links) -> bytes:
+        """A ``<record>`` as UTF-8, declaring the OAI namespace (it stands alone or inside a list)."""
+        if item.text is None:
+            return f'<record xmlns="{OAI_NS}"><header{self._header(item)}</header></record>'.encode()
+        known = Resource.model_validate_json(item.text) if serializer.whole_resource else item.fields
+        head = f'<record xmlns="{OAI_NS}"><header{self._header(item, known)}</header>'
+        metadata = serializer.render(item.text, links, known)
+        return f"{head}<metadata>{metadata}</metadata></record>".encode()
 
     def _all_sets(self) -> list[str]:
         """Every set that holds a record, recomputed only when the store changed."""

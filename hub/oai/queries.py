@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, tuple_
 
-from hub.oai.sets import SetFilter
+from hub.oai.sets import SetFields, SetFilter
 from hub.store import Store
 from hub.store.models import RecordRow
 from normalizers.resource import Resource
@@ -25,19 +25,32 @@ class Window:
     end: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Item:
-    """One record as the provider serves it; ``resource`` and ``text`` are None for a tombstone."""
+    """One record as the provider serves it: its stored Resource JSON (``text``, None for a tombstone).
+
+    ``fields`` (what decides its sets) and ``resource`` are read from the JSON when first asked for.
+    """
 
     id: str
     source_id: str
     changed_at: datetime
-    resource: Resource | None
     text: str | None
+    _fields: SetFields | None = field(default=None, repr=False, compare=False)
 
     @property
     def deleted(self) -> bool:
-        return self.resource is None
+        return self.text is None
+
+    @property
+    def fields(self) -> SetFields | None:
+        if self._fields is None and self.text is not None:
+            self._fields = SetFields.model_validate_json(self.text)
+        return self._fields
+
+    @property
+    def resource(self) -> Resource | None:
+        return None if self.text is None else Resource.model_validate_json(self.text)
 
 
 def utc(value: datetime) -> datetime:
@@ -75,11 +88,7 @@ def _conditions(window: Window, sets: SetFilter, ordered_scan: bool = False) -> 
 
 
 def _item(row: Any) -> Item:
-    text: str | None = row.resource
-    resource = None if text is None else Resource.model_validate_json(text)
-    return Item(
-        id=row.id, source_id=row.source_id, changed_at=utc(row.changed_at), resource=resource, text=text
-    )
+    return Item(id=row.id, source_id=row.source_id, changed_at=utc(row.changed_at), text=row.resource)
 
 
 def page(
@@ -100,7 +109,7 @@ def page(
             rows = list(session.connection().execute(ordered))  # Core rows: no ORM bookkeeping per row
             for row in rows:
                 item = _item(row)
-                if sets.contains(item.source_id, item.resource):
+                if sets.contains(item.source_id, item.fields if sets.reads_resource else None):
                     found.append(item)
                     if len(found) == limit:
                         break
@@ -120,8 +129,8 @@ def count(store: Store, window: Window, sets: SetFilter) -> int:
         rows = select(RecordRow.source_id, RecordRow.resource).where(*_conditions(window, sets))
         total = 0
         for source_id, text in session.execute(rows.execution_options(yield_per=2000)):
-            resource = None if text is None else Resource.model_validate_json(text)
-            total += sets.contains(source_id, resource)
+            fields = None if text is None else SetFields.model_validate_json(text)
+            total += sets.contains(source_id, fields)
         return total
 
 
@@ -146,9 +155,9 @@ def version(store: Store) -> tuple[int, str]:
     return int(total or 0), "" if newest is None else utc(newest).isoformat()
 
 
-def resources(store: Store) -> Iterator[tuple[str, Resource | None]]:
-    """(source id, Resource or None for a tombstone) of every record, for the set list."""
+def resources(store: Store) -> Iterator[tuple[str, SetFields | None]]:
+    """(source id, its set fields or None for a tombstone) of every record, for the set list."""
     with store.session() as session:
         query = select(RecordRow.source_id, RecordRow.resource).execution_options(yield_per=2000)
         for source_id, text in session.execute(query):
-            yield source_id, None if text is None else Resource.model_validate_json(text)
+            yield source_id, None if text is None else SetFields.model_validate_json(text)

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from hub.context import Hub
@@ -43,7 +43,9 @@ def oai_router(current: Callable[[], Hub]) -> APIRouter:
     def reply(request: Request, pairs: list[tuple[str, str]]) -> Response:
         base_url = str(request.url.replace(query="", fragment=""))
         chunks = provider().respond(pairs, base_url, str(request.base_url))
-        return StreamingResponse(chunks, media_type=MEDIA_TYPE)
+        # One body per page (a page is at most GKSS_OAI_PAGE_SIZE records): streaming it in 64 KiB
+        # chunks through the thread pool cost the server a third and the client a third more CPU.
+        return Response(b"".join(chunks), media_type=MEDIA_TYPE)
 
     @router.get("/oai", response_class=Response, responses=_XML, summary="OAI-PMH 2.0 (GET)")
     def oai_get(request: Request) -> Response:

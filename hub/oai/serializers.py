@@ -12,7 +12,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from hub.oai.envelope import XML_LANG, XSI_LOCATION, XSI_NS, is_xml_text, xml_text
+from hub.oai.envelope import XSI_NS, escape_attribute, escape_markup, is_xml_text, xml_text
+from hub.oai.sets import Classified, SetFields
 from normalizers.resource import Resource
 
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -25,13 +26,9 @@ _OAI_DC = "{" + OAI_DC_NS + "}"
 _DC = "{" + DC_NS + "}"
 _GKSS = "{" + GKSS_NS + "}"
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
-_DC_NSMAP = {"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS}
-_DC_LOCATION = f"{OAI_DC_NS} {OAI_DC_SCHEMA}"
-_TITLE, _CREATOR, _SUBJECT, _DESCRIPTION, _PUBLISHER, _DATE, _TYPE = (
-    _DC + name for name in ("title", "creator", "subject", "description", "publisher", "date", "type")
-)
-_IDENTIFIER, _LANGUAGE, _COVERAGE, _RIGHTS = (
-    _DC + name for name in ("identifier", "language", "coverage", "rights")
+_DC_OPEN = (
+    f'<oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}" xmlns:xsi="{XSI_NS}"'
+    f' xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}">'
 )
 _SAFE_ID = re.compile(r"[A-Za-z0-9._~-]+")
 
@@ -52,22 +49,47 @@ class Links:
 
 
 class Serializer(Protocol):
-    """One metadata format: its prefix, namespace and schema, and the metadata root of a Resource."""
+    """One metadata format: its prefix, namespace and schema, and the metadata of a stored Resource.
+
+    ``render`` writes the element inside ``<metadata>`` as XML text (declaring its namespaces), from
+    the stored Resource JSON and, when the caller has it, the Resource or its set fields (``known``);
+    ``metadata`` is the same
+    as an element.
+    """
 
     prefix: str
     namespace: str
+    whole_resource: bool  # render reads every field: the caller passes the parsed Resource as ``known``
 
     def schema(self, links: Links) -> str: ...
 
-    def metadata(self, resource: Resource, text: str, links: Links) -> etree._Element:
-        """The root element inside ``<metadata>``; ``text`` is the stored Resource JSON."""
-        ...
+    def render(self, text: str, links: Links, known: Classified | None = None) -> str: ...
+
+    def metadata(self, resource: Resource, text: str, links: Links) -> etree._Element: ...
 
 
 @cache
 def _xml_lang(tag: str) -> str | None:
     """The xml:lang of a Resource language key: the tag itself, or None for ``und`` or a malformed tag."""
     return tag if tag != "und" and _LANGUAGE_TAG.fullmatch(tag) else None
+
+
+def _parsed(xml: str) -> etree._Element:
+    return etree.fromstring(xml.encode("utf-8"))
+
+
+def _dc_document(elements: list[tuple[str, str | None, str | None]], checked: bool) -> str:
+    """``<oai_dc:dc>`` with one element per non-empty value; ``checked`` drops what XML cannot carry."""
+    parts = [_DC_OPEN]
+    for name, value, lang in elements:
+        if not value or not (value := value.strip()):
+            continue
+        if checked and not is_xml_text(value) and not (value := xml_text(value).strip()):
+            continue
+        open_tag = f'<dc:{name} xml:lang="{lang}">' if lang is not None else f"<dc:{name}>"
+        parts += (open_tag, escape_markup(value), f"</dc:{name}>")
+    parts.append("</oai_dc:dc>")
+    return "".join(parts)
 
 
 class OaiDc:
@@ -77,42 +99,33 @@ class OaiDc:
 
     prefix = "oai_dc"
     namespace = OAI_DC_NS
+    whole_resource = True
 
     def schema(self, links: Links) -> str:
         return OAI_DC_SCHEMA
 
-    def metadata(self, resource: Resource, text: str, links: Links) -> etree._Element:
-        root = etree.Element(_OAI_DC + "dc", nsmap=_DC_NSMAP)
-        root.set(XSI_LOCATION, _DC_LOCATION)
+    def render(self, text: str, links: Links, known: Classified | None = None) -> str:
+        resource = known if isinstance(known, Resource) else Resource.model_validate_json(text)
         elements: list[tuple[str, str | None, str | None]] = [
-            *((_TITLE, title, _xml_lang(lang)) for lang, title in resource.title.items()),
-            *((_CREATOR, creator, None) for creator in resource.creators),
-            *((_SUBJECT, subject, None) for subject in resource.subjects),
-            *((_DESCRIPTION, body, _xml_lang(lang)) for lang, body in resource.description.items()),
-            (_PUBLISHER, resource.publisher, None),
-            (_DATE, resource.display_date(), None),
-            (_TYPE, resource.type, None),
-            (_IDENTIFIER, resource.url, None),
-            (_IDENTIFIER, links.resource(resource.id), None),
-            *((_LANGUAGE, language, None) for language in resource.languages),
-            *((_COVERAGE, country, None) for country in resource.countries),
-            (_RIGHTS, resource.licence, None),
+            *(("title", title, _xml_lang(lang)) for lang, title in resource.title.items()),
+            *(("creator", creator, None) for creator in resource.creators),
+            *(("subject", subject, None) for subject in resource.subjects),
+            *(("description", body, _xml_lang(lang)) for lang, body in resource.description.items()),
+            ("publisher", resource.publisher, None),
+            ("date", resource.display_date(), None),
+            ("type", resource.type, None),
+            ("identifier", resource.url, None),
+            ("identifier", links.resource(resource.id), None),
+            *(("language", language, None) for language in resource.languages),
+            *(("coverage", country, None) for country in resource.countries),
+            ("rights", resource.licence, None),
         ]
-        sub = etree.SubElement
-        for tag, value, lang in elements:
-            if not value or not (value := value.strip()):
-                continue
-            element = sub(root, tag)
-            try:  # lxml refuses what XML 1.0 cannot carry; checking first would cost more
-                element.text = value
-            except ValueError:
-                if not (value := xml_text(value).strip()):
-                    root.remove(element)
-                    continue
-                element.text = value
-            if lang is not None:
-                element.set(XML_LANG, lang)
-        return root
+        written = _dc_document(elements, checked=False)
+        # One scan of the result instead of one per value; values XML cannot carry are rare.
+        return written if is_xml_text(written) else _dc_document(elements, checked=True)
+
+    def metadata(self, resource: Resource, text: str, links: Links) -> etree._Element:
+        return _parsed(self.render(text, links))
 
 
 def lossless_json(text: str) -> str:
@@ -129,22 +142,23 @@ class Gkss:
 
     prefix = "gkss"
     namespace = GKSS_NS
+    whole_resource = False
 
     def schema(self, links: Links) -> str:
         return links.schema(GKSS_SCHEMA_PATH)
 
+    def render(self, text: str, links: Links, known: Classified | None = None) -> str:
+        known = known if known is not None else SetFields.model_validate_json(text)
+        location = escape_attribute(f"{GKSS_NS} {self.schema(links)}")
+        return (
+            f'<gkss:resource xmlns:gkss="{GKSS_NS}" xmlns:xsi="{XSI_NS}" xsi:schemaLocation="{location}"'
+            f' id="{escape_attribute(known.id)}" source="{escape_attribute(known.source)}"'
+            f' type="{escape_attribute(known.type)}"><gkss:json mediaType="application/json">'
+            f"{escape_markup(lossless_json(text))}</gkss:json></gkss:resource>"
+        )
+
     def metadata(self, resource: Resource, text: str, links: Links) -> etree._Element:
-        root = etree.Element(_GKSS + "resource", nsmap={"gkss": GKSS_NS, "xsi": XSI_NS})
-        root.set(XSI_LOCATION, f"{GKSS_NS} {self.schema(links)}")
-        root.set("id", xml_text(resource.id))
-        root.set("source", xml_text(resource.source))
-        root.set("type", xml_text(resource.type))
-        body = etree.SubElement(root, _GKSS + "json", mediaType="application/json")
-        try:  # lxml refuses what XML 1.0 cannot carry (rare: only then is the text scanned)
-            body.text = text
-        except ValueError:
-            body.text = lossless_json(text)
-        return root
+        return _parsed(self.render(text, links))
 
 
 def read_gkss(element: etree._Element) -> Resource:
