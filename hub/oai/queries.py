@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, func, or_, select, tuple_
 
 from hub.oai.sets import SetFields, SetFilter
 from hub.store import Store
@@ -15,6 +15,13 @@ from hub.store.models import RecordRow
 from normalizers.resource import Resource
 
 _SCAN = 500  # rows read per round trip while a set filter is applied in Python
+_COLUMNS = (
+    RecordRow.id,
+    RecordRow.source_id,
+    RecordRow.changed_at,
+    RecordRow.resource,
+    RecordRow.last_resource,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +36,15 @@ class Window:
 class Item:
     """One record as the provider serves it: its stored Resource JSON (``text``, None for a tombstone).
 
-    ``fields`` (what decides its sets) and ``resource`` are read from the JSON when first asked for.
+    ``fields`` (what decides its sets) and ``resource`` are read from the JSON when first asked for;
+    a tombstone stays in the sets of the Resource it had when deleted (``last``).
     """
 
     id: str
     source_id: str
     changed_at: datetime
     text: str | None
+    last: str | None = None  # a tombstone's Resource JSON as it was when deleted, when known
     _fields: SetFields | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -44,8 +53,10 @@ class Item:
 
     @property
     def fields(self) -> SetFields | None:
-        if self._fields is None and self.text is not None:
-            self._fields = SetFields.model_validate_json(self.text)
+        """What decides the record's sets: of its Resource, or of a tombstone's last Resource."""
+        known = self.text if self.text is not None else self.last
+        if self._fields is None and known is not None:
+            self._fields = SetFields.model_validate_json(known)
         return self._fields
 
     @property
@@ -80,29 +91,33 @@ def _conditions(window: Window, sets: SetFilter, ordered_scan: bool = False) -> 
     if sets.source is not None:
         column = RecordRow.source_id + "" if ordered_scan else RecordRow.source_id
         conditions.append(column == sets.source)
-    if sets.live_only:
-        conditions.append(RecordRow.resource.is_not(None))
+    if sets.reads_resource:  # a live Resource, or a tombstone's last one
+        conditions.append(or_(RecordRow.resource.is_not(None), RecordRow.last_resource.is_not(None)))
     for literal in sets.json_literals():  # membership is then decided in Python (SetFilter.contains)
-        conditions.append(RecordRow.resource.contains(literal, autoescape=True))
+        conditions.append(
+            or_(
+                RecordRow.resource.contains(literal, autoescape=True),
+                RecordRow.last_resource.contains(literal, autoescape=True),
+            )
+        )
     return conditions
 
 
 def _item(row: Any) -> Item:
-    return Item(id=row.id, source_id=row.source_id, changed_at=utc(row.changed_at), text=row.resource)
+    return Item(row.id, row.source_id, utc(row.changed_at), row.resource, row.last_resource)
 
 
 def page(
     store: Store, window: Window, sets: SetFilter, after: tuple[datetime, str] | None, limit: int
 ) -> list[Item]:
     """Up to ``limit`` records after the key ``after`` in (changed_at, id) order that are in the set."""
-    columns = (RecordRow.id, RecordRow.source_id, RecordRow.changed_at, RecordRow.resource)
     found: list[Item] = []
     key = after
     batch = limit if sets.exact_in_sql else max(limit, _SCAN)
     sqlite = store.engine.dialect.name == "sqlite"
     with store.session() as session:
         while len(found) < limit:
-            query = select(*columns).where(*_conditions(window, sets, sqlite))
+            query = select(*_COLUMNS).where(*_conditions(window, sets, sqlite))
             if key is not None:
                 query = query.where(tuple_(RecordRow.changed_at, RecordRow.id) > (_bind(key[0]), key[1]))
             ordered = query.order_by(RecordRow.changed_at, RecordRow.id).limit(batch)
@@ -126,18 +141,19 @@ def count(store: Store, window: Window, sets: SetFilter) -> int:
         if sets.exact_in_sql:
             query = select(func.count()).select_from(RecordRow).where(*_conditions(window, sets))
             return int(session.scalar(query) or 0)
-        rows = select(RecordRow.source_id, RecordRow.resource).where(*_conditions(window, sets))
+        rows = select(RecordRow.source_id, RecordRow.resource, RecordRow.last_resource)
         total = 0
-        for source_id, text in session.execute(rows.execution_options(yield_per=2000)):
-            fields = None if text is None else SetFields.model_validate_json(text)
-            total += sets.contains(source_id, fields)
+        for source_id, text, last in session.execute(
+            rows.where(*_conditions(window, sets)).execution_options(yield_per=2000)
+        ):
+            known = text if text is not None else last
+            total += sets.contains(source_id, None if known is None else SetFields.model_validate_json(known))
         return total
 
 
 def get(store: Store, record_id: str) -> Item | None:
     with store.session() as session:
-        query = select(RecordRow.id, RecordRow.source_id, RecordRow.changed_at, RecordRow.resource)
-        row = session.execute(query.where(RecordRow.id == record_id)).first()
+        row = session.execute(select(*_COLUMNS).where(RecordRow.id == record_id)).first()
     return None if row is None else _item(row)
 
 
@@ -158,6 +174,7 @@ def version(store: Store) -> tuple[int, str]:
 def resources(store: Store) -> Iterator[tuple[str, SetFields | None]]:
     """(source id, its set fields or None for a tombstone) of every record, for the set list."""
     with store.session() as session:
-        query = select(RecordRow.source_id, RecordRow.resource).execution_options(yield_per=2000)
-        for source_id, text in session.execute(query):
-            yield source_id, None if text is None else SetFields.model_validate_json(text)
+        query = select(RecordRow.source_id, RecordRow.resource, RecordRow.last_resource)
+        for source_id, text, last in session.execute(query.execution_options(yield_per=2000)):
+            known = text if text is not None else last
+            yield source_id, None if known is None else SetFields.model_validate_json(known)

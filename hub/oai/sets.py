@@ -1,8 +1,8 @@
 """Hierarchical OAI sets: source:<id>, type:<type>, country:<CC>, target:GBF-TARGET-NN and their parents."""
 
-# Membership of a tombstone (a deleted record, whose Resource the store no longer keeps) is known only
-# for its source: a tombstone is in ``source`` and ``source:<id>`` and in the unfiltered lists, never
-# in a type, country or target set.
+# A tombstone (a deleted record) stays in the sets of the Resource it had when it was deleted (the
+# store keeps it as ``last_resource``), so a harvester of a type, country or target set learns of the
+# deletion. A record deleted before the hub ever saw it live is only in its source sets.
 
 from __future__ import annotations
 
@@ -68,8 +68,9 @@ def is_set_spec(text: str) -> bool:
 class SetFilter:
     """Which records a ``set`` argument selects; ``kind`` None is the unfiltered list.
 
-    ``kind`` set and ``value`` None is a parent set (``type`` holds every live record, ``country``
-    and ``target`` those with at least one country or target, ``source`` every record).
+    ``kind`` set and ``value`` None is a parent set (``type`` holds every record with a Resource or a
+    last one, ``country`` and ``target`` those with at least one country or target, ``source`` every
+    record).
     """
 
     kind: str | None = None
@@ -78,11 +79,6 @@ class SetFilter:
     @property
     def source(self) -> str | None:
         return self.value if self.kind == "source" else None
-
-    @property
-    def live_only(self) -> bool:
-        """Only records with a Resource can be in type, country and target sets."""
-        return self.kind in ("type", "country", "target")
 
     @property
     def exact_in_sql(self) -> bool:
@@ -95,7 +91,7 @@ class SetFilter:
         Compact or spaced, a JSON document that holds this value holds the quoted literal, so the
         filter never drops a member; Python then decides membership exactly.
         """
-        return [f'"{self.value}"'] if self.live_only and self.value else []
+        return [f'"{self.value}"'] if self.reads_resource and self.value else []
 
     @property
     def reads_resource(self) -> bool:

@@ -114,6 +114,9 @@ class RecordRow(Base):
     native_id: Mapped[str] = mapped_column(String(1000))
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     resource: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A tombstone's Resource as it was when deleted (None for a live record, or a record deleted
+    # before the hub ever saw it live): never served as live, only to keep its OAI-PMH sets known.
+    last_resource: Mapped[str | None] = mapped_column(Text, nullable=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     datestamp: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -390,6 +390,7 @@ class Store:
             )
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
+            tombstones: list[dict[str, Any]] = []  # live rows becoming tombstones
             for rid, item in by_id.items():
                 before = existing.get(rid)
                 resource = item.resource
@@ -399,7 +400,7 @@ class Store:
                         continue
                     result.deleted += 1
                     result.to_unindex.append(rid)
-                    target = updates if before is not None else inserts
+                    target = tombstones if before is not None else inserts
                     target.append(_record_values(rid, source_id, run_id, item, now, None))
                     continue
                 content_hash = resource.content_hash()  # the JSON is only made for rows that are written
@@ -420,7 +421,14 @@ class Store:
             if updates:  # one executemany UPDATE ... WHERE id = ? instead of a statement per row
                 s.execute(
                     update(table).where(table.c.id == bindparam("record_id")),
-                    [{"record_id": values.pop("id"), **values} for values in updates],
+                    [{"record_id": values.pop("id"), **values, "last_resource": None} for values in updates],
+                )
+            if tombstones:  # the Resource they had moves to last_resource (the right side reads the old row)
+                s.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("record_id"))
+                    .values(last_resource=func.coalesce(table.c.resource, table.c.last_resource)),
+                    [{"record_id": values.pop("id"), **values} for values in tombstones],
                 )
         return result
 

@@ -69,6 +69,21 @@ def test_tombstone_replaces_record_and_is_kept(store: Store) -> None:
     assert store.get_resource(resource_id("src", "a")) is not None
 
 
+def test_tombstone_keeps_the_resource_it_had_until_revived(store: Store) -> None:
+    run = store.start_run("src", False, None)
+    store.apply_batch("src", run.id, [_item("a", "Alpha")])
+    store.apply_batch("src", run.id, [_item("a", "", deleted=True), _item("n", "", deleted=True)])
+    row = store.get_record(resource_id("src", "a"))
+    assert row is not None and row.deleted and row.resource is None and row.last_resource is not None
+    assert Resource.model_validate_json(row.last_resource).title == {"en": "Alpha"}
+    never_live = store.get_record(resource_id("src", "n"))
+    assert never_live is not None and never_live.deleted and never_live.last_resource is None
+    store.apply_batch("src", run.id, [_item("a", "Alpha back")])
+    row = store.get_record(resource_id("src", "a"))
+    assert row is not None and not row.deleted and row.last_resource is None
+    assert row.resource is not None and "Alpha back" in row.resource
+
+
 def test_duplicate_native_ids_in_one_batch_store_once(store: Store) -> None:
     run = store.start_run("src", False, None)
     result = store.apply_batch("src", run.id, [_item("a", "first"), _item("a", "second")])

@@ -211,6 +211,7 @@ class Stored:
     changed_at: datetime
     resource: Resource | None
     text: str | None
+    last: Resource | None = None  # a tombstone's Resource when it was deleted
 
     @property
     def identifier(self) -> str:
@@ -226,12 +227,14 @@ class Stored:
 
     @property
     def sets(self) -> set[str]:
-        """The leaf setSpecs: the source always; type, countries, targets only of a live record."""
+        """The leaf setSpecs: the source always; type, countries, targets of the Resource, or of the
+        last one a tombstone had."""
         specs = {f"source:{self.source}"}
-        if self.resource is not None:
-            specs.add(f"type:{self.resource.type}")
-            specs |= {f"country:{c}" for c in self.resource.countries}
-            specs |= {f"target:{t}" for t in self.resource.gbf_targets}
+        known = self.resource or self.last
+        if known is not None:
+            specs.add(f"type:{known.type}")
+            specs |= {f"country:{c}" for c in known.countries}
+            specs |= {f"target:{t}" for t in known.gbf_targets}
         return specs
 
     def in_set(self, spec: str | None) -> bool:
@@ -246,7 +249,13 @@ def stored_records(hub: Hub) -> list[Stored]:
     """Every record of the store in (changed_at, id) order."""
     with hub.store.session() as session:
         rows = session.execute(
-            select(RecordRow.id, RecordRow.source_id, RecordRow.changed_at, RecordRow.resource)
+            select(
+                RecordRow.id,
+                RecordRow.source_id,
+                RecordRow.changed_at,
+                RecordRow.resource,
+                RecordRow.last_resource,
+            )
         ).all()
     out = [
         Stored(
@@ -255,6 +264,7 @@ def stored_records(hub: Hub) -> list[Stored]:
             changed_at=row.changed_at if row.changed_at.tzinfo else row.changed_at.replace(tzinfo=UTC),
             resource=None if row.resource is None else Resource.model_validate_json(row.resource),
             text=row.resource,
+            last=None if row.last_resource is None else Resource.model_validate_json(row.last_resource),
         )
         for row in rows
     ]

@@ -1,0 +1,26 @@
+"""A tombstone keeps the Resource it had when it was deleted (its OAI-PMH sets stay known).
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-24 00:05:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_resource", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.drop_column("last_resource")
