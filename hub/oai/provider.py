@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -30,6 +30,7 @@ from hub.oai.envelope import (
     to_bytes,
 )
 from hub.oai.queries import Item, Window
+from hub.oai.read_ahead import PageReadAhead
 from hub.oai.serializers import SERIALIZERS, Links, Serializer
 from hub.oai.sets import Classified, SetFilter, is_set_spec, parse_set, record_sets, set_name, sets_of
 from hub.oai.tokens import BadToken, TokenCodec, TokenState, after_key, token_key
@@ -57,6 +58,11 @@ _MAX_ARGUMENTS = 20
 
 
 _datestamp = lru_cache(maxsize=1024)(datestamp)  # a store batch shares one changed_at
+_Answer = tuple[bytes, tuple[str, str] | None]  # a response body, and (verb, token) of the next page
+
+
+def _request_key(pairs: Sequence[tuple[str, str]], base_url: str, hub_url: str) -> Hashable:
+    return tuple(sorted(pairs)), base_url, hub_url
 
 
 class OaiError(Exception):
@@ -181,6 +187,7 @@ class OaiProvider:
         self.page_size = max(1, settings.oai_page_size)
         self.codec = TokenCodec(token_key(settings))
         self._sets_lock = threading.Lock()
+        self.read_ahead: PageReadAhead[_Answer] = PageReadAhead(lambda: queries.newest_change(self.store))
         self._sets_cache: tuple[tuple[int, str], list[str]] | None = None
 
     def identifier(self, record_id: str) -> str:
@@ -192,13 +199,32 @@ class OaiProvider:
 
     # -- entry point ----------------------------------------------------------------------------
 
-    def respond(self, pairs: Sequence[tuple[str, str]], base_url: str, hub_url: str) -> Iterator[bytes]:
-        """The response document, in chunks, to one request given its argument pairs (repeats kept)."""
+    def respond(self, pairs: Sequence[tuple[str, str]], base_url: str, hub_url: str) -> bytes:
+        """The response document to one request given its argument pairs (repeats kept).
+
+        A list page that has a next one starts making that next page (see ``PageReadAhead``).
+        """
+        key = _request_key(pairs, base_url, hub_url)
+        ready = self.read_ahead.take(key)
+        body, follow = ready if ready is not None else self._respond(pairs, base_url, hub_url)
+        if follow is not None:
+            next_pairs = [("verb", follow[0]), ("resumptionToken", follow[1])]
+            self.read_ahead.make_ahead(
+                _request_key(next_pairs, base_url, hub_url),
+                lambda: self._respond(next_pairs, base_url, hub_url),
+            )
+        return body
+
+    def close(self) -> None:
+        self.read_ahead.close()
+
+    def _respond(self, pairs: Sequence[tuple[str, str]], base_url: str, hub_url: str) -> _Answer:
         echo: dict[str, str] = {}
         try:
             verb, args = check_arguments(pairs)
             echo = {"verb": verb, **args}
-            return self._dispatch(response_root(base_url, echo), verb, args, Links(hub_url))
+            chunks, token = self._dispatch(response_root(base_url, echo), verb, args, Links(hub_url))
+            return b"".join(chunks), (verb, token) if token else None
         except OaiError as raised:
             failure = OaiErrors([raised])
         except OaiErrors as many:
@@ -206,11 +232,12 @@ class OaiProvider:
         root = response_root(base_url, echo if failure.echo else None)
         for error in failure.errors:
             etree.SubElement(root, OAI + "error", code=error.code).text = error.message
-        return iter([to_bytes(root)])
+        return to_bytes(root), None
 
     def _dispatch(
         self, root: etree._Element, verb: str, args: dict[str, str], links: Links
-    ) -> Iterator[bytes]:
+    ) -> tuple[Iterable[bytes], str | None]:
+        """The response in pieces, and the resumption token of a list page that has a next one."""
         if verb == "Identify":
             self._identify(root)
         elif verb == "ListMetadataFormats":
@@ -218,10 +245,10 @@ class OaiProvider:
         elif verb == "GetRecord":
             self._get_record(root, args["identifier"], args["metadataPrefix"], links)
         elif verb == "ListSets":
-            return self._list_sets(root, args.get("resumptionToken"))
+            return self._list_sets(root, args.get("resumptionToken")), None
         else:
             return self._list(root, verb, args, links)
-        return iter([to_bytes(root)])
+        return [to_bytes(root)], None
 
     # -- verbs ----------------------------------------------------------------------------------
 
@@ -311,7 +338,9 @@ class OaiProvider:
             items.append(self._token("", size, cursor))
         return stream_list(root, "ListSets", items)
 
-    def _list(self, root: etree._Element, verb: str, args: dict[str, str], links: Links) -> Iterator[bytes]:
+    def _list(
+        self, root: etree._Element, verb: str, args: dict[str, str], links: Links
+    ) -> tuple[Iterator[bytes], str | None]:
         token = args.get("resumptionToken")
         if token:
             state = self._read_token(token, verb)
@@ -333,6 +362,7 @@ class OaiProvider:
         more = len(found) > self.page_size
         size = state.size if token else queries.count(self.store, window, sets) if more else len(shown)
         tail: bytes | None = None
+        issued: str | None = None
         if more:
             last = shown[-1]
             key = after_key(last.changed_at, last.id)
@@ -346,10 +376,11 @@ class OaiProvider:
                 state.cursor + len(shown),
                 size,
             )
-            tail = self._token(self.codec.issue(next_state), size, state.cursor)
+            issued = self.codec.issue(next_state)
+            tail = self._token(issued, size, state.cursor)
         elif token:
             tail = self._token("", size, state.cursor)
-        return stream_list(root, verb, self._entries(verb, shown, serializer, links, tail))
+        return stream_list(root, verb, self._entries(verb, shown, serializer, links, tail)), issued
 
     @staticmethod
     def _after(state: TokenState) -> tuple[datetime, str]:

@@ -164,6 +164,13 @@ def earliest(store: Store) -> datetime | None:
     return None if value is None else utc(value)
 
 
+def newest_change(store: Store) -> datetime | None:
+    """The newest changed_at (an index lookup): any write of a record moves it."""
+    with store.session() as session:
+        value = session.scalar(select(func.max(RecordRow.changed_at)))
+    return None if value is None else utc(value)
+
+
 def version(store: Store) -> tuple[int, str]:
     """Changes whenever a record is added, changed, deleted or removed: (row count, newest change)."""
     with store.session() as session:

@@ -37,15 +37,17 @@ def oai_router(current: Callable[[], Hub]) -> APIRouter:
         hub = current()
         with lock:
             if not held or held[0][0] is not hub:
+                for _, stale in held:
+                    stale.close()
                 held[:] = [(hub, OaiProvider(hub))]
             return held[0][1]
 
     def reply(request: Request, pairs: list[tuple[str, str]]) -> Response:
         base_url = str(request.url.replace(query="", fragment=""))
-        chunks = provider().respond(pairs, base_url, str(request.base_url))
         # One body per page (a page is at most GKSS_OAI_PAGE_SIZE records): streaming it in 64 KiB
         # chunks through the thread pool cost the server a third and the client a third more CPU.
-        return Response(b"".join(chunks), media_type=MEDIA_TYPE)
+        body = provider().respond(pairs, base_url, str(request.base_url))
+        return Response(body, media_type=MEDIA_TYPE)
 
     @router.get("/oai", response_class=Response, responses=_XML, summary="OAI-PMH 2.0 (GET)")
     def oai_get(request: Request) -> Response:
