@@ -63,6 +63,7 @@ class Resource(BaseModel):
     regions: list[str] = Field(default_factory=list)
     gbf_goals: list[str] = Field(default_factory=list)
     gbf_targets: list[str] = Field(default_factory=list)
+    gbf_indicators: list[str] = Field(default_factory=list)
     licence: str | None = None
     provenance: Provenance
 
