@@ -62,7 +62,9 @@ AFRICA, ASIA_PACIFIC, CEE, GRULAC, WEOG = (
 )
 CEE_MEMBERS = frozenset("AL AM AZ BY BA BG HR CZ EE GE HU LV LT ME MK PL MD RO RU RS SK SI UA".split())  # noqa: SIM905
 # the Eastern European Group of the UN, 23 members
-WEOG_MEMBERS = frozenset("AD AT BE DK FI FR DE GR IS IE IT LI LU MT MC NL NO PT SM ES SE CH TR GB AU CA IL NZ US".split())  # noqa: SIM905
+WEOG_MEMBERS = frozenset(
+    "AD AT BE DK FI FR DE GR IS IE IT LI LU MT MC NL NO PT SM ES SE CH TR GB AU CA IL NZ US".split()  # noqa: SIM905
+)
 # the Western European and Others Group (the US sits with it)
 NON_UN_PARTIES = {"CK", "NU"}  # Parties to the CBD that are not UN members (Asia-Pacific group)
 
