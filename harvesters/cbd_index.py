@@ -21,7 +21,7 @@ import httpx
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
-from harvesters.records import RawRecord, RecordFailure
+from harvesters.records import RawRecord, RecordFailure, json_payload
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class CbdIndexHarvester:
             message = f"document #{position + 1} has no identifier_s, id or uniqueIdentifier_s"
             return RecordFailure(self.spec.id, None, message)
         datestamp = parse_solr_datetime(doc.get("updatedDate_dt"))
-        return RawRecord(self.spec.id, native_id, CONTENT_TYPE, _dump(doc), datestamp)
+        return RawRecord(self.spec.id, native_id, CONTENT_TYPE, json_payload(doc), datestamp)
 
 
 def native_id_of(doc: dict[str, Any]) -> str | None:
@@ -212,10 +212,3 @@ def _text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     return value.strip() or None
-
-
-def _dump(doc: dict[str, Any]) -> bytes:
-    try:
-        return json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates from JSON escapes: keep them escaped
-        return json.dumps(doc, sort_keys=True).encode("ascii")

@@ -12,6 +12,7 @@ from harvesters.http import HttpPolicy
 
 PROTOCOLS: dict[str, str] = {
     "cbd-index": "harvesters.cbd_index:CbdIndexHarvester",
+    "drupal-jsonapi": "harvesters.drupal_jsonapi:DrupalJsonApiHarvester",
     "feed": "harvesters.feed:FeedHarvester",
     "oai-pmh": "harvesters.oaipmh:OaiPmhHarvester",
 }

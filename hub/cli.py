@@ -13,6 +13,7 @@ from rich.table import Table
 
 from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
 from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
+from hub.cli_network import parse_options
 from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, build_query, page_json
 from hub.settings import Settings
@@ -35,7 +36,7 @@ def sources_add(
     source_id: Annotated[
         str, typer.Argument(metavar="ID", help="Short id: lower-case letters, digits, . _ -")
     ],
-    protocol: Annotated[str, typer.Option(help="feed, oai-pmh or cbd-index")],
+    protocol: Annotated[str, typer.Option(help="feed, oai-pmh, cbd-index, drupal-jsonapi, odata, sitemap")],
     url: Annotated[str, typer.Option(help="Feed URL or OAI-PMH base URL")],
     metadata_prefix: Annotated[str | None, typer.Option(help="OAI-PMH metadataPrefix (oai_dc)")] = None,
     set_spec: Annotated[str | None, typer.Option("--set", help="OAI-PMH setSpec")] = None,
@@ -43,11 +44,18 @@ def sources_add(
     preset: Annotated[
         str | None, typer.Option(help="cbd-index preset: notifications, meetings, decisions, ...")
     ] = None,
+    option: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE protocol option, repeatable (e.g. country=KE)")
+    ] = None,
 ) -> None:
     """Register a source."""
     options = source_options(metadata_prefix, set_spec, title)
     if preset:
         options["preset"] = preset
+    try:
+        options.update(parse_options(option))
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
     try:
         config = SourceConfig(id=source_id, protocol=protocol, url=url, options=options)
     except ValidationError as exc:

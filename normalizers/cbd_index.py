@@ -23,7 +23,7 @@ from typing import Any
 
 from harvesters.cbd_index import parse_solr_datetime
 from harvesters.records import RawRecord
-from normalizers.errors import InvalidRecord, SkipRecord
+from normalizers.payload import json_object
 from normalizers.resource import Resource, check_type, provenance_of, resource_id
 from normalizers.vocabularies.countries import country_id, regions_of
 from normalizers.vocabularies.gbf import goal_id, target_id
@@ -254,14 +254,7 @@ def _modified(doc: dict[str, Any], raw: RawRecord) -> datetime | None:
 
 def normalize_cbd_index(raw: RawRecord, protocol: str = "cbd-index") -> Resource:
     """Map one CBD index document onto a Resource; InvalidRecord only when the payload is no JSON object."""
-    if raw.deleted:
-        raise SkipRecord(f"{raw.native_id}: deleted record")
-    try:
-        doc = json.loads(raw.payload)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidRecord(f"{raw.native_id}: payload is not JSON: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise InvalidRecord(f"{raw.native_id}: payload is not a JSON object")
+    doc = json_object(raw)
     title = _localised(doc, _TITLE_BASES)
     goals, targets, indicators = _gbf(doc)
     countries = _countries(doc)
