@@ -24,6 +24,7 @@ from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.cbd_index import parse_solr_datetime
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
+from harvesters.options import int_option, place_context
 from harvesters.records import RawRecord, RecordFailure, json_payload
 
 logger = logging.getLogger(__name__)
@@ -34,20 +35,6 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 50  # Drupal JSON:API caps page[limit] at 50
 MAX_PAGES = 10_000
 ACCEPT = "application/vnd.api+json, application/json;q=0.9"
-
-
-def source_context(spec: SourceSpec) -> dict[str, Any]:
-    """The source's own place in the network, as configured: site URL, locale, country, regions."""
-    regions = spec.options.get("regions") or []
-    if isinstance(regions, str):
-        regions = [regions]
-    return {
-        "site": spec.url.rstrip("/"),
-        "locale": spec.options.get("locale"),
-        "country": spec.options.get("country"),
-        "regions": list(regions),
-        "title": spec.options.get("title"),
-    }
 
 
 def flatten(resource: dict[str, Any], included: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
@@ -117,8 +104,8 @@ class DrupalJsonApiHarvester:
         self.policy = policy
         self._client = client
         self.locale = _locale_of(spec)
-        self.page_size = _page_size_of(spec)
-        self.context = source_context(spec) | {"locale": self.locale}
+        self.page_size = int_option(spec, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        self.context = place_context(spec) | {"locale": self.locale}
 
     def first_url(self, state: HarvestState) -> str:
         """The first page's URL: the collection, its include, sort, page size and incremental filter."""
@@ -205,10 +192,3 @@ def _locale_of(spec: SourceSpec) -> str:
     if not isinstance(locale, str) or not locale.replace("-", "").isalpha() or len(locale) > 12:
         raise ConfigurationError(f"{spec.id}: locale must be a language code such as 'en', got {locale!r}")
     return locale
-
-
-def _page_size_of(spec: SourceSpec) -> int:
-    value = spec.options.get("page_size", DEFAULT_PAGE_SIZE)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_SIZE:
-        raise ConfigurationError(f"{spec.id}: page_size must be an integer 1-{MAX_PAGE_SIZE}, got {value!r}")
-    return value

@@ -18,6 +18,7 @@ CROSSWALKS: dict[str, str] = {
     "application/x-feed-entry+json": "normalizers.feed_entry:normalize_feed_entry",
     "application/x-cbd-index+json": "normalizers.cbd_index:normalize_cbd_index",
     "application/x-drupal-jsonapi-node+json": "normalizers.drupal_jsonapi:normalize_drupal_node",
+    "application/x-odata-entity+json": "normalizers.odata:normalize_odata_entity",
 }
 
 

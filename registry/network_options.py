@@ -10,9 +10,19 @@ from normalizers.vocabularies.regions import region_id
 # Options each protocol understands, besides the place options every source accepts.
 NETWORK_PROTOCOL_OPTIONS: dict[str, set[str]] = {
     "drupal-jsonapi": {"locale", "page_size", "title"},
+    "odata": {"entity_set", "expand", "filter", "orderby", "page_size", "title"},
 }
+REQUIRED_OPTIONS: dict[str, set[str]] = {"odata": {"entity_set"}}
 # A source's own country and regions: records that name none are attached to them (enrichment).
 PLACE_OPTIONS = frozenset({"country", "regions"})
+
+
+def check_network_options(protocol: str, options: dict[str, Any]) -> None:
+    """Required options present, and the place options valid."""
+    missing = REQUIRED_OPTIONS.get(protocol, set()) - set(options)
+    if missing:
+        raise ValueError(f"{protocol} needs the option(s) {', '.join(sorted(missing))}")
+    check_place(options)
 
 
 def check_place(options: dict[str, Any]) -> None:
