@@ -16,6 +16,8 @@ PROTOCOLS: dict[str, str] = {
     "feed": "harvesters.feed:FeedHarvester",
     "odata": "harvesters.odata:ODataHarvester",
     "oai-pmh": "harvesters.oaipmh:OaiPmhHarvester",
+    "scrape": "harvesters.scrapy_harvest:ScrapeHarvester",
+    "sitemap": "harvesters.scrapy_harvest:SitemapHarvester",
 }
 
 

@@ -19,6 +19,7 @@ CROSSWALKS: dict[str, str] = {
     "application/x-cbd-index+json": "normalizers.cbd_index:normalize_cbd_index",
     "application/x-drupal-jsonapi-node+json": "normalizers.drupal_jsonapi:normalize_drupal_node",
     "application/x-odata-entity+json": "normalizers.odata:normalize_odata_entity",
+    "application/x-web-page+json": "normalizers.web_page:normalize_web_page",
 }
 
 

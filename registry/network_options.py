@@ -7,10 +7,24 @@ from typing import Any
 from normalizers.vocabularies.countries import country_id
 from normalizers.vocabularies.regions import region_id
 
+CRAWL_OPTIONS = {
+    "allow",
+    "deny",
+    "selectors",
+    "per_host",
+    "delay",
+    "max_pages",
+    "max_seconds",
+    "depth",
+    "cache_dir",
+    "title",
+}
 # Options each protocol understands, besides the place options every source accepts.
 NETWORK_PROTOCOL_OPTIONS: dict[str, set[str]] = {
     "drupal-jsonapi": {"locale", "page_size", "title"},
     "odata": {"entity_set", "expand", "filter", "orderby", "page_size", "title"},
+    "sitemap": CRAWL_OPTIONS,
+    "scrape": CRAWL_OPTIONS,
 }
 REQUIRED_OPTIONS: dict[str, set[str]] = {"odata": {"entity_set"}}
 # A source's own country and regions: records that name none are attached to them (enrichment).
