@@ -7,9 +7,9 @@ from collections.abc import Callable
 from functools import cache
 
 from harvesters.records import RawRecord
+from normalizers.enrichment import enrich_network
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.resource import Resource
-from normalizers.tagging import enrich
 
 Crosswalk = Callable[[RawRecord, str], Resource]
 
@@ -38,4 +38,4 @@ def normalize(raw: RawRecord, protocol: str) -> Resource:
     """Crosswalk a raw record to a Resource and enrich it (GBF tagging, languages)."""
     if raw.deleted:
         raise SkipRecord("deleted record")
-    return enrich(crosswalk_for(raw.content_type)(raw, protocol))
+    return enrich_network(crosswalk_for(raw.content_type)(raw, protocol))  # runs tagging.enrich too
