@@ -13,10 +13,11 @@ from rich.table import Table
 
 from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
 from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
-from hub.cli_network import parse_options
+from hub.cli_network import parse_options, sources_enable, sources_seed
 from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, build_query, page_json
 from hub.settings import Settings
+from registry.network_options import source_enabled
 from registry.sources import SourceConfig
 
 app = typer.Typer(
@@ -29,6 +30,8 @@ app.add_typer(index_app, name="index")
 app.command()(worker)
 app.command()(scheduler)
 sources_app.command("schedule")(sources_schedule)
+sources_app.command("seed")(sources_seed)
+sources_app.command("enable")(sources_enable)
 
 
 @sources_app.command("add")
@@ -176,7 +179,11 @@ def harvest(
     hub = open_cli_hub()
     summaries: list[RunSummary] = []
     try:
-        ids = [s.id for s in hub.store.list_sources()] if all_sources else [str(source_id)]
+        ids = (
+            [s.id for s in hub.store.list_sources() if source_enabled(s.options)]
+            if all_sources
+            else [str(source_id)]
+        )
         for sid in ids:
             if hub.store.get_source(sid) is None:
                 raise fail(f"no source {sid!r}", 2)

@@ -28,7 +28,7 @@ NETWORK_PROTOCOL_OPTIONS: dict[str, set[str]] = {
 }
 REQUIRED_OPTIONS: dict[str, set[str]] = {"odata": {"entity_set"}}
 # A source's own country and regions: records that name none are attached to them (enrichment).
-PLACE_OPTIONS = frozenset({"country", "regions"})
+PLACE_OPTIONS = frozenset({"country", "regions", "enabled"})  # enabled: false until an admin enables
 
 
 def check_network_options(protocol: str, options: dict[str, Any]) -> None:
@@ -37,6 +37,13 @@ def check_network_options(protocol: str, options: dict[str, Any]) -> None:
     if missing:
         raise ValueError(f"{protocol} needs the option(s) {', '.join(sorted(missing))}")
     check_place(options)
+    if not isinstance(options.get("enabled", True), bool):
+        raise ValueError("enabled must be true or false")
+
+
+def source_enabled(options: dict[str, Any]) -> bool:
+    """A source takes part in ``gkss harvest --all`` unless it says ``enabled: false`` (seeded, off)."""
+    return options.get("enabled", True) is not False
 
 
 def check_place(options: dict[str, Any]) -> None:
