@@ -13,7 +13,7 @@ from rich.table import Table
 
 from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
 from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
-from hub.cli_network import parse_options, sources_enable, sources_seed
+from hub.cli_network import dedup, parse_options, sources_enable, sources_seed
 from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, build_query, page_json
 from hub.settings import Settings
@@ -31,6 +31,7 @@ app.command()(worker)
 app.command()(scheduler)
 sources_app.command("schedule")(sources_schedule)
 sources_app.command("seed")(sources_seed)
+app.command()(dedup)
 sources_app.command("enable")(sources_enable)
 
 

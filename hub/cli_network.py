@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from hub.cli_common import console, fail, open_cli_hub
+from normalizers.dedup import find_duplicates, merge
 from registry.seed import GROUPS, network_sources
 
 
@@ -83,3 +84,45 @@ def sources_enable(
             console.print(f"enabled [bold]{source_id}[/bold]" + (f", every {period} s" if period else ""))
     finally:
         hub.close()
+
+
+def dedup(
+    threshold: Annotated[
+        float, typer.Option(help="Title similarity (word Jaccard) from which records match")
+    ] = 0.9,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Report documents stored by several sources: clusters, why they matched, and the merged record.
+
+    Read-only: the store and the index are not changed (see README, cross-source deduplication).
+    """
+    hub = open_cli_hub()
+    try:
+        records = [r for batch in hub.store.iter_resources() for r in batch]
+    finally:
+        hub.close()
+    by_id = {r.id: r for r in records}
+    report = []
+    for cluster in find_duplicates(records, threshold=threshold):
+        merged = merge([by_id[i] for i in cluster.ids])
+        report.append(
+            {
+                "ids": cluster.ids,
+                "matches": [
+                    {"left": m.left, "right": m.right, "rule": m.rule, "score": m.score}
+                    for m in cluster.matches
+                ],
+                "merged": merged.model_dump(mode="json"),
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps({"records": len(records), "clusters": report}, indent=2, ensure_ascii=False))
+        return
+    console.print(f"{len(records)} records, {len(report)} documents held by several sources")
+    for item in report:
+        merged_record = item["merged"]
+        sources = [
+            merged_record["provenance"]["source"],
+            *(p["source"] for p in merged_record["merged_provenance"]),
+        ]
+        console.print(f"- {merged_record['id']}: {', '.join(sources)} ({item['matches'][0]['rule']})")

@@ -66,6 +66,7 @@ class Resource(BaseModel):
     gbf_indicators: list[str] = Field(default_factory=list)
     licence: str | None = None
     provenance: Provenance
+    merged_provenance: list[Provenance] = Field(default_factory=list)
 
     def display_title(self, prefer: str = "en") -> str:
         """The title to show: the preferred language, then UN languages, then any."""
