@@ -102,7 +102,7 @@ def dedup(
     finally:
         hub.close()
     by_id = {r.id: r for r in records}
-    report = []
+    report: list[dict[str, Any]] = []
     for cluster in find_duplicates(records, threshold=threshold):
         merged = merge([by_id[i] for i in cluster.ids])
         report.append(

@@ -160,8 +160,8 @@ def find_duplicates(
                 if _compatible(records[left], records[right], max_days=100_000):
                     candidates.append(Match(left, right, f"url:{key}", 2.0))  # URL rules before titles
     seen: set[tuple[str, str]] = set()
-    for ids in blocks.values():
-        ordered = sorted(ids)
+    for block in blocks.values():
+        ordered = sorted(block)
         for i, left in enumerate(ordered):
             for right in ordered[i + 1 :]:
                 if (left, right) in seen:
@@ -185,6 +185,16 @@ def find_duplicates(
     for match in matches:
         clusters[union.find(match.left)].matches.append(match)
     return [c for c in clusters.values() if len(c.ids) > 1]
+
+
+def same_document_pairs(clusters: Iterable[Cluster]) -> set[frozenset[str]]:
+    """Every pair of record ids the clusters join (for measuring against known duplicates)."""
+    found: set[frozenset[str]] = set()
+    for cluster in clusters:
+        for i, left in enumerate(cluster.ids):
+            for right in cluster.ids[i + 1 :]:
+                found.add(frozenset((left, right)))
+    return found
 
 
 def _rank(resource: Resource) -> tuple[int, int, str]:

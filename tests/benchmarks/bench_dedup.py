@@ -22,18 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from normalizers.dedup import Cluster, find_duplicates, title_words
+from normalizers.dedup import find_duplicates, same_document_pairs, title_words
 from normalizers.resource import Resource
 from tests.support.dedup_corpus import build
-
-
-def pairs(clusters: list[Cluster]) -> set[frozenset[str]]:
-    out: set[frozenset[str]] = set()
-    for cluster in clusters:
-        for i, left in enumerate(cluster.ids):
-            for right in cluster.ids[i + 1 :]:
-                out.add(frozenset((left, right)))
-    return out
 
 
 def exact_titles(records: list[Resource]) -> set[frozenset[str]]:
@@ -66,14 +57,14 @@ def main() -> None:
     print(f"{len(records)} records, {len(truth)} same-document pairs")
     print(f"{'method':<28}{'P':>7}{'R':>7}{'F1':>7}{'tp':>5}{'fp':>5}{'fn':>5}{'ms/run':>10}")
     started = time.perf_counter()
-    url_only = pairs(find_duplicates(records, threshold=2.0))  # no title can reach 2.0
+    url_only = same_document_pairs(find_duplicates(records, threshold=2.0))  # no title can reach 2.0
     report("baseline: URL rules only", url_only, truth, time.perf_counter() - started)
     started = time.perf_counter()
     report("baseline: identical titles", exact_titles(records), truth, time.perf_counter() - started)
     for threshold in (0.7, 0.8, 0.9, 0.95):
         started = time.perf_counter()
         for _ in range(args.repeat):
-            found = pairs(find_duplicates(records, threshold=threshold))
+            found = same_document_pairs(find_duplicates(records, threshold=threshold))
         elapsed = (time.perf_counter() - started) / args.repeat
         report(
             f"URL + titles >= {threshold}" + (" (default)" if threshold == 0.9 else ""), found, truth, elapsed

@@ -10,31 +10,16 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from hub.cli import app
+from tests.support.cli_home import cli_home, gkss  # noqa: F401 (cli_home: a fixture)
 from tests.support.http_replay import ReplayServer
 
+pytestmark = pytest.mark.usefixtures("cli_home")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 JSON_TYPE = {"Content-Type": "application/json"}
 
 
-@pytest.fixture()
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GKSS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("GKSS_HTTP_MAX_RETRIES", "0")
-    for name in ("GKSS_DATABASE_URL", "GKSS_SEARCH_URL", "GKSS_BROKER_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path / "home"
-
-
-def gkss(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def test_dedup_reports_each_meeting_once_with_both_provenances(home: Path) -> None:
+def test_dedup_reports_each_meeting_once_with_both_provenances() -> None:
     docs = json.loads((FIXTURES / "cbd" / "index_raw_docs_schema_meeting.json").read_text("utf-8"))
     entities = json.loads((FIXTURES / "informea" / "meetings.json").read_text("utf-8"))
     select = {"response": {"numFound": len(docs), "start": 0, "docs": docs}}
@@ -54,10 +39,9 @@ def test_dedup_reports_each_meeting_once_with_both_provenances(home: Path) -> No
             "--preset",
             "meetings",
         )
-        gkss(
-            "sources", "add", "informea-meetings", "--protocol", "odata", "--url", server.url + "/informea.svc",
-            "--option", "entity_set=Meetings",
-        )  # fmt: skip
+        informea = server.url + "/informea.svc"
+        add = ("sources", "add", "informea-meetings", "--protocol", "odata", "--url", informea)
+        gkss(*add, "--option", "entity_set=Meetings")
         gkss("harvest", "--all")
     report = json.loads(gkss("dedup", "--json"))
     assert report["records"] == len(docs) + len(entities)

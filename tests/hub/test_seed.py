@@ -16,26 +16,13 @@ from harvesters.cbd_index import PRESETS
 from hub.cli import app
 from hub.context import open_hub
 from hub.settings import Settings
+from tests.support.cli_home import cli_home, gkss  # noqa: F401 (cli_home: a fixture)
 
+pytestmark = pytest.mark.usefixtures("cli_home")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture()
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GKSS_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("GKSS_DATABASE_URL", raising=False)
-    monkeypatch.delenv("GKSS_SEARCH_URL", raising=False)
-    monkeypatch.delenv("GKSS_BROKER_URL", raising=False)
-    return tmp_path / "home"
-
-
-def gkss(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def test_seed_registers_the_network_disabled_with_schedules_and_enable_turns_one_on(home: Path) -> None:
+def test_seed_registers_the_network_disabled_with_schedules_and_enable_turns_one_on() -> None:
     hosts = json.loads((ROOT / "registry" / "data" / "bioland2_national_chm_hosts.json").read_text())["hosts"]
     expected = len(PRESETS) + 4 + len(hosts) + 1 + 4
     first = json.loads(gkss("sources", "seed", "--json"))
@@ -67,7 +54,7 @@ def test_seed_registers_the_network_disabled_with_schedules_and_enable_turns_one
         hub.close()
 
 
-def test_harvest_all_skips_sources_seeded_and_not_enabled(home: Path) -> None:
+def test_harvest_all_skips_sources_seeded_and_not_enabled() -> None:
     gkss("sources", "seed", "--only", "informea")
     assert json.loads(gkss("harvest", "--all", "--json")) == []  # four sources, none enabled
     hub = open_hub(Settings())
@@ -77,6 +64,6 @@ def test_harvest_all_skips_sources_seeded_and_not_enabled(home: Path) -> None:
         hub.close()
 
 
-def test_unknown_group_is_refused(home: Path) -> None:
+def test_unknown_group_is_refused() -> None:
     result = CliRunner().invoke(app, ["sources", "seed", "--only", "mars"])
     assert result.exit_code == 2

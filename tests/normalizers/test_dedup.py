@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from normalizers.dedup import Cluster, canonical_url, find_duplicates, merge
+from normalizers.dedup import canonical_url, find_duplicates, merge, same_document_pairs
 from tests.support.dedup_corpus import build
 
 
@@ -41,19 +41,10 @@ def test_different_documents_keep_different_keys() -> None:
     assert canonical_url("ftp://example.org/a") is None
 
 
-def pairs(clusters: list[Cluster]) -> set[frozenset[str]]:
-    found: set[frozenset[str]] = set()
-    for cluster in clusters:
-        for i, left in enumerate(cluster.ids):
-            for right in cluster.ids[i + 1 :]:
-                found.add(frozenset((left, right)))
-    return found
-
-
 def test_every_known_duplicate_is_found_and_no_near_identical_title_is_merged_wrongly() -> None:
     records, truth = build()
     assert len(truth) == 41
-    assert pairs(find_duplicates(records)) == truth
+    assert same_document_pairs(find_duplicates(records)) == truth
 
 
 def test_merged_record_keeps_every_provenance_and_what_each_source_says() -> None:
