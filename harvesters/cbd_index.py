@@ -31,6 +31,9 @@ SORT = "updatedDate_dt asc, id asc"
 DEFAULT_ROWS = 100
 MAX_ROWS = 1000
 PUBLIC_FILTERS = ("_state_s:public", "(*:* NOT version_s:*)")
+# Schemas the cbd-index crosswalk gives a type (normalizers/cbd_index.py SCHEMA_TYPES and prefixes).
+KNOWN_SCHEMAS = frozenset({"notification", "meeting", "decision", "recommendation", "nbsap", "resource"})
+KNOWN_SCHEMA_PREFIXES = ("nationalReport", "nationalTarget")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ class CbdIndexHarvester:
                     logger.warning(note)
                     first_count = num_found
                 for offset, doc in enumerate(docs):
+                    self._note_schema(doc, state)
                     yield self._record(start + offset, doc)
                 start += len(docs)
                 if start >= num_found:
@@ -142,6 +146,15 @@ class CbdIndexHarvester:
         finally:
             if self._client is None:
                 client.close()
+
+    def _note_schema(self, doc: Any, state: HarvestState) -> None:
+        """Record on the run, once per schema, a ``schema_s`` the crosswalk has no type for."""
+        schema = doc.get("schema_s") if isinstance(doc, dict) else None
+        if not isinstance(schema, str) or schema in KNOWN_SCHEMAS or schema.startswith(KNOWN_SCHEMA_PREFIXES):
+            return
+        note = f"{self.spec.id}: unknown schema_s {schema!r}, stored with type 'other'"
+        if note not in state.notes:
+            state.notes.append(note)
 
     def _record(self, position: int, doc: Any) -> HarvestItem:
         if not isinstance(doc, dict):

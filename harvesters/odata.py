@@ -115,6 +115,11 @@ class ODataHarvester:
             raise ConfigurationError(
                 f"{self.spec.id}: OData service root must be http(s), got {self.spec.url!r}"
             )
+        if self.entity_set not in EXPANDS:
+            state.notes.append(
+                f"{self.spec.id}: entity set {self.entity_set!r} is not one the crosswalk knows; "
+                "records keep the fields all sets share, type 'other'"
+            )
         client = self._client or make_client(self.policy)
         skip = 0
         url: str | None = self.page_url(0)

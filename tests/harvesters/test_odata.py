@@ -170,9 +170,11 @@ def test_v1_array_answer_and_an_unknown_entity_set_are_read() -> None:
     items = entities("country_reports.json")
     with ReplayServer() as server:
         server.route(f"{SERVICE}/Treaties", json.dumps({"d": items}).encode(), headers=JSON_TYPE)
-        got = run(ODataHarvester(spec(server, entity_set="Treaties", page_size=10), POLICY))
+        state = HarvestState()
+        got = run(ODataHarvester(spec(server, entity_set="Treaties", page_size=10), POLICY), state)
     resources = [normalize(r, "odata") for r in records(got)]
     assert len(resources) == len(items) and {r.type for r in resources} == {"other"}
+    assert any("'Treaties' is not one the crosswalk knows" in n for n in state.notes)
 
 
 def test_changed_shapes_are_recorded_not_fatal() -> None:
