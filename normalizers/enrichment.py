@@ -23,7 +23,7 @@ from typing import Any
 from normalizers.language_detect import detect_language
 from normalizers.resource import Resource
 from normalizers.tagging import enrich
-from normalizers.target_inference import explicit_targets
+from normalizers.target_inference import other_script_targets
 from normalizers.vocabularies.countries import country_id, regions_of
 from normalizers.vocabularies.indicators import indicator
 from normalizers.vocabularies.regions import region_id
@@ -70,11 +70,14 @@ def enrich_network(resource: Resource) -> Resource:
     tagged = enrich(resource)
     update: dict[str, Any] = {}
     if stated_targets or implied_targets:
-        update["gbf_targets"] = sorted(stated_targets | implied_targets)
-    else:
+        targets = sorted(stated_targets | implied_targets)
+    else:  # tagging.enrich found the Latin-script mentions; add the Arabic, Cyrillic and CJK ones
         text = "\n".join([*resource.title.values(), *resource.description.values(), *resource.subjects])
-        update["gbf_targets"] = sorted(set(tagged.gbf_targets) | explicit_targets(text))
-    update["gbf_goals"] = sorted(set(tagged.gbf_goals) | implied_goals)
+        targets = sorted(set(tagged.gbf_targets) | other_script_targets(text))
+    if targets != tagged.gbf_targets:
+        update["gbf_targets"] = targets
+    if implied_goals - set(tagged.gbf_goals):
+        update["gbf_goals"] = sorted(set(tagged.gbf_goals) | implied_goals)
     if "und" in resource.title or "und" in resource.description:
         language = detect_language(resource.title.get("und") or resource.description.get("und") or "")
         if language:
@@ -83,4 +86,4 @@ def enrich_network(resource: Resource) -> Resource:
             update["languages"] = list(dict.fromkeys([*tagged.languages, language]))
     if tagged.countries and not tagged.regions:
         update["regions"] = regions_of(tagged.countries)
-    return tagged.model_copy(update=update)
+    return tagged.model_copy(update=update) if update else tagged

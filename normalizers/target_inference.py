@@ -57,16 +57,22 @@ def _keyword_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(out)
 
 
+def other_script_targets(text: str) -> set[str]:
+    """Targets named with the Arabic, Russian or Chinese forms (tagging.py reads the Latin ones)."""
+    found: set[str] = set()
+    if text.isascii():
+        return found
+    for pattern in _OTHER_SCRIPTS:
+        for match in pattern.finditer(text):
+            number = next(g for g in match.groups() if g)
+            if identifier := target_id(number):
+                found.add(identifier)
+    return found
+
+
 def explicit_targets(text: str) -> set[str]:
     """Targets the text names as targets of the framework, in any of the six UN languages."""
-    found = tag_targets(text)
-    if not text.isascii():
-        for pattern in _OTHER_SCRIPTS:
-            for match in pattern.finditer(text):
-                number = next(g for g in match.groups() if g)
-                if identifier := target_id(number):
-                    found.add(identifier)
-    return found
+    return tag_targets(text) | other_script_targets(text)
 
 
 def keyword_targets(text: str) -> set[str]:
