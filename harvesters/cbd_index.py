@@ -21,7 +21,7 @@ import httpx
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
-from harvesters.records import RawRecord, RecordFailure
+from harvesters.records import RawRecord, RecordFailure, json_payload
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ SORT = "updatedDate_dt asc, id asc"
 DEFAULT_ROWS = 100
 MAX_ROWS = 1000
 PUBLIC_FILTERS = ("_state_s:public", "(*:* NOT version_s:*)")
+# Schemas the cbd-index crosswalk gives a type (normalizers/cbd_index.py SCHEMA_TYPES and prefixes).
+KNOWN_SCHEMAS = frozenset({"notification", "meeting", "decision", "recommendation", "nbsap", "resource"})
+KNOWN_SCHEMA_PREFIXES = ("nationalReport", "nationalTarget")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ class CbdIndexHarvester:
                     logger.warning(note)
                     first_count = num_found
                 for offset, doc in enumerate(docs):
+                    self._note_schema(doc, state)
                     yield self._record(start + offset, doc)
                 start += len(docs)
                 if start >= num_found:
@@ -143,6 +147,15 @@ class CbdIndexHarvester:
             if self._client is None:
                 client.close()
 
+    def _note_schema(self, doc: Any, state: HarvestState) -> None:
+        """Record on the run, once per schema, a ``schema_s`` the crosswalk has no type for."""
+        schema = doc.get("schema_s") if isinstance(doc, dict) else None
+        if not isinstance(schema, str) or schema in KNOWN_SCHEMAS or schema.startswith(KNOWN_SCHEMA_PREFIXES):
+            return
+        note = f"{self.spec.id}: unknown schema_s {schema!r}, stored with type 'other'"
+        if note not in state.notes:
+            state.notes.append(note)
+
     def _record(self, position: int, doc: Any) -> HarvestItem:
         if not isinstance(doc, dict):
             return RecordFailure(self.spec.id, None, f"document #{position + 1} is not a JSON object")
@@ -151,7 +164,7 @@ class CbdIndexHarvester:
             message = f"document #{position + 1} has no identifier_s, id or uniqueIdentifier_s"
             return RecordFailure(self.spec.id, None, message)
         datestamp = parse_solr_datetime(doc.get("updatedDate_dt"))
-        return RawRecord(self.spec.id, native_id, CONTENT_TYPE, _dump(doc), datestamp)
+        return RawRecord(self.spec.id, native_id, CONTENT_TYPE, json_payload(doc), datestamp)
 
 
 def native_id_of(doc: dict[str, Any]) -> str | None:
@@ -212,10 +225,3 @@ def _text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     return value.strip() or None
-
-
-def _dump(doc: dict[str, Any]) -> bytes:
-    try:
-        return json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates from JSON escapes: keep them escaped
-        return json.dumps(doc, sort_keys=True).encode("ascii")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,3 +36,11 @@ class RecordFailure:
     native_id: str | None
     message: str
     severity: str = "error"
+
+
+def json_payload(value: Any) -> bytes:
+    """A record's JSON payload bytes: sorted keys, UTF-8 (lone surrogates from JSON escapes kept escaped)."""
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, sort_keys=True).encode("ascii")

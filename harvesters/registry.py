@@ -12,8 +12,12 @@ from harvesters.http import HttpPolicy
 
 PROTOCOLS: dict[str, str] = {
     "cbd-index": "harvesters.cbd_index:CbdIndexHarvester",
+    "drupal-jsonapi": "harvesters.drupal_jsonapi:DrupalJsonApiHarvester",
     "feed": "harvesters.feed:FeedHarvester",
+    "odata": "harvesters.odata:ODataHarvester",
     "oai-pmh": "harvesters.oaipmh:OaiPmhHarvester",
+    "scrape": "harvesters.scrapy_harvest:ScrapeHarvester",
+    "sitemap": "harvesters.scrapy_harvest:SitemapHarvester",
 }
 
 

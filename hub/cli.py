@@ -13,9 +13,11 @@ from rich.table import Table
 
 from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
 from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
+from hub.cli_network import dedup, parse_options, sources_enable, sources_seed
 from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, build_query, page_json
 from hub.settings import Settings
+from registry.network_options import source_enabled
 from registry.sources import SourceConfig
 
 app = typer.Typer(
@@ -28,6 +30,9 @@ app.add_typer(index_app, name="index")
 app.command()(worker)
 app.command()(scheduler)
 sources_app.command("schedule")(sources_schedule)
+sources_app.command("seed")(sources_seed)
+app.command()(dedup)
+sources_app.command("enable")(sources_enable)
 
 
 @sources_app.command("add")
@@ -35,7 +40,7 @@ def sources_add(
     source_id: Annotated[
         str, typer.Argument(metavar="ID", help="Short id: lower-case letters, digits, . _ -")
     ],
-    protocol: Annotated[str, typer.Option(help="feed, oai-pmh or cbd-index")],
+    protocol: Annotated[str, typer.Option(help="feed, oai-pmh, cbd-index, drupal-jsonapi, odata, sitemap")],
     url: Annotated[str, typer.Option(help="Feed URL or OAI-PMH base URL")],
     metadata_prefix: Annotated[str | None, typer.Option(help="OAI-PMH metadataPrefix (oai_dc)")] = None,
     set_spec: Annotated[str | None, typer.Option("--set", help="OAI-PMH setSpec")] = None,
@@ -43,11 +48,18 @@ def sources_add(
     preset: Annotated[
         str | None, typer.Option(help="cbd-index preset: notifications, meetings, decisions, ...")
     ] = None,
+    option: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE protocol option, repeatable (e.g. country=KE)")
+    ] = None,
 ) -> None:
     """Register a source."""
     options = source_options(metadata_prefix, set_spec, title)
     if preset:
         options["preset"] = preset
+    try:
+        options.update(parse_options(option))
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
     try:
         config = SourceConfig(id=source_id, protocol=protocol, url=url, options=options)
     except ValidationError as exc:
@@ -168,7 +180,11 @@ def harvest(
     hub = open_cli_hub()
     summaries: list[RunSummary] = []
     try:
-        ids = [s.id for s in hub.store.list_sources()] if all_sources else [str(source_id)]
+        ids = (
+            [s.id for s in hub.store.list_sources() if source_enabled(s.options)]
+            if all_sources
+            else [str(source_id)]
+        )
         for sid in ids:
             if hub.store.get_source(sid) is None:
                 raise fail(f"no source {sid!r}", 2)

@@ -12,6 +12,7 @@ from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_
 from hub.context import open_hub
 from hub.pipeline import RunSummary
 from hub.settings import Settings
+from registry.network_options import source_enabled
 
 
 def harvest_via_broker(
@@ -23,7 +24,11 @@ def harvest_via_broker(
 
     hub = open_hub(settings)
     try:
-        ids = [s.id for s in hub.store.list_sources()] if all_sources else [str(source_id)]
+        ids = (
+            [s.id for s in hub.store.list_sources() if source_enabled(s.options)]
+            if all_sources
+            else [str(source_id)]
+        )
         missing = [sid for sid in ids if hub.store.get_source(sid) is None]
     finally:
         hub.close()

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -19,6 +20,7 @@ from hub.background import OrderedWorker, ReadAhead
 from hub.context import Hub
 from hub.store.store import BatchResult, NormalisedItem
 from normalizers.dispatch import normalize
+from normalizers.enrichment import with_source_place
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.resource import Resource
 
@@ -163,6 +165,8 @@ def harvest_source(
         etag=None if full else source.state.get("etag"),
         last_modified=None if full else source.state.get("last_modified"),
     )
+    # A source's configured country/regions, given to its records that name none (the node's place).
+    place = (options.get("country"), options.get("regions"))
     run = hub.store.start_run(source_id, full, since)
     summary = RunSummary(run_id=run.id, source_id=source_id)
     writer = _RunWriter(hub, source_id, run.id, summary)
@@ -179,7 +183,7 @@ def harvest_source(
                 elif item.deleted:
                     writer.add(item, None)
                 else:
-                    _normalise_into(writer, item, source.protocol, summary)
+                    _normalise_into(writer, item, source.protocol, summary, place)
                 if progress is not None:
                     progress(seen)
         writer.finish()
@@ -231,9 +235,13 @@ def _refresh_index(hub: Hub, writer: _RunWriter) -> None:
         writer.summary.notes.append(f"index refresh failed ({type(exc).__name__}: {exc})")
 
 
-def _normalise_into(writer: _RunWriter, raw: RawRecord, protocol: str, summary: RunSummary) -> None:
+def _normalise_into(
+    writer: _RunWriter, raw: RawRecord, protocol: str, summary: RunSummary, place: tuple[Any, Any]
+) -> None:
     try:
         resource = normalize(raw, protocol)
+        if place != (None, None):
+            resource = with_source_place(resource, *place)
     except SkipRecord:
         summary.skipped += 1
         return

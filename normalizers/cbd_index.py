@@ -23,11 +23,13 @@ from typing import Any
 
 from harvesters.cbd_index import parse_solr_datetime
 from harvesters.records import RawRecord
-from normalizers.errors import InvalidRecord, SkipRecord
-from normalizers.oai_dc import country_code
+from normalizers.payload import json_object
 from normalizers.resource import Resource, check_type, provenance_of, resource_id
+from normalizers.vocabularies.countries import country_id, regions_of
 from normalizers.vocabularies.gbf import goal_id, target_id
+from normalizers.vocabularies.indicators import indicator_id
 from normalizers.vocabularies.languages import UN_LANGUAGES
+from normalizers.vocabularies.regions import CBD_REGIONAL_GROUPS
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,14 @@ _TARGET_FIELDS = (
     "target_s",
     "globalGoalOrTarget_s",
 )
+_INDICATOR_FIELDS = (
+    "headlineIndicators_ss",
+    "binaryIndicators_ss",
+    "componentIndicators_ss",
+    "complementaryIndicators_ss",
+    "indicator_s",
+)
+_GROUP_IDS = frozenset(group.identifier for group in CBD_REGIONAL_GROUPS)
 _SUBJECT_TERM_FIELDS = ("themes_CEN_ss", "thematicAreas_CEN_ss", "thematicArea_CEN_ss")
 
 
@@ -171,19 +181,21 @@ def _countries(doc: dict[str, Any]) -> list[str]:
             codes.append(term["symbol"])
     found: list[str] = []
     for value in codes:
-        code = country_code(value.upper()) if len(value) == 2 and value.isalpha() else None
+        code = country_id(value) if len(value) == 2 and value.isalpha() else None
         if code and code not in found:
             found.append(code)
     return found
 
 
-def _gbf(doc: dict[str, Any]) -> tuple[list[str], list[str]]:
+def _gbf(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """GBF goals, targets and indicators named by the ``*_REL_ss`` expansions and the alignment fields."""
     values: list[str] = []
     for key in sorted(doc):
-        if key.endswith("_REL_ss") or key in _TARGET_FIELDS:
+        if key.endswith("_REL_ss") or key in _TARGET_FIELDS or key in _INDICATOR_FIELDS:
             values += texts_of(doc, key)
     targets: list[str] = []
     goals: list[str] = []
+    indicators: list[str] = []
     for value in values:
         upper = value.upper()
         if upper.startswith("GBF-GOAL"):
@@ -194,7 +206,18 @@ def _gbf(doc: dict[str, Any]) -> tuple[list[str], list[str]]:
             target = target_id(value)
             if target and target not in targets:
                 targets.append(target)
-    return sorted(goals), sorted(targets)
+        elif "INDICATOR" in upper:
+            found = indicator_id(value)
+            if found and found not in indicators:
+                indicators.append(found)
+    return sorted(goals), sorted(targets), sorted(indicators)
+
+
+def _regions(doc: dict[str, Any], countries: list[str]) -> list[str]:
+    """CBD regional groups named in ``*_REL_ss`` (country expansions), then the countries' M49 regions."""
+    named = [v.upper() for key in sorted(doc) if key.endswith("_REL_ss") for v in texts_of(doc, key)]
+    groups = [value for value in dict.fromkeys(named) if value in _GROUP_IDS]
+    return list(dict.fromkeys([*regions_of(countries), *groups]))
 
 
 def _subjects(doc: dict[str, Any]) -> list[str]:
@@ -231,16 +254,10 @@ def _modified(doc: dict[str, Any], raw: RawRecord) -> datetime | None:
 
 def normalize_cbd_index(raw: RawRecord, protocol: str = "cbd-index") -> Resource:
     """Map one CBD index document onto a Resource; InvalidRecord only when the payload is no JSON object."""
-    if raw.deleted:
-        raise SkipRecord(f"{raw.native_id}: deleted record")
-    try:
-        doc = json.loads(raw.payload)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidRecord(f"{raw.native_id}: payload is not JSON: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise InvalidRecord(f"{raw.native_id}: payload is not a JSON object")
+    doc = json_object(raw)
     title = _localised(doc, _TITLE_BASES)
-    goals, targets = _gbf(doc)
+    goals, targets, indicators = _gbf(doc)
+    countries = _countries(doc)
     return Resource(
         id=resource_id(raw.source_id, raw.native_id),
         source=raw.source_id,
@@ -254,8 +271,10 @@ def normalize_cbd_index(raw: RawRecord, protocol: str = "cbd-index") -> Resource
         publisher=_publisher(doc),
         subjects=_subjects(doc),
         languages=list(title),
-        countries=_countries(doc),
+        countries=countries,
+        regions=_regions(doc, countries),
         gbf_goals=goals,
         gbf_targets=targets,
+        gbf_indicators=indicators,
         provenance=provenance_of(raw, protocol),
     )

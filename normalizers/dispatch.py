@@ -7,9 +7,9 @@ from collections.abc import Callable
 from functools import cache
 
 from harvesters.records import RawRecord
+from normalizers.enrichment import enrich_network
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.resource import Resource
-from normalizers.tagging import enrich
 
 Crosswalk = Callable[[RawRecord, str], Resource]
 
@@ -17,6 +17,9 @@ CROSSWALKS: dict[str, str] = {
     "application/oai-pmh+xml; prefix=oai_dc": "normalizers.oai_dc:normalize_oai_dc",
     "application/x-feed-entry+json": "normalizers.feed_entry:normalize_feed_entry",
     "application/x-cbd-index+json": "normalizers.cbd_index:normalize_cbd_index",
+    "application/x-drupal-jsonapi-node+json": "normalizers.drupal_jsonapi:normalize_drupal_node",
+    "application/x-odata-entity+json": "normalizers.odata:normalize_odata_entity",
+    "application/x-web-page+json": "normalizers.web_page:normalize_web_page",
 }
 
 
@@ -35,4 +38,4 @@ def normalize(raw: RawRecord, protocol: str) -> Resource:
     """Crosswalk a raw record to a Resource and enrich it (GBF tagging, languages)."""
     if raw.deleted:
         raise SkipRecord("deleted record")
-    return enrich(crosswalk_for(raw.content_type)(raw, protocol))
+    return enrich_network(crosswalk_for(raw.content_type)(raw, protocol))  # runs tagging.enrich too

@@ -66,8 +66,10 @@ class Resource(BaseModel):
     regions: list[str] = Field(default_factory=list)
     gbf_goals: list[str] = Field(default_factory=list)
     gbf_targets: list[str] = Field(default_factory=list)
+    gbf_indicators: list[str] = Field(default_factory=list)
     licence: str | None = None
     provenance: Provenance
+    merged_provenance: list[Provenance] = Field(default_factory=list)
 
     def display_title(self, prefer: str = "en") -> str:
         """The title to show: the preferred language, then UN languages, then any."""

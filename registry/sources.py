@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from harvesters.cbd_index import PRESETS as CBD_PRESETS
 from harvesters.registry import PROTOCOLS
+from registry.network_options import NETWORK_PROTOCOL_OPTIONS, PLACE_OPTIONS, check_network_options
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
@@ -52,8 +53,9 @@ class SourceConfig(BaseModel):
             "feed": {"title"},
             "oai-pmh": {"metadata_prefix", "set", "overlap_seconds", "title"},
             "cbd-index": {"preset", "query", "rows", "title"},
+            **NETWORK_PROTOCOL_OPTIONS,
         }
-        unknown = set(self.options) - allowed.get(self.protocol, set())
+        unknown = set(self.options) - allowed.get(self.protocol, set()) - PLACE_OPTIONS
         if unknown:
             raise ValueError(f"options not understood by {self.protocol}: {', '.join(sorted(unknown))}")
         preset = self.options.get("preset")
@@ -61,6 +63,7 @@ class SourceConfig(BaseModel):
             raise ValueError(f"unknown cbd-index preset {preset!r}; known: {', '.join(sorted(CBD_PRESETS))}")
         if self.protocol == "cbd-index" and "preset" not in self.options and "query" not in self.options:
             raise ValueError("cbd-index needs a preset or a query option")
+        check_network_options(self.protocol, self.options)
         prefix = self.options.get("metadata_prefix")
         if prefix not in (None, "oai_dc"):
             raise ValueError(f"metadata prefix {prefix!r} has no crosswalk yet; use oai_dc")

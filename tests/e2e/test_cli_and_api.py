@@ -75,6 +75,18 @@ def test_sources_harvest_search_round_trip(tmp_path: Path, feed_server: ReplaySe
     assert feed_server.requests_to("/news.xml")[-1].headers.get("if-none-match") == '"v1"'
 
 
+def test_a_sources_country_reaches_its_records_that_name_none(
+    tmp_path: Path, feed_server: ReplayServer
+) -> None:
+    home = tmp_path / "home"
+    items = _rss_items((FEEDS / "RSSWithComments.xml").read_bytes())
+    url = feed_server.url + "/news.xml"
+    gkss(home, "sources", "add", "ke-news", "--protocol", "feed", "--url", url, "--option", "country=KE")
+    gkss(home, "harvest", "ke-news")
+    kenyan = json.loads(gkss(home, "search", "--country", "KE", "--json", "--size", "100").stdout)
+    assert kenyan["total"] == len(items), "every item of a Kenyan node's feed is about Kenya unless it says"
+
+
 def test_failed_run_exits_non_zero_and_is_readable(tmp_path: Path, feed_server: ReplayServer) -> None:
     home = tmp_path / "home"
     gkss(home, "sources", "add", "broken", "--protocol", "feed", "--url", feed_server.url + "/broken.xml")

@@ -306,3 +306,21 @@ def test_cli_add_with_preset_harvest_and_search(tmp_path: Path) -> None:
     found = json.loads(gkss("search", "--json", "--type", "meeting", "--size", "100").stdout)
     assert found["total"] == len(docs)
     assert {r["url"] for r in found["results"]} == {d["url_ss"][0] for d in docs}
+
+
+def test_unknown_schema_is_recorded_on_the_run_and_the_record_kept() -> None:
+    from harvesters.cbd_index import KNOWN_SCHEMA_PREFIXES, KNOWN_SCHEMAS
+    from normalizers.cbd_index import _PREFIX_TYPES, SCHEMA_TYPES
+
+    assert set(SCHEMA_TYPES) == KNOWN_SCHEMAS  # the harvester's list is the crosswalk's
+    assert tuple(prefix for prefix, _ in _PREFIX_TYPES) == KNOWN_SCHEMA_PREFIXES
+    docs = meeting_docs()[:3]
+    served = [docs[0], {**docs[1], "schema_s": "bbiRequest"}, {**docs[2], "schema_s": "bbiRequest"}]
+    with ReplayServer() as server:
+        serve_pages(server, served, 10, "schema_s:meeting", MEETING_FQS)
+        state = HarvestState()
+        items = run(CbdIndexHarvester(spec(server, preset="meetings", rows=10), POLICY), state)
+    assert len(records(items)) == 3
+    assert [n for n in state.notes if "bbiRequest" in n] == [
+        "cbd-meetings: unknown schema_s 'bbiRequest', stored with type 'other'"
+    ]

@@ -212,3 +212,41 @@ def test_dispatch_routes_the_content_type() -> None:
     resource = normalize(raw_of(doc, doc["id"]), "cbd-index")
     assert resource.type == "meeting"
     assert set(gbf_ids(doc, "GBF-TARGET-")) <= set(resource.gbf_targets)
+
+
+def test_indicators_and_regions_come_from_the_rel_expansions() -> None:
+    groups = {
+        g["identifier"]
+        for g in json.loads((FIXTURES / "cbd_regional_groups_compiled.json").read_text("utf-8"))[
+            "regionalGroups"
+        ]
+    }
+    ort = json.loads((FIXTURES / "ort_gbf_indicators_identifier_code_title.json").read_text("utf-8"))
+    known_ids = {i["identifier"] for i in ort}
+    by_code = {}
+    for item in ort:
+        by_code.setdefault(item["code"], item["identifier"])
+    checked_groups = 0
+    for doc in meeting_docs():
+        named = [v for k, vs in doc.items() if k.endswith("_REL_ss") for v in vs]
+        expected_indicators = set()
+        for value in named:
+            if value in known_ids:
+                expected_indicators.add(value)
+            elif value.startswith("GBF-INDICATOR-") and value[len("GBF-INDICATOR-") :] in by_code:
+                expected_indicators.add(by_code[value[len("GBF-INDICATOR-") :]])
+        resource = normalize_cbd_index(raw_of(doc, doc["id"]))
+        assert set(resource.gbf_indicators) == expected_indicators
+        named_groups = {v for v in named if v in groups}
+        assert named_groups <= set(resource.regions)
+        checked_groups += len(named_groups)
+    assert checked_groups > 0
+    cop17 = next(d for d in meeting_docs() if "am" in d.get("hostGovernments_ss", []))
+    resource = normalize_cbd_index(raw_of(cop17, cop17["id"]))
+    assert "942E40CA-4C23-4D3A-A0B4-736CD0EFCD54" in resource.regions  # Armenia: Central and Eastern Europe
+    assert "145" in resource.regions  # UN M49 Western Asia
+
+
+def test_eu_is_a_country() -> None:
+    resource = normalize_cbd_index(raw_of({"id": "x", "schema_s": "nationalReport7", "government_s": "eu"}))
+    assert resource.countries == ["EU"]
