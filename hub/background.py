@@ -99,6 +99,7 @@ class OrderedWorker(Generic[T]):
         while True:
             item = self._queue.get()
             if item is _END:
+                self._queue.task_done()
                 return
             if not self._failed:
                 try:
@@ -106,6 +107,7 @@ class OrderedWorker(Generic[T]):
                 except BaseException as exc:  # kept, raised in the submitting thread
                     self._failed = True
                     self._error = exc
+            self._queue.task_done()
 
     def _raise(self) -> None:
         if self._error is not None:
@@ -117,6 +119,11 @@ class OrderedWorker(Generic[T]):
         if not self._thread.is_alive():
             raise RuntimeError("the worker has finished")
         self._queue.put(item)
+
+    def drain(self) -> None:
+        """Wait until every submitted item is done (the worker goes on); raise its exception, if any."""
+        self._queue.join()
+        self._raise()
 
     def finish(self) -> None:
         """Wait for every submitted item; raise the worker's exception, if any."""

@@ -166,8 +166,15 @@ def harvest(
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="With GKSS_BROKER_URL: enqueue, print the task ids, return")
     ] = False,
+    accept_deletions: Annotated[
+        bool,
+        typer.Option(
+            "--accept-deletions",
+            help="Apply deletions even beyond the source's max_delete_share (not quarantined)",
+        ),
+    ] = False,
 ) -> None:
-    """Harvest one source (or --all): incremental by default; exit 1 when a run failed.
+    """Harvest one source (or --all): incremental by default; exit 1 when a run failed or was quarantined.
 
     With GKSS_BROKER_URL set the runs are enqueued for `gkss worker`s, and waited for.
     """
@@ -175,7 +182,15 @@ def harvest(
         raise fail("give one source ID or --all", 2)
     settings = Settings()
     if settings.broker_url:
-        harvest_via_broker(settings, source_id, all_sources, full=full, as_json=as_json, no_wait=no_wait)
+        harvest_via_broker(
+            settings,
+            source_id,
+            all_sources,
+            full=full,
+            as_json=as_json,
+            no_wait=no_wait,
+            accept_deletions=accept_deletions,
+        )
         return
     hub = open_cli_hub()
     summaries: list[RunSummary] = []
@@ -194,7 +209,9 @@ def harvest(
                 def progress(seen: int, bar: Progress = bar, task: TaskID = task) -> None:
                     bar.update(task, completed=seen)
 
-                summary = harvest_source(hub, sid, full=full, progress=progress)
+                summary = harvest_source(
+                    hub, sid, full=full, progress=progress, accept_deletions=accept_deletions
+                )
             summaries.append(summary)
             print_summary(summary)
     finally:

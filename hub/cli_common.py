@@ -56,6 +56,8 @@ def print_summary(summary: RunSummary) -> None:
         f"added={summary.added} updated={summary.updated} unchanged={summary.unchanged} "
         f"deleted={summary.deleted} failed={summary.failed} ({summary.seconds:.1f} s)"
     )
+    if summary.quarantined:
+        line += f" quarantined={summary.quarantined}"
     if summary.not_modified:
         line += " not modified"
     console.print(line)

@@ -16,7 +16,14 @@ from registry.network_options import source_enabled
 
 
 def harvest_via_broker(
-    settings: Settings, source_id: str | None, all_sources: bool, *, full: bool, as_json: bool, no_wait: bool
+    settings: Settings,
+    source_id: str | None,
+    all_sources: bool,
+    *,
+    full: bool,
+    as_json: bool,
+    no_wait: bool,
+    accept_deletions: bool = False,
 ) -> None:
     """Enqueue one request per source, then (unless no_wait) follow each to its summary."""
     from hub.jobs.celery_app import make_celery
@@ -35,7 +42,7 @@ def harvest_via_broker(
     if missing:
         raise fail(f"no source {missing[0]!r}", 2)
     jobs = make_celery(settings)
-    requests = [new_request(sid, full) for sid in ids]
+    requests = [new_request(sid, full, accept_deletions) for sid in ids]
     for request in requests:
         send_request(jobs, request)
         if not no_wait:

@@ -18,11 +18,13 @@ from harvesters.records import RawRecord, RecordFailure
 from harvesters.registry import build_harvester
 from hub.background import OrderedWorker, ReadAhead
 from hub.context import Hub
+from hub.deletions import DeletionGuard
 from hub.store.store import BatchResult, NormalisedItem
 from normalizers.dispatch import normalize
 from normalizers.enrichment import with_source_place
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.resource import Resource
+from registry.deletion_policy import deletion_policy, max_delete_share
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class RunSummary:
     deleted: int = 0
     failed: int = 0
     skipped: int = 0
+    quarantined: int = 0
     not_modified: bool = False
     error: str | None = None
     seconds: float = 0.0
@@ -64,6 +67,7 @@ class RunSummary:
             "deleted": self.deleted,
             "failed": self.failed,
             "skipped": self.skipped,
+            "quarantined": self.quarantined,
             "not_modified": self.not_modified,
             "error": self.error,
             "seconds": round(self.seconds, 3),
@@ -110,6 +114,11 @@ class _RunWriter:
             batch, self.items, self.failures = (self.items, self.failures), [], []
             self.worker.submit(batch)
 
+    def drain(self) -> None:
+        """Write what is buffered and wait for it; more can be added afterwards."""
+        self.flush()
+        self.worker.drain()
+
     def finish(self) -> None:
         """Write what is buffered and wait for every write; raises the first write error."""
         self.flush()
@@ -149,8 +158,14 @@ def harvest_source(
     full: bool = False,
     progress: Progress | None = None,
     client: httpx.Client | None = None,
+    accept_deletions: bool = False,
 ) -> RunSummary:
-    """Run one harvest of a source; incremental from the last successful run unless ``full``."""
+    """Run one harvest of a source; incremental from the last successful run unless ``full``.
+
+    Deletions wait for the run to succeed and follow the source's deletion policy; a run that would
+    delete more than its share of the source ends ``quarantined`` instead (``accept_deletions``: an
+    admin accepts them).
+    """
     source = hub.store.get_source(source_id)
     if source is None:
         raise KeyError(f"no source {source_id!r}")
@@ -167,6 +182,13 @@ def harvest_source(
     )
     # A source's configured country/regions, given to its records that name none (the node's place).
     place = (options.get("country"), options.get("regions"))
+    guard = DeletionGuard(
+        source_id,
+        deletion_policy(options),
+        max_delete_share(options, hub.settings.max_delete_share),
+        accept=accept_deletions,
+        complete=full or since is None,
+    )
     run = hub.store.start_run(source_id, full, since)
     summary = RunSummary(run_id=run.id, source_id=source_id)
     writer = _RunWriter(hub, source_id, run.id, summary)
@@ -181,13 +203,20 @@ def harvest_source(
                 if isinstance(item, RecordFailure):
                     writer.fail(item)
                 elif item.deleted:
-                    writer.add(item, None)
+                    guard.hold(item)
                 else:
+                    guard.saw(item.native_id)
                     _normalise_into(writer, item, source.protocol, summary, place)
                 if progress is not None:
                     progress(seen)
+        writer.drain()  # everything else is stored before the deletions are weighed
+        decision = guard.decide(hub.store)
+        for tombstone in decision.apply:
+            writer.add(tombstone, None)
         writer.finish()
-        summary.status = "succeeded"
+        summary.notes.extend(decision.notes)
+        summary.quarantined = decision.quarantined
+        summary.status = "quarantined" if decision.quarantined else "succeeded"
     except HarvestError as exc:
         summary.status = "failed"
         summary.error = f"{type(exc).__name__}: {exc}"

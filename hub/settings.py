@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     allow_private_networks: bool = False
     batch_size: int = 500
     run_stale_seconds: float = 300.0
+    max_delete_share: float = 0.5
     host_rate: float = 1.0
     host_burst: int = 2
     job_visibility_timeout: int = 3600

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from harvesters.cbd_index import PRESETS as CBD_PRESETS
 from harvesters.registry import PROTOCOLS
+from registry.deletion_policy import DELETION_OPTIONS, check_deletion_options
 from registry.network_options import NETWORK_PROTOCOL_OPTIONS, PLACE_OPTIONS, check_network_options
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
@@ -55,7 +56,7 @@ class SourceConfig(BaseModel):
             "cbd-index": {"preset", "query", "rows", "title"},
             **NETWORK_PROTOCOL_OPTIONS,
         }
-        unknown = set(self.options) - allowed.get(self.protocol, set()) - PLACE_OPTIONS
+        unknown = set(self.options) - allowed.get(self.protocol, set()) - PLACE_OPTIONS - DELETION_OPTIONS
         if unknown:
             raise ValueError(f"options not understood by {self.protocol}: {', '.join(sorted(unknown))}")
         preset = self.options.get("preset")
@@ -64,6 +65,7 @@ class SourceConfig(BaseModel):
         if self.protocol == "cbd-index" and "preset" not in self.options and "query" not in self.options:
             raise ValueError("cbd-index needs a preset or a query option")
         check_network_options(self.protocol, self.options)
+        check_deletion_options(self.options)
         prefix = self.options.get("metadata_prefix")
         if prefix not in (None, "oai_dc"):
             raise ValueError(f"metadata prefix {prefix!r} has no crosswalk yet; use oai_dc")

@@ -16,15 +16,20 @@ class JobFailed(Exception):
     """The task itself failed (not the run: a failed run is a result with status "failed")."""
 
 
-def new_request(source_id: str, full: bool = False) -> RunRequest:
-    return RunRequest(f"harvest:{source_id}:{uuid.uuid4().hex}", source_id, full)
+def new_request(source_id: str, full: bool = False, accept_deletions: bool = False) -> RunRequest:
+    return RunRequest(f"harvest:{source_id}:{uuid.uuid4().hex}", source_id, full, accept_deletions)
 
 
 def send_request(app: Any, request: RunRequest) -> str:
     """Put a harvest request on the queue; the task id is the request id."""
     app.send_task(
         HARVEST_TASK,
-        kwargs={"request_id": request.request_id, "source_id": request.source_id, "full": request.full},
+        kwargs={
+            "request_id": request.request_id,
+            "source_id": request.source_id,
+            "full": request.full,
+            "accept_deletions": request.accept_deletions,
+        },
         task_id=request.request_id,
         queue=QUEUE,
     )
@@ -43,6 +48,7 @@ def summary_from_dict(data: dict[str, Any]) -> RunSummary:
         deleted=int(data["deleted"]),
         failed=int(data["failed"]),
         skipped=int(data.get("skipped", 0)),
+        quarantined=int(data.get("quarantined", 0)),
         not_modified=bool(data.get("not_modified", False)),
         error=data.get("error"),
         seconds=float(data.get("seconds", 0.0)),

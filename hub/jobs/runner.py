@@ -35,6 +35,7 @@ class RunRequest:
     request_id: str
     source_id: str
     full: bool = False
+    accept_deletions: bool = False
 
 
 class SourceBusy(Exception):
@@ -160,4 +161,10 @@ def _harvest(hub: Hub, request: RunRequest, lock: SourceLock, progress: JobProgr
             if progress is not None and store.run_id is not None:
                 progress(store.run_id, seen)
 
-        return harvest_source(hub, request.source_id, full=request.full, progress=on_record)
+        return harvest_source(
+            hub,
+            request.source_id,
+            full=request.full,
+            progress=on_record,
+            accept_deletions=request.accept_deletions,
+        )

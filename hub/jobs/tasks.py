@@ -33,7 +33,9 @@ def redis_client(settings: Settings) -> Redis:
     return Redis.from_url(settings.broker_url, socket_timeout=30, socket_connect_timeout=10)
 
 
-def harvest(task: Any, request_id: str, source_id: str, full: bool = False) -> dict[str, Any]:
+def harvest(
+    task: Any, request_id: str, source_id: str, full: bool = False, accept_deletions: bool = False
+) -> dict[str, Any]:
     """Run a request (ids only travel through the broker); retried later while the source is busy."""
     settings = Settings()
     worker = f"{task.request.hostname or socket.gethostname()} pid {os.getpid()}"
@@ -48,7 +50,7 @@ def harvest(task: Any, request_id: str, source_id: str, full: bool = False) -> d
             last = time.monotonic()
             task.update_state(state="PROGRESS", meta={"run_id": run_id, "seen": seen, "worker": worker})
 
-    request = RunRequest(request_id, source_id, full)
+    request = RunRequest(request_id, source_id, full, accept_deletions)
     try:
         outcome = run_request(settings, request, lock=lock, limiter=limiter, worker=worker, progress=progress)
     except SourceBusy as busy:

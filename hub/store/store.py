@@ -456,6 +456,14 @@ class Store:
                 query = query.where(RecordRow.source_id == source_id)
             yield from s.scalars(query.execution_options(yield_per=5000))
 
+    def live_native_ids(self, source_id: str) -> Iterator[str]:
+        """The source's own ids of its live records (deletion policies compare a run against them)."""
+        with self.session() as s:
+            query = select(RecordRow.native_id).where(
+                RecordRow.source_id == source_id, RecordRow.deleted.is_(False)
+            )
+            yield from s.scalars(query.execution_options(yield_per=5000))
+
     def iter_resources(self, source_id: str | None = None, batch: int = 1000) -> Iterator[list[Resource]]:
         """Every live Resource in batches, for (re)indexing."""
         with self.session() as s:
