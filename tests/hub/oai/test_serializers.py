@@ -139,3 +139,17 @@ def test_gkss_is_lossless_even_for_characters_xml_forbids(stored: list[Stored]) 
     assert parsed.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation") == (
         "https://gkss-hub.cbd.int/ns/resource/1.0 http://hub.example/oai/schemas/gkss-resource-1.0.xsd"
     )
+
+
+def test_markup_in_harvested_text_stays_text_in_both_formats(stored: list[Stored]) -> None:
+    """Records and metadata are written as text: markup characters must come back as the same text."""
+    hostile = '<script>alert("x")</script> & ]]> \'q\' "dq"\r\nline'
+    base = next(s.resource for s in stored if s.resource is not None)
+    resource = base.model_copy(update={"title": {"en": hostile}, "subjects": ["a<b", "c&d"], "type": "news"})
+    text = resource.model_dump_json()
+    dc = etree.fromstring(etree.tostring(OaiDc().metadata(resource, text, LINKS)))
+    assert [e.text for e in dc.iter(DC + "title")] == [hostile]
+    assert [e.text for e in dc.iter(DC + "subject")] == ["a<b", "c&d"]
+    assert not list(dc.iter("script")) and not list(dc.iter("{*}script"))
+    native = etree.fromstring(etree.tostring(Gkss().metadata(resource, text, LINKS)))
+    assert read_gkss(native).title["en"] == hostile
