@@ -251,6 +251,13 @@ def render_atom(feed: FeedPage, authority: str, source_urls: dict[str, str]) -> 
     _link(root, "alternate", feed.base_url, "text/html")
     for rel, href in feed.links.items():
         _link(root, rel, href, "application/atom+xml" if rel == "self" else None)
+    # RFC 6721 tombstones are extension elements of the feed: RFC 4287's grammar puts those before
+    # the entries.
+    for stone in feed.tombstones:
+        deleted = _sub(root, AT + "deleted-entry", ref=tag_uri(authority, "resource", stone.id))
+        deleted.set("when", rfc3339(stone.when))
+        _link(deleted, "via", api_url(stone.id, feed.base_url))
+        _sub(deleted, AT + "comment", f"deleted at source {stone.source}")
     for resource in feed.resources:
         entry = _sub(root, ATOM + "entry")
         _sub(entry, ATOM + "id", tag_uri(authority, "resource", resource.id))
@@ -278,11 +285,6 @@ def render_atom(feed: FeedPage, authority: str, source_urls: dict[str, str]) -> 
         _sub(source, ATOM + "updated", rfc3339(entry_updated(resource)))
         if resource.source in source_urls:
             _link(source, "via", _clean(source_urls[resource.source]))
-    for stone in feed.tombstones:
-        deleted = _sub(root, AT + "deleted-entry", ref=tag_uri(authority, "resource", stone.id))
-        deleted.set("when", rfc3339(stone.when))
-        _link(deleted, "via", api_url(stone.id, feed.base_url))
-        _sub(deleted, AT + "comment", f"deleted at source {stone.source}")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 

@@ -28,6 +28,7 @@ from tests.hub.oai.support import tagged_records
 from tests.support.oai_replay import OaiReplayServer, ReplayRecord, load_real_records
 
 SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "jsonfeed-schema" / "schema-v1.1.json"
+ATOM_RNG = Path(__file__).resolve().parents[1] / "fixtures" / "atom-rng" / "atom.rng"
 ATOM = "{http://www.w3.org/2005/Atom}"
 AT = "{http://purl.org/atompub/tombstones/1.0}"
 HOSTILE_ID = "oai:gkss-test:hostile"
@@ -177,6 +178,25 @@ def test_json_feed_validates_against_the_v1_1_schema(client: TestClient) -> None
         assert document["version"] == "https://jsonfeed.org/version/1.1"
         for item in document["items"]:
             assert {"id", "url", "title", "content_text", "date_modified", "tags"} <= set(item)
+
+
+def test_atom_validates_against_the_rfc_4287_relax_ng_schema(client: TestClient) -> None:
+    """Page 1 carries RFC 6721 tombstones (extension elements), later pages and filters none."""
+    schema = etree.RelaxNG(etree.parse(str(ATOM_RNG)))
+    queries = (
+        "size=100",
+        "size=5",
+        "size=5&page=2",
+        "source=tagged",
+        "source=repo",
+        "q=no-such-word-anywhere",
+    )
+    for query in queries:
+        document = etree.fromstring(_get(client, "atom", query)[0], _PARSER)
+        assert schema.validate(document), (query, schema.error_log)
+    broken = etree.fromstring(_get(client, "atom", "size=5")[0], _PARSER)
+    broken.remove(broken.find("{http://www.w3.org/2005/Atom}id"))
+    assert not schema.validate(broken), "the schema is strict enough to catch a feed without its id"
 
 
 def _tombstones(hub: Hub, source: str | None = None) -> list[tuple[str, datetime]]:
