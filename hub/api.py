@@ -7,22 +7,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from hub.conditional import conditional
 from hub.context import Hub, open_hub
 from hub.feeds import feeds_router
 from hub.oai import oai_router
+from hub.opensearch_description import opensearch_router
 from hub.results import page_json
 from hub.search_params import SearchFilters, query_of, search_filters
 from hub.settings import Settings
 
-_HOME = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gkss-hub</title></head>
+_HOME = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gkss-hub</title>
+<link rel="search" type="application/opensearchdescription+xml" title="gkss-hub" href="/opensearch.xml">
+</head>
 <body><h1>gkss-hub</h1>
 <p>Federated harvester hub of the Global Knowledge Support Service for Biodiversity.</p>
 <ul><li><a href="/api/search">/api/search</a> - search (JSON)</li>
 <li><a href="/api/sources">/api/sources</a></li>
-<li><a href="/docs">/docs</a> - OpenAPI</li><li><a href="/healthz">/healthz</a></li></ul></body></html>"""
+<li><a href="/docs">/docs</a> - OpenAPI</li><li><a href="/healthz">/healthz</a></li>
+<li><a href="/opensearch.xml">/opensearch.xml</a> - OpenSearch description</li></ul></body></html>"""
+SEARCH_CACHE_CONTROL = "public, max-age=30"  # then revalidated with the ETag
 
 
 def create_app(settings: Settings | None = None, hub: Hub | None = None) -> FastAPI:
@@ -48,6 +55,18 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     def current() -> Hub:
         return state["hub"]
 
+    configured = settings or (hub.settings if hub is not None else Settings())
+    origins = [o.strip() for o in configured.cors_origins.split(",") if o.strip()]
+    if origins:  # sites embedding the search call it from their own origin (read-only, no credentials)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["If-None-Match", "If-Modified-Since", "Content-Type"],
+            expose_headers=["ETag", "Last-Modified"],
+            max_age=3600,
+        )
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
         return _HOME
@@ -58,16 +77,25 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         h = current()
         return {"status": "ok", "records": h.store.count_records(), "indexed": h.index.count()}
 
-    @app.get("/api/search")
+    @app.get(
+        "/api/search",
+        response_class=Response,
+        responses={
+            200: {"content": {"application/json": {}}, "description": "a page of results with facets"},
+            304: {"description": "not modified (If-None-Match)"},
+        },
+    )
     def api_search(
+        request: Request,
         filters: Annotated[SearchFilters, Depends(search_filters)],
         sort: Annotated[str, Query(description="relevance or date")] = "relevance",
         page: Annotated[int, Query(ge=1)] = 1,
         size: Annotated[int, Query(ge=1, le=100)] = 10,
-    ) -> dict[str, Any]:
-        """Search: same parameters and JSON as `gkss search --json`."""
+    ) -> Response:
+        """Search: same parameters and JSON as `gkss search --json`; ETag, 304 on If-None-Match."""
         query = query_of(filters, sort=sort, page=page, size=size)
-        return page_json(current().index.search(query), query)
+        body = json.dumps(page_json(current().index.search(query), query), ensure_ascii=False).encode("utf-8")
+        return conditional(request, body, "application/json", headers={"Cache-Control": SEARCH_CACHE_CONTROL})
 
     @app.get("/api/resources/{resource_id}")
     def api_resource(resource_id: str) -> JSONResponse:
@@ -93,5 +121,6 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         ]
 
     app.include_router(oai_router(current))
+    app.include_router(opensearch_router(lambda: current().settings))
     app.include_router(feeds_router(current))
     return app

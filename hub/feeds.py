@@ -10,14 +10,13 @@ deletions included); conditional requests are answered 304.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -26,6 +25,7 @@ from fastapi.responses import Response
 from lxml import etree
 from sqlalchemy import func, select
 
+from hub.conditional import conditional
 from hub.context import Hub
 from hub.oai.envelope import default_ns
 from hub.search.base import SearchQuery
@@ -371,37 +371,6 @@ def render_json(feed: FeedPage, authority: str) -> bytes:
     text = json.dumps(document, ensure_ascii=False, indent=1)
     # "<", ">" and "&" occur only inside strings: as \u escapes, no sniffing client can take them for markup
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")
-
-
-# -- HTTP: conditional GET ------------------------------------------------------------------------
-
-
-def _etag_matches(header: str, etag: str) -> bool:
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-    return "*" in tags or etag.removeprefix("W/") in tags
-
-
-def _not_modified_since(header: str, last_modified: datetime) -> bool:
-    try:
-        since = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return False
-    return last_modified <= _aware(since)
-
-
-def conditional(request: Request, body: bytes, media_type: str, last_modified: datetime) -> Response:
-    """The feed, or 304 when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Last-Modified": format_datetime(last_modified, usegmt=True)}
-    if_none_match = request.headers.get("if-none-match")
-    if_modified_since = request.headers.get("if-modified-since")
-    if if_none_match is not None:
-        fresh = _etag_matches(if_none_match, etag)
-    else:
-        fresh = if_modified_since is not None and _not_modified_since(if_modified_since, last_modified)
-    if fresh:
-        return Response(status_code=304, headers=headers)
-    return Response(content=body, media_type=media_type, headers=headers)
 
 
 # -- the router -----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     batch_size: int = 500
     run_stale_seconds: float = 300.0
     max_delete_share: float = 0.5
+    cors_origins: str = "*"
     host_rate: float = 1.0
     host_burst: int = 2
     job_visibility_timeout: int = 3600

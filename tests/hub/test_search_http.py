@@ -1,0 +1,90 @@
+"""/api/search over HTTP: ETag and 304, CORS for embedding sites, and the OpenSearch description."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from lxml import etree
+
+from hub.api import create_app
+from hub.context import Hub, open_hub
+from hub.pipeline import harvest_source
+from hub.settings import Settings
+from tests.support.oai_replay import OaiReplayServer, ReplayRecord, live_and_deleted, load_real_records
+
+OS = "{http://a9.com/-/spec/opensearch/1.1/}"
+
+
+@pytest.fixture(scope="module")
+def records() -> list[ReplayRecord]:
+    return load_real_records()
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory, records: list[ReplayRecord]) -> Iterator[Hub]:
+    home: Path = tmp_path_factory.mktemp("search-http")
+    settings = Settings(home=home, database_url=None, search_url=None, cors_origins="https://chm.example.org")
+    hub = open_hub(settings)
+    with OaiReplayServer(records, page_size=10) as repo:
+        hub.store.add_source("repo", "oai-pmh", repo.url, {})
+        assert harvest_source(hub, "repo").status == "succeeded"
+    yield hub
+    hub.close()
+
+
+@pytest.fixture(scope="module")
+def client(hub: Hub) -> Iterator[TestClient]:
+    with TestClient(create_app(hub.settings, hub)) as test_client:
+        yield test_client
+
+
+def test_search_answers_304_to_a_current_etag(client: TestClient, records: list[ReplayRecord]) -> None:
+    first = client.get("/api/search?size=5")
+    etag = first.headers["etag"]
+    live, _ = live_and_deleted(records)
+    assert first.status_code == 200 and first.json()["total"] == len(live)
+    assert first.headers["cache-control"] == "public, max-age=30"
+    again = client.get("/api/search?size=5", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = client.get("/api/search?size=6", headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["etag"] != etag
+
+
+def test_cors_allows_the_configured_origin_only(client: TestClient) -> None:
+    allowed = client.get("/api/search?size=1", headers={"Origin": "https://chm.example.org"})
+    assert allowed.headers["access-control-allow-origin"] == "https://chm.example.org"
+    assert "etag" in allowed.headers["access-control-expose-headers"].lower()
+    stranger = client.get("/api/search?size=1", headers={"Origin": "https://elsewhere.example"})
+    assert "access-control-allow-origin" not in stranger.headers
+    preflight = client.options(
+        "/api/search",
+        headers={"Origin": "https://chm.example.org", "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.status_code == 200
+    assert "GET" in preflight.headers["access-control-allow-methods"]
+
+
+def test_opensearch_description_templates_search(client: TestClient, hub: Hub) -> None:
+    answer = client.get("/opensearch.xml")
+    assert answer.headers["content-type"].startswith("application/opensearchdescription+xml")
+    root = etree.fromstring(answer.content)
+    assert root.tag == OS + "OpenSearchDescription"
+    assert root.findtext(OS + "ShortName") == hub.settings.hub_name[:16]
+    templates = {u.get("type"): str(u.get("template")) for u in root.iter(OS + "Url")}
+    assert {"application/json", "application/atom+xml", "application/rss+xml"} <= set(templates)
+    stored = next(r for batch in hub.store.iter_resources() for r in batch if r.title)
+    word = max(stored.display_title().split(), key=len)
+    url = (
+        templates["application/json"]
+        .replace("{searchTerms}", quote(word))
+        .replace("{startPage?}", "1")
+        .replace("{count?}", "50")
+    )
+    found = client.get(url.removeprefix("http://testserver")).json()
+    assert stored.id in {r["id"] for r in found["results"]}
+    home = client.get("/").text
+    assert 'rel="search" type="application/opensearchdescription+xml"' in home
