@@ -16,6 +16,7 @@ from hub.context import Hub, open_hub
 from hub.feeds import feeds_router
 from hub.oai import oai_router
 from hub.opensearch_description import opensearch_router
+from hub.rate_limit import PublicApiGuard
 from hub.results import page_json
 from hub.search_params import SearchFilters, query_of, search_filters
 from hub.settings import Settings
@@ -57,6 +58,12 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
 
     configured = settings or (hub.settings if hub is not None else Settings())
     origins = [o.strip() for o in configured.cors_origins.split(",") if o.strip()]
+    app.add_middleware(
+        PublicApiGuard,
+        rate=configured.api_rate,
+        burst=configured.api_burst,
+        max_body=configured.max_request_bytes,
+    )
     if origins:  # sites embedding the search call it from their own origin (read-only, no credentials)
         app.add_middleware(
             CORSMiddleware,

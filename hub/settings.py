@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     run_stale_seconds: float = 300.0
     max_delete_share: float = 0.5
     cors_origins: str = "*"
+    api_rate: float = 20.0
+    api_burst: int = 40
+    max_request_bytes: int = 65536
     host_rate: float = 1.0
     host_burst: int = 2
     job_visibility_timeout: int = 3600

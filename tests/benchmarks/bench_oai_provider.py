@@ -128,7 +128,8 @@ def baseline(hub: Hub, page: int, parse: bool) -> float:
 
 def serve(home: Path, page_size: int) -> tuple[subprocess.Popen[str], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GKSS_")}
-    env.update(GKSS_HOME=str(home), GKSS_OAI_PAGE_SIZE=str(page_size))
+    # the harvester is the only client and measures the provider: no per-client rate limit
+    env.update(GKSS_HOME=str(home), GKSS_OAI_PAGE_SIZE=str(page_size), GKSS_API_RATE="0")
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.hub.oai.serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
