@@ -104,6 +104,17 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         body = json.dumps(page_json(current().index.search(query), query), ensure_ascii=False).encode("utf-8")
         return conditional(request, body, "application/json", headers={"Cache-Control": SEARCH_CACHE_CONTROL})
 
+    @app.get("/api/suggest")
+    def api_suggest(
+        q: Annotated[str, Query(max_length=200, description="what the user has typed so far")] = "",
+        size: Annotated[int, Query(ge=1, le=20)] = 10,
+    ) -> dict[str, Any]:
+        """Titles starting with `q` (case- and accent-insensitive), for a search box's completions."""
+        index = current().index
+        suggest = getattr(index, "suggest", None)
+        found = suggest(q, size) if suggest is not None and index.capabilities.suggest else []
+        return {"q": q, "suggestions": found}
+
     @app.get("/api/resources/{resource_id}")
     def api_resource(resource_id: str) -> JSONResponse:
         """One Resource in the common schema; 410 with a tombstone when the source deleted it."""

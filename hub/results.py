@@ -75,12 +75,21 @@ def result_json(resource: Resource, score: float | None = None) -> dict[str, Any
     return item
 
 
+def _with_highlights(result: dict[str, Any], highlights: dict[str, list[str]]) -> dict[str, Any]:
+    """``highlights`` (field -> fragments, matched words in <em>, other text HTML-escaped) when any."""
+    if highlights:
+        result["highlights"] = highlights
+    return result
+
+
 def page_json(page: SearchPage, query: SearchQuery) -> dict[str, Any]:
     """The documented search JSON: ``{"total", "results", "facets", "page", "size"}``."""
     return {
         "total": page.total,
         "page": query.offset // query.size + 1,
         "size": query.size,
-        "results": [result_json(hit.resource, hit.score) for hit in page.hits],
+        "results": [
+            _with_highlights(result_json(hit.resource, hit.score), hit.highlights) for hit in page.hits
+        ],
         "facets": page.facets,
     }

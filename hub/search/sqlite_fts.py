@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import sqlite3
 import threading
+import unicodedata
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
@@ -20,7 +22,7 @@ from normalizers.resource import Resource
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CACHE_SIZE = 512  # results (total, facets, first ids) kept per index until the next write
 CACHED_IDS = 100  # ordered ids a cached result keeps, so its first pages need no query
 IDLE_READERS = 32  # reader connections kept open between searches
@@ -57,6 +59,14 @@ _SCHEMA = (
         PRIMARY KEY (doc, term)
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS terms_by_term ON terms (term)",
+    # Every title, case- and accent-folded, for suggestions by prefix (an index range scan).
+    """CREATE TABLE IF NOT EXISTS titles (
+        folded TEXT NOT NULL,
+        doc INTEGER NOT NULL,
+        title TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS titles_by_folded ON titles (folded, doc)",
+    "CREATE INDEX IF NOT EXISTS titles_by_doc ON titles (doc)",
     """CREATE VIEW IF NOT EXISTS doc_terms (doc, field, value) AS
         SELECT t.doc, v.field, v.value FROM terms t JOIN facet_values v ON v.term = t.term""",
     # Text in every language. unicode61 folds case and diacritics; M* (combining marks) counts as
@@ -70,7 +80,7 @@ _SCHEMA = (
 _DROP = tuple(
     f"DROP {kind} IF EXISTS {name}"
     for kind, name in (("VIEW", "doc_terms"), ("TABLE", "fts"), ("TABLE", "terms"), ("TABLE", "facet_values"),
-                       ("TABLE", "docs"))
+                       ("TABLE", "titles"), ("TABLE", "docs"))
 )  # fmt: skip
 _TEMP = (
     "CREATE TEMP TABLE IF NOT EXISTS matched (doc INTEGER PRIMARY KEY, score REAL NOT NULL)",
@@ -130,6 +140,17 @@ def _prepare(resource: Resource) -> tuple[tuple[Any, ...], tuple[str, ...], list
     return row, texts, list(dict.fromkeys((f, clean(v)) for f, v in _terms(resource)))
 
 
+def suggestion_key(text: str) -> str:
+    """A title or a typed prefix as suggestions compare them: case-folded, accents dropped."""
+    decomposed = unicodedata.normalize("NFKD", clean(text).casefold())
+    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).strip()
+
+
+def _em(marked: str) -> str:
+    """FTS5 highlight output (matches between \\x02 and \\x03) as HTML: text escaped, matches in <em>."""
+    return html.escape(marked, quote=False).replace("\x02", "<em>").replace("\x03", "</em>")
+
+
 def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -157,7 +178,7 @@ class SqliteFtsIndex:
     from any process: every write transaction bumps ``meta.generation``, part of the cache key.
     """
 
-    capabilities = Capabilities(highlight=False, suggest=False, deep_paging=False)
+    capabilities = Capabilities(highlight=True, suggest=True, deep_paging=False)
 
     def __init__(self, path: str | Path, *, cache_size: int = CACHE_SIZE) -> None:
         self._memory = str(path) == ":memory:"
@@ -289,6 +310,15 @@ class SqliteFtsIndex:
                 [(n, *texts) for n, (_, texts, _) in zip(numbers, prepared, strict=True)],
             )
             db.executemany("INSERT INTO terms (doc, term) VALUES (?, ?)", links)
+            db.executemany(
+                "INSERT INTO titles (folded, doc, title) VALUES (?, ?, ?)",
+                [
+                    (suggestion_key(title), n, clean(title))
+                    for n, resource in zip(numbers, latest.values(), strict=True)
+                    for title in dict.fromkeys(resource.title.values())
+                    if title.strip()
+                ],
+            )
             added = Counter(term for _, term in links)
             db.executemany(
                 "UPDATE facet_values SET n = n + ? WHERE term = ?", [(c, t) for t, c in added.items()]
@@ -314,6 +344,7 @@ class SqliteFtsIndex:
                 "UPDATE facet_values SET n = n - ? WHERE term = ?", [(c, t) for t, c in gone.fetchall()]
             )
         db.executemany("DELETE FROM terms WHERE doc = ?", [(d,) for d in docs])
+        db.executemany("DELETE FROM titles WHERE doc = ?", [(d,) for d in docs])
         db.executemany("DELETE FROM fts WHERE rowid = ?", [(d,) for d in docs])
 
     def delete(self, ids: Iterable[str]) -> int:
@@ -386,12 +417,49 @@ class SqliteFtsIndex:
                 documents.update(
                     db.execute(f"SELECT doc, resource FROM docs WHERE doc IN ({_marks(chunk)})", chunk)
                 )
+            marks = self._highlights(db, expression, [d for d, _ in page]) if expression else {}
             db.execute("COMMIT")
         hits = [
-            Hit(id=resource.id, score=-score if relevance else 0.0, resource=resource)
-            for resource, score in ((Resource.model_validate_json(documents[d]), s) for d, s in page)
+            Hit(
+                id=resource.id,
+                score=-score if relevance else 0.0,
+                resource=resource,
+                highlights=marks.get(d, {}),
+            )
+            for d, resource, score in ((d, Resource.model_validate_json(documents[d]), s) for d, s in page)
         ]
         return SearchPage(total=result.total, hits=hits, facets=(result.facets or {}) if query.facets else {})
+
+    def suggest(self, prefix: str, size: int = 10) -> list[str]:
+        """Titles that start with ``prefix`` (case- and accent-insensitive), one per document first."""
+        key = suggestion_key(prefix)[:200]
+        if not key.strip() or size <= 0:
+            return []
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT title FROM titles WHERE folded >= ? AND folded < ? ORDER BY folded, doc LIMIT ?",
+                (key, key + "\U0010ffff", size * 4),
+            ).fetchall()
+        return list(dict.fromkeys(title for (title,) in rows))[:size]
+
+    def _highlights(
+        self, db: sqlite3.Connection, expression: str, docs: list[int]
+    ) -> dict[int, dict[str, list[str]]]:
+        """The matched words of each page document in <em>, the rest of the text HTML-escaped."""
+        if not docs:
+            return {}
+        rows = db.execute(
+            f"SELECT rowid, highlight(fts, 0, '\x02', '\x03'), snippet(fts, 1, '\x02', '\x03', '…', 24) "
+            f"FROM fts WHERE fts MATCH ? AND rowid IN ({_marks(docs)})",
+            [expression, *docs],
+        ).fetchall()
+        found: dict[int, dict[str, list[str]]] = {}
+        for doc, title, description in rows:
+            fields = {"title": title or "", "description": description or ""}
+            marked = {name: [_em(text)] for name, text in fields.items() if "\x02" in text}
+            if marked:
+                found[int(doc)] = marked
+        return found
 
     def _cached(self, key: tuple[Any, ...], facets: bool) -> _Result | None:
         with self._pool_lock:

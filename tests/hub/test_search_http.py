@@ -88,3 +88,40 @@ def test_opensearch_description_templates_search(client: TestClient, hub: Hub) -
     assert stored.id in {r["id"] for r in found["results"]}
     home = client.get("/").text
     assert 'rel="search" type="application/opensearchdescription+xml"' in home
+
+
+def test_suggest_completes_titles_and_search_marks_the_words(client: TestClient, hub: Hub) -> None:
+    resources = [r for batch in hub.store.iter_resources() for r in batch]
+    title = next(t for r in resources for t in r.title.values() if len(t.split()[0]) >= 5 and t.isascii())
+    prefix = title[:4]
+    expected = {t for r in resources for t in r.title.values() if t.casefold().startswith(prefix.casefold())}
+    answer = client.get("/api/suggest", params={"q": prefix.upper(), "size": 20}).json()
+    assert answer["suggestions"] and set(answer["suggestions"]) <= expected
+    if len(expected) <= 20:
+        assert set(answer["suggestions"]) == expected
+    assert client.get("/api/suggest", params={"q": "zzzqqqxx"}).json()["suggestions"] == []
+    word = max(title.split(), key=len).strip(".,:;()[]")
+    results = client.get("/api/search", params={"q": word, "size": 50}).json()["results"]
+    marked = [r for r in results if "highlights" in r]
+    assert marked, "results carry the matched words"
+    fragments = [f for r in marked for fs in r["highlights"].values() for f in fs]
+    assert any(f"<em>{word.casefold()}</em>" in f.casefold() for f in fragments)
+    assert all("<script" not in f for f in fragments)
+    assert "highlights" not in client.get("/api/search?size=3").json()["results"][0]
+
+
+def test_highlights_escape_harvested_markup(hub: Hub) -> None:
+    from hub.search.base import SearchQuery
+    from hub.search.sqlite_fts import SqliteFtsIndex
+
+    stored = next(r for batch in hub.store.iter_resources() for r in batch)
+    hostile = stored.model_copy(update={"title": {"en": '<script>alert("x")</script> coral & reef'}})
+    index = SqliteFtsIndex(":memory:")
+    try:
+        index.add([hostile])
+        (hit,) = index.search(SearchQuery(text="coral")).hits
+        assert hit.highlights["title"] == [
+            '&lt;script&gt;alert("x")&lt;/script&gt; <em>coral</em> &amp; reef'
+        ]
+    finally:
+        index.close()
