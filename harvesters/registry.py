@@ -13,6 +13,7 @@ from harvesters.http import HttpPolicy
 PROTOCOLS: dict[str, str] = {
     "cbd-index": "harvesters.cbd_index:CbdIndexHarvester",
     "feed": "harvesters.feed:FeedHarvester",
+    "hub": "federation.replication:HubHarvester",
     "oai-pmh": "harvesters.oaipmh:OaiPmhHarvester",
 }
 

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from federation.api import federation_router, search_branch
 from hub.context import Hub, open_hub
 from hub.feeds import feeds_router
 from hub.oai import oai_router
@@ -60,13 +61,17 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
 
     @app.get("/api/search")
     def api_search(
+        request: Request,
         filters: Annotated[SearchFilters, Depends(search_filters)],
         sort: Annotated[str, Query(description="relevance or date")] = "relevance",
         page: Annotated[int, Query(ge=1)] = 1,
         size: Annotated[int, Query(ge=1, le=100)] = 10,
+        federated: Annotated[bool, Query(description="Also search every peer hub (see README)")] = False,
     ) -> dict[str, Any]:
         """Search: same parameters and JSON as `gkss search --json`."""
         query = query_of(filters, sort=sort, page=page, size=size)
+        if federated:
+            return search_branch(current(), query, request)
         return page_json(current().index.search(query), query)
 
     @app.get("/api/resources/{resource_id}")
@@ -94,4 +99,5 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
 
     app.include_router(oai_router(current))
     app.include_router(feeds_router(current))
+    app.include_router(federation_router(current))
     return app

@@ -17,6 +17,7 @@ CROSSWALKS: dict[str, str] = {
     "application/oai-pmh+xml; prefix=oai_dc": "normalizers.oai_dc:normalize_oai_dc",
     "application/x-feed-entry+json": "normalizers.feed_entry:normalize_feed_entry",
     "application/x-cbd-index+json": "normalizers.cbd_index:normalize_cbd_index",
+    "application/x-gkss-resource+json": "normalizers.gkss_native:normalize_gkss",
 }
 
 

@@ -52,6 +52,7 @@ class SourceConfig(BaseModel):
             "feed": {"title"},
             "oai-pmh": {"metadata_prefix", "set", "overlap_seconds", "title"},
             "cbd-index": {"preset", "query", "rows", "title"},
+            "hub": {"title", "public_key", "overlap_seconds"},
         }
         unknown = set(self.options) - allowed.get(self.protocol, set())
         if unknown:
