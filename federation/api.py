@@ -25,7 +25,7 @@ from hub.settings import Settings
 
 logger = logging.getLogger(__name__)
 SEARCH_API_VERSION = "1"
-LOOPBACK = ("127.0.0.1", "::1", "localhost", "testclient")
+LOOPBACK = ("127.0.0.1", "::1")
 
 
 @cache
