@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +23,19 @@ from hub.search.base import SearchQuery
 
 SEARCH_PATH = "/api/search"
 SAFETY_MS = 15  # kept back from the budget for merging and answering
+
+
+@cache
+def _local_pool() -> ThreadPoolExecutor:
+    """Threads for the local search, outside the event loop's own executor, which ``asyncio.run`` waits
+    for: a local search slower than the budget must not hold the answer back."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="gkss-fed-local")
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process: building it costs ~30 ms, far more than a local peer's answer."""
+    return ssl.create_default_context()
 
 
 @dataclass(slots=True)
@@ -134,20 +150,31 @@ async def federated_search(
     local_query = SearchQuery(**{**_fields(query), "offset": 0, "size": min(100, query.offset + query.size)})
     remaining = max(0.0, budget - (time.monotonic() - started) - SAFETY_MS / 1000)
     timeout = httpx.Timeout(remaining or 0.001)
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-        local_task = asyncio.ensure_future(asyncio.to_thread(_local, hub, local_query))
-        tasks = {asyncio.ensure_future(_ask(client, identity, p, params, route)): p for p in callable_peers}
-        done, pending = await asyncio.wait([local_task, *tasks], timeout=remaining)
-        for task in pending:
-            task.cancel()
-        waited = int((time.monotonic() - started) * 1000)
-        for task, peer in tasks.items():
-            if task in done:
-                outcomes[peer.id] = task.result()
-            else:
-                outcomes[peer.id] = PeerOutcome(
-                    peer.id, "timeout", took_ms=waited, reason="no answer within budget"
-                )
+    local_task: asyncio.Future[Any] = asyncio.get_running_loop().run_in_executor(
+        _local_pool(), _local, hub, local_query
+    )
+    done: set[asyncio.Future[Any]]
+    if callable_peers:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=tls_context()) as client:
+            tasks = {
+                asyncio.ensure_future(_ask(client, identity, p, params, route)): p for p in callable_peers
+            }
+            waiting: list[asyncio.Future[Any]] = [local_task, *tasks]
+            done, pending = await asyncio.wait(waiting, timeout=remaining)
+            for task in pending:
+                if task is not local_task:
+                    task.cancel()
+    else:
+        tasks = {}
+        done, _ = await asyncio.wait([local_task], timeout=remaining)
+    waited = int((time.monotonic() - started) * 1000)
+    for task, peer in tasks.items():
+        if task in done:
+            outcomes[peer.id] = task.result()
+        else:
+            outcomes[peer.id] = PeerOutcome(
+                peer.id, "timeout", took_ms=waited, reason="no answer within budget"
+            )
     changed = [(p.id, outcomes[p.id]) for p in callable_peers if outcomes[p.id].status != "ok" or p.failures]
     if changed:
         await asyncio.to_thread(_record_calls, hub, changed)

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from federation.fanout import tls_context
 from federation.identity import IdentityError, check_document
 from federation.peers import Peer, get_peer, list_peers, now, record_probe
 from hub.store import Store
@@ -64,7 +65,7 @@ async def read_capabilities(client: httpx.AsyncClient, peer: Peer) -> tuple[dict
 async def probe_peer(store: Store, peer: Peer, timeout: float = 10.0) -> bool:
     """Probe one peer and record the outcome (a failure keeps the last known good capabilities)."""
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx.AsyncClient(timeout=timeout, verify=tls_context()) as client:
             document, capabilities = await read_capabilities(client, peer)
     except (httpx.HTTPError, IdentityError, ValueError, etree.XMLSyntaxError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
