@@ -196,17 +196,24 @@ def record_call(
     store: Store, peer_id: str, *, ok: bool, reason: str | None, threshold: int, cooldown: float
 ) -> None:
     """The circuit breaker, in the store so every API worker shares it: ``threshold`` failures in a row
-    open it for ``cooldown`` seconds; the next call after that is a trial that closes or re-opens it."""
+    open it for ``cooldown`` seconds; the next call after that is a trial that closes or re-opens it.
+    Each change is one atomic UPDATE, so concurrent workers never lose a failure."""
+    where = PeerRow.id == peer_id
     with store.session() as s, s.begin():
-        row = s.get(PeerRow, peer_id, with_for_update=True)
-        if row is None:
-            return
         if ok:
-            row.failures = 0
-            row.breaker_open_until = None
-            row.breaker_reason = None
+            s.execute(
+                update(PeerRow).where(where).values(failures=0, breaker_open_until=None, breaker_reason=None)
+            )
             return
-        row.failures += 1
-        if row.failures >= threshold:
-            row.breaker_open_until = now() + timedelta(seconds=cooldown)
-            row.breaker_reason = f"{row.failures} failures in a row, last: {reason}"
+        failures = s.scalar(
+            update(PeerRow).where(where).values(failures=PeerRow.failures + 1).returning(PeerRow.failures)
+        )
+        if failures is not None and failures >= threshold:
+            s.execute(
+                update(PeerRow)
+                .where(where)
+                .values(
+                    breaker_open_until=now() + timedelta(seconds=cooldown),
+                    breaker_reason=f"{failures} failures in a row, last: {reason}",
+                )
+            )
