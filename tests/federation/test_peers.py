@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +93,21 @@ def test_cli_add_list_remove(peer: HubProcess, tmp_path: Path) -> None:
     local.cli("peers", "remove", "centre-peer")
     assert json.loads(local.cli("peers", "list", "--json").stdout) == []
     assert local.cli("peers", "remove", "centre-peer", check=False).returncode == 2
+
+
+def test_serving_hub_reprobes_peers_periodically(peer: HubProcess, tmp_path: Path) -> None:
+    with HubProcess(tmp_path / "prober", "prober", federation_probe_seconds="1") as local:
+        local.cli("peers", "add", "centre-peer", "--url", peer.url)
+        first = json.loads(local.cli("peers", "list", "--json").stdout)[0]["probed_at"]
+        local.serve()
+        answer = httpx.get(local.url + "/api/search", params={"federated": "true"}, timeout=30).json()
+        # the peer never registered "prober": its signed request is refused (no open federation)
+        assert [(p["status"], p.get("reason")) for p in answer["peers"]] == [("error", "HTTP 401")]
+        deadline = time.monotonic() + 20
+        while True:
+            listed = httpx.get(local.url + "/api/admin/peers", timeout=10).json()[0]
+            if listed["probed_at"] != first:
+                break
+            assert time.monotonic() < deadline, "no probe within 20 s with GKSS_FEDERATION_PROBE_SECONDS=1"
+            time.sleep(0.5)
+        assert listed["status"] == "up" and listed["capabilities"]["search_api"] == "1"
