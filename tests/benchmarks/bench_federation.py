@@ -7,7 +7,7 @@
 # Six real hub processes (`python -m hub serve`, embedded SQLite, own GKSS_HOME each) on 127.0.0.1:
 # the federating hub and 5 peers, each seeded by harvesting a different subset of the real OAI-PMH
 # records of ``load_real_records()`` from the replay server. Every peer sits behind a delaying proxy
-# (``tests/support/delay_proxy.py``) adding its own fixed delay (``--delays`` ms), so one is the
+# (``tests/support/delay_proxy.py``, one process each) adding a fixed delay (``--delays`` ms), so one is the
 # slowest; the federating hub reaches the peers through those proxies only.
 #
 # Measured in the same run, sequentially, ``--requests`` times each (after 10 warm-up requests):
@@ -15,6 +15,8 @@
 #    peer alone would wait);
 #  - fan-out: ``GET /api/search?federated=true&size=100`` on the federating hub (local search + 5 peers
 #    in parallel + signing + breaker bookkeeping + RRF merge);
+#  - the federating hub's own overhead: its ``took_ms`` minus the slowest peer's ``took_ms`` (both
+#    measured inside the hub, so the client, the proxies and the loopback network are left out);
 #  - merge overhead: ``merge_ms`` reported by each fan-out answer (fuse + facet sum of 6 lists), and
 #    ``fuse`` alone on 6 lists of 100 results in this process.
 #
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,11 +41,34 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 
 from federation.merge import RankedList, fuse, sum_facets  # noqa: E402
-from tests.support.delay_proxy import DelayProxy  # noqa: E402
 from tests.support.hubs import HubProcess  # noqa: E402
 from tests.support.oai_replay import OaiReplayServer, load_real_records  # noqa: E402
 
 TARGET_SLACK_MS = 20.0
+
+
+class ProxyProcess:
+    """``tests/support/delay_proxy.py`` in a process of its own, so that the proxies of five peers do not
+    share this process's interpreter lock with each other and with the measuring client."""
+
+    def __init__(self, target: str, delay: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.delay_proxy", target, str(delay)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+
+    def __enter__(self) -> ProxyProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -89,7 +115,8 @@ def main() -> None:
         for hub in [local, *peers]:
             hub.serve()
         proxies = [
-            stack.enter_context(DelayProxy(hub.url, delay)) for hub, delay in zip(peers, delays, strict=True)
+            stack.enter_context(ProxyProcess(hub.url, delay))
+            for hub, delay in zip(peers, delays, strict=True)
         ]
         for hub, proxy in zip(peers, proxies, strict=True):
             local.cli("peers", "add", hub.node_id, "--url", proxy.url)
@@ -103,6 +130,7 @@ def main() -> None:
             fan, bodies = timed(client, local.url + "/api/search", fed_params, args.requests)
         statuses = {p["status"] for body in bodies for p in body["peers"]}
         merged = [float(body["merge_ms"]) for body in bodies]
+        own = [float(body["took_ms"]) - max(float(p["took_ms"]) for p in body["peers"]) for body in bodies]
         sample = bodies[-1]
         lists = [RankedList(f"h{i}", sample["results"][i::6] * 6, 1.0, sample["facets"]) for i in range(6)]
         offline: list[float] = []
@@ -115,6 +143,7 @@ def main() -> None:
     print(f"peer statuses seen: {sorted(statuses)}; results per answer: {len(sample['results'])}")
     print(line("baseline: slowest peer alone", base))
     print(line("fan-out: local + 5 peers, merged", fan))
+    print(line("hub's own time beyond its slowest peer", own))
     print(line("merge (fuse + facets) inside the hub", merged))
     print(line(f"fuse alone, 6 lists x {len(lists[0].results)} results", offline))
     overhead = percentile(fan, 99) - percentile(base, 99)

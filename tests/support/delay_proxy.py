@@ -71,3 +71,17 @@ class DelayProxy:
         self.server.shutdown()
         self.server.server_close()
         self.client.close()
+
+
+def main() -> None:
+    """Run one proxy in a process of its own: ``python -m tests.support.delay_proxy TARGET DELAY_S``;
+    prints its URL, then serves until stdin closes."""
+    import sys
+
+    with DelayProxy(sys.argv[1], float(sys.argv[2])) as proxy:
+        print(proxy.url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
