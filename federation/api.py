@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from federation.fanout import federated_search
+from federation.fanout import BUDGET_HEADER, federated_search
 from federation.identity import IdentityError, NodeIdentity, Route, caller_of, load_identity, signed_document
 from federation.peers import PeerError, add_peer, get_peer, known_keys, list_peers, remove_peer
 from federation.probe import WELL_KNOWN, probe_all
@@ -107,7 +107,7 @@ def ensure_prober(hub: Hub) -> None:
         stop = threading.Event()
         while not stop.wait(every):
             try:
-                asyncio.run(probe_all(hub.store, stale_after=every))
+                asyncio.run(probe_all(hub.store, identity_of(hub.settings), stale_after=every))
             except Exception:  # the prober must outlive a bad round (closed store at shutdown included)
                 logger.exception("peer probing round failed")
 
@@ -127,9 +127,13 @@ def search_branch(hub: Hub, query: SearchQuery, request: Request) -> dict[str, A
         )
     except IdentityError as exc:
         raise HTTPException(status_code=401, detail=f"hub signature refused: {exc}") from None
-    route = caller[1] if caller else Route()
+    route, budget = Route(), None
+    if caller is not None:  # a calling hub's remaining budget is honoured only when it signed
+        route = caller[1]
+        text = request.headers.get(BUDGET_HEADER, "")
+        budget = int(text) if text.isdigit() and int(text) > 0 else None
     ensure_prober(hub)
-    return asyncio.run(federated_search(hub, identity_of(settings), query, route))
+    return asyncio.run(federated_search(hub, identity_of(settings), query, route, budget_ms=budget))
 
 
 def federation_router(current: Callable[[], Hub]) -> APIRouter:
@@ -161,7 +165,7 @@ def federation_router(current: Callable[[], Hub]) -> APIRouter:
             )
         except PeerError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
-        asyncio.run(probe_all(hub.store, only=peer.id))
+        asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer.id))
         return _peer_json(hub, peer.id)
 
     @admin.get("/{peer_id}")
@@ -173,7 +177,7 @@ def federation_router(current: Callable[[], Hub]) -> APIRouter:
         """Probe a peer now."""
         hub = current()
         _peer_json(hub, peer_id)
-        asyncio.run(probe_all(hub.store, only=peer_id))
+        asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
         return _peer_json(hub, peer_id)
 
     @admin.delete("/{peer_id}", status_code=204)

@@ -37,7 +37,7 @@ def peers_add(
     try:
         add_peer(hub.store, peer_id, url, trust=trust, weight=weight, public_key=public_key)
         if probe:
-            asyncio.run(probe_all(hub.store, only=peer_id))
+            asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
         peer = get_peer(hub.store, peer_id)
     except PeerError as exc:
         raise fail(str(exc), 2) from None
@@ -85,7 +85,7 @@ def peers_probe(peer_id: Annotated[str | None, typer.Argument(metavar="[ID]")] =
     """Probe one peer or all of them now; exit 1 if any is down."""
     hub = open_cli_hub()
     try:
-        outcome = asyncio.run(probe_all(hub.store, only=peer_id))
+        outcome = asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
     finally:
         hub.close()
     for pid, ok in outcome.items():

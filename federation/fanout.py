@@ -23,6 +23,8 @@ from hub.search.base import SearchQuery
 
 SEARCH_PATH = "/api/search"
 SAFETY_MS = 15  # kept back from the budget for merging and answering
+HOP_MARGIN_MS = 50  # a forwarded search gets what is left of the caller's budget minus this
+BUDGET_HEADER = "x-gkss-budget-ms"
 
 
 @cache
@@ -86,11 +88,17 @@ def peer_params(query: SearchQuery, forward: bool) -> list[tuple[str, str]]:
 
 
 async def _ask(
-    client: httpx.AsyncClient, identity: NodeIdentity, peer: Peer, params: list[tuple[str, str]], route: Route
+    client: httpx.AsyncClient,
+    identity: NodeIdentity,
+    peer: Peer,
+    params: list[tuple[str, str]],
+    route: Route,
+    budget_ms: int,
 ) -> PeerOutcome:
     started = time.monotonic()
     target = urlencode(params)
     headers = signed_headers(identity, "GET", target, route)
+    headers[BUDGET_HEADER] = str(max(1, budget_ms - HOP_MARGIN_MS))
     try:
         response = await client.get(f"{peer.url}{SEARCH_PATH}?{target}", headers=headers)
         took = int((time.monotonic() - started) * 1000)
@@ -124,11 +132,14 @@ async def federated_search(
     query: SearchQuery,
     incoming: Route = Route(),
     peers: list[Peer] | None = None,
+    budget_ms: int | None = None,
 ) -> dict[str, Any]:
-    """Search here and at every eligible peer within GKSS_FEDERATION_BUDGET_MS; answer with what arrived."""
+    """Search here and at every eligible peer within GKSS_FEDERATION_BUDGET_MS (or the smaller budget a
+    calling hub passed on); answer with what arrived."""
     settings = hub.settings
     started = time.monotonic()
-    budget = settings.federation_budget_ms / 1000
+    budget_ms = min(settings.federation_budget_ms, budget_ms or settings.federation_budget_ms)
+    budget = budget_ms / 1000
     at = datetime.now(UTC)
     candidates = [
         p for p in (list_peers(hub.store) if peers is None else peers) if p.trust in ("full", "search")
@@ -157,7 +168,8 @@ async def federated_search(
     if callable_peers:
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=tls_context()) as client:
             tasks = {
-                asyncio.ensure_future(_ask(client, identity, p, params, route)): p for p in callable_peers
+                asyncio.ensure_future(_ask(client, identity, p, params, route, int(remaining * 1000))): p
+                for p in callable_peers
             }
             waiting: list[asyncio.Future[Any]] = [local_task, *tasks]
             done, pending = await asyncio.wait(waiting, timeout=remaining)
@@ -213,7 +225,7 @@ async def federated_search(
         "merged": len(fused),
         "local": local,
         "peers": [outcomes[p.id].as_json() for p in candidates],
-        "budget_ms": settings.federation_budget_ms,
+        "budget_ms": budget_ms,
         "took_ms": int((time.monotonic() - started) * 1000),
         "merge_ms": round(merge_ms, 3),
     }

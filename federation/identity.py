@@ -7,11 +7,12 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -135,6 +136,24 @@ def signed_headers(identity: NodeIdentity, method: str, target: str, route: Rout
         HEADER_VISITED: ",".join(route.visited),
         HEADER_SIGNATURE: identity.sign(message),
     }
+
+
+def request_signer(identity: NodeIdentity) -> Callable[[httpx.Request], None]:
+    """An httpx request hook adding this hub's signed headers (hop 0) to every request a client sends."""
+
+    def sign(request: httpx.Request) -> None:
+        request.headers.update(signed_headers(identity, request.method, request.url.query.decode(), Route()))
+
+    return sign
+
+
+def async_request_signer(identity: NodeIdentity) -> Callable[[httpx.Request], Awaitable[None]]:
+    sign = request_signer(identity)
+
+    async def hook(request: httpx.Request) -> None:
+        sign(request)
+
+    return hook
 
 
 def caller_of(

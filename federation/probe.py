@@ -10,7 +10,7 @@ import httpx
 from lxml import etree
 
 from federation.fanout import tls_context
-from federation.identity import IdentityError, check_document
+from federation.identity import IdentityError, NodeIdentity, async_request_signer, check_document
 from federation.peers import Peer, get_peer, list_peers, now, record_probe
 from hub.store import Store
 
@@ -62,10 +62,11 @@ async def read_capabilities(client: httpx.AsyncClient, peer: Peer) -> tuple[dict
     return document, capabilities
 
 
-async def probe_peer(store: Store, peer: Peer, timeout: float = 10.0) -> bool:
-    """Probe one peer and record the outcome (a failure keeps the last known good capabilities)."""
+async def probe_peer(store: Store, peer: Peer, identity: NodeIdentity | None, timeout: float = 10.0) -> bool:
+    """Probe one peer (signed as this hub) and record the outcome (a failure keeps the last known good)."""
+    hooks = {"request": [async_request_signer(identity)]} if identity else {}
     try:
-        async with httpx.AsyncClient(timeout=timeout, verify=tls_context()) as client:
+        async with httpx.AsyncClient(timeout=timeout, verify=tls_context(), event_hooks=hooks) as client:
             document, capabilities = await read_capabilities(client, peer)
     except (httpx.HTTPError, IdentityError, ValueError, etree.XMLSyntaxError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
@@ -85,7 +86,7 @@ async def probe_peer(store: Store, peer: Peer, timeout: float = 10.0) -> bool:
 
 
 async def probe_all(
-    store: Store, only: str | None = None, stale_after: float | None = None
+    store: Store, identity: NodeIdentity | None, only: str | None = None, stale_after: float | None = None
 ) -> dict[str, bool]:
     """Probe every peer (or one; or only those not probed for ``stale_after`` seconds) concurrently."""
     peers = [get_peer(store, only)] if only else list_peers(store)
@@ -98,5 +99,5 @@ async def probe_all(
             stale_after is None or p.probed_at is None or (stamp - p.probed_at).total_seconds() >= stale_after
         )
     ]
-    outcomes = await asyncio.gather(*(probe_peer(store, p) for p in due))
+    outcomes = await asyncio.gather(*(probe_peer(store, p, identity) for p in due))
     return {p.id: ok for p, ok in zip(due, outcomes, strict=True)}

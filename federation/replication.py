@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 from lxml import etree
 
-from federation.identity import IdentityError, check_document
+from federation.identity import IdentityError, NodeIdentity, check_document, request_signer
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse, ProtocolError
 from harvesters.http import HttpPolicy, fetch_once, make_client
@@ -38,7 +38,8 @@ class HubHarvester:
 
     Each record keeps its origin hub (the peer's id for the peer's own records, the recorded one for
     records the peer replicated), origin source and original identifiers in its provenance; records
-    whose origin is this hub (option ``local_hub``) are dropped, so nothing returns to where it began.
+    whose origin is this hub (option ``identity``, set by the pipeline) are dropped: nothing returns
+    to where it began.
     The native id of a replicated record is the peer's record id, so a deletion at the peer (a
     ``status="deleted"`` header) removes exactly that record here and travels on down a chain.
     """
@@ -48,7 +49,9 @@ class HubHarvester:
         self.policy = policy
         self.client = client
         self.base_url = spec.url.rstrip("/")
-        self.local_hub = str(spec.options.get("local_hub") or "")
+        identity = spec.options.get("identity")
+        self.identity = identity if isinstance(identity, NodeIdentity) else None
+        self.local_hub = self.identity.node_id if self.identity else ""
         self.pinned_key = spec.options.get("public_key")
         overlap = spec.options.get("overlap_seconds", 60)
         oai_spec = SourceSpec(
@@ -59,7 +62,9 @@ class HubHarvester:
         )
         self.oai = OaiPmhHarvester(oai_spec, policy, client)
         if not self.local_hub:
-            raise ConfigurationError(f"{spec.id}: the hub protocol needs this hub's id (option local_hub)")
+            raise ConfigurationError(
+                f"{spec.id}: the hub protocol needs this hub's identity (option identity)"
+            )
 
     def peer_id(self, http: httpx.Client, state: HarvestState) -> str:
         """The peer's node id from its signed self-description."""
@@ -83,6 +88,8 @@ class HubHarvester:
 
     def harvest(self, state: HarvestState) -> Iterator[HarvestItem]:
         http = self.client or make_client(self.policy)
+        if self.client is None and self.identity is not None:  # every request says which hub asks
+            http.event_hooks["request"] = [*http.event_hooks["request"], request_signer(self.identity)]
         try:
             self.oai.client = http
             peer = self.peer_id(http, state)

@@ -138,7 +138,7 @@ def harvest_source(
     if source.protocol == "hub":
         from federation.api import identity_of
 
-        options["local_hub"] = identity_of(hub.settings).node_id
+        options["identity"] = identity_of(hub.settings)
     spec = SourceSpec(id=source.id, protocol=source.protocol, url=source.url, options=options)
     state = HarvestState(
         since=since,

@@ -169,8 +169,11 @@ def test_unregistered_hub_signature_is_refused(federation: dict[str, object]) ->
     assert httpx.get(f"{b.url}/api/search?{query}", headers=headers).status_code == 401
     a = identity_of(Settings(home=hubs["hub-a"].home, node_id="hub-a"))
     signed = signed_headers(a, "GET", query, Route(1, ("hub-a", "hub-b")))
-    ok = httpx.get(f"{b.url}/api/search?{query}", headers=signed)
+    ok = httpx.get(f"{b.url}/api/search?{query}", headers={**signed, "x-gkss-budget-ms": "300"})
     assert ok.status_code == 200
     assert _peers(ok.json())["hub-a"]["status"] == "skipped", "a hub on the route is not asked again"
+    assert ok.json()["budget_ms"] == 300, "a forwarded search keeps within the caller's remaining budget"
+    unsigned = httpx.get(f"{b.url}/api/search?{query}", headers={"x-gkss-budget-ms": "300"}).json()
+    assert unsigned["budget_ms"] == BUDGET_MS
     tampered = {**signed, "x-gkss-hops": "0"}
     assert httpx.get(f"{b.url}/api/search?{query}", headers=tampered).status_code == 401

@@ -65,3 +65,17 @@ def test_request_headers_round_trip_and_fail_on_any_change(tmp_path: Path) -> No
     old = {**headers, "x-gkss-date": "1000"}
     with pytest.raises(IdentityError, match="skew"):
         caller_of(old, "GET", "q=reef&federated=true", keys, 300)
+
+
+def test_request_signer_hook_signs_what_the_client_sends(tmp_path: Path) -> None:
+    import httpx
+
+    from federation.identity import request_signer
+
+    me = load_identity(tmp_path, "hub-b")
+    request = httpx.Request("GET", "http://127.0.0.1:9/oai?verb=ListRecords&metadataPrefix=gkss")
+    request_signer(me)(request)
+    caller = caller_of(
+        request.headers, "GET", "verb=ListRecords&metadataPrefix=gkss", {"hub-b": me.public_key}, 60
+    )
+    assert caller == ("hub-b", Route(0, ()))
