@@ -74,7 +74,8 @@ class _Groups:
 
 def fuse(lists: Sequence[RankedList], k: int = RRF_K) -> list[dict[str, Any]]:
     """One list: each result scored ``sum(weight / (k + rank))`` over the lists holding it, duplicates
-    merged into the best-ranked copy with every copy's hub and provenance under ``provenances``."""
+    merged into the best-ranked copy with every copy's hub and provenance under ``provenances`` (those
+    a forwarding peer already merged included)."""
     entries: list[tuple[str, float, int, Mapping[str, Any]]] = []
     groups = _Groups()
     for ranked in lists:
@@ -88,12 +89,15 @@ def fuse(lists: Sequence[RankedList], k: int = RRF_K) -> list[dict[str, Any]]:
     for index, (hub, score, rank, result) in enumerate(entries):
         root = groups.find(index)
         scores[root] = scores.get(root, 0.0) + score
-        copy = {"hub": hub, "id": result.get("id"), "provenance": result.get("provenance")}
+        origin = str(result.get("hub") or hub)  # a peer's own federated answer names the hub it came from
+        copies = result.get("provenances") or [
+            {"hub": origin, "id": result.get("id"), "provenance": result.get("provenance")}
+        ]
         if root not in merged or (score, -rank) > best[root]:
             previous = merged.get(root, {}).get("provenances", [])
-            merged[root] = {**result, "hub": hub, "provenances": previous}
+            merged[root] = {**result, "hub": origin, "provenances": previous}
             best[root] = (score, -rank)
-        merged[root]["provenances"].append(copy)
+        merged[root]["provenances"].extend(copies)
     out = []
     for root, item in merged.items():
         item["rrf_score"] = round(scores[root], 6)

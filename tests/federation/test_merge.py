@@ -49,3 +49,14 @@ def test_facets_are_summed_and_sorted() -> None:
         RankedList("b", [], facets={"type": {"dataset": 4}, "country": {"KE": 1}}),
     ]
     assert sum_facets(lists) == {"type": {"dataset": 5, "document": 2}, "country": {"KE": 1}}
+
+
+def test_a_forwarded_merged_answer_keeps_its_origin_hubs() -> None:
+    forwarded = {
+        **_result("e1", "http://z/1"),
+        "hub": "e",
+        "provenances": [{"hub": "e", "id": "e1"}, {"hub": "b", "id": "b1"}],
+    }
+    fused = fuse([RankedList("a", [_result("a1", "http://z/1")]), RankedList("b", [forwarded])])
+    assert len(fused) == 1
+    assert sorted(p["hub"] for p in fused[0]["provenances"]) == ["a", "b", "e"]
