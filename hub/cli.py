@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from federation.cli import peers_app
+from federation.cli import federated_cli_search, peers_app
 from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
 from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
 from hub.pipeline import RunSummary, harvest_source
@@ -274,8 +274,6 @@ def search(
     hub = open_cli_hub()
     try:
         if federated:
-            from federation.cli import federated_cli_search
-
             data = federated_cli_search(hub, search_query)
         else:
             data = page_json(hub.index.search(search_query), search_query)
