@@ -1,1 +1,1 @@
-"""Federation between hubs: peers, query fan-out, replication (not built yet)."""
+"""Federation between hubs: node identity, peers, query fan-out, replication."""

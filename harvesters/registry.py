@@ -14,6 +14,7 @@ PROTOCOLS: dict[str, str] = {
     "cbd-index": "harvesters.cbd_index:CbdIndexHarvester",
     "drupal-jsonapi": "harvesters.drupal_jsonapi:DrupalJsonApiHarvester",
     "feed": "harvesters.feed:FeedHarvester",
+    "hub": "federation.replication:HubHarvester",
     "odata": "harvesters.odata:ODataHarvester",
     "oai-pmh": "harvesters.oaipmh:OaiPmhHarvester",
     "scrape": "harvesters.scrapy_harvest:ScrapeHarvester",

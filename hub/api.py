@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from federation.api import federation_router, search_branch
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
 from hub.feeds import feeds_router
@@ -98,10 +99,16 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         sort: Annotated[str, Query(description="relevance or date")] = "relevance",
         page: Annotated[int, Query(ge=1)] = 1,
         size: Annotated[int, Query(ge=1, le=100)] = 10,
+        federated: Annotated[bool, Query(description="Also search every peer hub (see README)")] = False,
     ) -> Response:
         """Search: same parameters and JSON as `gkss search --json`; ETag, 304 on If-None-Match."""
         query = query_of(filters, sort=sort, page=page, size=size)
-        body = json.dumps(page_json(current().index.search(query), query), ensure_ascii=False).encode("utf-8")
+        answer = (
+            search_branch(current(), query, request)
+            if federated
+            else page_json(current().index.search(query), query)
+        )
+        body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
         return conditional(request, body, "application/json", headers={"Cache-Control": SEARCH_CACHE_CONTROL})
 
     @app.get("/api/suggest")
@@ -141,4 +148,5 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     app.include_router(oai_router(current))
     app.include_router(opensearch_router(lambda: current().settings))
     app.include_router(feeds_router(current))
+    app.include_router(federation_router(current))
     return app

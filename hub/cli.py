@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
+from federation.cli import federated_cli_search, peers_app
 from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
 from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
 from hub.cli_network import dedup, parse_options, sources_enable, sources_seed
@@ -27,6 +28,7 @@ sources_app = typer.Typer(help="Register and manage sources.", no_args_is_help=T
 index_app = typer.Typer(help="Look after the search index.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(index_app, name="index")
+app.add_typer(peers_app, name="peers")
 app.command()(worker)
 app.command()(scheduler)
 sources_app.command("schedule")(sources_schedule)
@@ -40,7 +42,9 @@ def sources_add(
     source_id: Annotated[
         str, typer.Argument(metavar="ID", help="Short id: lower-case letters, digits, . _ -")
     ],
-    protocol: Annotated[str, typer.Option(help="feed, oai-pmh, cbd-index, drupal-jsonapi, odata, sitemap")],
+    protocol: Annotated[
+        str, typer.Option(help="feed, oai-pmh, cbd-index, drupal-jsonapi, odata, sitemap, scrape or hub")
+    ],
     url: Annotated[str, typer.Option(help="Feed URL or OAI-PMH base URL")],
     metadata_prefix: Annotated[str | None, typer.Option(help="OAI-PMH metadataPrefix (oai_dc)")] = None,
     set_spec: Annotated[str | None, typer.Option("--set", help="OAI-PMH setSpec")] = None,
@@ -285,6 +289,7 @@ def search(
     page: Annotated[int, typer.Option(help="Page number")] = 1,
     size: Annotated[int, typer.Option(help="Results per page")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    federated: Annotated[bool, typer.Option("--federated", help="Also search every peer hub")] = False,
 ) -> None:
     """Search the hub's index."""
     try:
@@ -303,10 +308,12 @@ def search(
         raise fail(str(exc), 2) from None
     hub = open_cli_hub()
     try:
-        result = hub.index.search(search_query)
+        if federated:
+            data = federated_cli_search(hub, search_query)
+        else:
+            data = page_json(hub.index.search(search_query), search_query)
     finally:
         hub.close()
-    data = page_json(result, search_query)
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return

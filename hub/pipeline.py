@@ -172,8 +172,12 @@ def harvest_source(
     last = None if full else hub.store.last_successful_run(source_id)
     since = last.started_at.replace(tzinfo=last.started_at.tzinfo or UTC) if last else None
     options = dict(source.options)
-    if source.protocol == "oai-pmh":
+    if source.protocol in ("oai-pmh", "hub"):
         options.setdefault("overlap_seconds", hub.settings.oai_overlap_seconds)
+    if source.protocol == "hub":
+        from federation.api import identity_of
+
+        options["identity"] = identity_of(hub.settings)
     spec = SourceSpec(id=source.id, protocol=source.protocol, url=source.url, options=options)
     state = HarvestState(
         since=since,

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     oai_repository_id: str = "gkss-hub.cbd.int"
     oai_page_size: int = 100
     oai_token_secret: str | None = None
+    node_id: str | None = None
+    node_url: str | None = None
+    admin_token: str | None = None
+    federation_budget_ms: int = 2000
+    federation_max_hops: int = 2
+    federation_breaker_failures: int = 3
+    federation_breaker_cooldown: float = 30.0
+    federation_probe_seconds: float = 300.0
+    federation_signature_skew: float = 300.0
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL of the store: GKSS_DATABASE_URL, else SQLite under GKSS_HOME."""

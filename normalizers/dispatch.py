@@ -20,6 +20,7 @@ CROSSWALKS: dict[str, str] = {
     "application/x-drupal-jsonapi-node+json": "normalizers.drupal_jsonapi:normalize_drupal_node",
     "application/x-odata-entity+json": "normalizers.odata:normalize_odata_entity",
     "application/x-web-page+json": "normalizers.web_page:normalize_web_page",
+    "application/x-gkss-resource+json": "normalizers.gkss_native:normalize_gkss",
 }
 
 

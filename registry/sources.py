@@ -54,6 +54,7 @@ class SourceConfig(BaseModel):
             "feed": {"title"},
             "oai-pmh": {"metadata_prefix", "set", "overlap_seconds", "title"},
             "cbd-index": {"preset", "query", "rows", "title"},
+            "hub": {"title", "public_key", "overlap_seconds"},
             **NETWORK_PROTOCOL_OPTIONS,
         }
         unknown = set(self.options) - allowed.get(self.protocol, set()) - PLACE_OPTIONS - DELETION_OPTIONS

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -126,3 +127,25 @@ class RecordRow(Base):
         Index("ix_records_source", "source_id", "deleted"),
         Index("ix_records_changed", "changed_at", "id"),
     )
+
+
+class PeerRow(Base):
+    """A peer hub registered explicitly: where it is, how much it is trusted, what it offers, its breaker."""
+
+    __tablename__ = "peers"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    trust: Mapped[str] = mapped_column(String(20), default="full")
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    capabilities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    probed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    breaker_open_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    breaker_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

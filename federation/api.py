@@ -1,0 +1,197 @@
+"""HTTP side of federation: signed self-description, admin API for peers, the federated search branch."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+
+from federation.fanout import BUDGET_HEADER, federated_search
+from federation.identity import IdentityError, NodeIdentity, Route, caller_of, load_identity, signed_document
+from federation.peers import PeerError, add_peer, get_peer, known_keys, list_peers, remove_peer
+from federation.probe import WELL_KNOWN, probe_all
+from hub.context import Hub
+from hub.search.base import SearchQuery
+from hub.settings import Settings
+
+logger = logging.getLogger(__name__)
+SEARCH_API_VERSION = "1"
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+@cache
+def _identity(home: Path, node_id: str | None) -> NodeIdentity:
+    return load_identity(home, node_id)
+
+
+def identity_of(settings: Settings) -> NodeIdentity:
+    """This hub's identity (GKSS_NODE_ID, else the id kept in GKSS_HOME/node-id)."""
+    return _identity(settings.home.resolve(), settings.node_id)
+
+
+def self_description(settings: Settings, base_url: str) -> dict[str, Any]:
+    """The signed document peers read at ``/.well-known/gkss-hub``."""
+    identity = identity_of(settings)
+    document = {
+        "id": identity.node_id,
+        "name": settings.hub_name,
+        "url": (settings.node_url or base_url).rstrip("/"),
+        "software": "gkss-hub/0.1.0",
+        "endpoints": {
+            "self": WELL_KNOWN,
+            "search": "/api/search",
+            "resources": "/api/resources/{id}",
+            "oai": "/oai",
+        },
+        "capabilities": {
+            "search_api": SEARCH_API_VERSION,
+            "federated_search": True,
+            "oai_formats": ["oai_dc", "gkss"],
+            "replication": "oai-pmh/gkss",
+        },
+        "public_key": identity.public_key,
+        "key_type": "ed25519",
+        "issued": datetime.now(UTC).replace(microsecond=0).isoformat(),
+    }
+    return signed_document(identity, document)
+
+
+def require_admin(settings: Settings, request: Request) -> None:
+    """Who may manage peers: a bearer GKSS_ADMIN_TOKEN when set, else clients on the loopback interface.
+
+    One function on purpose: the node/role model of the registry replaces its body."""
+    if settings.admin_token:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
+            raise HTTPException(
+                status_code=401, detail="admin token required", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return
+    host = request.client.host if request.client else ""
+    if host not in LOOPBACK:
+        raise HTTPException(status_code=403, detail="peer administration is open to loopback clients only")
+
+
+class PeerIn(BaseModel):
+    """A peer to register."""
+
+    id: str
+    url: str
+    trust: str = "full"
+    weight: float = Field(default=1.0, gt=0, le=100)
+    public_key: str | None = None
+
+
+_probers: set[str] = set()
+_probers_lock = threading.Lock()
+
+
+def ensure_prober(hub: Hub) -> None:
+    """Start (once per process and store) a thread probing peers every GKSS_FEDERATION_PROBE_SECONDS."""
+    every = hub.settings.federation_probe_seconds
+    with _probers_lock:
+        if hub.store.url in _probers or every <= 0:
+            return
+        _probers.add(hub.store.url)
+
+    def loop() -> None:
+        stop = threading.Event()
+        while not stop.wait(every):
+            try:
+                asyncio.run(probe_all(hub.store, identity_of(hub.settings), stale_after=every))
+            except Exception:  # the prober must outlive a bad round (closed store at shutdown included)
+                logger.exception("peer probing round failed")
+
+    threading.Thread(target=loop, name="gkss-peer-prober", daemon=True).start()
+
+
+def search_branch(hub: Hub, query: SearchQuery, request: Request) -> dict[str, Any]:
+    """The `/api/search?federated=true` answer: verify the calling hub if it says who it is, then fan out."""
+    settings = hub.settings
+    try:
+        caller = caller_of(
+            request.headers,
+            "GET",
+            request.url.query,
+            known_keys(hub.store),
+            settings.federation_signature_skew,
+        )
+    except IdentityError as exc:
+        raise HTTPException(status_code=401, detail=f"hub signature refused: {exc}") from None
+    route, budget = Route(), None
+    if caller is not None:  # a calling hub's remaining budget is honoured only when it signed
+        route = caller[1]
+        text = request.headers.get(BUDGET_HEADER, "")
+        budget = int(text) if text.isdigit() and int(text) > 0 else None
+    ensure_prober(hub)
+    return asyncio.run(federated_search(hub, identity_of(settings), query, route, budget_ms=budget))
+
+
+def federation_router(current: Callable[[], Hub]) -> APIRouter:
+    """Routes: ``/.well-known/gkss-hub`` and ``/api/admin/peers``."""
+    router = APIRouter()
+
+    def admin_guard(request: Request) -> None:
+        require_admin(current().settings, request)
+
+    @router.get(WELL_KNOWN, tags=["federation"])
+    def well_known(request: Request) -> dict[str, Any]:
+        """This hub's signed self-description (id, name, endpoints, capabilities, Ed25519 public key)."""
+        return self_description(current().settings, str(request.base_url))
+
+    admin = APIRouter(prefix="/api/admin/peers", tags=["federation"], dependencies=[Depends(admin_guard)])
+
+    @admin.get("")
+    def peers_list() -> list[dict[str, Any]]:
+        """Registered peers with capabilities (last known good), probe status and breaker state."""
+        return [p.as_json() for p in list_peers(current().store)]
+
+    @admin.post("", status_code=201)
+    def peers_add(peer: PeerIn) -> dict[str, Any]:
+        """Register a peer and probe it once (a peer that is down is registered all the same)."""
+        hub = current()
+        try:
+            add_peer(
+                hub.store, peer.id, peer.url, trust=peer.trust, weight=peer.weight, public_key=peer.public_key
+            )
+        except PeerError as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+        asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer.id))
+        return _peer_json(hub, peer.id)
+
+    @admin.get("/{peer_id}")
+    def peers_get(peer_id: str) -> dict[str, Any]:
+        return _peer_json(current(), peer_id)
+
+    @admin.post("/{peer_id}/probe")
+    def peers_probe(peer_id: str) -> dict[str, Any]:
+        """Probe a peer now."""
+        hub = current()
+        _peer_json(hub, peer_id)
+        asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
+        return _peer_json(hub, peer_id)
+
+    @admin.delete("/{peer_id}", status_code=204)
+    def peers_remove(peer_id: str) -> Response:
+        if not remove_peer(current().store, peer_id):
+            raise HTTPException(status_code=404, detail=f"no peer {peer_id!r}")
+        return Response(status_code=204)
+
+    router.include_router(admin)
+    return router
+
+
+def _peer_json(hub: Hub, peer_id: str) -> dict[str, Any]:
+    peer = get_peer(hub.store, peer_id)
+    if peer is None:
+        raise HTTPException(status_code=404, detail=f"no peer {peer_id!r}")
+    return peer.as_json()

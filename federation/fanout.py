@@ -1,0 +1,256 @@
+"""Federated search: the local index and every peer in parallel under one deadline, merged by RRF."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from federation.identity import NodeIdentity, Route, signed_headers
+from federation.merge import RankedList, fuse, sum_facets
+from federation.peers import Peer, list_peers, record_call
+from hub.context import Hub
+from hub.results import page_json
+from hub.search.base import SearchQuery
+
+SEARCH_PATH = "/api/search"
+SAFETY_MS = 15  # kept back from the budget for merging and answering
+HOP_MARGIN_MS = 50  # a forwarded search gets what is left of the caller's budget minus this
+BUDGET_HEADER = "x-gkss-budget-ms"
+
+
+@cache
+def _local_pool() -> ThreadPoolExecutor:
+    """Threads for the local search, outside the event loop's own executor, which ``asyncio.run`` waits
+    for: a local search slower than the budget must not hold the answer back."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="gkss-fed-local")
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process: building it costs ~30 ms, far more than a local peer's answer."""
+    return ssl.create_default_context()
+
+
+@dataclass(slots=True)
+class PeerOutcome:
+    """How one peer answered (or did not)."""
+
+    id: str
+    status: str  # ok, timeout, error, suspended, skipped
+    count: int = 0
+    total: int = 0
+    took_ms: int = 0
+    reason: str | None = None
+    results: list[dict[str, Any]] | None = None
+    facets: dict[str, dict[str, int]] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status,
+            "count": self.count,
+            "took_ms": self.took_ms,
+        }
+        if self.status == "ok":
+            item["total"] = self.total
+        if self.reason:
+            item["reason"] = self.reason
+        return item
+
+
+def peer_params(query: SearchQuery, forward: bool) -> list[tuple[str, str]]:
+    """The /api/search parameters asking a peer for the top ``offset + size`` results of the same query."""
+    params: list[tuple[str, str]] = []
+    if query.text:
+        params.append(("q", query.text))
+    for name, values in (
+        ("source", query.source),
+        ("type", query.type),
+        ("country", query.country),
+        ("target", query.target),
+        ("language", query.language),
+        ("year", query.year),
+    ):
+        params.extend((name, str(v)) for v in values)
+    params += [("sort", query.sort), ("size", str(min(100, query.offset + query.size))), ("page", "1")]
+    if forward:
+        params.append(("federated", "true"))
+    return params
+
+
+async def _ask(
+    client: httpx.AsyncClient,
+    identity: NodeIdentity,
+    peer: Peer,
+    params: list[tuple[str, str]],
+    route: Route,
+    budget_ms: int,
+) -> PeerOutcome:
+    started = time.monotonic()
+    target = urlencode(params)
+    headers = signed_headers(identity, "GET", target, route)
+    headers[BUDGET_HEADER] = str(max(1, budget_ms - HOP_MARGIN_MS))
+    try:
+        response = await client.get(f"{peer.url}{SEARCH_PATH}?{target}", headers=headers)
+        took = int((time.monotonic() - started) * 1000)
+        if response.status_code != 200:
+            return PeerOutcome(peer.id, "error", took_ms=took, reason=f"HTTP {response.status_code}")
+        data = response.json()
+        results = list(data.get("results", []))
+        return PeerOutcome(
+            peer.id,
+            "ok",
+            len(results),
+            int(data.get("total", len(results))),
+            took,
+            None,
+            results,
+            dict(data.get("facets", {})),
+        )
+    except (httpx.HTTPError, ValueError) as exc:
+        took = int((time.monotonic() - started) * 1000)
+        return PeerOutcome(peer.id, "error", took_ms=took, reason=f"{type(exc).__name__}: {exc}".strip())
+
+
+def _route_onwards(identity: NodeIdentity, incoming: Route, peers: list[Peer]) -> Route:
+    visited = dict.fromkeys((*incoming.visited, identity.node_id, *(p.id for p in peers)))
+    return Route(incoming.hops + 1, tuple(visited))
+
+
+async def federated_search(
+    hub: Hub,
+    identity: NodeIdentity,
+    query: SearchQuery,
+    incoming: Route = Route(),
+    peers: list[Peer] | None = None,
+    budget_ms: int | None = None,
+) -> dict[str, Any]:
+    """Search here and at every eligible peer within GKSS_FEDERATION_BUDGET_MS (or the smaller budget a
+    calling hub passed on); answer with what arrived."""
+    settings = hub.settings
+    started = time.monotonic()
+    budget_ms = min(settings.federation_budget_ms, budget_ms or settings.federation_budget_ms)
+    budget = budget_ms / 1000
+    at = datetime.now(UTC)
+    candidates = [
+        p for p in (list_peers(hub.store) if peers is None else peers) if p.trust in ("full", "search")
+    ]
+    outcomes: dict[str, PeerOutcome] = {}
+    callable_peers: list[Peer] = []
+    for peer in candidates:
+        if peer.id in incoming.visited or peer.id == identity.node_id:
+            outcomes[peer.id] = PeerOutcome(peer.id, "skipped", reason="already asked on this route")
+        elif incoming.hops >= settings.federation_max_hops:
+            outcomes[peer.id] = PeerOutcome(peer.id, "skipped", reason="hop limit reached")
+        elif peer.suspended(at):
+            outcomes[peer.id] = PeerOutcome(peer.id, "suspended", reason=peer.breaker_reason)
+        else:
+            callable_peers.append(peer)
+    route = _route_onwards(identity, incoming, candidates)
+    forward = route.hops < settings.federation_max_hops
+    params = peer_params(query, forward)
+    local_query = SearchQuery(**{**_fields(query), "offset": 0, "size": min(100, query.offset + query.size)})
+    remaining = max(0.0, budget - (time.monotonic() - started) - SAFETY_MS / 1000)
+    timeout = httpx.Timeout(remaining or 0.001)
+    local_task: asyncio.Future[Any] = asyncio.get_running_loop().run_in_executor(
+        _local_pool(), _local, hub, local_query
+    )
+    done: set[asyncio.Future[Any]]
+    if callable_peers:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=tls_context()) as client:
+            tasks = {
+                asyncio.ensure_future(_ask(client, identity, p, params, route, int(remaining * 1000))): p
+                for p in callable_peers
+            }
+            waiting: list[asyncio.Future[Any]] = [local_task, *tasks]
+            done, pending = await asyncio.wait(waiting, timeout=remaining)
+            for task in pending:
+                if task is not local_task:
+                    task.cancel()
+    else:
+        tasks = {}
+        done, _ = await asyncio.wait([local_task], timeout=remaining)
+    waited = int((time.monotonic() - started) * 1000)
+    for task, peer in tasks.items():
+        if task in done:
+            outcomes[peer.id] = task.result()
+        else:
+            outcomes[peer.id] = PeerOutcome(
+                peer.id, "timeout", took_ms=waited, reason="no answer within budget"
+            )
+    changed = [(p.id, outcomes[p.id]) for p in callable_peers if outcomes[p.id].status != "ok" or p.failures]
+    if changed:
+        await asyncio.to_thread(_record_calls, hub, changed)
+    lists: list[RankedList] = []
+    local: dict[str, Any] = {"id": identity.node_id, "status": "timeout", "count": 0}
+    if local_task in done and local_task.exception() is None:
+        local_page = local_task.result()
+        local = {
+            "id": identity.node_id,
+            "status": "ok",
+            "count": len(local_page["results"]),
+            "total": local_page["total"],
+            "took_ms": local_page.pop("_took_ms"),
+        }
+        lists.append(RankedList(identity.node_id, local_page["results"], 1.0, local_page["facets"]))
+    elif local_task in done:
+        local = {"id": identity.node_id, "status": "error", "count": 0, "reason": str(local_task.exception())}
+    weights = {p.id: p.weight for p in candidates}
+    for outcome in outcomes.values():
+        if outcome.status == "ok" and outcome.results is not None:
+            lists.append(
+                RankedList(outcome.id, outcome.results, weights.get(outcome.id, 1.0), outcome.facets or {})
+            )
+    merge_started = time.monotonic()
+    fused = fuse(lists)
+    facets = sum_facets(lists)
+    merge_ms = (time.monotonic() - merge_started) * 1000
+    totals = [int(local.get("total", 0))] + [o.total for o in outcomes.values() if o.status == "ok"]
+    return {
+        "total": sum(totals),
+        "page": query.offset // query.size + 1,
+        "size": query.size,
+        "results": fused[query.offset : query.offset + query.size],
+        "facets": facets,
+        "federated": True,
+        "merged": len(fused),
+        "local": local,
+        "peers": [outcomes[p.id].as_json() for p in candidates],
+        "budget_ms": budget_ms,
+        "took_ms": int((time.monotonic() - started) * 1000),
+        "merge_ms": round(merge_ms, 3),
+    }
+
+
+def _record_calls(hub: Hub, changed: list[tuple[str, PeerOutcome]]) -> None:
+    """Breaker bookkeeping, only for peers whose state moves (a healthy peer costs no write)."""
+    settings = hub.settings
+    for peer_id, outcome in changed:
+        record_call(
+            hub.store,
+            peer_id,
+            ok=outcome.status == "ok",
+            reason=f"{outcome.status}: {outcome.reason}",
+            threshold=settings.federation_breaker_failures,
+            cooldown=settings.federation_breaker_cooldown,
+        )
+
+
+def _fields(query: SearchQuery) -> dict[str, Any]:
+    return {name: getattr(query, name) for name in query.__dataclass_fields__}
+
+
+def _local(hub: Hub, query: SearchQuery) -> dict[str, Any]:
+    started = time.monotonic()
+    data = page_json(hub.index.search(query), query)
+    data["_took_ms"] = int((time.monotonic() - started) * 1000)
+    return data

@@ -1,0 +1,103 @@
+"""Capability probing of peers: signed self-description, search API, OAI-PMH formats and sets, languages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from federation.fanout import tls_context
+from federation.identity import IdentityError, NodeIdentity, async_request_signer, check_document
+from federation.peers import Peer, get_peer, list_peers, now, record_probe
+from hub.store import Store
+
+logger = logging.getLogger(__name__)
+
+WELL_KNOWN = "/.well-known/gkss-hub"
+OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
+MAX_SETS = 200
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+async def _oai(client: httpx.AsyncClient, url: str, verb: str) -> etree._Element:
+    response = await client.get(url, params={"verb": verb})
+    response.raise_for_status()
+    return etree.fromstring(response.content, parser=_PARSER)
+
+
+async def read_capabilities(client: httpx.AsyncClient, peer: Peer) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The peer's verified self-description and what it offers; IdentityError or httpx errors on failure."""
+    response = await client.get(peer.url + WELL_KNOWN)
+    response.raise_for_status()
+    document: dict[str, Any] = response.json()
+    if document.get("id") != peer.id:
+        raise IdentityError(
+            f"peer at {peer.url} says it is {document.get('id')!r}, registered as {peer.id!r}"
+        )
+    check_document(document, peer.public_key)
+    endpoints = document.get("endpoints", {})
+    oai_url = peer.url + str(endpoints.get("oai", "/oai"))
+    formats_root, sets_root = await asyncio.gather(
+        _oai(client, oai_url, "ListMetadataFormats"), _oai(client, oai_url, "ListSets")
+    )
+    search = await client.get(peer.url + str(endpoints.get("search", "/api/search")), params={"size": 1})
+    search.raise_for_status()
+    page = search.json()
+    capabilities = {
+        "search_api": document.get("capabilities", {}).get("search_api"),
+        "federated_search": bool(document.get("capabilities", {}).get("federated_search")),
+        "oai_formats": [
+            (e.text or "").strip()
+            for e in formats_root.iter(OAI_NS + "metadataPrefix")
+            if (e.text or "").strip()
+        ],
+        "oai_sets": [(e.text or "").strip() for e in sets_root.iter(OAI_NS + "setSpec")][:MAX_SETS],
+        "languages": sorted(page.get("facets", {}).get("language", {})),
+        "records": page.get("total"),
+        "endpoints": endpoints,
+    }
+    return document, capabilities
+
+
+async def probe_peer(store: Store, peer: Peer, identity: NodeIdentity | None, timeout: float = 10.0) -> bool:
+    """Probe one peer (signed as this hub) and record the outcome (a failure keeps the last known good)."""
+    hooks = {"request": [async_request_signer(identity)]} if identity else {}
+    try:
+        async with httpx.AsyncClient(timeout=timeout, verify=tls_context(), event_hooks=hooks) as client:
+            document, capabilities = await read_capabilities(client, peer)
+    except (httpx.HTTPError, IdentityError, ValueError, etree.XMLSyntaxError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        logger.warning("peer %s probe failed: %s", peer.id, reason)
+        record_probe(store, peer.id, ok=False, reason=reason)
+        return False
+    record_probe(
+        store,
+        peer.id,
+        ok=True,
+        reason=None,
+        capabilities=capabilities,
+        public_key=str(document["public_key"]),
+        name=str(document.get("name") or peer.id),
+    )
+    return True
+
+
+async def probe_all(
+    store: Store, identity: NodeIdentity | None, only: str | None = None, stale_after: float | None = None
+) -> dict[str, bool]:
+    """Probe every peer (or one; or only those not probed for ``stale_after`` seconds) concurrently."""
+    peers = [get_peer(store, only)] if only else list_peers(store)
+    stamp = now()
+    due = [
+        p
+        for p in peers
+        if p is not None
+        and (
+            stale_after is None or p.probed_at is None or (stamp - p.probed_at).total_seconds() >= stale_after
+        )
+    ]
+    outcomes = await asyncio.gather(*(probe_peer(store, p, identity) for p in due))
+    return {p.id: ok for p, ok in zip(due, outcomes, strict=True)}
