@@ -21,6 +21,7 @@ from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
 from harvesters.records import RawRecord, RecordFailure
+from harvesters.robots import ROBOTS
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class FeedHarvester:
             headers["If-Modified-Since"] = state.last_modified
         client = self._client or make_client(self.policy)
         try:
+            ROBOTS.check(client, self.policy, self.spec.url)
             return fetch(
                 client, self.policy, self.spec.url, headers=headers, on_response=state.count_response
             )
