@@ -52,14 +52,16 @@ class DeletionGuard:
             return Decision(
                 notes=[f"{ignored} deletion(s) not applied: deletion_policy never"] if ignored else []
             )
+        absence = self.policy == "absence" and self.complete
+        if not self.held and not absence:
+            return Decision()
+        live = set(store.live_native_ids(self.source_id))  # read once: for absence and for the share
         candidates = dict(self.held)
-        if self.policy == "absence" and self.complete:
-            for native_id in store.live_native_ids(self.source_id):
-                if native_id not in self.seen and native_id not in candidates:
-                    candidates[native_id] = RawRecord(self.source_id, native_id, "", b"", deleted=True)
+        if absence:
+            for native_id in live - self.seen - candidates.keys():
+                candidates[native_id] = RawRecord(self.source_id, native_id, "", b"", deleted=True)
         if not candidates:
             return Decision()
-        live = set(store.live_native_ids(self.source_id))
         removing = [raw for native_id, raw in candidates.items() if native_id in live]
         share = len(removing) / len(live) if live else 0.0
         if removing and share > self.max_share and not self.accept:

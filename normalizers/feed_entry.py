@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +10,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from harvesters.records import RawRecord
-from normalizers.errors import InvalidRecord, SkipRecord
+from normalizers.errors import SkipRecord
+from normalizers.payload import json_object
 from normalizers.resource import Resource, provenance_of, resource_id
 from normalizers.vocabularies.languages import normalize_language
 
@@ -27,9 +27,7 @@ _BLOCK_TAGS = (
 
 def normalize_feed_entry(raw: RawRecord, protocol: str = "feed") -> Resource:
     """Map one feed entry's JSON payload onto the common schema."""
-    if raw.deleted:
-        raise SkipRecord(f"{raw.native_id}: deleted")
-    entry = _load(raw)
+    entry = json_object(raw)  # SkipRecord for a deletion
     feed_value = entry.get("feed")
     feed: dict[str, Any] = feed_value if isinstance(feed_value, dict) else {}
     title = " ".join(_clean(_str(entry.get("title")), _str(entry.get("title_type"))).split())
@@ -90,16 +88,6 @@ def http_url(value: str | None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return value.strip()
-
-
-def _load(raw: RawRecord) -> dict[str, Any]:
-    try:
-        entry = json.loads(raw.payload)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidRecord(f"{raw.native_id}: payload is not JSON: {exc}") from exc
-    if not isinstance(entry, dict):
-        raise InvalidRecord(f"{raw.native_id}: payload is not a JSON object")
-    return entry
 
 
 def _description(entry: dict[str, Any], language: str) -> dict[str, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import math
 import sqlite3
 import threading
 import unicodedata
@@ -12,12 +11,12 @@ import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.search.base import FACET_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
+from hub.search.base import Capabilities, Hit, SearchPage, SearchQuery
 from hub.search.fts_text import cjk_bigrams, clean, fold, match_expression, without_cjk
+from hub.search.sqlite_query import QueryResult, chunks, marks, resolve, run
 from normalizers.resource import Resource
 
 log = logging.getLogger(__name__)
@@ -86,9 +85,6 @@ _TEMP = (
     "CREATE TEMP TABLE IF NOT EXISTS matched (doc INTEGER PRIMARY KEY, score REAL NOT NULL)",
     "CREATE TEMP TABLE IF NOT EXISTS counts (term INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
 )
-# bm25 column weights: title, description, subjects, title_cjk, text_cjk.
-_BM25 = "bm25(fts, 10.0, 2.0, 4.0, 10.0, 2.0)"
-_Facets = dict[str, dict[str, int]]
 
 
 def _terms(resource: Resource) -> Iterator[tuple[str, str]]:
@@ -103,18 +99,6 @@ def _terms(resource: Resource) -> Iterator[tuple[str, str]]:
     year = resource.year()
     if year is not None:
         yield "year", str(year)
-
-
-def _filters(query: SearchQuery) -> list[tuple[str, list[str]]]:
-    pairs: list[tuple[str, tuple[Any, ...]]] = [
-        ("type", query.type),
-        ("source", query.source),
-        ("country", query.country),
-        ("target", query.target),
-        ("language", query.language),
-        ("year", query.year),
-    ]
-    return [(f, sorted({clean(str(v)) for v in values})) for f, values in pairs if values]
 
 
 def _prepare(resource: Resource) -> tuple[tuple[Any, ...], tuple[str, ...], list[tuple[str, str]]]:
@@ -151,24 +135,6 @@ def _em(marked: str) -> str:
     return html.escape(marked, quote=False).replace("\x02", "<em>").replace("\x03", "</em>")
 
 
-def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _marks(values: Iterable[Any]) -> str:
-    return ",".join("?" for _ in values)
-
-
-@dataclass(frozen=True, slots=True)
-class _Result:
-    """What a query found: total, facets (None when not asked) and the first ordered (doc, score)."""
-
-    total: int
-    facets: _Facets | None
-    head: list[tuple[int, float]]
-
-
 class SqliteFtsIndex:
     """SearchIndex on SQLite FTS5, safe to share between threads.
 
@@ -190,7 +156,7 @@ class SqliteFtsIndex:
         self._lock = threading.Lock()
         self._pool_lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
-        self._cache: OrderedDict[tuple[Any, ...], _Result] = OrderedDict()
+        self._cache: OrderedDict[tuple[Any, ...], QueryResult] = OrderedDict()
         self._cache_size = cache_size
         self.cache_hits = self.cache_misses = 0
         self._closed = False
@@ -328,17 +294,17 @@ class SqliteFtsIndex:
     @staticmethod
     def _docs_of(db: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for chunk in _chunks([clean(i) for i in ids]):
-            rows = db.execute(f"SELECT id, doc FROM docs WHERE id IN ({_marks(chunk)})", chunk)
+        for chunk in chunks([clean(i) for i in ids]):
+            rows = db.execute(f"SELECT id, doc FROM docs WHERE id IN ({marks(chunk)})", chunk)
             found.update(rows.fetchall())
         return found
 
     @staticmethod
     def _unlink(db: sqlite3.Connection, docs: list[int]) -> None:
         """Remove the FTS rows and terms of these documents (their docs rows stay)."""
-        for chunk in _chunks(docs):
+        for chunk in chunks(docs):
             gone = db.execute(
-                f"SELECT term, count(*) FROM terms WHERE doc IN ({_marks(chunk)}) GROUP BY term", chunk
+                f"SELECT term, count(*) FROM terms WHERE doc IN ({marks(chunk)}) GROUP BY term", chunk
             )
             db.executemany(
                 "UPDATE facet_values SET n = n - ? WHERE term = ?", [(c, t) for t, c in gone.fetchall()]
@@ -402,29 +368,29 @@ class SqliteFtsIndex:
         with self._reading() as db:
             db.execute("BEGIN")
             generation = int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
-            filters = _resolve(db, query)
+            filters = resolve(db, query)
             key = (generation, expression, filters, relevance)
             result = self._cached(key, query.facets)
             if result is None:
                 want = max(offset + size, CACHED_IDS)
-                result = _run(db, expression, filters, relevance, want, query.facets)
-                self._store(key, _Result(result.total, result.facets, result.head[:CACHED_IDS]))
+                result = run(db, expression, filters, relevance, want, query.facets)
+                self._store(key, QueryResult(result.total, result.facets, result.head[:CACHED_IDS]))
             page = result.head[offset : offset + size]
             if len(page) < size and offset + size > len(result.head) and result.total > len(result.head):
-                page = _run(db, expression, filters, relevance, offset + size, False).head[offset:]
+                page = run(db, expression, filters, relevance, offset + size, False).head[offset:]
             documents: dict[int, str] = {}
-            for chunk in _chunks([d for d, _ in page]):
+            for chunk in chunks([d for d, _ in page]):
                 documents.update(
-                    db.execute(f"SELECT doc, resource FROM docs WHERE doc IN ({_marks(chunk)})", chunk)
+                    db.execute(f"SELECT doc, resource FROM docs WHERE doc IN ({marks(chunk)})", chunk)
                 )
-            marks = self._highlights(db, expression, [d for d, _ in page]) if expression else {}
+            highlighted = self._highlights(db, expression, [d for d, _ in page]) if expression else {}
             db.execute("COMMIT")
         hits = [
             Hit(
                 id=resource.id,
                 score=-score if relevance else 0.0,
                 resource=resource,
-                highlights=marks.get(d, {}),
+                highlights=highlighted.get(d, {}),
             )
             for d, resource, score in ((d, Resource.model_validate_json(documents[d]), s) for d, s in page)
         ]
@@ -450,7 +416,7 @@ class SqliteFtsIndex:
             return {}
         rows = db.execute(
             f"SELECT rowid, highlight(fts, 0, '\x02', '\x03'), snippet(fts, 1, '\x02', '\x03', '…', 24) "
-            f"FROM fts WHERE fts MATCH ? AND rowid IN ({_marks(docs)})",
+            f"FROM fts WHERE fts MATCH ? AND rowid IN ({marks(docs)})",
             [expression, *docs],
         ).fetchall()
         found: dict[int, dict[str, list[str]]] = {}
@@ -461,7 +427,7 @@ class SqliteFtsIndex:
                 found[int(doc)] = marked
         return found
 
-    def _cached(self, key: tuple[Any, ...], facets: bool) -> _Result | None:
+    def _cached(self, key: tuple[Any, ...], facets: bool) -> QueryResult | None:
         with self._pool_lock:
             found = self._cache.get(key)
             usable = found is not None and (found.facets is not None or not facets)
@@ -472,116 +438,8 @@ class SqliteFtsIndex:
             self.cache_misses += 1
             return None
 
-    def _store(self, key: tuple[Any, ...], result: _Result) -> None:
+    def _store(self, key: tuple[Any, ...], result: QueryResult) -> None:
         with self._pool_lock:
             self._cache[key] = result
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-
-
-def _resolve(db: sqlite3.Connection, query: SearchQuery) -> tuple[tuple[int, ...], ...] | None:
-    """Filters as term numbers, one tuple per field, the field with fewest documents first;
-    None when some field has no known value (nothing can match)."""
-    groups: list[tuple[int, tuple[int, ...]]] = []
-    for field, values in _filters(query):
-        rows = db.execute(
-            f"SELECT term, n FROM facet_values WHERE field = ? AND value IN ({_marks(values)})",
-            [field, *values],
-        ).fetchall()
-        if not rows:
-            return None
-        groups.append((sum(n for _, n in rows), tuple(sorted(t for t, _ in rows))))
-    return tuple(terms for _, terms in sorted(groups))
-
-
-def _run(
-    db: sqlite3.Connection,
-    expression: str | None,
-    filters: tuple[tuple[int, ...], ...] | None,
-    relevance: bool,
-    want: int,
-    facets: bool,
-) -> _Result:
-    """Run a query: the first ``want`` (doc, score) in order, the total and (if asked) the facets."""
-    if filters is None:
-        return _Result(0, {field: {} for field in FACET_FIELDS}, [])
-    if expression is None and not filters:
-        total = _documents(db)
-        rows = db.execute("SELECT field, value, n FROM facet_values WHERE n > 0").fetchall()
-        head = db.execute("SELECT doc, 0.0 FROM docs ORDER BY sort_date DESC, id LIMIT ?", (want,)).fetchall()
-        return _Result(total, _facet_dict(rows), head)
-    _match(db, expression, filters, relevance)
-    total = int(db.execute("SELECT count(*) FROM temp.matched").fetchone()[0])
-    return _Result(total, _count_facets(db) if facets else None, _order(db, relevance, want, total))
-
-
-def _match(
-    db: sqlite3.Connection, expression: str | None, filters: tuple[tuple[int, ...], ...], relevance: bool
-) -> None:
-    """Fill temp.matched with (doc, -relevance) of the documents matching text AND every filter."""
-    db.execute("DELETE FROM temp.matched")
-    params: list[Any] = []
-    if expression is None:
-        driver, rest = filters[0], filters[1:]
-        sql = f"SELECT doc, 0.0 FROM terms WHERE term IN ({_marks(driver)})"
-        params.extend(driver)
-        column = "terms.doc"
-    else:
-        sql = f"SELECT rowid, {_BM25 if relevance else '0.0'} FROM fts WHERE fts MATCH ?"
-        params.append(expression)
-        rest, column = filters, "fts.rowid"
-    for terms in rest:
-        sql += f" AND EXISTS (SELECT 1 FROM terms t WHERE t.doc = {column} AND t.term IN ({_marks(terms)}))"
-        params.extend(terms)
-    db.execute(f"INSERT OR IGNORE INTO temp.matched (doc, score) {sql}", params)
-
-
-def _count_facets(db: sqlite3.Connection) -> _Facets:
-    """Facet counts over the whole match: its terms counted into temp.counts (an upsert per term
-    row into a table of a few hundred rows: three times faster than GROUP BY's sort here)."""
-    db.execute("DELETE FROM temp.counts")
-    db.execute(
-        "INSERT INTO temp.counts (term, n) SELECT t.term, 1 FROM temp.matched m CROSS JOIN terms t "
-        "ON t.doc = m.doc WHERE 1 ON CONFLICT (term) DO UPDATE SET n = n + 1"
-    )
-    rows = db.execute(
-        "SELECT v.field, v.value, c.n FROM temp.counts c JOIN facet_values v ON v.term = c.term"
-    )
-    return _facet_dict(rows.fetchall())
-
-
-def _order(db: sqlite3.Connection, relevance: bool, want: int, total: int) -> list[tuple[int, float]]:
-    """The first ``want`` matched (doc, score): by relevance (then date, id) or by date, id."""
-    if want <= 0 or total == 0:
-        return []
-    if relevance:
-        # Only documents scoring at least the want-th best can be on the page: join just those.
-        row = db.execute(
-            "SELECT score FROM temp.matched ORDER BY score LIMIT 1 OFFSET ?", (want - 1,)
-        ).fetchone()
-        return db.execute(
-            "SELECT m.doc, m.score FROM temp.matched m CROSS JOIN docs d ON d.doc = m.doc WHERE m.score <= ? "
-            "ORDER BY m.score, d.sort_date DESC, d.id LIMIT ?",
-            (row[0] if row else math.inf, want),
-        ).fetchall()
-    if total * 50 >= _documents(db):  # dense: walk the date index, keep the matched
-        sql = "FROM docs d INDEXED BY docs_by_date CROSS JOIN temp.matched m ON m.doc = d.doc"
-    else:  # sparse: sort the matched
-        sql = "FROM temp.matched m CROSS JOIN docs d ON d.doc = m.doc"
-    return db.execute(f"SELECT d.doc, 0.0 {sql} ORDER BY d.sort_date DESC, d.id LIMIT ?", (want,)).fetchall()
-
-
-def _documents(db: sqlite3.Connection) -> int:
-    """How many documents there are (each has exactly one source term)."""
-    return int(
-        db.execute("SELECT coalesce(sum(n), 0) FROM facet_values WHERE field = 'source'").fetchone()[0]
-    )
-
-
-def _facet_dict(rows: Iterable[tuple[str, str, int]]) -> _Facets:
-    """Facet rows as {field: {value: count}}, most first then by value; every field present."""
-    grouped: dict[str, list[tuple[str, int]]] = {field: [] for field in FACET_FIELDS}
-    for field, value, n in rows:
-        if field in grouped and n > 0:
-            grouped[field].append((value, int(n)))
-    return {field: dict(sorted(pairs, key=lambda p: (-p[1], p[0]))) for field, pairs in grouped.items()}
