@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import threading
 from collections.abc import Callable
@@ -19,13 +18,14 @@ from federation.fanout import BUDGET_HEADER, federated_search
 from federation.identity import IdentityError, NodeIdentity, Route, caller_of, load_identity, signed_document
 from federation.peers import PeerError, add_peer, get_peer, known_keys, list_peers, remove_peer
 from federation.probe import WELL_KNOWN, probe_all
+from hub.admin.auth import check, done, principal_dependency
 from hub.context import Hub
 from hub.search.base import SearchQuery
 from hub.settings import Settings
+from registry.rights import Principal
 
 logger = logging.getLogger(__name__)
 SEARCH_API_VERSION = "1"
-LOOPBACK = ("127.0.0.1", "::1")
 
 
 @cache
@@ -65,22 +65,6 @@ def self_description(settings: Settings, base_url: str) -> dict[str, Any]:
     return signed_document(identity, document)
 
 
-def require_admin(settings: Settings, request: Request) -> None:
-    """Who may manage peers: a bearer GKSS_ADMIN_TOKEN when set, else clients on the loopback interface.
-
-    One function on purpose: the node/role model of the registry replaces its body."""
-    if settings.admin_token:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
-            raise HTTPException(
-                status_code=401, detail="admin token required", headers={"WWW-Authenticate": "Bearer"}
-            )
-        return
-    host = request.client.host if request.client else ""
-    if host not in LOOPBACK:
-        raise HTTPException(status_code=403, detail="peer administration is open to loopback clients only")
-
-
 class PeerIn(BaseModel):
     """A peer to register."""
 
@@ -89,6 +73,7 @@ class PeerIn(BaseModel):
     trust: str = "full"
     weight: float = Field(default=1.0, gt=0, le=100)
     public_key: str | None = None
+    node: str | None = None
 
 
 _probers: set[str] = set()
@@ -140,50 +125,68 @@ def federation_router(current: Callable[[], Hub]) -> APIRouter:
     """Routes: ``/.well-known/gkss-hub`` and ``/api/admin/peers``."""
     router = APIRouter()
 
-    def admin_guard(request: Request) -> None:
-        require_admin(current().settings, request)
+    authed = principal_dependency(current)
 
     @router.get(WELL_KNOWN, tags=["federation"])
     def well_known(request: Request) -> dict[str, Any]:
         """This hub's signed self-description (id, name, endpoints, capabilities, Ed25519 public key)."""
         return self_description(current().settings, str(request.base_url))
 
-    admin = APIRouter(prefix="/api/admin/peers", tags=["federation"], dependencies=[Depends(admin_guard)])
+    admin = APIRouter(prefix="/api/admin/peers", tags=["federation"])
+
+    def readable(hub: Hub, caller: Principal, peer_id: str) -> dict[str, Any]:
+        found = _peer_json(hub, peer_id)
+        check(hub, caller, "peer.get", f"peer {peer_id}", found["node"], manage=False)
+        return found
 
     @admin.get("")
-    def peers_list() -> list[dict[str, Any]]:
-        """Registered peers with capabilities (last known good), probe status and breaker state."""
-        return [p.as_json() for p in list_peers(current().store)]
+    def peers_list(caller: Principal = Depends(authed)) -> list[dict[str, Any]]:
+        """The caller's nodes' peers with capabilities (last known good), probe status and breaker state."""
+        return [p.as_json() for p in list_peers(current().store) if caller.can_read(p.node_id)]
 
     @admin.post("", status_code=201)
-    def peers_add(peer: PeerIn) -> dict[str, Any]:
-        """Register a peer and probe it once (a peer that is down is registered all the same)."""
+    def peers_add(peer: PeerIn, caller: Principal = Depends(authed)) -> dict[str, Any]:
+        """Register a peer for a node the caller manages and probe it once (a peer that is down is
+        registered all the same)."""
         hub = current()
+        node = peer.node if peer.node is not None else caller.node_id
+        check(hub, caller, "peer.add", f"peer {peer.id}", node, detail={"url": peer.url})
         try:
             add_peer(
-                hub.store, peer.id, peer.url, trust=peer.trust, weight=peer.weight, public_key=peer.public_key
+                hub.store,
+                peer.id,
+                peer.url,
+                trust=peer.trust,
+                weight=peer.weight,
+                public_key=peer.public_key,
+                node_id=node,
             )
         except PeerError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
+        done(hub, caller, "peer.add", f"peer {peer.id}", node, {"url": peer.url, "trust": peer.trust})
         asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer.id))
         return _peer_json(hub, peer.id)
 
     @admin.get("/{peer_id}")
-    def peers_get(peer_id: str) -> dict[str, Any]:
-        return _peer_json(current(), peer_id)
+    def peers_get(peer_id: str, caller: Principal = Depends(authed)) -> dict[str, Any]:
+        return readable(current(), caller, peer_id)
 
     @admin.post("/{peer_id}/probe")
-    def peers_probe(peer_id: str) -> dict[str, Any]:
+    def peers_probe(peer_id: str, caller: Principal = Depends(authed)) -> dict[str, Any]:
         """Probe a peer now."""
         hub = current()
-        _peer_json(hub, peer_id)
+        found = readable(hub, caller, peer_id)
+        check(hub, caller, "peer.probe", f"peer {peer_id}", found["node"])
         asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
         return _peer_json(hub, peer_id)
 
     @admin.delete("/{peer_id}", status_code=204)
-    def peers_remove(peer_id: str) -> Response:
-        if not remove_peer(current().store, peer_id):
-            raise HTTPException(status_code=404, detail=f"no peer {peer_id!r}")
+    def peers_remove(peer_id: str, caller: Principal = Depends(authed)) -> Response:
+        hub = current()
+        found = readable(hub, caller, peer_id)
+        check(hub, caller, "peer.remove", f"peer {peer_id}", found["node"])
+        remove_peer(hub.store, peer_id)
+        done(hub, caller, "peer.remove", f"peer {peer_id}", found["node"])
         return Response(status_code=204)
 
     router.include_router(admin)

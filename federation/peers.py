@@ -47,6 +47,7 @@ class Peer:
     failures: int
     breaker_open_until: datetime | None
     breaker_reason: str | None
+    node_id: str | None = None
 
     def suspended(self, at: datetime) -> bool:
         return self.breaker_open_until is not None and self.breaker_open_until > at
@@ -58,6 +59,7 @@ class Peer:
             "url": self.url,
             "name": self.name,
             "public_key": self.public_key,
+            "node": self.node_id,
             "trust": self.trust,
             "weight": self.weight,
             "status": self.status,
@@ -92,6 +94,7 @@ def _peer(row: PeerRow) -> Peer:
         failures=row.failures,
         breaker_open_until=aware(row.breaker_open_until),
         breaker_reason=row.breaker_reason,
+        node_id=row.node_id,
     )
 
 
@@ -111,6 +114,7 @@ def add_peer(
     trust: str = "full",
     weight: float = 1.0,
     public_key: str | None = None,
+    node_id: str | None = None,
 ) -> Peer:
     if not PEER_ID.fullmatch(peer_id):
         raise PeerError(f"peer id {peer_id!r} must match {PEER_ID.pattern}")
@@ -127,6 +131,7 @@ def add_peer(
         status="new",
         capabilities={},
         failures=0,
+        node_id=node_id,
         created_at=now(),
     )
     with store.session() as s, s.begin():

@@ -12,6 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from federation.api import federation_router, search_branch
+from hub.admin.registry_routes import registry_router
+from hub.admin.source_routes import source_router
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
 from hub.feeds import feeds_router
@@ -149,4 +151,6 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     app.include_router(opensearch_router(lambda: current().settings))
     app.include_router(feeds_router(current))
     app.include_router(federation_router(current))
+    app.include_router(registry_router(current))
+    app.include_router(source_router(current))
     return app

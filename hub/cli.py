@@ -17,6 +17,7 @@ from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
 from hub.cli_network import dedup, parse_options, sources_enable, sources_seed
 from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, build_query, page_json
+from hub.run_history import run_json
 from hub.settings import Settings
 from registry.network_options import source_enabled
 from registry.sources import SourceConfig
@@ -235,32 +236,9 @@ def runs(
     """Show a source's recent runs with their counts, errors and per-record failures."""
     hub = open_cli_hub()
     try:
-        rows: list[dict[str, Any]] = []
-        for run in hub.store.list_runs(source_id, limit=limit):
-            errors = hub.store.run_errors(run.id)
-            rows.append(
-                {
-                    "id": run.id,
-                    "status": run.status,
-                    "full": run.full,
-                    "started": run.started_at.isoformat(),
-                    "finished": run.finished_at.isoformat() if run.finished_at else None,
-                    "added": run.added,
-                    "updated": run.updated,
-                    "unchanged": run.unchanged,
-                    "deleted": run.deleted,
-                    "failed": run.failed,
-                    "requests": run.requests,
-                    "bytes": run.bytes,
-                    "statuses": run.statuses,
-                    "error": run.error,
-                    "notes": run.notes,
-                    "record_errors": [
-                        {"native_id": e.native_id, "severity": e.severity, "message": e.message}
-                        for e in errors
-                    ],
-                }
-            )
+        if hub.store.get_source(source_id) is None:
+            raise fail(f"no source {source_id!r}", 2)
+        rows = [run_json(hub.store, run) for run in hub.store.list_runs(source_id, limit=limit)]
     finally:
         hub.close()
     if as_json:

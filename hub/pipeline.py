@@ -19,6 +19,7 @@ from harvesters.registry import build_harvester
 from hub.background import OrderedWorker, ReadAhead
 from hub.context import Hub
 from hub.deletions import DeletionGuard
+from hub.settings import Settings
 from hub.store.store import BatchResult, NormalisedItem
 from normalizers.dispatch import normalize
 from normalizers.enrichment import with_source_place
@@ -151,6 +152,20 @@ class _RunWriter:
             )
 
 
+def source_spec(
+    settings: Settings, source_id: str, protocol: str, url: str, options: dict[str, Any]
+) -> SourceSpec:
+    """What a harvester is built from: the source's options and the hub's defaults (overlap, identity)."""
+    options = dict(options)
+    if protocol in ("oai-pmh", "hub"):
+        options.setdefault("overlap_seconds", settings.oai_overlap_seconds)
+    if protocol == "hub":
+        from federation.api import identity_of
+
+        options["identity"] = identity_of(settings)
+    return SourceSpec(id=source_id, protocol=protocol, url=url, options=options)
+
+
 def harvest_source(
     hub: Hub,
     source_id: str,
@@ -171,14 +186,8 @@ def harvest_source(
         raise KeyError(f"no source {source_id!r}")
     last = None if full else hub.store.last_successful_run(source_id)
     since = last.started_at.replace(tzinfo=last.started_at.tzinfo or UTC) if last else None
-    options = dict(source.options)
-    if source.protocol in ("oai-pmh", "hub"):
-        options.setdefault("overlap_seconds", hub.settings.oai_overlap_seconds)
-    if source.protocol == "hub":
-        from federation.api import identity_of
-
-        options["identity"] = identity_of(hub.settings)
-    spec = SourceSpec(id=source.id, protocol=source.protocol, url=source.url, options=options)
+    spec = source_spec(hub.settings, source.id, source.protocol, source.url, source.options)
+    options = spec.options
     state = HarvestState(
         since=since,
         etag=None if full else source.state.get("etag"),
@@ -268,13 +277,19 @@ def _refresh_index(hub: Hub, writer: _RunWriter) -> None:
         writer.summary.notes.append(f"index refresh failed ({type(exc).__name__}: {exc})")
 
 
+def normalise_record(raw: RawRecord, protocol: str, place: tuple[Any, Any]) -> Resource:
+    """Crosswalk and enrich one record, placed in its source's country/regions when it names none.
+
+    Raises SkipRecord (nothing to keep) or InvalidRecord (a record error)."""
+    resource = normalize(raw, protocol)
+    return with_source_place(resource, *place) if place != (None, None) else resource
+
+
 def _normalise_into(
     writer: _RunWriter, raw: RawRecord, protocol: str, summary: RunSummary, place: tuple[Any, Any]
 ) -> None:
     try:
-        resource = normalize(raw, protocol)
-        if place != (None, None):
-            resource = with_source_place(resource, *place)
+        resource = normalise_record(raw, protocol, place)
     except SkipRecord:
         summary.skipped += 1
         return

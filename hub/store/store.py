@@ -92,7 +92,9 @@ class Store:
 
     # --- sources -------------------------------------------------------------------------
 
-    def add_source(self, source_id: str, protocol: str, url: str, options: dict[str, Any]) -> SourceRow:
+    def add_source(
+        self, source_id: str, protocol: str, url: str, options: dict[str, Any], node_id: str | None = None
+    ) -> SourceRow:
         now = utcnow()
         row = SourceRow(
             id=source_id,
@@ -100,6 +102,7 @@ class Store:
             url=url,
             options=options,
             state={},
+            node_id=node_id,
             created_at=now,
             updated_at=now,
         )

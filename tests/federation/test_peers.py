@@ -78,7 +78,7 @@ def test_admin_api_registers_probes_and_keeps_last_known_good(peer: HubProcess, 
         doc = client.get("/.well-known/gkss-hub").json()
         assert doc["id"] == "local" and doc["key_type"] == "ed25519" and doc["signature"]
     with _client(tmp_path / "local", token=None) as client:
-        assert client.get("/api/admin/peers").status_code == 403, "without a token only loopback clients"
+        assert client.get("/api/admin/peers").status_code == 401, "without credentials only loopback clients"
 
 
 def test_cli_add_list_remove(peer: HubProcess, tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""The admin API under /api/admin: nodes, keys, audit, sources, runs, onboarding."""
