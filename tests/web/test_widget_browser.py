@@ -1,4 +1,4 @@
-"""The portal and the <gkss-search> widget in Chromium against a real hub: search, facets, Arabic, paging, axe."""
+"""The portal and <gkss-search> in Chromium against a real hub: search, facets, Arabic, paging, axe."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from tests.support.oai_replay import load_real_records
 from tests.web.browser import chromium, host_site, run_axe, screenshot
 
 pytestmark = pytest.mark.browser
-STRINGS = json.loads((Path(__file__).resolve().parents[2] / "hub" / "web" / "strings.json").read_text("utf-8"))
+STRINGS = json.loads(
+    (Path(__file__).resolve().parents[2] / "hub" / "web" / "strings.json").read_text("utf-8")
+)
 STATUS = "gkss-search >> .status"
 
 
