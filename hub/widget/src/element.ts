@@ -250,7 +250,7 @@ export class GkssSearch extends HTMLElement {
 
   private renderResult(result: Result): HTMLElement {
     const item = el("li", { class: "result", "data-id": result.id });
-    const heading = el("h3");
+    const heading = el("h3", { dir: "auto" }); // harvested text keeps its own direction
     const link = el("a", { href: httpUrl(result.url) ?? this.recordUrl(result.id), rel: "noopener noreferrer" });
     const title = (result.highlights?.title ?? [])[0];
     if (title && plainText(title) === result.title) link.append(...highlightNodes(title));
@@ -260,13 +260,13 @@ export class GkssSearch extends HTMLElement {
     item.append(heading, meta);
     const snippet = (result.highlights?.description ?? [])[0];
     if (snippet) {
-      const desc = el("p", { class: "desc" });
+      const desc = el("p", { class: "desc", dir: "auto" });
       desc.append(...highlightNodes(snippet));
       item.append(desc);
     } else if (result.description) {
       const text = result.description.length > DESCRIPTION_CHARS
         ? `${result.description.slice(0, DESCRIPTION_CHARS)}…` : result.description;
-      item.append(el("p", { class: "desc" }, text));
+      item.append(el("p", { class: "desc", dir: "auto" }, text));
     }
     const record = el("a", { href: this.recordUrl(result.id), class: "record" }, this.tr("record"));
     item.append(record);
