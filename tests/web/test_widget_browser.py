@@ -146,3 +146,29 @@ def test_no_serious_accessibility_violations(real_hub: HubProcess) -> None:
             found[name] = [{"id": v["id"], "nodes": len(v["nodes"])} for v in run_axe(page)]
             screenshot(page, f"axe-{name}")
         assert found == {name: [] for name in found}
+
+
+def test_widget_in_a_host_page_keeps_its_fixed_filter_and_theme(real_hub: HubProcess) -> None:
+    everything = _all_results(real_hub)
+    documents = [r for r in everything if r["type"] == "document"]
+    assert 0 < len(documents) < len(everything)
+    host = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Centre</title>'
+        "<style>gkss-search{--gkss-accent:rgb(128, 0, 0)}</style>"
+        f'<script src="{real_hub.url}/embed/gkss-search.js" defer></script></head><body><main>'
+        f'<gkss-search hub="{real_hub.url}" filter-type="document" page-size="100"></gkss-search>'
+        "</main></body></html>"
+    )
+    with chromium() as browser, host_site(host) as site:
+        page = browser.new_page()
+        page.goto(site)
+        _wait_status(page, STRINGS["fr"]["results"].replace("{n}", str(len(documents))))  # lang from <html>
+        shown = page.locator("gkss-search >> li.result").evaluate_all("els => els.map(e => e.dataset.id)")
+        assert sorted(shown) == sorted(r["id"] for r in documents)
+        other = next(r["type"] for r in everything if r["type"] != "document")
+        assert page.locator(f'gkss-search >> button[data-facet="type"][data-value="{other}"]').count() == 0
+        colour = page.locator("gkss-search >> button.primary").evaluate(
+            "b => getComputedStyle(b).backgroundColor"
+        )
+        assert colour == "rgb(128, 0, 0)"
+        screenshot(page, "widget-host-fixed-filter")
