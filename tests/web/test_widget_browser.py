@@ -6,10 +6,13 @@ import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from normalizers.vocabularies.countries import countries
+from normalizers.vocabularies.regions import region_id
 from tests.support.hubs import HubProcess
 from tests.support.oai_replay import load_real_records
 from tests.web.browser import chromium, host_site, run_axe, screenshot
@@ -172,3 +175,25 @@ def test_widget_in_a_host_page_keeps_its_fixed_filter_and_theme(real_hub: HubPro
         )
         assert colour == "rgb(128, 0, 0)"
         screenshot(page, "widget-host-fixed-filter")
+
+
+def test_widget_with_a_fixed_region_searches_its_countries(real_hub: HubProcess) -> None:
+    region = "eastern-africa"
+    inside = {c.iso2 for c in countries().values() if region_id(region) in c.regions}
+    expected = [r for r in _all_results(real_hub) if set(r["countries"]) & inside]
+    host = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Centre</title>'
+        f'<script src="{real_hub.url}/embed/gkss-search.js" defer></script></head><body><main>'
+        f'<gkss-search hub="{real_hub.url}" filter-region="{region}"></gkss-search></main></body></html>'
+    )
+    with chromium() as browser, host_site(host) as site:
+        page = browser.new_page()
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
+        page.goto(site)
+        text = {0: STRINGS["en"]["none"], 1: STRINGS["en"]["result"]}.get(
+            len(expected), STRINGS["en"]["results"]
+        )
+        _wait_status(page, text.replace("{n}", str(len(expected))))
+        searches = [parse_qs(urlsplit(url).query) for url in asked if "/api/search" in url]
+        assert searches and set(searches[-1]["country"]) == inside
