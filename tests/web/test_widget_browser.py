@@ -142,9 +142,10 @@ def test_no_serious_accessibility_violations(real_hub: HubProcess) -> None:
             ("widget-in-host-page", site),
             ("iframe-page", real_hub.url + "/embed/frame?lang=fr&page-size=5"),
             ("snippet-page", real_hub.url + "/embed/snippet"),
+            ("resource-page", real_hub.url + "/resources/" + _all_results(real_hub)[0]["id"]),
         ):
             page.goto(url)
-            if name != "iframe-page" and name != "snippet-page":
+            if name in ("portal", "portal-ar", "widget-in-host-page"):
                 page.locator("gkss-search >> li.result").first.wait_for(timeout=15000)
             found[name] = [{"id": v["id"], "nodes": len(v["nodes"])} for v in run_axe(page)]
             screenshot(page, f"axe-{name}")
