@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from federation.api import federation_router, search_branch
 from hub.admin.registry_routes import registry_router
@@ -23,16 +23,9 @@ from hub.rate_limit import PublicApiGuard
 from hub.results import page_json
 from hub.search_params import SearchFilters, query_of, search_filters
 from hub.settings import Settings
+from hub.web.embed import embed_router
+from hub.web.portal import portal_router
 
-_HOME = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gkss-hub</title>
-<link rel="search" type="application/opensearchdescription+xml" title="gkss-hub" href="/opensearch.xml">
-</head>
-<body><h1>gkss-hub</h1>
-<p>Federated harvester hub of the Global Knowledge Support Service for Biodiversity.</p>
-<ul><li><a href="/api/search">/api/search</a> - search (JSON)</li>
-<li><a href="/api/sources">/api/sources</a></li>
-<li><a href="/docs">/docs</a> - OpenAPI</li><li><a href="/healthz">/healthz</a></li>
-<li><a href="/opensearch.xml">/opensearch.xml</a> - OpenSearch description</li></ul></body></html>"""
 SEARCH_CACHE_CONTROL = "public, max-age=30"  # then revalidated with the ETag
 
 
@@ -76,10 +69,6 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
             expose_headers=["ETag", "Last-Modified"],
             max_age=3600,
         )
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        return _HOME
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -153,4 +142,6 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     app.include_router(federation_router(current))
     app.include_router(registry_router(current))
     app.include_router(source_router(current))
+    app.include_router(portal_router(current))
+    app.include_router(embed_router(current))
     return app

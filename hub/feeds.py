@@ -309,7 +309,7 @@ def render_rss(feed: FeedPage, authority: str) -> bytes:
         _link(channel, rel, href, "application/rss+xml" if rel == "self" else None)
     for resource in feed.resources:
         item = _sub(channel, "item")
-        _sub(item, "title", _clean(title_of(resource)[0]))
+        _sub(item, "title", _rss_html(title_of(resource)[0]))  # readers render RSS titles as HTML too
         _sub(item, "link", link_of(resource, feed.base_url))
         description = description_of(resource)
         if description is not None:

@@ -116,7 +116,9 @@ def test_every_feed_parses_and_lists_the_stored_resources_newest_first(
         assert parsed.bozo == 0, parsed.bozo_exception
         assert parsed.version == version
         assert headers["content-type"].startswith(f"application/{kind}+xml")
-        assert [e.title for e in parsed.entries] == [r.display_title() for r in expected]
+        # an RSS title is HTML to its readers (feedparser too): the hub escapes it, the reader shows the text
+        titles = [html.unescape(e.title) if kind == "rss" else e.title for e in parsed.entries]
+        assert titles == [r.display_title() for r in expected]
         links = [e.link for e in parsed.entries]
         assert links == [r.url or f"http://testserver/api/resources/{r.id}" for r in expected]
         authors = [[a.get("name") for a in e.get("authors", []) if a.get("name")] for e in parsed.entries]
@@ -328,7 +330,7 @@ def test_hostile_harvested_text_is_escaped_never_markup(
         return
     parsed = feedparser.parse(body)
     assert parsed.bozo == 0
-    titles = [e.title for e in parsed.entries]
+    titles = [html.unescape(e.title) if kind == "rss" else e.title for e in parsed.entries]
     assert HOSTILE_TITLE in titles
     entry = parsed.entries[titles.index(HOSTILE_TITLE)]
     if kind == "atom":

@@ -1,0 +1,1 @@
+"""The hub's HTML: the portal, the resource pages and the embeddable search (widget, iframe, snippets)."""

@@ -1,0 +1,57 @@
+// The hub's search API as the widget calls it.
+export const FACETS = ["type", "source", "country", "target", "language", "year"] as const;
+export type Facet = (typeof FACETS)[number];
+
+export interface Result {
+  id: string;
+  title: string;
+  url: string | null;
+  source: string;
+  type: string;
+  date: string | null;
+  description: string | null;
+  highlights?: Record<string, string[]>;
+}
+
+export interface Page {
+  total: number;
+  page: number;
+  size: number;
+  results: Result[];
+  facets: Partial<Record<Facet, Record<string, number>>>;
+}
+
+export type Filters = Partial<Record<Facet, string[]>>;
+
+export function searchUrl(hub: string, q: string, filters: Filters, page: number, size: number): string {
+  const params = new URLSearchParams();
+  if (q) params.set("q", q);
+  for (const facet of FACETS) for (const value of filters[facet] ?? []) params.append(facet, value);
+  params.set("page", String(page));
+  params.set("size", String(size));
+  return `${hub}/api/search?${params.toString()}`;
+}
+
+export async function search(url: string, signal: AbortSignal): Promise<Page> {
+  const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return (await response.json()) as Page;
+}
+
+export async function regionCountries(hub: string, region: string, signal: AbortSignal): Promise<string[]> {
+  const response = await fetch(`${hub}/embed/regions/${encodeURIComponent(region)}`, { signal });
+  if (!response.ok) throw new Error(`unknown region ${region}`);
+  const body = (await response.json()) as { countries: string[] };
+  return body.countries;
+}
+
+/** An http(s) URL, else null (never javascript:, data: ...). */
+export function httpUrl(value: string | null): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}

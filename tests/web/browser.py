@@ -1,0 +1,85 @@
+"""Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright, or a skip saying why."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(__file__).resolve().parents[2] / "hub" / "widget" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium browser; skips the test when Playwright or Chromium is not installed."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install '.[test]')")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is missing (apt-get install chromium chromium-driver)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def artefacts() -> Path:
+    """Where screenshots go: GKSS_TEST_ARTEFACTS, else a directory under the system temp dir."""
+    root = Path(os.environ.get("GKSS_TEST_ARTEFACTS") or Path(tempfile.gettempdir()) / "gkss-test-artefacts")
+    path = root / "web"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def screenshot(page: Any, name: str) -> Path:
+    path = artefacts() / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page (shadow DOM included)."""
+    if not AXE.exists():
+        pytest.skip(f"axe-core is missing: run `npm ci` in hub/widget ({AXE} not found)")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result: dict[str, Any] = page.evaluate("async () => await axe.run(document)")
+    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+@contextmanager
+def host_site(html: str) -> Iterator[str]:
+    """A plain web site on 127.0.0.1 (another origin than the hub) serving ``index.html``; yields its URL."""
+    with tempfile.TemporaryDirectory() as root:
+        Path(root, "index.html").write_text(html, encoding="utf-8")
+        handler = partial(SimpleHTTPRequestHandler, directory=root)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        finally:
+            server.shutdown()
+            server.server_close()

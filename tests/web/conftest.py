@@ -1,0 +1,77 @@
+"""Hubs for the web tests: real processes holding real harvested records, or the hostile payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.support.hubs import HubProcess
+from tests.support.oai_replay import OaiReplayServer, ReplayRecord, load_real_records
+
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "security" / "xss-payloads.txt"
+DC = "http://purl.org/dc/elements/1.1/"
+OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+
+
+def harvested_hub(home: Path, node: str, records: list[ReplayRecord]) -> HubProcess:
+    hub = HubProcess(home, node)
+    with OaiReplayServer(records, page_size=50) as oai:
+        hub.cli("sources", "add", "repo", "--protocol", "oai-pmh", "--url", oai.url)
+        hub.cli("harvest", "repo")
+    return hub
+
+
+def payload_lines() -> list[str]:
+    """The XSS strings of the OAI-PMH fuzzer's list that XML can carry."""
+    out = []
+    for line in PAYLOADS.read_text(encoding="utf-8", errors="replace").splitlines():
+        text = line.strip()
+        try:
+            etree.Element("x").text = text
+        except ValueError:
+            continue
+        if text:
+            out.append(text)
+    return out
+
+
+def hostile_records() -> list[ReplayRecord]:
+    """One oai_dc record per two payloads: title, description, creator, subject and identifier carry them."""
+    lines = payload_lines()
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    records = []
+    for n in range(0, len(lines) - 1, 2):
+        root = etree.Element(f"{{{OAI_DC}}}dc", nsmap={"oai_dc": OAI_DC, "dc": DC})
+        for name, value in (
+            ("title", lines[n]),
+            ("description", lines[n + 1]),
+            ("creator", lines[n]),
+            ("subject", lines[n + 1]),
+            (
+                "identifier",
+                lines[n] if lines[n].lower().startswith("javascript") else f"https://x.example/{n}",
+            ),
+            ("date", "2025-01-01"),
+        ):
+            etree.SubElement(root, f"{{{DC}}}{name}").text = value
+        records.append(
+            ReplayRecord(f"oai:hostile:{n}", start + timedelta(seconds=n), metadata=etree.tostring(root))
+        )
+    return records
+
+
+@pytest.fixture(scope="package")
+def real_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    live = [r for r in load_real_records() if r.identifier and not r.deleted and r.metadata]
+    with harvested_hub(tmp_path_factory.mktemp("web-real"), "web-real", live) as hub:
+        yield hub.serve()
+
+
+@pytest.fixture(scope="package")
+def hostile_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    with harvested_hub(tmp_path_factory.mktemp("web-hostile"), "web-hostile", hostile_records()) as hub:
+        yield hub.serve()
