@@ -21,6 +21,7 @@ from hub.rate_limit import PublicApiGuard
 from hub.results import page_json
 from hub.search_params import SearchFilters, query_of, search_filters
 from hub.settings import Settings
+from hub.websub.endpoint import websub_router
 
 _HOME = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gkss-hub</title>
 <link rel="search" type="application/opensearchdescription+xml" title="gkss-hub" href="/opensearch.xml">
@@ -149,4 +150,5 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     app.include_router(opensearch_router(lambda: current().settings))
     app.include_router(feeds_router(current))
     app.include_router(federation_router(current))
+    app.include_router(websub_router(current))
     return app
