@@ -89,3 +89,16 @@ def purge_expired(store: Store, at: datetime | None = None) -> int:
         for row in expired:
             s.delete(row)
         return len(expired)
+
+
+def record_delivery(store: Store, callback: str, topic: str, status: str, ok: bool) -> None:
+    """Note a delivery attempt's outcome: the last status, and failures in a row (0 after a success)."""
+    with store.session() as s, s.begin():
+        row = s.scalars(
+            select(WebSubSubscriptionRow).where(
+                WebSubSubscriptionRow.callback == callback, WebSubSubscriptionRow.topic == topic
+            )
+        ).first()
+        if row is not None:
+            row.last_status = status
+            row.failures = 0 if ok else row.failures + 1

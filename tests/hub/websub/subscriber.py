@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -15,13 +16,16 @@ class Received:
 
     verifications: list[dict[str, str]] = field(default_factory=list)
     pushes: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    push_times: list[float] = field(default_factory=list)
 
 
 class SubscriberServer:
-    """Echoes ``hub.challenge`` (``echo=True``) or answers 404 (refuses); records every request."""
+    """Echoes ``hub.challenge`` (``echo=True``) or answers 404 (refuses); answers pushes ``push_status``;
+    records every request."""
 
-    def __init__(self, *, echo: bool = True) -> None:
+    def __init__(self, *, echo: bool = True, push_status: int = 204) -> None:
         self.echo = echo
+        self.push_status = push_status
         self.received = Received()
         self.lock = threading.Lock()
         outer = self
@@ -44,7 +48,9 @@ class SubscriberServer:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with outer.lock:
                     outer.received.pushes.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(204)
+                    outer.received.push_times.append(time.monotonic())
+                self.send_response(outer.push_status)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
