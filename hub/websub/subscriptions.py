@@ -72,12 +72,19 @@ def unsubscribe(store: Store, callback: str, topic: str) -> bool:
         return bool(getattr(gone, "rowcount", 0))
 
 
+def listing(store: Store) -> list[Subscription]:
+    """Every stored subscription, expired ones included until purged, oldest first."""
+    with store.session() as s:
+        return [
+            _subscription(row)
+            for row in s.scalars(select(WebSubSubscriptionRow).order_by(WebSubSubscriptionRow.id))
+        ]
+
+
 def active(store: Store, at: datetime | None = None) -> list[Subscription]:
     """Subscriptions whose lease has not expired at ``at`` (now), oldest first."""
     moment = at or datetime.now(UTC)
-    with store.session() as s:
-        rows = s.scalars(select(WebSubSubscriptionRow).order_by(WebSubSubscriptionRow.id))
-        return [sub for sub in map(_subscription, rows) if sub.expires_at > moment]
+    return [sub for sub in listing(store) if sub.expires_at > moment]
 
 
 def purge_expired(store: Store, at: datetime | None = None) -> int:
