@@ -256,7 +256,7 @@ def harvest_source(
         )
     if summary.status == "succeeded":
         hub.store.set_source_state(source_id, {"etag": state.etag, "last_modified": state.last_modified})
-    if summary.status != "failed" and summary.added + summary.updated:
+    if summary.status != "failed" and summary.added + summary.updated + summary.deleted:
         notify_run(hub, run.id)  # WebSub: queued for the delivery workers, never waited for
     return summary
 

@@ -12,6 +12,7 @@ from hub.feeds import (
     JSON_MEDIA,
     RSS_MEDIA,
     FeedPage,
+    Tombstone,
     render_atom,
     render_json,
     render_rss,
@@ -32,15 +33,22 @@ class Push:
     link: str
 
 
-def push_for(topic: str, resources: Sequence[Resource], authority: str, source_urls: dict[str, str]) -> Push:
-    """Render the topic's format (``/feeds/atom|rss|json``) with just ``resources``, linking hub and self."""
+def push_for(
+    topic: str,
+    resources: Sequence[Resource],
+    authority: str,
+    source_urls: dict[str, str],
+    tombstones: Sequence[Tombstone] = (),
+) -> Push:
+    """Render the topic's format (``/feeds/atom|rss|json``) with just ``resources`` (and, in Atom, the
+    deletions as RFC 6721 tombstones), linking hub and self."""
     parts = urlsplit(topic)
     base_url = f"{parts.scheme}://{parts.netloc}/"
     hub = hub_url(base_url)
     filters = sorted((k, v) for k, v in parse_qsl(parts.query) if k in _FILTERS)
     feed = FeedPage(
         resources=list(resources),
-        tombstones=[],
+        tombstones=list(tombstones),
         total=len(resources),
         page=1,
         size=max(1, len(resources)),

@@ -13,10 +13,12 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 from hub.context import Hub
 from hub.results import BadSearchParameter
 from hub.websub.content import Push, push_for
+from hub.websub.deleted import deletion_matches, run_deletions
 from hub.websub.delivery import deliver
 from hub.websub.matching import matches, topic_query
 from hub.websub.subscriptions import Subscription, active, purge_expired, record_delivery
@@ -52,7 +54,8 @@ class Distributor:
         changed: list[Resource] = []
         for live, _gone in self.hub.store.iter_run_changes(run_id):
             changed.extend(live)
-        if not changed:
+        deletions = run_deletions(self.hub.store, run_id)
+        if not changed and not deletions:
             return
         authority = self.hub.settings.oai_repository_id
         urls = {source.id: source.url for source in self.hub.store.list_sources()}
@@ -60,13 +63,16 @@ class Distributor:
             try:
                 query = topic_query(subscription.topic)
             except BadSearchParameter as exc:
-                record_delivery(
-                    self.hub.store, subscription.callback, subscription.topic, f"bad topic: {exc}", False
-                )
+                status = f"bad topic: {exc}"
+                record_delivery(self.hub.store, subscription.callback, subscription.topic, status, False)
                 continue
             picked = [resource for resource in changed if matches(query, resource)]
-            if picked:
-                self._attempt(subscription, push_for(subscription.topic, picked, authority, urls), 1)
+            # only Atom can say that an entry was deleted (RFC 6721); RSS and JSON Feed get additions
+            atom = urlsplit(subscription.topic).path.endswith("/atom")
+            stones = [stone for stone, last in deletions if atom and deletion_matches(query, stone, last)]
+            if picked or stones:
+                push = push_for(subscription.topic, picked, authority, urls, stones)
+                self._attempt(subscription, push, 1)
 
     def _attempt(self, subscription: Subscription, push: Push, attempt: int) -> None:
         settings = self.hub.settings

@@ -10,6 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from fastapi.testclient import TestClient
+from lxml import etree
 from sqlalchemy import select, update
 
 from hub.api import create_app
@@ -25,6 +26,7 @@ from tests.hub.websub.subscriber import SubscriberServer
 from tests.support.oai_replay import OaiReplayServer, load_real_records
 
 SECRET = "a subscriber's secret"
+TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"
 MATCHING = "http://testserver/feeds/atom?source=repo"
 ELSEWHERE = "http://testserver/feeds/atom?source=another"
 
@@ -169,3 +171,27 @@ def test_an_expired_lease_gets_no_push_and_is_purged(client: TestClient, hub: Hu
 def _count(hub: Hub) -> int:
     with hub.store.session() as s:
         return len(list(s.scalars(select(WebSubSubscriptionRow.id))))
+
+
+def test_a_deletion_is_pushed_to_atom_topics_as_a_tombstone(client: TestClient, hub: Hub) -> None:
+    real = load_real_records()
+    live = sorted(r.identifier for r in real if r.identifier and not r.deleted and r.metadata)
+    gone = live[-1]
+    json_topic = "http://testserver/feeds/json?source=repo"
+    with SubscriberServer() as atom, SubscriberServer() as json_feed, OaiReplayServer(real) as repo:
+        hub.store.add_source("repo", "oai-pmh", repo.url, {})
+        assert harvest_source(hub, "repo").status == "succeeded"
+        _subscribe(client, hub, atom.url, MATCHING, SECRET)
+        _subscribe(client, hub, json_feed.url, json_topic, SECRET)
+        repo.delete_record(gone, datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2))
+        second = harvest_source(hub, "repo")
+        assert (second.status, second.deleted, second.added + second.updated) == ("succeeded", 1, 0)
+        assert _wait(lambda: len(atom.received.pushes) == 1, 10)
+        headers, body = atom.received.pushes[0]
+        assert verify_signature(SECRET, body, headers["x-hub-signature"])
+        root = etree.fromstring(body)
+        refs = [str(e.get("ref")).rsplit(":", 1)[1] for e in root.iter(f"{{{TOMBSTONES}}}deleted-entry")]
+        assert refs == [resource_id("repo", gone)]
+        assert list(root.iter("{http://www.w3.org/2005/Atom}entry")) == []
+        time.sleep(0.5)
+        assert json_feed.received.pushes == []  # JSON Feed cannot express a deletion
