@@ -54,7 +54,8 @@ def read_intent(form: dict[str, list[str]], base_url: str, settings: Settings) -
         raise BadRequest("hub.mode must be subscribe or unsubscribe")
     if not callback or urlsplit(callback).scheme not in ("http", "https") or not urlsplit(callback).hostname:
         raise BadRequest("hub.callback must be an absolute http(s) URL")
-    if not topic or not own_topic(topic, base_url):
+    bases = [base_url, *([settings.node_url] if settings.node_url else [])]
+    if not topic or not any(own_topic(topic, base) for base in bases):
         raise BadRequest(
             f"hub.topic must be a feed of this hub: {base_url.rstrip('/')}/feeds/atom|rss|json?..."
         )

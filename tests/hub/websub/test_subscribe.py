@@ -160,3 +160,17 @@ def test_expired_leases_are_not_active_and_are_purged(client: TestClient, hub: H
     assert active(hub.store, at=later) == []
     assert purge_expired(hub.store, at=later) == 1
     assert active(hub.store) == []
+
+
+def test_a_topic_on_the_announced_node_url_is_accepted(tmp_path: Path) -> None:
+    behind_proxy = open_hub(Settings(home=tmp_path / "proxied", node_url="https://hub.example.org/"))
+    try:
+        with SubscriberServer() as subscriber, TestClient(create_app(hub=behind_proxy)) as client:
+            form = {"hub.mode": "subscribe", "hub.callback": subscriber.url}
+            public = client.post("/websub", data={**form, "hub.topic": "https://hub.example.org/feeds/rss"})
+            assert public.status_code == 202
+            assert _wait(lambda: len(active(behind_proxy.store)) == 1)
+            other = client.post("/websub", data={**form, "hub.topic": "https://other.example.org/feeds/rss"})
+            assert other.status_code == 400
+    finally:
+        behind_proxy.close()
