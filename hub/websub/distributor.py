@@ -21,7 +21,7 @@ from hub.websub.content import Push, push_for
 from hub.websub.deleted import deletion_matches, run_deletions
 from hub.websub.delivery import deliver
 from hub.websub.matching import matches, topic_query
-from hub.websub.subscriptions import Subscription, active, purge_expired, record_delivery
+from hub.websub.subscriptions import Subscription, active, any_subscription, purge_expired, record_delivery
 from normalizers.resource import Resource
 
 logger = logging.getLogger(__name__)
@@ -106,4 +106,5 @@ def distributor_for(hub: Hub) -> Distributor:
 
 def notify_run(hub: Hub, run_id: int) -> None:
     """Called by the pipeline after a run that stored changes: queue their distribution."""
-    distributor_for(hub).run_changed(run_id)
+    if any_subscription(hub.store):  # no delivery threads for a hub nobody subscribes to
+        distributor_for(hub).run_changed(run_id)

@@ -72,6 +72,12 @@ def unsubscribe(store: Store, callback: str, topic: str) -> bool:
         return bool(getattr(gone, "rowcount", 0))
 
 
+def any_subscription(store: Store) -> bool:
+    """Whether any subscription is stored (one indexed row read: cheap enough for the harvest path)."""
+    with store.session() as s:
+        return s.scalars(select(WebSubSubscriptionRow.id).limit(1)).first() is not None
+
+
 def listing(store: Store) -> list[Subscription]:
     """Every stored subscription, expired ones included until purged, oldest first."""
     with store.session() as s:
