@@ -25,6 +25,7 @@ from hub.search_params import SearchFilters, query_of, search_filters
 from hub.settings import Settings
 from hub.web.embed import embed_router
 from hub.web.portal import portal_router
+from hub.websub.endpoint import websub_router
 
 SEARCH_CACHE_CONTROL = "public, max-age=30"  # then revalidated with the ETag
 
@@ -144,4 +145,5 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     app.include_router(source_router(current))
     app.include_router(portal_router(current))
     app.include_router(embed_router(current))
+    app.include_router(websub_router(current))
     return app

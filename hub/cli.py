@@ -19,6 +19,7 @@ from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, build_query, page_json
 from hub.run_history import run_json
 from hub.settings import Settings
+from hub.websub.cli import websub_app
 from registry.network_options import source_enabled
 from registry.sources import SourceConfig
 
@@ -30,6 +31,7 @@ index_app = typer.Typer(help="Look after the search index.", no_args_is_help=Tru
 app.add_typer(sources_app, name="sources")
 app.add_typer(index_app, name="index")
 app.add_typer(peers_app, name="peers")
+app.add_typer(websub_app, name="websub")
 app.command()(worker)
 app.command()(scheduler)
 sources_app.command("schedule")(sources_schedule)

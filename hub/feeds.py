@@ -31,6 +31,7 @@ from hub.oai.envelope import default_ns
 from hub.search.base import SearchQuery
 from hub.search_params import SearchFilters, query_of, search_filters
 from hub.store.models import RecordRow
+from hub.websub.discovery import hub_url, link_header
 from normalizers.resource import Resource
 from normalizers.vocabularies.languages import UN_LANGUAGES
 
@@ -166,7 +167,7 @@ def load_page(hub: Hub, request: Request, query: SearchQuery, page: int, *, tomb
     def at(n: int) -> str:
         return str(url.include_query_params(page=n))
 
-    links = {"self": str(url), "first": at(1), "last": at(last)}
+    links = {"self": str(url), "hub": hub_url(base_url), "first": at(1), "last": at(last)}
     if page > 1:
         links["previous"] = at(min(page - 1, last))
     if page < last:
@@ -361,6 +362,7 @@ def render_json(feed: FeedPage, authority: str) -> bytes:
         "title": "gkss-hub: newest resources",
         "home_page_url": feed.base_url,
         "feed_url": feed.self_url,
+        "hubs": [{"type": "WebSub", "url": feed.links["hub"]}],
         "description": "The newest resources harvested by gkss-hub, newest first.",
         "language": "en",
         "authors": [{"name": "gkss-hub", "url": feed.base_url}],
@@ -387,10 +389,13 @@ def feeds_router(current: Callable[[], Hub]) -> APIRouter:
         feed = load_page(hub, request, query, page, tombstones=kind == "atom")
         if kind == "atom":
             urls = {s.id: s.url for s in hub.store.list_sources()}
-            return conditional(request, render_atom(feed, authority, urls), ATOM_MEDIA, feed.updated)
-        if kind == "rss":
-            return conditional(request, render_rss(feed, authority), RSS_MEDIA, feed.updated)
-        return conditional(request, render_json(feed, authority), JSON_MEDIA, feed.updated)
+            response = conditional(request, render_atom(feed, authority, urls), ATOM_MEDIA, feed.updated)
+        elif kind == "rss":
+            response = conditional(request, render_rss(feed, authority), RSS_MEDIA, feed.updated)
+        else:
+            response = conditional(request, render_json(feed, authority), JSON_MEDIA, feed.updated)
+        response.headers["Link"] = link_header(feed.links["hub"], feed.self_url)
+        return response
 
     def route(kind: str, media: str, summary: str) -> None:
         responses: dict[int | str, dict[str, object]] = {

@@ -21,6 +21,7 @@ from hub.context import Hub
 from hub.deletions import DeletionGuard
 from hub.settings import Settings
 from hub.store.store import BatchResult, NormalisedItem
+from hub.websub.distributor import notify_run
 from normalizers.dispatch import normalize
 from normalizers.enrichment import with_source_place
 from normalizers.errors import InvalidRecord, SkipRecord
@@ -264,6 +265,8 @@ def harvest_source(
         )
     if summary.status == "succeeded":
         hub.store.set_source_state(source_id, {"etag": state.etag, "last_modified": state.last_modified})
+    if summary.status != "failed" and summary.added + summary.updated + summary.deleted:
+        notify_run(hub, run.id)  # WebSub: queued for the delivery workers, never waited for
     return summary
 
 

@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     federation_breaker_cooldown: float = 30.0
     federation_probe_seconds: float = 300.0
     federation_signature_skew: float = 300.0
+    websub_lease_seconds: int = 864000
+    websub_min_lease_seconds: int = 60
+    websub_max_lease_seconds: int = 2592000
+    websub_verify_timeout: float = 10.0
+    websub_delivery_timeout: float = 10.0
+    websub_delivery_attempts: int = 6
+    websub_retry_seconds: float = 5.0
+    websub_delivery_threads: int = 4
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL of the store: GKSS_DATABASE_URL, else SQLite under GKSS_HOME."""

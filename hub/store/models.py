@@ -196,3 +196,20 @@ class AuditRow(Base):
     target: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class WebSubSubscriptionRow(Base):
+    """A verified WebSub subscription: a callback, the feed URL it follows, its secret and its lease."""
+
+    __tablename__ = "websub_subscriptions"
+    __table_args__ = (Index("ix_websub_callback_topic", "callback", "topic", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    callback: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    lease_seconds: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)

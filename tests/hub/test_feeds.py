@@ -357,3 +357,25 @@ def test_an_empty_feed_is_still_valid(client: TestClient) -> None:
     for kind, version in (("atom", "atom10"), ("rss", "rss20")):
         parsed = feedparser.parse(_get(client, kind, "q=no-such-word-anywhere")[0])
         assert parsed.bozo == 0 and parsed.version == version and parsed.entries == []
+
+
+def test_every_feed_advertises_the_websub_hub_and_its_self_url(client: TestClient) -> None:
+    """WebSub discovery (W3C WebSub 4): rel="hub" and rel="self" in the document and in ``Link``."""
+    query = "type=document&size=5"
+    hub = "http://testserver/websub"
+    for kind in FORMATS:
+        body, headers = _get(client, kind, query)
+        topic = f"http://testserver/feeds/{kind}?{query}"
+        assert headers["link"] == f'<{hub}>; rel="hub", <{topic}>; rel="self"'
+        if kind == "json":
+            document = json.loads(body)
+            assert document["hubs"] == [{"type": "WebSub", "url": hub}]
+            assert document["feed_url"] == topic
+            jsonschema.validate(document, json.loads(SCHEMA.read_text()))
+            continue
+        root = etree.fromstring(body, _PARSER)
+        links = {str(link.get("rel")): str(link.get("href")) for link in root.iter(ATOM + "link")}
+        assert links["hub"] == hub
+        assert links["self"] == topic
+        parsed = feedparser.parse(body)
+        assert parsed.bozo == 0, parsed.bozo_exception
