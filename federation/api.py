@@ -134,9 +134,10 @@ def federation_router(current: Callable[[], Hub]) -> APIRouter:
 
     admin = APIRouter(prefix="/api/admin/peers", tags=["federation"])
 
-    def readable(hub: Hub, caller: Principal, peer_id: str) -> dict[str, Any]:
+    def readable(hub: Hub, caller: Principal, peer_id: str, change: str | None = None) -> dict[str, Any]:
+        """The peer, when the caller may read it, or make the ``change`` (an audited action) to it."""
         found = _peer_json(hub, peer_id)
-        check(hub, caller, "peer.get", f"peer {peer_id}", found["node"], manage=False)
+        check(hub, caller, change or "peer.get", f"peer {peer_id}", found["node"], manage=change is not None)
         return found
 
     @admin.get("")
@@ -175,16 +176,14 @@ def federation_router(current: Callable[[], Hub]) -> APIRouter:
     def peers_probe(peer_id: str, caller: Principal = Depends(authed)) -> dict[str, Any]:
         """Probe a peer now."""
         hub = current()
-        found = readable(hub, caller, peer_id)
-        check(hub, caller, "peer.probe", f"peer {peer_id}", found["node"])
+        readable(hub, caller, peer_id, "peer.probe")
         asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
         return _peer_json(hub, peer_id)
 
     @admin.delete("/{peer_id}", status_code=204)
     def peers_remove(peer_id: str, caller: Principal = Depends(authed)) -> Response:
         hub = current()
-        found = readable(hub, caller, peer_id)
-        check(hub, caller, "peer.remove", f"peer {peer_id}", found["node"])
+        found = readable(hub, caller, peer_id, "peer.remove")
         remove_peer(hub.store, peer_id)
         done(hub, caller, "peer.remove", f"peer {peer_id}", found["node"])
         return Response(status_code=204)

@@ -15,11 +15,22 @@ from federation.cli import federated_cli_search, peers_app
 from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
 from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
 from hub.cli_network import dedup, parse_options, sources_enable, sources_seed
+from hub.cli_registry import (
+    audit_log,
+    check_node,
+    cli_operator,
+    keys_app,
+    nodes_app,
+    sources_dry_run,
+    sources_probe,
+    sources_quality,
+)
 from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, build_query, page_json
 from hub.run_history import run_json
 from hub.settings import Settings
 from hub.websub.cli import websub_app
+from registry import audit
 from registry.network_options import source_enabled
 from registry.sources import SourceConfig
 
@@ -32,6 +43,12 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(index_app, name="index")
 app.add_typer(peers_app, name="peers")
 app.add_typer(websub_app, name="websub")
+app.add_typer(nodes_app, name="nodes")
+app.add_typer(keys_app, name="keys")
+app.command("audit")(audit_log)
+sources_app.command("probe")(sources_probe)
+sources_app.command("dry-run")(sources_dry_run)
+sources_app.command("quality")(sources_quality)
 app.command()(worker)
 app.command()(scheduler)
 sources_app.command("schedule")(sources_schedule)
@@ -58,6 +75,9 @@ def sources_add(
     option: Annotated[
         list[str] | None, typer.Option(help="KEY=VALUE protocol option, repeatable (e.g. country=KE)")
     ] = None,
+    node: Annotated[
+        str | None, typer.Option(help="The node the source belongs to (see `gkss nodes`)")
+    ] = None,
 ) -> None:
     """Register a source."""
     options = source_options(metadata_prefix, set_spec, title)
@@ -71,9 +91,11 @@ def sources_add(
         config = SourceConfig(id=source_id, protocol=protocol, url=url, options=options)
     except ValidationError as exc:
         raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
+    check_node(node)
     hub = open_cli_hub()
     try:
-        hub.store.add_source(config.id, config.protocol, config.url, config.options)
+        hub.store.add_source(config.id, config.protocol, config.url, config.options, node_id=node)
+        audit.record(hub.store, cli_operator(), "source.add", f"source {config.id}", node_id=node)
     except KeyError as exc:
         raise fail(str(exc.args[0]), 2) from None
     finally:
@@ -143,6 +165,9 @@ def sources_update(
         except ValidationError as exc:
             raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
         hub.store.update_source(source_id, url=config.url, options=config.options)
+        audit.record(
+            hub.store, cli_operator(), "source.update", f"source {source_id}", node_id=current.node_id
+        )
     finally:
         hub.close()
     console.print(f"updated source [bold]{source_id}[/bold]")
@@ -153,10 +178,13 @@ def sources_remove(source_id: Annotated[str, typer.Argument(metavar="ID")]) -> N
     """Remove a source, its runs and its records (from the store and the index)."""
     hub = open_cli_hub()
     try:
+        source = hub.store.get_source(source_id)
         try:
             ids = hub.store.remove_source(source_id)
         except KeyError as exc:
             raise fail(str(exc.args[0]), 2) from None
+        node = source.node_id if source is not None else None
+        audit.record(hub.store, cli_operator(), "source.remove", f"source {source_id}", node_id=node)
         hub.index.delete(ids)
         hub.index.refresh()
     finally:

@@ -1,4 +1,4 @@
-"""A run as node admins read it (API and CLI): counts, duration, bytes, HTTP statuses, record errors."""
+"""What node admins read about a source (API and CLI): its runs, their record errors, its quality report."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from hub.store import Store
 from hub.store.models import RunRow
+from normalizers.quality import assess, summarise
 
 
 def run_json(store: Store, run: RunRow, *, errors: bool = True) -> dict[str, Any]:
@@ -41,3 +42,11 @@ def run_json(store: Store, run: RunRow, *, errors: bool = True) -> dict[str, Any
             for e in store.run_errors(run.id)
         ]
     return row
+
+
+def quality_report(store: Store, source_id: str) -> dict[str, Any]:
+    """The quality summary over a source's live records, and the record errors of its last run."""
+    report = summarise(assess(r) for batch in store.iter_resources(source_id) for r in batch)
+    runs = store.list_runs(source_id, limit=1)
+    report["last_run_record_errors"] = len(store.run_errors(runs[0].id)) if runs else 0
+    return report

@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from hub.admin.auth import check, done, principal_dependency
 from hub.context import Hub
-from hub.run_history import run_json
+from hub.run_history import quality_report, run_json
 from hub.store.models import SourceRow
-from normalizers.quality import assess, summarise
 from registry.dry_run import dry_run
+from registry.nodes import get_node
 from registry.probe import probe
 from registry.rights import Principal
 from registry.sources import SourceConfig
@@ -76,11 +76,13 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
     authed = principal_dependency(current)
     router = APIRouter(prefix="/api/admin", tags=["admin"])
 
-    def readable(hub: Hub, caller: Principal, source_id: str) -> SourceRow:
+    def readable(hub: Hub, caller: Principal, source_id: str, change: str | None = None) -> SourceRow:
+        """The source, when the caller may read it, or make the ``change`` (an audited action) to it."""
         source = hub.store.get_source(source_id)
         if source is None:
             raise HTTPException(status_code=404, detail=f"no source {source_id!r}")
-        check(hub, caller, "source.get", f"source {source_id}", source.node_id, manage=False)
+        target = f"source {source_id}"
+        check(hub, caller, change or "source.get", target, source.node_id, manage=change is not None)
         return source
 
     @router.get("/sources")
@@ -96,6 +98,8 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         node = source.node if source.node is not None else caller.node_id
         check(hub, caller, "source.add", f"source {source.id}", node, detail={"url": source.url})
         config = _config(source.id, source.protocol, source.url, source.options)
+        if node is not None and get_node(hub.store, node) is None:
+            raise HTTPException(status_code=422, detail=f"no node {node!r}")
         try:
             row = hub.store.add_source(config.id, config.protocol, config.url, config.options, node_id=node)
         except KeyError as exc:
@@ -121,8 +125,7 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
     ) -> dict[str, Any]:
         """Change a source's URL or options."""
         hub = current()
-        source = readable(hub, caller, source_id)
-        check(hub, caller, "source.update", f"source {source_id}", source.node_id)
+        source = readable(hub, caller, source_id, "source.update")
         options = {**source.options, **(change.options or {})}
         config = _config(source_id, source.protocol, change.url or source.url, options)
         row = hub.store.update_source(source_id, url=config.url, options=config.options)
@@ -140,8 +143,7 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
     def sources_remove(source_id: str, caller: Principal = Depends(authed)) -> Response:
         """Remove a source with its runs and records (from the store and the index)."""
         hub = current()
-        source = readable(hub, caller, source_id)
-        check(hub, caller, "source.remove", f"source {source_id}", source.node_id)
+        source = readable(hub, caller, source_id, "source.remove")
         ids = hub.store.remove_source(source_id)
         hub.index.delete(ids)
         hub.index.refresh()
@@ -171,7 +173,7 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         """The quality report of the source's stored records (missing fields, unknown vocabulary, scores)."""
         hub = current()
         readable(hub, caller, source_id)
-        return {"source": source_id, **quality_report(hub, source_id)}
+        return {"source": source_id, **quality_report(hub.store, source_id)}
 
     @router.post("/sources/probe")
     def sources_probe(body: ProbeIn, caller: Principal = Depends(authed)) -> dict[str, Any]:
@@ -187,11 +189,3 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         return dry_run(current().settings, config, limit=body.limit, check_links=body.check_links)
 
     return router
-
-
-def quality_report(hub: Hub, source_id: str) -> dict[str, Any]:
-    """The quality summary over a source's live records, and the record errors of its last run."""
-    report = summarise(assess(r) for batch in hub.store.iter_resources(source_id) for r in batch)
-    runs = hub.store.list_runs(source_id, limit=1)
-    report["last_run_record_errors"] = len(hub.store.run_errors(runs[0].id)) if runs else 0
-    return report

@@ -1,0 +1,269 @@
+"""Registry commands: `gkss nodes`, `gkss keys`, `gkss audit`; source probe, dry run and quality."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from hub.cli_common import console, fail, open_cli_hub
+from hub.cli_network import parse_options
+from hub.run_history import quality_report
+from hub.settings import Settings
+from registry import audit
+from registry.dry_run import dry_run
+from registry.keys import ApiKeyError, create_key, list_keys, revoke_key
+from registry.nodes import KINDS, NodeError, add_node, get_node, list_nodes, remove_node
+from registry.probe import probe
+from registry.rights import ROLES, Principal, operator
+from registry.sources import SourceConfig
+
+nodes_app = typer.Typer(
+    help="The node hierarchy: service, regional centres, national nodes.", no_args_is_help=True
+)
+keys_app = typer.Typer(help="API keys bound to a node and a role (hashed; shown once).", no_args_is_help=True)
+
+
+def cli_operator() -> Principal:
+    """The CLI acts as a hub admin (it holds the database); the audit log names the system user."""
+    return operator(f"cli:{getpass.getuser()}")
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@nodes_app.command("add")
+def nodes_add(
+    node_id: Annotated[str, typer.Argument(metavar="ID", help="Short id: lower-case letters, digits, . _ -")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    kind: Annotated[str, typer.Option(help=f"One of {', '.join(KINDS)}")],
+    parent: Annotated[str | None, typer.Option(help="Parent node (none for the service)")] = None,
+) -> None:
+    """Add a node: a regional centre under the service, a national node under a regional centre."""
+    hub = open_cli_hub()
+    try:
+        node = add_node(hub.store, node_id, name, kind, parent)
+        audit.record(hub.store, cli_operator(), "node.add", f"node {node.id}", node_id=node.id)
+    except NodeError as exc:
+        raise fail(str(exc), 2) from None
+    finally:
+        hub.close()
+    console.print(f"added {node.kind} node [bold]{node.id}[/bold]" + (f" under {parent}" if parent else ""))
+
+
+@nodes_app.command("list")
+def nodes_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """List the nodes."""
+    hub = open_cli_hub()
+    try:
+        nodes = [n.as_json() for n in list_nodes(hub.store)]
+    finally:
+        hub.close()
+    if as_json:
+        _print_json(nodes)
+        return
+    table = Table("id", "kind", "parent", "name")
+    for node in nodes:
+        table.add_row(node["id"], node["kind"], node["parent"] or "-", node["name"])
+    Console().print(table)
+
+
+@nodes_app.command("remove")
+def nodes_remove(node_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Remove a node that holds no child nodes, sources or peers (its keys are removed with it)."""
+    hub = open_cli_hub()
+    try:
+        remove_node(hub.store, node_id)
+        audit.record(hub.store, cli_operator(), "node.remove", f"node {node_id}", node_id=node_id)
+    except NodeError as exc:
+        raise fail(str(exc), 2) from None
+    finally:
+        hub.close()
+    console.print(f"removed node {node_id}")
+
+
+@keys_app.command("create")
+def keys_create(
+    node: Annotated[str, typer.Option(help="The node the key acts for")],
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}")],
+    label: Annotated[str | None, typer.Option(help="What the key is for")] = None,
+    expires_days: Annotated[int | None, typer.Option(min=1, help="Expire after this many days")] = None,
+) -> None:
+    """Create a key; its token is printed once, on standard output, and never again."""
+    expires = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
+    hub = open_cli_hub()
+    try:
+        key, token = create_key(
+            hub.store, node, role, created_by=cli_operator().actor, label=label, expires_at=expires
+        )
+        detail = {"role": role, "label": label}
+        audit.record(hub.store, cli_operator(), "key.create", f"key {key.id}", node_id=node, detail=detail)
+    except ApiKeyError as exc:
+        raise fail(str(exc), 2) from None
+    finally:
+        hub.close()
+    console.print(
+        f"created key [bold]{key.id}[/bold] ({role} of {node}); keep this token, it is not shown again:"
+    )
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """List keys (never their secrets) with their state: active, expired or revoked."""
+    hub = open_cli_hub()
+    try:
+        keys = [k.as_json() for k in list_keys(hub.store)]
+    finally:
+        hub.close()
+    if as_json:
+        _print_json(keys)
+        return
+    table = Table("id", "node", "role", "state", "label", "expires", "last used")
+    for key in keys:
+        table.add_row(
+            key["id"],
+            key["node"],
+            key["role"],
+            key["state"],
+            key["label"] or "-",
+            key["expires"] or "-",
+            key["last_used"] or "-",
+        )
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(metavar="KEY_ID")]) -> None:
+    """Revoke a key: it stops authenticating at once."""
+    hub = open_cli_hub()
+    try:
+        key = revoke_key(hub.store, key_id)
+        audit.record(hub.store, cli_operator(), "key.revoke", f"key {key.id}", node_id=key.node_id)
+    except ApiKeyError as exc:
+        raise fail(str(exc), 2) from None
+    finally:
+        hub.close()
+    console.print(f"revoked key {key_id}")
+
+
+def audit_log(
+    node: Annotated[str | None, typer.Option(help="Only entries about this node")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many of the newest entries")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Show the audit log: every administrative action and every refused attempt, newest first."""
+    hub = open_cli_hub()
+    try:
+        rows = audit.entries(hub.store, cli_operator(), limit=limit, node_id=node)
+    finally:
+        hub.close()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("at", "actor", "role", "node", "action", "target", "outcome")
+    for row in rows:
+        table.add_row(
+            row["at"],
+            row["actor"],
+            row["role"],
+            row["node"] or "-",
+            row["action"],
+            row["target"],
+            row["outcome"],
+        )
+    Console().print(table)
+
+
+def sources_probe(
+    url: Annotated[str, typer.Argument(help="A page, feed, OAI-PMH base URL, sitemap or JSON API")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Find which protocol a URL speaks and what it offers; exit status 1 when nothing fitted."""
+    report = probe(Settings(), url)
+    if as_json:
+        _print_json(report.as_json())
+    else:
+        console.print(f"{url}: [bold]{report.protocol or 'nothing harvestable found'}[/bold]")
+        if report.source_url and report.source_url != url:
+            console.print(f"  source URL: {report.source_url}")
+        for key, value in report.details.items():
+            console.print(f"  {key}: {value if not isinstance(value, list) else ', '.join(map(str, value))}")
+        for note in report.notes:
+            console.print(f"  note: {note}")
+        if report.command():
+            console.print(f"  register with: {report.command()}")
+    if report.protocol is None:
+        raise typer.Exit(1)
+
+
+def sources_dry_run(
+    protocol: Annotated[str, typer.Option(help="Protocol, as for `gkss sources add`")],
+    url: Annotated[str, typer.Option(help="Source URL")],
+    limit: Annotated[int, typer.Option(min=1, max=200, help="Records to harvest")] = 20,
+    option: Annotated[list[str] | None, typer.Option(help="KEY=VALUE protocol option, repeatable")] = None,
+    check_links: Annotated[bool, typer.Option(help="Check each record's link")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Harvest the first records of a source, normalise and score them; nothing is saved."""
+    try:
+        config = SourceConfig(id="dry-run", protocol=protocol, url=url, options=parse_options(option))
+    except (ValueError, ValidationError) as exc:
+        raise fail(str(exc), 2) from None
+    report = dry_run(Settings(), config, limit=limit, check_links=check_links)
+    if as_json:
+        _print_json(report)
+    else:
+        quality = report["quality"]
+        console.print(
+            f"{report['status']}: {report['records']} records, {report['failed']} failed, "
+            f"quality {quality.get('mean_score', '-')} / 100 (nothing saved)"
+        )
+        if report["error"]:
+            console.print(f"  [red]error:[/red] {report['error']}")
+        for item in report["resources"]:
+            resource = item["resource"]
+            title = next(
+                iter((resource.get("title") or {}).values()), resource.get("url") or resource["native_id"]
+            )
+            console.print(f"  {item['quality']['score']:>3}  {title}")
+    if report["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
+def sources_quality(
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """The quality report of a source's stored records: scores, missing fields, unknown vocabulary."""
+    hub = open_cli_hub()
+    try:
+        if hub.store.get_source(source_id) is None:
+            raise fail(f"no source {source_id!r}", 2)
+        report = {"source": source_id, **quality_report(hub.store, source_id)}
+    finally:
+        hub.close()
+    if as_json:
+        _print_json(report)
+        return
+    for key, value in report.items():
+        console.print(f"{key}: {value}")
+
+
+def check_node(node: str | None) -> None:
+    """Fail when a source is bound to an unknown node."""
+    if node is None:
+        return
+    hub = open_cli_hub()
+    try:
+        if get_node(hub.store, node) is None:
+            raise fail(f"no node {node!r}; add it with `gkss nodes add`", 2)
+    finally:
+        hub.close()
