@@ -18,10 +18,11 @@ import feedparser
 import httpx
 
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
-from harvesters.errors import ConfigurationError, MalformedResponse
+from harvesters.errors import ConfigurationError, MalformedResponse, UnsafeContent
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
 from harvesters.records import RawRecord, RecordFailure
 from harvesters.robots import ROBOTS
+from harvesters.xml import declares_entities_in_doctype
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,8 @@ def _is_json(content_type: str, body: bytes) -> bool:
 
 def parse_xml_feed(response: FetchedResponse, notes: list[str]) -> tuple[Entry, list[Entry]]:
     """Parse RSS/Atom with feedparser, resolving relative links against the final URL."""
+    if declares_entities_in_doctype(response.content):
+        raise UnsafeContent(f"{response.url}: feed declares entities in its DTD; refused")
     headers = {name: response.headers[name] for name in _PASSED_HEADERS if name in response.headers}
     headers["content-location"] = response.url
     # A stream, never bytes: feedparser treats strings as URLs or file names.

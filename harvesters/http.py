@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_USER_AGENT = "gkss-hub/0.1 (+https://github.com/gkssb/gkss-hub; harvester contact: gkss-hub@cbd.int)"
 RETRY_STATUSES = frozenset({429, 503})
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
+DECODED_ENCODINGS = frozenset({"identity", "", "gzip", "x-gzip", "deflate"})  # Accept-Encoding: gzip, deflate
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,8 @@ def fetch_once(
                     f"{url}: Content-Length {declared} exceeds the {policy.max_bytes}-byte cap"
                 )
             encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            if encoding not in DECODED_ENCODINGS:
+                raise ProtocolError(f"{url}: Content-Encoding {encoding!r} was not asked for; refused")
             decoder = _CappedDecoder(encoding, policy.max_bytes)
             body = bytearray()
             wire = 0
