@@ -16,10 +16,13 @@ from harvesters.base import HarvestState, SourceSpec
 from harvesters.errors import HarvestError
 from harvesters.records import RawRecord, RecordFailure
 from harvesters.registry import build_harvester
+from hub.adaptive_polling import adapt_schedule
 from hub.background import OrderedWorker, ReadAhead
 from hub.context import Hub
 from hub.deletions import DeletionGuard
+from hub.notifications import notify_source
 from hub.settings import Settings
+from hub.store.models import SourceRow
 from hub.store.store import BatchResult, NormalisedItem
 from hub.websub.distributor import notify_run
 from normalizers.dispatch import normalize
@@ -267,7 +270,20 @@ def harvest_source(
         hub.store.set_source_state(source_id, {"etag": state.etag, "last_modified": state.last_modified})
     if summary.status != "failed" and summary.added + summary.updated + summary.deleted:
         notify_run(hub, run.id)  # WebSub: queued for the delivery workers, never waited for
+    after_run(hub, source, summary)
     return summary
+
+
+def after_run(hub: Hub, source: SourceRow, summary: RunSummary) -> None:
+    """What follows every run: the source's webhook (in its own thread) and, for a feed that succeeded,
+    the next poll by its publishing frequency."""
+    notify_source(hub, source, summary.run_id, summary.status)
+    if summary.status == "succeeded":
+        interval = adapt_schedule(hub, source)
+        if interval is not None:
+            note = f"adaptive polling: next poll in {interval} s"
+            summary.notes.append(note)
+            hub.store.add_run_note(summary.run_id, note)
 
 
 def _refresh_index(hub: Hub, writer: _RunWriter) -> None:

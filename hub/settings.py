@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     websub_delivery_attempts: int = 6
     websub_retry_seconds: float = 5.0
     websub_delivery_threads: int = 4
+    notify_timeout: float = 10.0
+    poll_min_seconds: int = 900
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL of the store: GKSS_DATABASE_URL, else SQLite under GKSS_HOME."""

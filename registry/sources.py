@@ -12,6 +12,7 @@ from harvesters.cbd_index import PRESETS as CBD_PRESETS
 from harvesters.registry import PROTOCOLS
 from registry.deletion_policy import DELETION_OPTIONS, check_deletion_options
 from registry.network_options import NETWORK_PROTOCOL_OPTIONS, PLACE_OPTIONS, check_network_options
+from registry.run_options import RUN_OPTIONS, check_run_options
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
@@ -57,7 +58,13 @@ class SourceConfig(BaseModel):
             "hub": {"title", "public_key", "overlap_seconds"},
             **NETWORK_PROTOCOL_OPTIONS,
         }
-        unknown = set(self.options) - allowed.get(self.protocol, set()) - PLACE_OPTIONS - DELETION_OPTIONS
+        unknown = (
+            set(self.options)
+            - allowed.get(self.protocol, set())
+            - PLACE_OPTIONS
+            - DELETION_OPTIONS
+            - RUN_OPTIONS
+        )
         if unknown:
             raise ValueError(f"options not understood by {self.protocol}: {', '.join(sorted(unknown))}")
         preset = self.options.get("preset")
@@ -67,6 +74,7 @@ class SourceConfig(BaseModel):
             raise ValueError("cbd-index needs a preset or a query option")
         check_network_options(self.protocol, self.options)
         check_deletion_options(self.options)
+        check_run_options(self.options)
         prefix = self.options.get("metadata_prefix")
         if prefix not in (None, "oai_dc"):
             raise ValueError(f"metadata prefix {prefix!r} has no crosswalk yet; use oai_dc")

@@ -172,6 +172,13 @@ class Store:
             row.finished_at = utcnow()
             return row
 
+    def add_run_note(self, run_id: int, note: str) -> None:
+        """Append a note to a finished run (what happened after it, e.g. its notification)."""
+        with self.session() as s, s.begin():
+            row = s.get(RunRow, run_id)
+            if row is not None:
+                row.notes = [*(row.notes or []), note]
+
     def get_run(self, run_id: int) -> RunRow | None:
         with self.session() as s:
             return s.get(RunRow, run_id)
@@ -296,6 +303,15 @@ class Store:
             else:
                 row.every_seconds, row.enabled, row.next_run_at = every_seconds, True, due
             return row
+
+    def set_next_run(self, source_id: str, when: datetime) -> None:
+        """Move an enabled schedule's next run (adaptive polling)."""
+        with self.session() as s, s.begin():
+            s.execute(
+                update(ScheduleRow)
+                .where(ScheduleRow.source_id == source_id, ScheduleRow.enabled.is_(True))
+                .values(next_run_at=when)
+            )
 
     def get_schedule(self, source_id: str) -> ScheduleRow | None:
         with self.session() as s:

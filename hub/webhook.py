@@ -1,0 +1,26 @@
+"""One POST to a subscriber's URL (WebSub callbacks, run notifications): SSRF-guarded, no redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from harvesters.http import HttpPolicy
+from harvesters.netguard import UnsafeDestination
+
+
+def post(
+    url: str, body: bytes, headers: Mapping[str, str], policy: HttpPolicy, timeout: float
+) -> tuple[bool, str]:
+    """(delivered, status): delivered on a 2xx answer; the status is ``HTTP 204`` or the error met."""
+    try:
+        if policy.check_destination is not None:
+            policy.check_destination(url)
+        with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client:
+            response = client.post(url, content=body, headers={"User-Agent": policy.user_agent, **headers})
+    except UnsafeDestination as exc:
+        return False, f"refused: {exc}"
+    except httpx.HTTPError as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+    return 200 <= response.status_code < 300, f"HTTP {response.status_code}"
