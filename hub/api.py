@@ -23,6 +23,7 @@ from hub.rate_limit import PublicApiGuard
 from hub.results import page_json
 from hub.search_params import SearchFilters, query_of, search_filters
 from hub.settings import Settings
+from hub.web.admin_page import admin_page_router
 from hub.web.embed import embed_router
 from hub.web.portal import portal_router
 from hub.websub.endpoint import websub_router
@@ -145,5 +146,6 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     app.include_router(source_router(current))
     app.include_router(portal_router(current))
     app.include_router(embed_router(current))
+    app.include_router(admin_page_router())
     app.include_router(websub_router(current))
     return app

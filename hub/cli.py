@@ -150,6 +150,10 @@ def sources_update(
     metadata_prefix: Annotated[str | None, typer.Option(help="OAI-PMH metadataPrefix")] = None,
     set_spec: Annotated[str | None, typer.Option("--set", help="OAI-PMH setSpec")] = None,
     title: Annotated[str | None, typer.Option(help="A display name")] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE option to set, repeatable (notify_url=https://...); KEY= removes it"),
+    ] = None,
 ) -> None:
     """Change a source's URL or options."""
     hub = open_cli_hub()
@@ -159,12 +163,18 @@ def sources_update(
             raise fail(f"no source {source_id!r}", 2)
         options = {**current.options, **source_options(metadata_prefix, set_spec, title)}
         try:
+            changes = parse_options(option)
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
+        removed = {key: None for key, value in changes.items() if value == ""}
+        options = {key: value for key, value in {**options, **changes}.items() if key not in removed}
+        try:
             config = SourceConfig(
                 id=source_id, protocol=current.protocol, url=url or current.url, options=options
             )
         except ValidationError as exc:
             raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
-        hub.store.update_source(source_id, url=config.url, options=config.options)
+        hub.store.update_source(source_id, url=config.url, options={**config.options, **removed})
         audit.record(
             hub.store, cli_operator(), "source.update", f"source {source_id}", node_id=current.node_id
         )

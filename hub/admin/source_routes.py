@@ -30,7 +30,7 @@ class SourceIn(BaseModel):
 
 
 class SourceChange(BaseModel):
-    """What to change in a source (a new URL resets its incremental state)."""
+    """What to change in a source (a new URL resets its state); an option given as null is removed."""
 
     url: str | None = None
     options: dict[str, Any] | None = None
@@ -126,9 +126,11 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         """Change a source's URL or options."""
         hub = current()
         source = readable(hub, caller, source_id, "source.update")
-        options = {**source.options, **(change.options or {})}
+        removed = {key: None for key, value in (change.options or {}).items() if value is None}
+        merged = {**source.options, **(change.options or {})}
+        options = {key: value for key, value in merged.items() if key not in removed}
         config = _config(source_id, source.protocol, change.url or source.url, options)
-        row = hub.store.update_source(source_id, url=config.url, options=config.options)
+        row = hub.store.update_source(source_id, url=config.url, options={**config.options, **removed})
         done(
             hub,
             caller,

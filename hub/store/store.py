@@ -130,8 +130,9 @@ class Store:
             if url is not None and url != row.url:
                 row.url = url
                 row.state = {}
-            if options is not None:
-                row.options = {**row.options, **options}
+            if options is not None:  # merged; a key given as None is removed
+                merged = {**row.options, **options}
+                row.options = {key: value for key, value in merged.items() if value is not None}
             row.updated_at = utcnow()
             return row
 

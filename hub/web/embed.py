@@ -37,7 +37,7 @@ def asset(name: str) -> bytes:
     return resources.files("hub.web").joinpath("static", name).read_bytes()
 
 
-def _asset_response(request: Request, name: str, media: str) -> Response:
+def asset_response(request: Request, name: str, media: str) -> Response:
     headers = {"Cache-Control": ASSET_CACHE, "X-Content-Type-Options": "nosniff"}
     return conditional(request, asset(name), media, headers=headers)
 
@@ -68,11 +68,11 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
     @router.get("/embed/gkss-search.js")
     def widget_script(request: Request) -> Response:
         """The <gkss-search> Web Component, built from hub/widget (see README, Embedding the search)."""
-        return _asset_response(request, "gkss-search.js", "text/javascript; charset=utf-8")
+        return asset_response(request, "gkss-search.js", "text/javascript; charset=utf-8")
 
     @router.get("/embed/pages.css")
     def pages_css(request: Request) -> Response:
-        return _asset_response(request, "pages.css", "text/css; charset=utf-8")
+        return asset_response(request, "pages.css", "text/css; charset=utf-8")
 
     @router.get("/embed/regions/{region}")
     def region(region: str, lang: Annotated[str, Query()] = "en") -> JSONResponse:

@@ -128,6 +128,17 @@ def test_loopback_bootstrap_then_keys_scope_every_admin_route(tenancy: Tenancy) 
         assert t.call("africa", method, path, **kwargs).status_code == 403, (method, path)
     assert t.call("asia", "GET", "/api/admin/sources/asia-news").json()["url"] == t.feed_url + "/asia.xml"
     assert t.call("asia", "GET", "/api/admin/peers/asia-peer").status_code == 200
+    # Its own admin sets the source's webhook policy, and removes it again with nulls.
+    hook = {"notify_url": t.feed_url + "/hook", "notify_on": "always"}
+    changed = t.call("asia", "PATCH", "/api/admin/sources/asia-news", json={"options": hook})
+    assert changed.status_code == 200 and changed.json()["options"] == hook
+    bad = t.call(
+        "asia", "PATCH", "/api/admin/sources/asia-news", json={"options": {"notify_on": "sometimes"}}
+    )
+    assert bad.status_code == 400 and "notify_on" in bad.text
+    cleared = {"notify_url": None, "notify_on": None}
+    changed = t.call("asia", "PATCH", "/api/admin/sources/asia-news", json={"options": cleared})
+    assert changed.json()["options"] == {}
 
     # A reader reads its node's sources but changes nothing.
     assert t.call("africa-reader", "GET", "/api/admin/sources/ke-news").status_code == 200

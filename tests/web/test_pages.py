@@ -27,7 +27,7 @@ def _status(html: str) -> str:
     return str(lxml.html.document_fromstring(html).xpath("string(//p[@class='status'])")).strip()
 
 
-@pytest.mark.parametrize("path", ["/", "/embed/frame", "/embed/snippet", "/resources/unknown-id"])
+@pytest.mark.parametrize("path", ["/", "/embed/frame", "/embed/snippet", "/resources/unknown-id", "/admin"])
 def test_html_pages_carry_a_strict_policy(real_hub: HubProcess, path: str) -> None:
     answer = httpx.get(real_hub.url + path, timeout=30)
     assert answer.headers["content-type"].startswith("text/html")
