@@ -77,6 +77,8 @@ def dry_run(
                     break
         except HarvestError as exc:
             error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # a bug or an unforeseen library error is reported, as in a real run
+            error = f"internal error: {type(exc).__name__}: {exc}"
         finally:
             close = getattr(items, "close", None)
             if close is not None:

@@ -262,5 +262,8 @@ def probe(
         return report
     policy = settings.http_policy()
     with client_factory(policy) as client:
-        _Prober(client, policy, report).run()
+        try:
+            _Prober(client, policy, report).run()
+        except Exception as exc:  # what a hostile page does to a parser is a note, never a 500
+            report.notes.append(f"internal error while probing: {type(exc).__name__}: {exc}")
     return report
