@@ -30,7 +30,8 @@ class HttpPolicy:
     ``check_destination(url)`` (the SSRF guard, see ``harvesters.netguard``) runs before every
     request and every redirect hop and raises to refuse it.
     ``before_request(host)`` is called before each request (it may block: politeness shared by
-    workers); ``on_retry_after(host, seconds)`` when a host answers 429/503, with the capped wait.
+    workers) and ``after_request(host)`` once it is over, whatever happened;
+    ``on_retry_after(host, seconds)`` when a host answers 429/503, with the capped wait.
     """
 
     connect_timeout: float = 10.0
@@ -44,6 +45,7 @@ class HttpPolicy:
     user_agent: str = DEFAULT_USER_AGENT
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
     before_request: Callable[[str], None] | None = field(default=None, compare=False)
+    after_request: Callable[[str], None] | None = field(default=None, compare=False)
     on_retry_after: Callable[[str, float], None] | None = field(default=None, compare=False)
     check_destination: Callable[[str], None] | None = field(default=None, compare=False)
 
@@ -176,8 +178,26 @@ def fetch_once(
     """One request, read under the size cap and total deadline; transport problems become TransientError."""
     if policy.check_destination is not None:
         policy.check_destination(url)
+    host = request_host(url)
     if policy.before_request is not None:
-        policy.before_request(request_host(url))
+        policy.before_request(host)
+    try:
+        return _read(client, policy, method, url, params=params, data=data, headers=headers)
+    finally:
+        if policy.after_request is not None:
+            policy.after_request(host)
+
+
+def _read(
+    client: httpx.Client,
+    policy: HttpPolicy,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None,
+    data: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None,
+) -> FetchedResponse:
     deadline = time.monotonic() + policy.total_timeout
     try:
         with client.stream(method, url, params=params, data=data, headers=headers) as response:

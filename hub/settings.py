@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     api_burst: int = 40
     max_request_bytes: int = 65536
     host_rate: float = 1.0
+    host_concurrency: int = 2
     host_burst: int = 2
     job_visibility_timeout: int = 3600
     scheduler_tick_seconds: float = 30.0

@@ -1,4 +1,5 @@
-"""Per-host politeness shared by every worker: a GCRA token bucket in Redis (atomic Lua), or in-process."""
+"""Per-host politeness shared by every worker: a GCRA token bucket in Redis (atomic Lua), or in-process,
+with an optional cap on requests in flight (hub.jobs.in_flight)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from harvesters.http import HttpPolicy
+from hub.jobs.in_flight import InFlight
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -58,19 +60,32 @@ class HostLimiter(Protocol):
         """No request to the host for ``seconds`` from now, by anyone sharing the bucket."""
         ...
 
+    def release(self, host: str) -> None:
+        """The request ``acquire`` allowed is over (its in-flight slot is free again)."""
+        ...
+
 
 class _Slots:
-    def __init__(self, rate: float, burst: int, sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self, rate: float, burst: int, sleep: Callable[[float], None], in_flight: InFlight | None = None
+    ) -> None:
         if rate <= 0:
             raise ValueError("GKSS_HOST_RATE must be positive")
         self.interval = 1.0 / rate
         self.tolerance = max(burst - 1, 0) * self.interval
         self.sleep = sleep
+        self.in_flight = in_flight
 
     def acquire(self, host: str) -> None:
+        if self.in_flight is not None:
+            self.in_flight.enter(host)  # a slot first, then the pace
         wait = self.reserve(host)
         if wait > 0:
             self.sleep(wait)
+
+    def release(self, host: str) -> None:
+        if self.in_flight is not None:
+            self.in_flight.leave(host)
 
     def reserve(self, host: str) -> float:
         raise NotImplementedError
@@ -79,8 +94,14 @@ class _Slots:
 class LocalBucket(_Slots):
     """The bucket for one process (no broker): same arithmetic, a lock and a monotonic clock."""
 
-    def __init__(self, rate: float, burst: int, sleep: Callable[[float], None] = time.sleep) -> None:
-        super().__init__(rate, burst, sleep)
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        sleep: Callable[[float], None] = time.sleep,
+        in_flight: InFlight | None = None,
+    ) -> None:
+        super().__init__(rate, burst, sleep, in_flight)
         self._tat: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -108,9 +129,14 @@ class RedisBucket(_Slots):
     """The bucket shared through Redis; when Redis fails it falls back to an in-process bucket."""
 
     def __init__(
-        self, client: Redis, rate: float, burst: int, sleep: Callable[[float], None] = time.sleep
+        self,
+        client: Redis,
+        rate: float,
+        burst: int,
+        sleep: Callable[[float], None] = time.sleep,
+        in_flight: InFlight | None = None,
     ) -> None:
-        super().__init__(rate, burst, sleep)
+        super().__init__(rate, burst, sleep, in_flight)
         self.client = client
         self._script = client.register_script(_BUCKET)
         self._fallback = LocalBucket(rate, burst, sleep)
@@ -137,4 +163,6 @@ class RedisBucket(_Slots):
 
 def polite_policy(policy: HttpPolicy, limiter: HostLimiter) -> HttpPolicy:
     """The policy with the limiter wired into the harvesters' request hooks."""
-    return replace(policy, before_request=limiter.acquire, on_retry_after=limiter.penalise)
+    return replace(
+        policy, before_request=limiter.acquire, after_request=limiter.release, on_retry_after=limiter.penalise
+    )

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from hub.jobs.in_flight import LocalInFlight
 from hub.jobs.locks import LocalSourceLock
 from hub.jobs.politeness import LocalBucket
 from hub.jobs.runner import JobOutcome, RunRequest, SourceBusy, run_request
@@ -49,7 +50,8 @@ def run_in_process(
     settings.home.mkdir(parents=True, exist_ok=True)
     store = Store(settings.resolved_database_url())
     store.create_all()
-    limiter = LocalBucket(settings.host_rate, settings.host_burst)
+    in_flight = LocalInFlight(settings.host_concurrency) if settings.host_concurrency > 0 else None
+    limiter = LocalBucket(settings.host_rate, settings.host_burst, in_flight=in_flight)
     worker = f"{socket.gethostname()} pid {os.getpid()} (scheduler)"
     done = 0
     try:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hub.context import open_hub
 from hub.jobs.celery_app import ENQUEUE_DUE_TASK, HARVEST_TASK, WATCHDOG_TASK
 from hub.jobs.client import send_request
+from hub.jobs.in_flight import RedisInFlight
 from hub.jobs.locks import RedisSourceLock
 from hub.jobs.politeness import RedisBucket
 from hub.jobs.runner import RunRequest, SourceBusy, run_request
@@ -41,7 +42,12 @@ def harvest(
     worker = f"{task.request.hostname or socket.gethostname()} pid {os.getpid()}"
     client = redis_client(settings)
     lock = RedisSourceLock(client, source_id, f"{request_id} {worker}", settings.run_stale_seconds)
-    limiter = RedisBucket(client, settings.host_rate, settings.host_burst)
+    in_flight = (
+        RedisInFlight(client, settings.host_concurrency, settings.http_total_timeout + 60)
+        if settings.host_concurrency > 0
+        else None
+    )
+    limiter = RedisBucket(client, settings.host_rate, settings.host_burst, in_flight=in_flight)
     last = 0.0
 
     def progress(run_id: int, seen: int) -> None:
