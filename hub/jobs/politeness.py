@@ -88,6 +88,13 @@ class _Slots:
             self.in_flight.leave(host)
 
     def reserve(self, host: str) -> float:
+        return self._update(host, -1.0)
+
+    def penalise(self, host: str, seconds: float) -> None:
+        self._update(host, max(seconds, 0.0))
+
+    def _update(self, host: str, penalty: float) -> float:
+        """Reserve the next slot (``penalty`` < 0; returns the wait) or push the host back ``penalty`` s."""
         raise NotImplementedError
 
 
@@ -118,12 +125,6 @@ class LocalBucket(_Slots):
             self._tat[host] = tat
             return wait
 
-    def reserve(self, host: str) -> float:
-        return self._update(host, -1.0)
-
-    def penalise(self, host: str, seconds: float) -> None:
-        self._update(host, max(seconds, 0.0))
-
 
 class RedisBucket(_Slots):
     """The bucket shared through Redis; when Redis fails it falls back to an in-process bucket."""
@@ -153,12 +154,6 @@ class RedisBucket(_Slots):
             self._fallback.penalise(host, penalty)
             return 0.0
         return float(reply.decode() if isinstance(reply, bytes) else reply)
-
-    def reserve(self, host: str) -> float:
-        return self._update(host, -1.0)
-
-    def penalise(self, host: str, seconds: float) -> None:
-        self._update(host, max(seconds, 0.0))
 
 
 def polite_policy(policy: HttpPolicy, limiter: HostLimiter) -> HttpPolicy:
