@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         federated: Annotated[bool, Query(description="Also search every peer hub (see README)")] = False,
     ) -> Response:
         """Search: same parameters and JSON as `gkss search --json`; ETag, 304 on If-None-Match."""
-        query = query_of(filters, sort=sort, page=page, size=size)
+        query = query_of(filters, sort=sort, page=page, size=size, store=current().store)
         answer = (
             search_branch(current(), query, request)
             if federated

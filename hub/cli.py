@@ -26,8 +26,9 @@ from hub.cli_registry import (
     sources_quality,
 )
 from hub.pipeline import RunSummary, harvest_source
-from hub.results import BadSearchParameter, build_query, page_json
+from hub.results import BadSearchParameter, page_json
 from hub.run_history import run_json
+from hub.search_params import filters_from, filters_query
 from hub.settings import Settings
 from hub.websub.cli import websub_app
 from registry import audit
@@ -303,6 +304,12 @@ def search(
     country: Annotated[list[str] | None, typer.Option(help="ISO 3166-1 alpha-2 (repeatable)")] = None,
     target: Annotated[list[str] | None, typer.Option(help="GBF target: 3 or GBF-TARGET-03")] = None,
     language: Annotated[list[str] | None, typer.Option(help="Language (repeatable)")] = None,
+    node: Annotated[list[str] | None, typer.Option(help="Node id: its sources and those below it")] = None,
+    region: Annotated[list[str] | None, typer.Option(help="Region: M49 code, CBD group or slug")] = None,
+    goal: Annotated[list[str] | None, typer.Option(help="GBF goal: A-D")] = None,
+    indicator: Annotated[list[str] | None, typer.Option(help="GBF indicator code, e.g. A.1")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Dated on or after YYYY-MM-DD")] = None,
+    date_until: Annotated[str | None, typer.Option("--until", help="Dated on or before YYYY-MM-DD")] = None,
     sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
     page: Annotated[int, typer.Option(help="Page number")] = 1,
     size: Annotated[int, typer.Option(help="Results per page")] = 10,
@@ -310,19 +317,25 @@ def search(
     federated: Annotated[bool, typer.Option("--federated", help="Also search every peer hub")] = False,
 ) -> None:
     """Search the hub's index."""
+    filters = filters_from(
+        query,
+        date_from,
+        date_until,
+        source=source,
+        type=type,
+        country=country,
+        target=target,
+        language=language,
+        node=node,
+        region=region,
+        goal=goal,
+        indicator=indicator,
+    )
+    hub = open_cli_hub()
     try:
-        search_query = build_query(
-            query,
-            source=source or (),
-            type=type or (),
-            country=country or (),
-            target=target or (),
-            language=language or (),
-            sort=sort,
-            page=page,
-            size=size,
-        )
+        search_query = filters_query(filters, sort=sort, page=page, size=size, store=hub.store)
     except BadSearchParameter as exc:
+        hub.close()
         raise fail(str(exc), 2) from None
     hub = open_cli_hub()
     try:

@@ -383,8 +383,8 @@ def feeds_router(current: Callable[[], Hub]) -> APIRouter:
     router = APIRouter(prefix="/feeds", tags=["feeds"])
 
     def serve(request: Request, kind: str, filters: SearchFilters, page: int, size: int) -> Response:
-        query = query_of(filters, sort="date", page=page, size=size)
         hub = current()
+        query = query_of(filters, sort="date", page=page, size=size, store=hub.store)
         authority = hub.settings.oai_repository_id
         feed = load_page(hub, request, query, page, tombstones=kind == "atom")
         if kind == "atom":

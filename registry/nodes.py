@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -111,3 +112,21 @@ def remove_node(store: Store, node_id: str) -> None:
         for key in s.scalars(select(ApiKeyRow).where(ApiKeyRow.node_id == node_id)):
             s.delete(key)
         s.delete(s.get(NodeRow, node_id))
+
+
+NO_SOURCE = " "  # a source id no source can have: a node filter that leaves no source matches nothing
+
+
+def node_sources(store: Store, nodes: Iterable[str], within: Iterable[str] = ()) -> tuple[str, ...]:
+    """The ids of the sources of these nodes and the nodes below them (restricted to ``within`` when
+    given); ``(NO_SOURCE,)`` when there are none. Raises NodeError for an unknown node."""
+    scope: set[str] = set()
+    for node_id in nodes:
+        if get_node(store, node_id) is None:
+            raise NodeError(f"unknown node {node_id!r}")
+        scope |= subtree(store, node_id)
+    with store.session() as s:
+        ids = set(s.scalars(select(SourceRow.id).where(SourceRow.node_id.in_(sorted(scope)))))
+    wanted = set(within)
+    found = sorted(ids & wanted if wanted else ids)
+    return tuple(found) or (NO_SOURCE,)

@@ -11,7 +11,16 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError
 
-from hub.search.base import FACET_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
+from hub.search.base import (
+    EXTRA_FILTER_FIELDS,
+    FACET_FIELDS,
+    FILTER_FIELDS,
+    Capabilities,
+    Hit,
+    SearchPage,
+    SearchQuery,
+    filter_terms,
+)
 from normalizers.resource import Resource
 
 # Title/description sub-field per UN language; OpenSearch ships smartcn only as a plugin, so zh uses cjk.
@@ -59,7 +68,7 @@ MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
         "id": _KEYWORD,
-        **{facet: _KEYWORD for facet in FACET_FIELDS},
+        **{field: _KEYWORD for field in FILTER_FIELDS},
         "sort_date": {"type": "date", "format": "strict_date"},
         "title": _language_group(["all_text", "title_exact"]),
         "description": _language_group(["all_text"]),
@@ -127,6 +136,7 @@ def document(resource: Resource) -> dict[str, Any]:
     year = resource.year()
     if year is not None:
         doc["year"] = str(year)
+    doc.update({field: values for field, values in filter_terms(resource).items() if values})
     day = resource.display_date()
     if day:
         doc["sort_date"] = day
@@ -164,8 +174,13 @@ def build_query(query: SearchQuery) -> tuple[dict[str, Any], list[tuple[str, boo
                 {"multi_match": {"query": word, "fields": _SEARCH_FIELDS, "operator": "and", "lenient": True}}
             )
         must.append({"bool": {"should": options, "minimum_should_match": 1}})
-    pairs: list[tuple[str, Sequence[object]]] = [(name, getattr(query, name)) for name in FACET_FIELDS]
-    filters = [{"terms": {name: [_clean(str(v)) for v in values]}} for name, values in pairs if values]
+    pairs: list[tuple[str, Sequence[object]]] = [(name, getattr(query, name)) for name in FILTER_FIELDS]
+    filters: list[dict[str, Any]] = [
+        {"terms": {name: [_clean(str(v)) for v in values]}} for name, values in pairs if values
+    ]
+    if query.date_from or query.date_until:
+        bounds = {"gte": query.date_from, "lte": query.date_until}
+        filters.append({"range": {"sort_date": {k: v for k, v in bounds.items() if v}}})
     boolean: dict[str, Any] = {"must": must, "filter": filters}
     whole = " ".join(word for word, _ in words)
     if must and len(whole) <= 1000:  # score only: the exact title first, then title phrases
@@ -276,6 +291,9 @@ class OpenSearchIndex:
 
     def _ensure_alias(self) -> None:
         if self._client.indices.exists_alias(name=self.name):
+            # Fields added since the index was made (mappings only grow); `gkss reindex` fills them.
+            added = {field: _KEYWORD for field in EXTRA_FILTER_FIELDS}
+            self._client.indices.put_mapping(index=self.name, body={"properties": added})
             return
         if self._client.indices.exists(index=self.name):
             raise RuntimeError(f"{self.name!r} is a concrete index, not an alias; rename or delete it first")

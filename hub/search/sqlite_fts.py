@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hub.search.base import Capabilities, Hit, SearchPage, SearchQuery
+from hub.search.base import Capabilities, Hit, SearchPage, SearchQuery, filter_terms
 from hub.search.fts_text import cjk_bigrams, clean, fold, match_expression, without_cjk
 from hub.search.sqlite_query import QueryResult, chunks, marks, resolve, run
 from normalizers.resource import Resource
@@ -99,6 +99,9 @@ def _terms(resource: Resource) -> Iterator[tuple[str, str]]:
     year = resource.year()
     if year is not None:
         yield "year", str(year)
+    for field, values in filter_terms(resource).items():
+        for value in values:
+            yield field, value
 
 
 def _prepare(resource: Resource) -> tuple[tuple[Any, ...], tuple[str, ...], list[tuple[str, str]]]:
@@ -369,15 +372,16 @@ class SqliteFtsIndex:
             db.execute("BEGIN")
             generation = int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
             filters = resolve(db, query)
-            key = (generation, expression, filters, relevance)
+            dates = (query.date_from, query.date_until)
+            key = (generation, expression, filters, relevance, dates)
             result = self._cached(key, query.facets)
             if result is None:
                 want = max(offset + size, CACHED_IDS)
-                result = run(db, expression, filters, relevance, want, query.facets)
+                result = run(db, expression, filters, relevance, want, query.facets, dates)
                 self._store(key, QueryResult(result.total, result.facets, result.head[:CACHED_IDS]))
             page = result.head[offset : offset + size]
             if len(page) < size and offset + size > len(result.head) and result.total > len(result.head):
-                page = run(db, expression, filters, relevance, offset + size, False).head[offset:]
+                page = run(db, expression, filters, relevance, offset + size, False, dates).head[offset:]
             documents: dict[int, str] = {}
             for chunk in chunks([d for d, _ in page]):
                 documents.update(

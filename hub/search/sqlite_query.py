@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hub.search.base import FACET_FIELDS, SearchQuery
+from hub.search.base import FACET_FIELDS, FILTER_FIELDS, SearchQuery
 from hub.search.fts_text import clean
 
 # bm25 column weights: title, description, subjects, title_cjk, text_cjk.
@@ -17,14 +17,7 @@ Facets = dict[str, dict[str, int]]
 
 
 def _filters(query: SearchQuery) -> list[tuple[str, list[str]]]:
-    pairs: list[tuple[str, tuple[Any, ...]]] = [
-        ("type", query.type),
-        ("source", query.source),
-        ("country", query.country),
-        ("target", query.target),
-        ("language", query.language),
-        ("year", query.year),
-    ]
+    pairs: list[tuple[str, tuple[Any, ...]]] = [(name, getattr(query, name)) for name in FILTER_FIELDS]
     return [(f, sorted({clean(str(v)) for v in values})) for f, values in pairs if values]
 
 
@@ -61,6 +54,10 @@ def resolve(db: sqlite3.Connection, query: SearchQuery) -> tuple[tuple[int, ...]
     return tuple(terms for _, terms in sorted(groups))
 
 
+Dates = tuple[str | None, str | None]  # inclusive YYYY-MM-DD bounds of docs.sort_date
+NO_DATES: Dates = (None, None)
+
+
 def run(
     db: sqlite3.Connection,
     expression: str | None,
@@ -68,27 +65,35 @@ def run(
     relevance: bool,
     want: int,
     facets: bool,
+    dates: Dates = NO_DATES,
 ) -> QueryResult:
     """Run a query: the first ``want`` (doc, score) in order, the total and (if asked) the facets."""
     if filters is None:
         return QueryResult(0, {field: {} for field in FACET_FIELDS}, [])
-    if expression is None and not filters:
+    if expression is None and not filters and dates == NO_DATES:
         total = _documents(db)
         rows = db.execute("SELECT field, value, n FROM facet_values WHERE n > 0").fetchall()
         head = db.execute("SELECT doc, 0.0 FROM docs ORDER BY sort_date DESC, id LIMIT ?", (want,)).fetchall()
         return QueryResult(total, _facet_dict(rows), head)
-    _match(db, expression, filters, relevance)
+    _match(db, expression, filters, relevance, dates)
     total = int(db.execute("SELECT count(*) FROM temp.matched").fetchone()[0])
     return QueryResult(total, _count_facets(db) if facets else None, _order(db, relevance, want, total))
 
 
 def _match(
-    db: sqlite3.Connection, expression: str | None, filters: tuple[tuple[int, ...], ...], relevance: bool
+    db: sqlite3.Connection,
+    expression: str | None,
+    filters: tuple[tuple[int, ...], ...],
+    relevance: bool,
+    dates: Dates = NO_DATES,
 ) -> None:
-    """Fill temp.matched with (doc, -relevance) of the documents matching text AND every filter."""
+    """Fill temp.matched with (doc, -relevance) of the documents matching text AND every filter
+    AND the date range."""
     db.execute("DELETE FROM temp.matched")
     params: list[Any] = []
-    if expression is None:
+    if expression is None and not filters:
+        sql, rest, column = "SELECT doc, 0.0 FROM docs WHERE 1", filters, "docs.doc"
+    elif expression is None:
         driver, rest = filters[0], filters[1:]
         sql = f"SELECT doc, 0.0 FROM terms WHERE term IN ({marks(driver)})"
         params.extend(driver)
@@ -100,6 +105,16 @@ def _match(
     for terms in rest:
         sql += f" AND EXISTS (SELECT 1 FROM terms t WHERE t.doc = {column} AND t.term IN ({marks(terms)}))"
         params.extend(terms)
+    low, high = dates
+    if low is not None or high is not None:
+        sql += f" AND EXISTS (SELECT 1 FROM docs d WHERE d.doc = {column} AND d.sort_date != ''"
+        if low is not None:
+            sql += " AND d.sort_date >= ?"
+            params.append(low)
+        if high is not None:
+            sql += " AND d.sort_date <= ?"
+            params.append(high)
+        sql += ")"
     db.execute(f"INSERT OR IGNORE INTO temp.matched (doc, score) {sql}", params)
 
 

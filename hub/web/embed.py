@@ -93,7 +93,7 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
             filters = state.filters()
         except UnknownRegion as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
-        query = query_of(filters, sort="relevance", page=state.page, size=state.size)
+        query = query_of(filters, sort="relevance", page=state.page, size=state.size, store=current().store)
         answer: dict[str, Any] = page_json(current().index.search(query), query)
         pages = max(1, -(-answer["total"] // state.size))
         return render(

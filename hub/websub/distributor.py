@@ -61,7 +61,7 @@ class Distributor:
         urls = {source.id: source.url for source in self.hub.store.list_sources()}
         for subscription in subscriptions:
             try:
-                query = topic_query(subscription.topic)
+                query = topic_query(subscription.topic, self.hub.store)
             except BadSearchParameter as exc:
                 status = f"bad topic: {exc}"
                 record_delivery(self.hub.store, subscription.callback, subscription.topic, status, False)

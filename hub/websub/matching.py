@@ -4,28 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from hub.results import BadSearchParameter, build_query
-from hub.search.base import SearchQuery
+from hub.search.base import EXTRA_FILTER_FIELDS, SearchQuery, filter_terms
+from hub.search_params import filters_of_params, filters_query
+from hub.store import Store
 from normalizers.resource import Resource
 
-_FILTERS = ("q", "source", "type", "country", "target", "language", "year")
 
-
-def topic_query(topic: str) -> SearchQuery:
+def topic_query(topic: str, store: Store | None = None) -> SearchQuery:
     """The SearchQuery a topic URL's filters make (raises BadSearchParameter like the feed would)."""
-    params = parse_qs(urlsplit(topic).query)
-    years = params.get("year", [])
-    if not all(y.isdigit() for y in years):
-        raise BadSearchParameter("year must be a four-digit year")
-    return build_query(
-        " ".join(params.get("q", [])) or None,
-        source=params.get("source", []),
-        type=params.get("type", []),
-        country=params.get("country", []),
-        target=params.get("target", []),
-        language=params.get("language", []),
-        year=[int(y) for y in years],
-    )
+    return filters_query(filters_of_params(parse_qs(urlsplit(topic).query)), store=store)
 
 
 def _words(text: str) -> set[str]:
@@ -35,18 +22,29 @@ def _words(text: str) -> set[str]:
 def matches(query: SearchQuery, resource: Resource) -> bool:
     """The feed's filters (fields AND-ed, values of one field OR-ed); free text: every word in a title or
     description (a plain word test, not the search backend's stemming)."""
-    checks = (
+    checks: tuple[tuple[tuple[object, ...], set[object]], ...] = (
         (query.source, {resource.source}),
         (query.type, {resource.type}),
         (query.country, set(resource.countries)),
         (query.target, set(resource.gbf_targets)),
         (query.language, set(resource.languages)),
         (query.year, {resource.year()}),
+        *((wanted, set[object](values)) for wanted, values in _filter_only(query, resource)),
     )
     for wanted, has in checks:
         if wanted and not set(wanted) & has:
             return False
+    day = resource.display_date()
+    if (query.date_from or query.date_until) and (
+        day is None or day < (query.date_from or "") or day > (query.date_until or "9999-12-31")
+    ):
+        return False
     if query.text:
         text = _words(" ".join([*resource.title.values(), *resource.description.values()]))
         return _words(query.text) <= text
     return True
+
+
+def _filter_only(query: SearchQuery, resource: Resource) -> list[tuple[tuple[object, ...], list[str]]]:
+    terms = filter_terms(resource)
+    return [(getattr(query, field), terms[field]) for field in EXTRA_FILTER_FIELDS]
