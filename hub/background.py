@@ -17,26 +17,34 @@ class ReadAhead(Generic[T]):
     """Iterates ``source`` in a thread, up to ``depth`` items ahead of the consumer.
 
     The thread does the source's I/O and parsing (network reads and lxml release the GIL) while
-    the consumer works. The source's exceptions reach the consumer in order, after the items
-    read before them; ``close()`` (or leaving a ``with`` block) stops the thread and closes the
-    source's generator in that thread, so its ``finally`` clauses run.
+    the consumer works. The consumer takes every item read so far at once (one hand-over per
+    batch, not per item), so a fast source costs a lock per batch; at most ``depth`` items wait
+    besides the batch the consumer is on. The source's exceptions reach the consumer in order,
+    after the items read before them; ``close()`` (or leaving a ``with`` block) stops the thread
+    and closes the source's generator in that thread, so its ``finally`` clauses run.
     """
 
     def __init__(self, source: Iterable[T], depth: int, name: str = "read-ahead") -> None:
         self._source = source
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
+        self._depth = max(1, depth)
+        self._waiting: list[object] = []
+        self._ready = threading.Condition(threading.Lock())
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def _put(self, item: object) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=_POLL)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def _put(self, item: object, *, last: bool = False) -> bool:
+        with self._ready:
+            while not last and len(self._waiting) >= self._depth:
+                if self._stop.is_set():
+                    return False
+                self._ready.wait(_POLL)
+            if self._stop.is_set():
+                return False
+            self._waiting.append(item)
+            if len(self._waiting) == 1:  # the consumer waits only on an empty list
+                self._ready.notify()
+        return True
 
     def _run(self) -> None:
         iterator = iter(self._source)
@@ -44,25 +52,35 @@ class ReadAhead(Generic[T]):
             for item in iterator:
                 if not self._put(item):
                     return
-            self._put(_END)
+            self._put(_END, last=True)
         except BaseException as exc:  # handed to the consumer, raised there
-            self._put(_Raised(exc))
+            self._put(_Raised(exc), last=True)
         finally:
             close = getattr(iterator, "close", None)
             if close is not None:
                 close()
 
+    def _take(self) -> list[object]:
+        with self._ready:
+            while not self._waiting:
+                self._ready.wait()
+            batch, self._waiting = self._waiting, []
+            self._ready.notify()  # the reader may wait for room
+        return batch
+
     def __iter__(self) -> Iterator[T]:
         while True:
-            item = self._queue.get()
-            if item is _END:
-                return
-            if isinstance(item, _Raised):
-                raise item.exc
-            yield item  # type: ignore[misc]
+            for item in self._take():
+                if item is _END:
+                    return
+                if isinstance(item, _Raised):
+                    raise item.exc
+                yield item  # type: ignore[misc]
 
     def close(self) -> None:
         self._stop.set()
+        with self._ready:
+            self._ready.notify_all()
         self._thread.join()
 
     def __enter__(self) -> ReadAhead[T]:

@@ -42,13 +42,17 @@ def _script_share(text: str) -> dict[str, int]:
 
 def detect_language(text: str) -> str | None:
     """``ar``, ``ru``, ``zh``, ``en``, ``fr`` or ``es``; None when the text does not say clearly."""
-    counts = _script_share(text)
-    letters = sum(counts.values())
-    if letters == 0:
-        return None
-    script, top = max(counts.items(), key=lambda item: item[1])
-    if script != "latin":
-        return script if top >= 0.5 * letters else None
+    if text.isascii():  # every letter is Latin: the script counts need not be made
+        if not any(map(str.isalpha, text)):
+            return None
+    else:
+        counts = _script_share(text)
+        letters = sum(counts.values())
+        if letters == 0:
+            return None
+        script, top = max(counts.items(), key=lambda item: item[1])
+        if script != "latin":
+            return script if top >= 0.5 * letters else None
     words = _WORD.findall(text.lower().replace("’", "'"))
     words = [w.split("'", 1)[0] + "'" if "'" in w[:-1] else w for w in words]
     scores = {

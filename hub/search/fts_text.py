@@ -24,19 +24,26 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def clean(text: str) -> str:
     """Text SQLite can take: no lone surrogates or control characters."""
-    return _CONTROL.sub(" ", text.encode("utf-8", "ignore").decode("utf-8"))
+    if not text.isascii():  # ASCII has no surrogates: the round trip would give it back unchanged
+        text = text.encode("utf-8", "ignore").decode("utf-8")
+    return _CONTROL.sub(" ", text)
 
 
 def fold(text: str) -> str:
     """What both documents and queries go through before FTS5 sees them: NFKC (full-width and
     ligature forms), Arabic marks dropped and letters normalised."""
-    text = unicodedata.normalize("NFKC", clean(text))
+    text = clean(text)
+    if text.isascii():  # NFKC and the Arabic rules leave ASCII as it is
+        return text
+    text = unicodedata.normalize("NFKC", text)
     return _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
 
 
 def cjk_bigrams(text: str) -> str:
     """The CJK runs of a text as space-separated character bigrams plus each run's last character,
     so that any one character is a prefix of some token and any longer string a phrase of bigrams."""
+    if text.isascii():
+        return ""
     grams: list[str] = []
     for run in _CJK.findall(text):
         grams.extend(run[i : i + 2] for i in range(len(run) - 1))
@@ -45,7 +52,7 @@ def cjk_bigrams(text: str) -> str:
 
 
 def without_cjk(text: str) -> str:
-    return _CJK.sub(" ", text)
+    return text if text.isascii() else _CJK.sub(" ", text)
 
 
 def _is_wordy(text: str) -> bool:

@@ -130,6 +130,8 @@ def _prepare(resource: Resource) -> tuple[tuple[Any, ...], tuple[str, ...], list
 def suggestion_key(text: str) -> str:
     """A title or a typed prefix as suggestions compare them: case-folded, accents dropped."""
     decomposed = unicodedata.normalize("NFKD", clean(text).casefold())
+    if decomposed.isascii():  # no combining marks to drop
+        return decomposed.strip()
     return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).strip()
 
 
@@ -177,6 +179,9 @@ class SqliteFtsIndex:
         if not self._memory:
             if writer:
                 db.execute("PRAGMA journal_mode = WAL")
+                # Checkpoint every 64 MiB of WAL (16384 pages of 4 KiB) rather than every 4 MiB: a
+                # harvest commits a batch every few milliseconds, and each checkpoint syncs the file.
+                db.execute("PRAGMA wal_autocheckpoint = 16384")
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute(f"PRAGMA cache_size = {-32768 if writer else -2048}")  # KiB; the OS caches the file
         for statement in _TEMP:
