@@ -20,7 +20,8 @@ from hub.feeds import feeds_router
 from hub.oai import oai_router
 from hub.opensearch_description import opensearch_router
 from hub.rate_limit import PublicApiGuard
-from hub.results import page_json
+from hub.results import BadSearchParameter, page_json
+from hub.search_cursor import cursor_after, next_cursor
 from hub.search_params import SearchFilters, query_of, search_filters
 from hub.settings import Settings
 from hub.web.admin_page import admin_page_router
@@ -93,14 +94,29 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         page: Annotated[int, Query(ge=1)] = 1,
         size: Annotated[int, Query(ge=1, le=100)] = 10,
         federated: Annotated[bool, Query(description="Also search every peer hub (see README)")] = False,
+        cursor: Annotated[
+            str | None, Query(max_length=2000, description="next_cursor of the previous page: deep paging")
+        ] = None,
     ) -> Response:
-        """Search: same parameters and JSON as `gkss search --json`; ETag, 304 on If-None-Match."""
-        query = query_of(filters, sort=sort, page=page, size=size, store=current().store)
-        answer = (
-            search_branch(current(), query, request)
-            if federated
-            else page_json(current().index.search(query), query)
-        )
+        """Search: same parameters and JSON as `gkss search --json`; ETag, 304 on If-None-Match.
+        A full page carries ``next_cursor``; ``cursor=`` continues after it (deep paging at the cost
+        of the first page)."""
+        hub = current()
+        query = query_of(filters, sort=sort, page=page, size=size, store=hub.store)
+        if cursor is not None and not federated:
+            if page != 1:
+                raise HTTPException(status_code=400, detail="give either page or cursor, not both")
+            try:
+                query = cursor_after(hub.settings, query, cursor)
+            except BadSearchParameter as exc:
+                raise HTTPException(status_code=400, detail=str(exc)) from None
+        if federated:
+            answer = search_branch(hub, query, request)
+        else:
+            found = hub.index.search(query)
+            answer = page_json(found, query)
+            if found.hits and len(found.hits) == query.size and found.hits[-1].sort_key:
+                answer["next_cursor"] = next_cursor(hub.settings, query, found.hits[-1].sort_key)
         body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
         return conditional(request, body, "application/json", headers={"Cache-Control": SEARCH_CACHE_CONTROL})
 

@@ -90,6 +90,23 @@ class TokenCodec:
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest())
 
+    def seal(self, data: dict[str, Any]) -> str:
+        """Any JSON object as a signed token."""
+        payload = _b64(json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode("ascii"))
+        return f"{payload}.{self._sign(payload)}"
+
+    def unseal(self, token: str) -> Any:
+        """The JSON a token signed here carries; BadToken when it is malformed or its signature fails."""
+        if len(token) > _MAX_TOKEN or not token.isascii():
+            raise BadToken("not a token of this repository")
+        payload, dot, signature = token.partition(".")
+        if not dot or not hmac.compare_digest(signature.encode("ascii"), self._sign(payload).encode("ascii")):
+            raise BadToken("not a token of this repository (bad signature)")
+        try:
+            return json.loads(_unb64(payload))
+        except (binascii.Error, ValueError) as exc:
+            raise BadToken(f"unreadable token ({type(exc).__name__})") from None
+
     def issue(self, state: TokenState) -> str:
         data = {
             "v": _VERSION,
@@ -102,18 +119,12 @@ class TokenCodec:
             "c": state.cursor,
             "n": state.size,
         }
-        payload = _b64(json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode("ascii"))
-        return f"{payload}.{self._sign(payload)}"
+        return self.seal(data)
 
     def read(self, token: str) -> TokenState:
         """The state a token names; BadToken when it is malformed or its signature does not match."""
-        if len(token) > _MAX_TOKEN or not token.isascii():
-            raise BadToken("not a token of this repository")
-        payload, dot, signature = token.partition(".")
-        if not dot or not hmac.compare_digest(signature.encode("ascii"), self._sign(payload).encode("ascii")):
-            raise BadToken("not a token of this repository (bad signature)")
+        data: Any = self.unseal(token)
         try:
-            data: Any = json.loads(_unb64(payload))
             state = TokenState(
                 verb=_str(data["verb"]),
                 prefix=_opt(data["p"]),

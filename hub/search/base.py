@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from normalizers.resource import Resource
 from normalizers.vocabularies.countries import regions_of
@@ -39,6 +39,7 @@ class SearchQuery:
     date_from: str | None = None
     date_until: str | None = None
     sort: Literal["relevance", "date"] = "relevance"
+    after: tuple[Any, ...] | None = None  # a hit's sort_key: the page starts after it (offset ignored)
     offset: int = 0
     size: int = 10
     facets: bool = True
@@ -66,6 +67,7 @@ class Hit:
     score: float
     resource: Resource
     highlights: dict[str, list[str]] = field(default_factory=dict)
+    sort_key: tuple[Any, ...] = ()  # where the hit stands in the query's order (for SearchQuery.after)
 
 
 @dataclass(slots=True)
@@ -84,6 +86,7 @@ class Capabilities:
     highlight: bool = False
     suggest: bool = False
     deep_paging: bool = False
+    cursor: bool = False  # SearchQuery.after: keyset paging from a hit's sort_key
 
 
 class SearchIndex(Protocol):

@@ -217,7 +217,7 @@ class OpenSearchIndex:
     atomic ``_aliases`` call, so searches keep answering from the old index until the swap.
     """
 
-    capabilities = Capabilities(highlight=True, suggest=True, deep_paging=True)
+    capabilities = Capabilities(highlight=True, suggest=True, deep_paging=True, cursor=True)
 
     def __init__(
         self,
@@ -418,6 +418,11 @@ class OpenSearchIndex:
         page: dict[str, Any] = {"size": size, "_source": ["resource"], "track_scores": True}
         if words:
             page["highlight"] = _highlight(words)
+        if query.after is not None:  # keyset paging: never deeper than one page
+            answer = self._search({**body, **page, "search_after": list(query.after)})
+            return SearchPage(
+                total=_total(answer), hits=_hits(answer), facets=_facets(answer) if query.facets else {}
+            )
         if offset + size <= self.max_result_window:
             answer = self._search({**body, **page, "from": offset})
             return SearchPage(
@@ -518,6 +523,7 @@ def _hits(answer: dict[str, Any]) -> list[Hit]:
             score=float(hit.get("_score") or 0.0),
             resource=Resource.model_validate(hit["_source"]["resource"]),
             highlights={k: list(v) for k, v in hit.get("highlight", {}).items()},
+            sort_key=tuple(hit.get("sort") or ()),
         )
         for hit in answer["hits"]["hits"]
     ]

@@ -16,7 +16,7 @@ from typing import Any
 
 from hub.search.base import Capabilities, Hit, SearchPage, SearchQuery, filter_terms
 from hub.search.fts_text import cjk_bigrams, clean, fold, match_expression, without_cjk
-from hub.search.sqlite_query import QueryResult, chunks, marks, resolve, run
+from hub.search.sqlite_query import QueryResult, after_page, chunks, marks, resolve, run
 from normalizers.resource import Resource
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class SqliteFtsIndex:
     from any process: every write transaction bumps ``meta.generation``, part of the cache key.
     """
 
-    capabilities = Capabilities(highlight=True, suggest=True, deep_paging=False)
+    capabilities = Capabilities(highlight=True, suggest=True, deep_paging=False, cursor=True)
 
     def __init__(self, path: str | Path, *, cache_size: int = CACHE_SIZE) -> None:
         self._memory = str(path) == ":memory:"
@@ -381,28 +381,35 @@ class SqliteFtsIndex:
             key = (generation, expression, filters, relevance, dates)
             result = self._cached(key, query.facets)
             if result is None:
-                want = max(offset + size, CACHED_IDS)
+                want = CACHED_IDS if query.after is not None else max(offset + size, CACHED_IDS)
                 result = run(db, expression, filters, relevance, want, query.facets, dates)
                 self._store(key, QueryResult(result.total, result.facets, result.head[:CACHED_IDS]))
-            page = result.head[offset : offset + size]
-            if len(page) < size and offset + size > len(result.head) and result.total > len(result.head):
-                page = run(db, expression, filters, relevance, offset + size, False, dates).head[offset:]
-            documents: dict[int, str] = {}
+            if query.after is not None:
+                page = after_page(db, expression, filters, relevance, dates, query.after, size)
+            else:
+                page = result.head[offset : offset + size]
+                if len(page) < size and offset + size > len(result.head) and result.total > len(result.head):
+                    page = run(db, expression, filters, relevance, offset + size, False, dates).head[offset:]
+            documents: dict[int, tuple[str, str, str]] = {}
             for chunk in chunks([d for d, _ in page]):
-                documents.update(
-                    db.execute(f"SELECT doc, resource FROM docs WHERE doc IN ({marks(chunk)})", chunk)
+                rows = db.execute(
+                    f"SELECT doc, id, sort_date, resource FROM docs WHERE doc IN ({marks(chunk)})", chunk
                 )
+                documents.update((doc, (ident, day, text)) for doc, ident, day, text in rows)
             highlighted = self._highlights(db, expression, [d for d, _ in page]) if expression else {}
             db.execute("COMMIT")
-        hits = [
-            Hit(
-                id=resource.id,
-                score=-score if relevance else 0.0,
-                resource=resource,
-                highlights=highlighted.get(d, {}),
+        hits = []
+        for d, score in page:
+            ident, day, text = documents[d]
+            hits.append(
+                Hit(
+                    id=ident,
+                    score=-score if relevance else 0.0,
+                    resource=Resource.model_validate_json(text),
+                    highlights=highlighted.get(d, {}),
+                    sort_key=(score, day, ident) if relevance else (day, ident),
+                )
             )
-            for d, resource, score in ((d, Resource.model_validate_json(documents[d]), s) for d, s in page)
-        ]
         return SearchPage(total=result.total, hits=hits, facets=(result.facets or {}) if query.facets else {})
 
     def suggest(self, prefix: str, size: int = 10) -> list[str]:

@@ -118,6 +118,37 @@ def _match(
     db.execute(f"INSERT OR IGNORE INTO temp.matched (doc, score) {sql}", params)
 
 
+def after_page(
+    db: sqlite3.Connection,
+    expression: str | None,
+    filters: tuple[tuple[int, ...], ...] | None,
+    relevance: bool,
+    dates: Dates,
+    after: tuple[Any, ...],
+    size: int,
+) -> list[tuple[int, float]]:
+    """The ``size`` matched (doc, score) following the sort key ``after`` (keyset paging: as cheap deep
+    in the list as at its head). Keys are (score, date, id) by relevance, (date, id) by date."""
+    if filters is None or size <= 0:
+        return []
+    if len(after) != (3 if relevance else 2):
+        raise ValueError("the cursor does not fit this sort")
+    _match(db, expression, filters, relevance, dates)
+    by_date = "(d.sort_date < ? OR (d.sort_date = ? AND d.id > ?))"
+    if relevance:
+        score, day, ident = after
+        condition, params = f"(m.score > ? OR (m.score = ? AND {by_date}))", [score, score, day, day, ident]
+        order = "m.score, d.sort_date DESC, d.id"
+    else:
+        day, ident = after
+        condition, params, order = by_date, [day, day, ident], "d.sort_date DESC, d.id"
+    return db.execute(
+        f"SELECT m.doc, m.score FROM temp.matched m CROSS JOIN docs d ON d.doc = m.doc WHERE {condition} "
+        f"ORDER BY {order} LIMIT ?",
+        [*params, size],
+    ).fetchall()
+
+
 def _count_facets(db: sqlite3.Connection) -> Facets:
     """Facet counts over the whole match: its terms counted into temp.counts (an upsert per term
     row into a table of a few hundred rows: three times faster than GROUP BY's sort here)."""

@@ -125,3 +125,35 @@ def test_highlights_escape_harvested_markup(hub: Hub) -> None:
         ]
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("sort", ["date", "relevance"])
+def test_cursor_paging_visits_every_result_once(client: TestClient, sort: str) -> None:
+    whole = client.get("/api/search", params={"size": 100, "sort": sort}).json()
+    assert 7 < whole["total"] <= 100
+    expected = [item["id"] for item in whole["results"]]
+    seen: list[str] = []
+    params: dict[str, str | int] = {"size": 7, "sort": sort}
+    for _ in range(100):
+        answer = client.get("/api/search", params=params).json()
+        seen.extend(item["id"] for item in answer["results"])
+        if "next_cursor" not in answer:
+            break
+        params = {"size": 7, "sort": sort, "cursor": answer["next_cursor"]}
+    assert seen == expected
+
+
+def test_a_bad_or_foreign_cursor_is_a_400(client: TestClient) -> None:
+    cursor = client.get("/api/search", params={"size": 2, "sort": "date"}).json()["next_cursor"]
+    payload, _, signature = cursor.partition(".")
+    forged = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + signature
+    for params, reason in (
+        ({"cursor": forged, "sort": "date"}, "bad signature"),
+        ({"cursor": cursor, "sort": "relevance"}, "another search"),
+        ({"cursor": cursor, "sort": "date", "type": "document"}, "another search"),
+        ({"cursor": cursor, "sort": "date", "page": 2}, "either page or cursor"),
+        ({"cursor": "garbage", "sort": "date"}, "bad cursor"),
+    ):
+        answer = client.get("/api/search", params=params)
+        assert answer.status_code == 400 and reason in answer.json()["detail"], (params, answer.text)
+    assert client.get("/api/search", params={"cursor": cursor, "sort": "date", "size": 5}).status_code == 200
