@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from hub.admin.auth import check, done, principal_dependency
@@ -162,7 +162,9 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         return [run_json(hub.store, run) for run in hub.store.list_runs(source_id, limit=limit)]
 
     @router.get("/runs/{run_id}")
-    def run_get(run_id: int, caller: Principal = Depends(authed)) -> dict[str, Any]:
+    def run_get(
+        run_id: Annotated[int, Path(ge=1, le=2**63 - 1)], caller: Principal = Depends(authed)
+    ) -> dict[str, Any]:
         hub = current()
         run = hub.store.get_run(run_id)
         if run is None:
