@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,8 +13,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-
+from federation import peer_client
 from federation.identity import NodeIdentity, Route, signed_headers
 from federation.merge import RankedList, fuse, sum_facets
 from federation.peers import Peer, list_peers, record_call
@@ -88,7 +88,6 @@ def peer_params(query: SearchQuery, forward: bool) -> list[tuple[str, str]]:
 
 
 async def _ask(
-    client: httpx.AsyncClient,
     identity: NodeIdentity,
     peer: Peer,
     params: list[tuple[str, str]],
@@ -100,11 +99,11 @@ async def _ask(
     headers = signed_headers(identity, "GET", target, route)
     headers[BUDGET_HEADER] = str(max(1, budget_ms - HOP_MARGIN_MS))
     try:
-        response = await client.get(f"{peer.url}{SEARCH_PATH}?{target}", headers=headers)
+        answer = await peer_client.get(f"{peer.url}{SEARCH_PATH}?{target}", headers, tls_context())
         took = int((time.monotonic() - started) * 1000)
-        if response.status_code != 200:
-            return PeerOutcome(peer.id, "error", took_ms=took, reason=f"HTTP {response.status_code}")
-        data = response.json()
+        if answer.status != 200:
+            return PeerOutcome(peer.id, "error", took_ms=took, reason=f"HTTP {answer.status}")
+        data = json.loads(answer.body)
         results = list(data.get("results", []))
         return PeerOutcome(
             peer.id,
@@ -116,7 +115,7 @@ async def _ask(
             results,
             dict(data.get("facets", {})),
         )
-    except (httpx.HTTPError, ValueError) as exc:
+    except (peer_client.PeerHttpError, ValueError, AttributeError, TypeError) as exc:
         took = int((time.monotonic() - started) * 1000)
         return PeerOutcome(peer.id, "error", took_ms=took, reason=f"{type(exc).__name__}: {exc}".strip())
 
@@ -160,25 +159,22 @@ async def federated_search(
     params = peer_params(query, forward)
     local_query = SearchQuery(**{**_fields(query), "offset": 0, "size": min(100, query.offset + query.size)})
     remaining = max(0.0, budget - (time.monotonic() - started) - SAFETY_MS / 1000)
-    timeout = httpx.Timeout(remaining or 0.001)
-    local_task: asyncio.Future[Any] = asyncio.get_running_loop().run_in_executor(
-        _local_pool(), _local, hub, local_query
-    )
-    done: set[asyncio.Future[Any]]
+    loop = asyncio.get_running_loop()
+    local_task: asyncio.Future[Any]
     if callable_peers:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=tls_context()) as client:
-            tasks = {
-                asyncio.ensure_future(_ask(client, identity, p, params, route, int(remaining * 1000))): p
-                for p in callable_peers
-            }
-            waiting: list[asyncio.Future[Any]] = [local_task, *tasks]
-            done, pending = await asyncio.wait(waiting, timeout=remaining)
-            for task in pending:
-                if task is not local_task:
-                    task.cancel()
-    else:
-        tasks = {}
-        done, _ = await asyncio.wait([local_task], timeout=remaining)
+        local_task = loop.run_in_executor(_local_pool(), _local, hub, local_query)
+    else:  # nothing to wait for but the local search (a forwarded search at the end of its route)
+        local_task = loop.create_future()
+        try:
+            local_task.set_result(_local(hub, local_query))
+        except Exception as exc:  # reported as the local status "error", as from the executor
+            local_task.set_exception(exc)
+    budget_left = int(remaining * 1000)
+    tasks = {asyncio.ensure_future(_ask(identity, p, params, route, budget_left)): p for p in callable_peers}
+    done, pending = await asyncio.wait([local_task, *tasks], timeout=remaining)
+    for task in pending:
+        if task is not local_task:
+            task.cancel()
     waited = int((time.monotonic() - started) * 1000)
     for task, peer in tasks.items():
         if task in done:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,13 +33,19 @@ from hub.websub.endpoint import websub_router
 SEARCH_CACHE_CONTROL = "public, max-age=30"  # then revalidated with the ETag
 
 
-def create_app(settings: Settings | None = None, hub: Hub | None = None) -> FastAPI:
-    """Build the app around a Hub (opened from settings when not given)."""
+def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serving: bool = False) -> FastAPI:
+    """Build the app around a Hub (opened from settings when not given). ``serving``: this process only
+    serves the app (``gkss serve``), so what exists once it started is frozen out of garbage collection."""
     state: dict[str, Hub] = {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state["hub"] = hub or open_hub(settings or Settings())
+        if serving:
+            # The modules, the app and the open hub live as long as the process: left out of the
+            # collector's full passes, which otherwise walk them all and pause a request now and then.
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

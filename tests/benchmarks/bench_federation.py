@@ -15,8 +15,9 @@
 #    peer alone would wait);
 #  - fan-out: ``GET /api/search?federated=true&size=100`` on the federating hub (local search + 5 peers
 #    in parallel + signing + breaker bookkeeping + RRF merge);
-#  - the federating hub's own overhead: its ``took_ms`` minus the slowest peer's ``took_ms`` (both
-#    measured inside the hub, so the client, the proxies and the loopback network are left out);
+#  - the fan-out's parts: the slowest peer's ``took_ms`` as the hub saw it, the federating hub's own
+#    time beyond it (its ``took_ms`` minus that), and the client-side rest (HTTP to and from the hub,
+#    the hub's routing and JSON answer: the client's time minus the hub's ``took_ms``);
 #  - merge overhead: ``merge_ms`` reported by each fan-out answer (fuse + facet sum of 6 lists), and
 #    ``fuse`` alone on 6 lists of 100 results in this process.
 #
@@ -131,6 +132,8 @@ def main() -> None:
         statuses = {p["status"] for body in bodies for p in body["peers"]}
         merged = [float(body["merge_ms"]) for body in bodies]
         own = [float(body["took_ms"]) - max(float(p["took_ms"]) for p in body["peers"]) for body in bodies]
+        slow_inside = [max(float(p["took_ms"]) for p in body["peers"]) for body in bodies]
+        outside = [ms - float(body["took_ms"]) for ms, body in zip(fan, bodies, strict=True)]
         sample = bodies[-1]
         lists = [RankedList(f"h{i}", sample["results"][i::6] * 6, 1.0, sample["facets"]) for i in range(6)]
         offline: list[float] = []
@@ -143,7 +146,9 @@ def main() -> None:
     print(f"peer statuses seen: {sorted(statuses)}; results per answer: {len(sample['results'])}")
     print(line("baseline: slowest peer alone", base))
     print(line("fan-out: local + 5 peers, merged", fan))
+    print(line("slowest peer as the hub saw it", slow_inside))
     print(line("hub's own time beyond its slowest peer", own))
+    print(line("client and HTTP around the hub", outside))
     print(line("merge (fuse + facets) inside the hub", merged))
     print(line(f"fuse alone, 6 lists x {len(lists[0].results)} results", offline))
     overhead = percentile(fan, 99) - percentile(base, 99)
