@@ -12,7 +12,7 @@ from hub.search.base import FACET_FIELDS, FILTER_FIELDS, SearchQuery
 from hub.search.fts_text import clean
 
 # bm25 column weights: title, description, subjects, title_cjk, text_cjk.
-_BM25 = "bm25(fts, 10.0, 2.0, 4.0, 10.0, 2.0)"
+BM25 = "bm25(fts, 10.0, 2.0, 4.0, 10.0, 2.0)"
 Facets = dict[str, dict[str, int]]
 
 
@@ -99,7 +99,7 @@ def _match(
         params.extend(driver)
         column = "terms.doc"
     else:
-        sql = f"SELECT rowid, {_BM25 if relevance else '0.0'} FROM fts WHERE fts MATCH ?"
+        sql = f"SELECT rowid, {BM25 if relevance else '0.0'} FROM fts WHERE fts MATCH ?"
         params.append(expression)
         rest, column = filters, "fts.rowid"
     for terms in rest:

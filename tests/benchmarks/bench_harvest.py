@@ -230,8 +230,9 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def run_baseline(url: str, conn: Connection) -> None:
-    """Run A: httpx + lxml over the same pages, reading identifier and title of every record."""
+def _walk(url: str, on_page: Any = None) -> dict[str, Any]:
+    """httpx + lxml over every ListRecords page, reading identifier and title of every record; each
+    page's ``<ListRecords>`` element is also handed to ``on_page`` (the engine floor's writes)."""
     import httpx
     from lxml import etree
 
@@ -253,13 +254,69 @@ def run_baseline(url: str, conn: Connection) -> None:
                 title = record.findtext(f"{OAI}metadata/{OAI_DC}dc/{DC}title")
                 records += identifier is not None
                 titled += bool(title)
+            if on_page is not None:
+                on_page(listing)
             token = (listing.findtext(OAI + "resumptionToken") or "").strip()
             if not token:
                 break
             params = {"verb": "ListRecords", "resumptionToken": token}
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    result = {"records": records, "titled": titled, "seconds": seconds, "cpu": cpu, "rss_mb": peak_rss_mb()}
+    return {"records": records, "titled": titled, "seconds": seconds, "cpu": cpu, "rss_mb": peak_rss_mb()}
+
+
+def run_baseline(url: str, conn: Connection) -> None:
+    """Run A: httpx + lxml over the same pages, reading identifier and title of every record."""
+    conn.send(_walk(url))
+
+
+def run_floor(url: str, conn: Connection) -> None:
+    """Run F, the engines' floor: run A, plus the least any pipeline on the embedded store and index
+    must write per record: its raw bytes into a SQLite table (the store's file) and its titles and
+    descriptions into an FTS5 table with the hub's tokenizer (the index's file), one transaction per
+    page, with the hub's pragmas. No crosswalk, no normalised record, no facets."""
+    import sqlite3
+
+    from lxml import etree
+
+    with tempfile.TemporaryDirectory(prefix="gkss-floor-") as home:
+        store, index = (sqlite3.connect(Path(home) / name, isolation_level=None) for name in ("s.db", "i.db"))
+        for db in (store, index):
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA wal_autocheckpoint = 16384")
+        store.execute("CREATE TABLE raw (id TEXT PRIMARY KEY, body BLOB NOT NULL)")
+        index.execute(
+            "CREATE VIRTUAL TABLE fts USING fts5(title, description, "
+            "tokenize = \"unicode61 remove_diacritics 2 categories 'L* N* Co M*'\")"
+        )
+
+        writing = [0.0]
+
+        def write(listing: Any) -> None:
+            began = time.perf_counter()
+            raws, texts = [], []
+            for record in listing.iterchildren(OAI + "record"):
+                identifier = record.findtext(f"{OAI}header/{OAI}identifier")
+                dc = record.find(f"{OAI}metadata/{OAI_DC}dc")
+                titles = [] if dc is None else [t.text or "" for t in dc.iterchildren(DC + "title")]
+                about = [] if dc is None else [t.text or "" for t in dc.iterchildren(DC + "description")]
+                raws.append((identifier, etree.tostring(record)))
+                texts.append(("\n".join(titles), "\n".join(about)))
+            for db, sql, rows in (
+                (store, "INSERT OR REPLACE INTO raw (id, body) VALUES (?, ?)", raws),
+                (index, "INSERT INTO fts (title, description) VALUES (?, ?)", texts),
+            ):
+                db.execute("BEGIN")
+                db.executemany(sql, rows)
+                db.execute("COMMIT")
+            writing[0] += time.perf_counter() - began
+
+        result = _walk(url, write)
+        result["indexed"] = index.execute("SELECT count(*) FROM fts").fetchone()[0]
+        result["write_seconds"] = writing[0]
+        store.close()
+        index.close()
     conn.send(result)
 
 
@@ -412,7 +469,9 @@ def _pipeline_ok(result: dict[str, Any]) -> bool:
     )
 
 
-def report(n: int, page_size: int, a: dict[str, Any], b_quarter: dict[str, Any], b: dict[str, Any]) -> None:
+def report(
+    n: int, page_size: int, a: dict[str, Any], b_quarter: dict[str, Any], b: dict[str, Any], f: dict[str, Any]
+) -> None:
     def rate(result: dict[str, Any], count: int) -> float:
         seconds = float(result.get("seconds") or 0.0)
         return count / seconds if seconds > 0 and not result.get("crashed") else 0.0
@@ -423,6 +482,7 @@ def report(n: int, page_size: int, a: dict[str, Any], b_quarter: dict[str, Any],
     ratio = b_rate / a_rate if a_rate else 0.0
     rows = [
         ("A  baseline httpx+lxml", a.get("records", "-"), a_rate, a),
+        ("F  engine floor", f.get("indexed", "-"), rate(f, int(f.get("indexed", 0))), f),
         ("B  pipeline N/4", n // 4, q_rate, b_quarter),
         ("B  pipeline N", n, b_rate, b),
     ]
@@ -473,6 +533,19 @@ def report(n: int, page_size: int, a: dict[str, Any], b_quarter: dict[str, Any],
     print(f"all N searchable (count, text query, probe)   {_verdict(_pipeline_ok(b))}")
     verdict = _verdict(ratio >= TARGET_RATIO and _pipeline_ok(b))  # a failed run has no throughput
     print(f"throughput ratio B/A = {ratio:.2f} (target >= {TARGET_RATIO:.2f})    {verdict}")
+    f_rate = rate(f, int(f.get("indexed", 0)))
+    if a_rate and f_rate:
+        print(
+            f"engine floor F/A = {f_rate / a_rate:.2f}: the raw-store and FTS5 writes alone, no crosswalk "
+            f"(F indexed {f.get('indexed')} of {n}); B/F = {b_rate / f_rate:.2f}"
+        )
+    writes = float(f.get("write_seconds") or 0.0)
+    if a_rate and writes:
+        alone = int(f.get("indexed", 0)) / writes
+        print(
+            f"  the floor's writes alone (raw bytes, two SQLite files): {alone:,.0f} records/s "
+            f"= {alone / a_rate:.2f} of A, the bound of a pipeline whose fetching and parsing cost nothing"
+        )
     a_cpu, b_cpu = a.get("cpu"), b.get("cpu")
     if isinstance(a_cpu, float) and isinstance(b_cpu, float) and a_cpu > 0 and b_cpu > 0:
         print(f"  (by CPU time: B/A = {(n / b_cpu) / (int(a.get('records', 0)) / a_cpu):.2f})")
@@ -512,12 +585,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"replay servers at {server.url} (N) and {quarter_server.url} (N/4)")
         print("run A (baseline) ...", flush=True)
         a = in_child(run_baseline, server.url)
+        print("run F (engine floor) ...", flush=True)
+        f = in_child(run_floor, server.url)
         print("run B at N/4 ...", flush=True)
         probe_q = (len(quarter) - 1, native_id_of(quarter[-1]))
         b_quarter = in_child(run_pipeline, quarter_server.url, len(quarter), probe_q, options.batch_size)
         print("run B at N ...", flush=True)
         b = in_child(run_pipeline, server.url, n, (n - 1, native_id_of(records[-1])), options.batch_size)
-    report(n, options.page_size, a, b_quarter, b)
+    report(n, options.page_size, a, b_quarter, b, f)
     return 0
 
 
