@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,8 @@ from hub.search.fts_text import clean
 # bm25 column weights: title, description, subjects, title_cjk, text_cjk.
 BM25 = "bm25(fts, 10.0, 2.0, 4.0, 10.0, 2.0)"
 Facets = dict[str, dict[str, int]]
+# (db, total) -> the facets of temp.matched, or None to count them in SQL.
+FacetCounter = Callable[[sqlite3.Connection, int], "Facets | None"]
 
 
 def _filters(query: SearchQuery) -> list[tuple[str, list[str]]]:
@@ -66,18 +68,23 @@ def run(
     want: int,
     facets: bool,
     dates: Dates = NO_DATES,
+    counter: FacetCounter | None = None,
 ) -> QueryResult:
-    """Run a query: the first ``want`` (doc, score) in order, the total and (if asked) the facets."""
+    """Run a query: the first ``want`` (doc, score) in order, the total and (if asked) the facets
+    (from ``counter`` when it can, else counted in SQL)."""
     if filters is None:
         return QueryResult(0, {field: {} for field in FACET_FIELDS}, [])
     if expression is None and not filters and dates == NO_DATES:
         total = _documents(db)
         rows = db.execute("SELECT field, value, n FROM facet_values WHERE n > 0").fetchall()
         head = db.execute("SELECT doc, 0.0 FROM docs ORDER BY sort_date DESC, id LIMIT ?", (want,)).fetchall()
-        return QueryResult(total, _facet_dict(rows), head)
+        return QueryResult(total, facet_dict(rows), head)
     _match(db, expression, filters, relevance, dates)
     total = int(db.execute("SELECT count(*) FROM temp.matched").fetchone()[0])
-    return QueryResult(total, _count_facets(db) if facets else None, _order(db, relevance, want, total))
+    counted = counter(db, total) if facets and counter is not None else None
+    if facets and counted is None:
+        counted = _count_facets(db)
+    return QueryResult(total, counted, _order(db, relevance, want, total))
 
 
 def _match(
@@ -160,7 +167,7 @@ def _count_facets(db: sqlite3.Connection) -> Facets:
     rows = db.execute(
         "SELECT v.field, v.value, c.n FROM temp.counts c JOIN facet_values v ON v.term = c.term"
     )
-    return _facet_dict(rows.fetchall())
+    return facet_dict(rows.fetchall())
 
 
 def _order(db: sqlite3.Connection, relevance: bool, want: int, total: int) -> list[tuple[int, float]]:
@@ -191,7 +198,7 @@ def _documents(db: sqlite3.Connection) -> int:
     )
 
 
-def _facet_dict(rows: Iterable[tuple[str, str, int]]) -> Facets:
+def facet_dict(rows: Iterable[tuple[str, str, int]]) -> Facets:
     """Facet rows as {field: {value: count}}, most first then by value; every field present."""
     grouped: dict[str, list[tuple[str, int]]] = {field: [] for field in FACET_FIELDS}
     for field, value, n in rows:
