@@ -177,9 +177,9 @@ def test_with_the_development_switch_off_a_loopback_source_is_refused_before_any
         probe = hub.cli("sources", "probe", site.url + "/hop", "--json", check=False)
         assert site.request_log == [], "nothing was sent to the private address"
     assert result.returncode != 0
-    hub.serve()
-    for source_id in ("loopback", "named"):
-        last = runs_of(hub, source_id)[0]
-        assert last["status"] == "failed"
-        assert re.search(r"resolves to (127\.0\.0\.1|::1), .*; refused", last["error"]), last["error"]
+    with hub.serve():  # stopped when the block ends (the hub's context above has already ended)
+        for source_id in ("loopback", "named"):
+            last = runs_of(hub, source_id)[0]
+            assert last["status"] == "failed"
+            assert re.search(r"resolves to (127\.0\.0\.1|::1), .*; refused", last["error"]), last["error"]
     assert probe.returncode == 1 and "refused" in json.dumps(json.loads(probe.stdout)["notes"])
