@@ -14,10 +14,9 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.search.base import Capabilities, Hit, SearchPage, SearchQuery, filter_terms
-from hub.search.facet_columns import FacetColumns, doc_numbers
 from hub.search.fts_text import cjk_bigrams, clean, fold, match_expression, without_cjk
 from hub.search.sqlite_query import (
     FacetCounter,
@@ -31,6 +30,9 @@ from hub.search.sqlite_query import (
     run,
 )
 from normalizers.resource import Resource
+
+if TYPE_CHECKING:  # numpy is imported only by a process that counts facets (never by a harvest)
+    from hub.search.facet_columns import FacetColumns
 
 log = logging.getLogger(__name__)
 
@@ -438,6 +440,8 @@ class SqliteFtsIndex:
 
     def load_facet_columns(self) -> None:
         """Read the facet columns of the current generation now (searches otherwise load them in a thread)."""
+        from hub.search.facet_columns import FacetColumns
+
         if not self._memory:
             with self._reading() as db:
                 self._columns = FacetColumns.load(db)
@@ -450,6 +454,8 @@ class SqliteFtsIndex:
             if columns is None or columns.generation != generation:
                 self._reload_columns(stale=columns is not None)
                 return None
+            from hub.search.facet_columns import doc_numbers
+
             joined = db.execute("SELECT group_concat(doc) FROM temp.matched").fetchone()[0]
             counts = columns.count(doc_numbers(joined))
             return facet_dict((field, value, n) for (field, value), n in counts.items())
