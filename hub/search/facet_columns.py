@@ -26,6 +26,7 @@ class FacetColumns:
     starts: NDArray[np.int64]
     terms: NDArray[np.int32]
     labels: dict[int, tuple[str, str]]
+    width: int  # the largest term number + 1: the length of a count
 
     @classmethod
     def load(cls, db: sqlite3.Connection) -> FacetColumns:
@@ -50,13 +51,13 @@ class FacetColumns:
                 db.execute("COMMIT")
         last = int(docs[-1]) if size else 0
         starts = np.searchsorted(docs, np.arange(last + 2)).astype(np.int64)
-        return cls(generation, starts, terms, labels)
+        return cls(generation, starts, terms, labels, int(terms.max()) + 1 if size else 0)
 
     def count(self, docs: NDArray[np.int64]) -> dict[tuple[str, str], int]:
         """(field, value) -> how many of ``docs`` hold it (unknown documents hold none). Documents are
         taken COUNT_CHUNK at a time, so a search's scratch arrays stay small whatever the match."""
         wanted = docs[(docs >= 0) & (docs < len(self.starts) - 1)]
-        counts = np.zeros(int(self.terms.max()) + 1 if len(self.terms) else 0, dtype=np.int64)
+        counts = np.zeros(self.width, dtype=np.int64)
         for begin in range(0, len(wanted), COUNT_CHUNK):
             part = wanted[begin : begin + COUNT_CHUNK]
             low, high = self.starts[part], self.starts[part + 1]

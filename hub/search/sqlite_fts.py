@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import html
 import logging
-import math
 import sqlite3
 import threading
-import time
 import unicodedata
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hub.search.base import Capabilities, Hit, SearchPage, SearchQuery, filter_terms
+from hub.search.facet_cache import FACET_COLUMNS_MIN, FacetColumnsCache
 from hub.search.fts_text import cjk_bigrams, clean, fold, match_expression, without_cjk
 from hub.search.sqlite_query import (
-    FacetCounter,
-    Facets,
     QueryResult,
     after_page,
     chunks,
-    facet_dict,
     marks,
     resolve,
     run,
 )
 from normalizers.resource import Resource
-
-if TYPE_CHECKING:  # numpy is imported only by a process that counts facets (never by a harvest)
-    from hub.search.facet_columns import FacetColumns
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +33,6 @@ SCHEMA_VERSION = 4
 CACHE_SIZE = 512  # results (total, facets, first ids) kept per index until the next write
 CACHED_IDS = 100  # ordered ids a cached result keeps, so its first pages need no query
 IDLE_READERS = 32  # reader connections kept open between searches
-FACET_COLUMNS_MIN = 100  # a match this large counts its facets from FacetColumns (below, SQL is as quick)
-COLUMNS_RETRY_SECONDS = 30.0  # while the file keeps changing, FacetColumns are reloaded at most this often
 
 # Written so: no statement holds a ";" (they are run one by one inside a transaction).
 _SCHEMA = (
@@ -183,14 +174,10 @@ class SqliteFtsIndex:
         self._cache: OrderedDict[tuple[Any, ...], QueryResult] = OrderedDict()
         self._cache_size = cache_size
         self.cache_hits = self.cache_misses = 0
-        # Facet columns of the latest generation read (large matches count their facets from them); a
-        # search that finds them stale counts in SQL and has them reloaded in the background.
-        self._columns: FacetColumns | None = None
-        self._columns_min = facet_columns_min
-        self._columns_loading = False
-        self._columns_tried = -math.inf
         self._closed = False
         self._writer = self._connect(writer=True)
+        # Large matches count their facets from in-memory columns (none for an index in memory).
+        self._facets = None if self._memory else FacetColumnsCache(self._reading, facet_columns_min)
         with self._lock:
             self._migrate()
 
@@ -374,6 +361,8 @@ class SqliteFtsIndex:
             if self._closed:
                 return
             self._closed = True
+            if self._facets is not None:
+                self._facets.close()
             for db in self._idle:
                 db.close()
             self._idle.clear()
@@ -407,7 +396,7 @@ class SqliteFtsIndex:
             result = self._cached(key, query.facets)
             if result is None:
                 want = CACHED_IDS if query.after is not None else max(offset + size, CACHED_IDS)
-                counter = self._facet_counter(generation)
+                counter = self._facets.counter(generation) if self._facets is not None else None
                 result = run(db, expression, filters, relevance, want, query.facets, dates, counter)
                 self._store(key, QueryResult(result.total, result.facets, result.head[:CACHED_IDS]))
             if query.after is not None:
@@ -440,51 +429,8 @@ class SqliteFtsIndex:
 
     def load_facet_columns(self) -> None:
         """Read the facet columns of the current generation now (searches otherwise load them in a thread)."""
-        from hub.search.facet_columns import FacetColumns
-
-        if not self._memory:
-            with self._reading() as db:
-                self._columns = FacetColumns.load(db)
-
-    def _facet_counter(self, generation: int) -> FacetCounter:
-        def count(db: sqlite3.Connection, total: int) -> Facets | None:
-            columns = self._columns
-            if self._memory or total < self._columns_min:
-                return None
-            if columns is None or columns.generation != generation:
-                self._reload_columns(stale=columns is not None)
-                return None
-            from hub.search.facet_columns import doc_numbers
-
-            joined = db.execute("SELECT group_concat(doc) FROM temp.matched").fetchone()[0]
-            counts = columns.count(doc_numbers(joined))
-            return facet_dict((field, value, n) for (field, value), n in counts.items())
-
-        return count
-
-    def _reload_columns(self, stale: bool) -> None:
-        """Reload the facet columns in a thread of their own: at once when there are none, else at most
-        every COLUMNS_RETRY_SECONDS (a file being harvested into changes every few milliseconds)."""
-        with self._pool_lock:
-            now = time.monotonic()
-            if (
-                self._closed
-                or self._columns_loading
-                or (stale and now - self._columns_tried < COLUMNS_RETRY_SECONDS)
-            ):
-                return
-            self._columns_loading, self._columns_tried = True, now
-
-        def load() -> None:
-            try:
-                self.load_facet_columns()
-            except (sqlite3.Error, MemoryError):  # searches keep counting in SQL
-                if not self._closed:
-                    log.exception("facet columns not loaded")
-            finally:
-                self._columns_loading = False
-
-        threading.Thread(target=load, name="gkss-facet-columns", daemon=True).start()
+        if self._facets is not None:
+            self._facets.load()
 
     def suggest(self, prefix: str, size: int = 10) -> list[str]:
         """Titles that start with ``prefix`` (case- and accent-insensitive), one per document first."""

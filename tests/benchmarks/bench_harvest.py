@@ -50,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -230,7 +231,7 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _walk(url: str, on_page: Any = None) -> dict[str, Any]:
+def _walk(url: str, on_page: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """httpx + lxml over every ListRecords page, reading identifier and title of every record; each
     page's ``<ListRecords>`` element is also handed to ``on_page`` (the engine floor's writes)."""
     import httpx

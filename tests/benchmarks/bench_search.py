@@ -251,52 +251,34 @@ def measure_http(
     """``gkss serve`` on this index (GKSS_SEARCH_URL=sqlite:///PATH) and ``threads`` client threads, each
     with its own keep-alive connection, calling /api/search with the query mix; then ``/healthz`` (the
     cheapest answer of the same server and clients: the HTTP stack's own floor)."""
-    import socket
-    import subprocess
-
     import httpx
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "GKSS_HOME": home, "GKSS_SEARCH_URL": f"sqlite:///{path}", "GKSS_API_RATE": "0"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "hub", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    from tests.support.hubs import HubProcess
+
+    with (
+        tempfile.TemporaryDirectory() as home,
+        HubProcess(Path(home), "bench", search_url=f"sqlite:///{path}") as hub,
+    ):
+        hub.serve()
+        local = threading.local()
+
+        def get(url: str, params: Any = None) -> None:
+            client = getattr(local, "client", None)
+            if client is None:
+                client = local.client = httpx.Client(timeout=120)
+            client.get(url, params=params).raise_for_status()
+
+        def search(query: Any) -> None:
+            get(hub.url + "/api/search", http_params(query))
+
+        run_clients(threads, warm, search)
+        figures = measure(f"/api/search over HTTP, {threads} clients", threads, queries, search)
+        floor = measure(
+            f"/healthz over HTTP, {threads} clients",
+            threads,
+            [("healthz", None)] * len(queries),
+            lambda _: get(hub.url + "/healthz"),
         )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            local = threading.local()
-
-            def get(url: str, params: Any = None) -> None:
-                client = getattr(local, "client", None)
-                if client is None:
-                    client = local.client = httpx.Client(timeout=120)
-                client.get(url, params=params).raise_for_status()
-
-            def search(query: Any) -> None:
-                get(base + "/api/search", http_params(query))
-
-            run_clients(threads, warm, search)
-            figures = measure(f"/api/search over HTTP, {threads} clients", threads, queries, search)
-            floor = measure(
-                f"/healthz over HTTP, {threads} clients",
-                threads,
-                [("healthz", None)] * len(queries),
-                lambda _: get(base + "/healthz"),
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     verdict = "PASS" if figures[1] < TARGET_P99_MS else "MISS"
     print(
         f"{verdict} /api/search, {threads} clients: p50 {figures[0]:.1f} ms, p99 {figures[1]:.1f} ms "
@@ -359,11 +341,15 @@ def main() -> None:
 
         local = threading.local()
 
-        def bare(expression: Any) -> None:
+        def thread_db() -> sqlite3.Connection:
+            """This client thread's own connection to the index file."""
             db = getattr(local, "db", None)
             if db is None:
                 db = local.db = sqlite3.connect(path, check_same_thread=False)
-            db.execute("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT 10", (expression,)).fetchall()
+            return db
+
+        def bare(expression: Any) -> None:
+            thread_db().execute("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT 10", (expression,)).fetchall()
 
         texts: list[tuple[str, Any]] = [
             (kind, match_expression(q.text)) for kind, q in queries if isinstance(q, SearchQuery) and q.text
@@ -373,10 +359,7 @@ def main() -> None:
         )
 
         def ranked(expression: Any) -> None:
-            db = getattr(local, "db", None)
-            if db is None:
-                db = local.db = sqlite3.connect(path, check_same_thread=False)
-            db.execute(
+            thread_db().execute(
                 f"SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY {BM25} LIMIT 10", (expression,)
             ).fetchall()
 

@@ -63,7 +63,9 @@ def test_columns_and_sql_count_alike(tmp_path: Path, columns_index: SqliteFtsInd
 def test_a_write_makes_them_stale_counts_stay_exact_and_they_reload(
     columns_index: SqliteFtsIndex, corpus: list[Resource]
 ) -> None:
-    before = columns_index._columns
+    facets = columns_index._facets
+    assert facets is not None
+    before = facets.columns
     assert before is not None
     changes = {"id": "extra-record", "native_id": "extra-record", "countries": ["KE"]}
     extra = corpus[0].model_copy(update=changes)
@@ -72,9 +74,9 @@ def test_a_write_makes_them_stale_counts_stay_exact_and_they_reload(
     # Stale columns: this search counts in SQL (and has the columns reloaded in the background).
     assert columns_index.search(query).facets == expected_facets(matched(columns_index, text="biodiversity"))
     deadline = time.monotonic() + 30
-    while columns_index._columns is before and time.monotonic() < deadline:
+    while facets.columns is before and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert columns_index._columns is not before, "the columns were not reloaded after the write"
+    assert facets.columns is not before, "the columns were not reloaded after the write"
     assert columns_index.search(query).facets == expected_facets(matched(columns_index, text="biodiversity"))
     columns_index.delete(["extra-record"])
     assert columns_index.search(query).facets == expected_facets(matched(columns_index, text="biodiversity"))
