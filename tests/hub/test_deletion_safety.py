@@ -134,12 +134,9 @@ def test_a_failed_run_applies_no_deletion(hub: Hub, records: list[ReplayRecord])
         for n in range(10):
             later = stamp + timedelta(seconds=n + 1)
             server.add_record(replace(template, identifier=f"oai:new:{n}", datestamp=later))
-
-        def break_after_first_record(seen: int) -> None:
-            if seen == 1:  # page 1 (the deletion and 6 new records) is in; page 2 will answer 500
-                server.fail_next(500, None, times=5, verb="ListRecords")
-
-        summary = harvest_source(hub, "repo", progress=break_after_first_record)
+        # page 1 (the deletion and 6 new records) is served; page 2, asked for by its token, answers 500
+        server.fail_next(500, None, times=5, verb="ListRecords", resuming=True)
+        summary = harvest_source(hub, "repo")
     assert summary.status == "failed" and summary.added == 6
     assert summary.deleted == 0 and hub.store.count_records("repo") == len(live) + 6
 

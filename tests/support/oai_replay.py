@@ -147,12 +147,19 @@ def load_real_records(files: Iterable[str] = RECORD_FILES) -> list[ReplayRecord]
 
 @dataclass(slots=True)
 class CannedReply:
-    """A fixed answer, for requests with ``verb`` (any verb when None)."""
+    """A fixed answer, for requests with ``verb`` (any verb when None); ``resuming``: only those carrying a
+    resumptionToken."""
 
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     verb: str | None = None
+    resuming: bool = False
+
+    def applies_to(self, args: dict[str, str]) -> bool:
+        if self.resuming and "resumptionToken" not in args:
+            return False
+        return self.verb is None or self.verb == args.get("verb")
 
 
 @dataclass(slots=True)
@@ -286,14 +293,16 @@ class OaiReplayServer:
         *,
         times: int = 1,
         verb: str | None = None,
+        resuming: bool = False,
     ) -> None:
-        """Answer the next ``times`` requests (with ``verb``, if given) with this status and body."""
+        """Answer the next ``times`` requests (with ``verb``, if given; only those carrying a resumptionToken
+        when ``resuming``) with this status and body."""
         canned_headers = {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
         if retry_after is not None:
             canned_headers["Retry-After"] = retry_after
         with self._lock:
             for _ in range(times):
-                self._failures.append(CannedReply(status, body, dict(canned_headers), verb))
+                self._failures.append(CannedReply(status, body, dict(canned_headers), verb, resuming))
 
     def serve_raw(
         self,
@@ -319,7 +328,7 @@ class OaiReplayServer:
         args = dict(pairs)
         with self._lock:
             self._requests.append(args)
-            canned = self._take_fault(args.get("verb"))
+            canned = self._take_fault(args)
             if canned is not None:
                 return canned
             root = self._envelope(args)
@@ -332,11 +341,11 @@ class OaiReplayServer:
         body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
         return CannedReply(200, body, {"Content-Type": "text/xml; charset=utf-8"})
 
-    def _take_fault(self, verb: str | None) -> CannedReply | None:
+    def _take_fault(self, args: dict[str, str]) -> CannedReply | None:
         for index, canned in enumerate(self._failures):
-            if canned.verb is None or canned.verb == verb:
+            if canned.applies_to(args):
                 return self._failures.pop(index)
-        if self._raw is not None and (self._raw.verb is None or self._raw.verb == verb):
+        if self._raw is not None and self._raw.applies_to(args):
             return self._raw
         return None
 
