@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from hub.search.base import SearchIndex
 from hub.search.factory import open_index
 from hub.settings import Settings
 from hub.store import Store
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -17,8 +21,16 @@ class Hub:
     settings: Settings
     store: Store
     index: SearchIndex
+    closers: list[Callable[[], None]] = field(default_factory=list)  # run first by close(), newest first
 
     def close(self) -> None:
+        """Stop what was started on this Hub (``closers``: delivery workers ...), then its index and store."""
+        while self.closers:
+            closer = self.closers.pop()
+            try:
+                closer()
+            except Exception:  # one part failing to stop must not keep the store open
+                logger.exception("closing %r failed", closer)
         self.index.close()
         self.store.close()
 

@@ -4,7 +4,8 @@ The harvest only hands the run id over (``notify_run``); a small thread pool rea
 matches them against every active subscription's filters, renders and POSTs the pushes, and retries a
 failed delivery after ``GKSS_WEBSUB_RETRY_SECONDS`` x 2^(attempt-1), up to
 ``GKSS_WEBSUB_DELIVERY_ATTEMPTS`` attempts. A hanging subscriber holds one pool thread until
-``GKSS_WEBSUB_DELIVERY_TIMEOUT``, never the harvest.
+``GKSS_WEBSUB_DELIVERY_TIMEOUT``, never the harvest. Closing the Hub finishes the distributions already
+queued (a ``gkss harvest`` delivers its pushes before it exits) and drops retries not yet due.
 """
 
 from __future__ import annotations
@@ -35,6 +36,20 @@ class Distributor:
         settings = hub.settings
         self._pool = ThreadPoolExecutor(max(1, settings.websub_delivery_threads), thread_name_prefix="websub")
         self._policy = settings.http_policy()
+        self._lock = threading.Lock()
+        self._retries: set[threading.Timer] = set()  # retry timers not yet due
+        self._closed = False
+
+    def close(self) -> None:
+        """Finish the distributions queued so far (each delivery bounded by its timeout); drop retries."""
+        with self._lock:
+            self._closed = True
+            retries, self._retries = self._retries, set()
+        for retry in retries:
+            retry.cancel()
+        if retries:
+            logger.warning("%d WebSub delivery retries dropped: the hub is closing", len(retries))
+        self._pool.shutdown(wait=True)
 
     def run_changed(self, run_id: int) -> None:
         """Queue the distribution of what run ``run_id`` stored; returns at once."""
@@ -85,10 +100,21 @@ class Distributor:
         delay = settings.websub_retry_seconds * 2 ** (attempt - 1)
         retry = threading.Timer(delay, self._retry, args=(subscription, push, attempt + 1))
         retry.daemon = True
+        with self._lock:
+            if self._closed:
+                logger.warning("WebSub retry to %s dropped: the hub is closing", subscription.callback)
+                return
+            self._retries.add(retry)
         retry.start()
 
     def _retry(self, subscription: Subscription, push: Push, attempt: int) -> None:
-        self._pool.submit(self._guarded, self._attempt, subscription, push, attempt)
+        with self._lock:
+            current = threading.current_thread()
+            if isinstance(current, threading.Timer):
+                self._retries.discard(current)
+            if self._closed:
+                return
+            self._pool.submit(self._guarded, self._attempt, subscription, push, attempt)
 
 
 _distributors: dict[int, Distributor] = {}
@@ -96,12 +122,21 @@ _lock = threading.Lock()
 
 
 def distributor_for(hub: Hub) -> Distributor:
-    """The Hub's distributor, started on first use."""
+    """The Hub's distributor, started on first use and closed (and forgotten) with the Hub."""
     with _lock:
         found = _distributors.get(id(hub))
-        if found is None or found.hub is not hub:
-            found = _distributors[id(hub)] = Distributor(hub)
-        return found
+        if found is not None and found.hub is hub:
+            return found
+        made = _distributors[id(hub)] = Distributor(hub)
+        hub.closers.append(lambda: _close(made))
+        return made
+
+
+def _close(distributor: Distributor) -> None:
+    with _lock:
+        if _distributors.get(id(distributor.hub)) is distributor:
+            del _distributors[id(distributor.hub)]
+    distributor.close()
 
 
 def notify_run(hub: Hub, run_id: int) -> None:

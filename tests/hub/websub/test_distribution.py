@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -195,3 +196,39 @@ def test_a_deletion_is_pushed_to_atom_topics_as_a_tombstone(client: TestClient, 
         assert list(root.iter("{http://www.w3.org/2005/Atom}entry")) == []
         time.sleep(0.5)
         assert json_feed.received.pushes == []  # JSON Feed cannot express a deletion
+
+
+def _websub_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("websub") and t.is_alive()]
+
+
+def test_closing_the_hub_delivers_what_was_queued_then_stops_its_workers(tmp_path: Path) -> None:
+    """A one-shot `gkss harvest` (or a job) closes its hub right after the run: the push still goes
+    out before close returns, and no delivery thread or retry outlives the hub."""
+    expected = _expected_ids()
+    settings = Settings(
+        home=tmp_path / "gkss",
+        allow_private_networks=True,
+        websub_retry_seconds=0.3,
+        websub_delivery_attempts=3,
+    )
+    with (
+        SubscriberServer() as subscriber,
+        SubscriberServer(push_status=500) as failing,
+        OaiReplayServer(load_real_records()) as repo,
+    ):
+        hub = open_hub(settings)
+        subscribe(hub.store, subscriber.url, MATCHING, SECRET, 3600)
+        subscribe(hub.store, failing.url, MATCHING, None, 3600)
+        hub.store.add_source("repo", "oai-pmh", repo.url, {})
+        assert harvest_source(hub, "repo").status == "succeeded"
+        assert _websub_threads(), "the run queued its distribution on the delivery workers"
+        hub.close()
+        assert len(subscriber.received.pushes) == 1, "delivered before close returned"
+        parsed = feedparser.parse(subscriber.received.pushes[0][1])
+        assert {entry.id.rsplit(":", 1)[1] for entry in parsed.entries} == expected
+        assert _websub_threads() == []
+        assert len(failing.received.pushes) == 1, "its first attempt was made"
+        time.sleep(1.0)  # its retry was due 0.3 s after that attempt; the closed hub drops it
+        assert len(failing.received.pushes) == 1
+        assert _websub_threads() == []
