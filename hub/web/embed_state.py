@@ -11,7 +11,6 @@ from normalizers.vocabularies.countries import countries
 from normalizers.vocabularies.regions import region_id, regions
 
 FIXED_ATTRIBUTES = tuple(f"filter-{facet}" for facet in FACET_FIELDS)
-NO_MATCH = "-"  # a country code nothing carries: a fixed region without countries matches nothing
 
 
 def words(value: str | None) -> list[str]:
@@ -51,14 +50,15 @@ class EmbedState:
 
     def allowed(self, facet: str) -> list[str] | None:
         """The values a fixed filter allows for ``facet`` (None: any)."""
-        values = self.fixed.get(f"filter-{facet}")
-        if facet == "country" and not values and self.fixed.get("filter-region"):
-            region = self.fixed["filter-region"][0]
-            found = region_countries(region)
-            if found is None:
-                raise UnknownRegion(f"unknown region {region!r}")
-            values = found or [NO_MATCH]
-        return values or None
+        return self.fixed.get(f"filter-{facet}") or None
+
+    def regions(self) -> tuple[str, ...]:
+        """The fixed regions; the search matches records naming one of them or a country in it."""
+        values = tuple(self.fixed.get("filter-region", []))
+        for value in values:
+            if region_id(value) is None:
+                raise UnknownRegion(f"unknown region {value!r}")
+        return values
 
     def values(self, facet: str) -> list[str]:
         """What the search filters ``facet`` on: the picks within the fixed values, else the fixed values."""
@@ -79,6 +79,7 @@ class EmbedState:
             target=tuple(self.values("target")),
             language=tuple(self.values("language")),
             year=years,
+            region=self.regions(),
         )
 
     def params(self, **change: object) -> list[tuple[str, str]]:

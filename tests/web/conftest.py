@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
+from normalizers.vocabularies.countries import countries
+from normalizers.vocabularies.regions import region_id
 from tests.support.hubs import HubProcess
 from tests.support.oai_replay import OaiReplayServer, ReplayRecord, load_real_records
 
@@ -17,12 +20,38 @@ DC = "http://purl.org/dc/elements/1.1/"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 
 
-def harvested_hub(home: Path, node: str, records: list[ReplayRecord]) -> HubProcess:
+REGIONAL_SOURCE = "centre"  # real_hub's second source: a regional centre's, placed in this region
+REGIONAL_SOURCE_REGION = "eastern-africa"
+
+
+def harvested_hub(
+    home: Path, node: str, records: list[ReplayRecord], regional: list[ReplayRecord] | None = None
+) -> HubProcess:
+    """A hub process that harvested ``records`` as source ``repo``, and ``regional`` (when given) as
+    source ``centre``, configured with ``regions=eastern-africa`` (its records naming no country get it)."""
     hub = HubProcess(home, node)
     with OaiReplayServer(records, page_size=50) as oai:
         hub.cli("sources", "add", "repo", "--protocol", "oai-pmh", "--url", oai.url)
         hub.cli("harvest", "repo")
+    if regional:
+        with OaiReplayServer(regional, page_size=50) as oai:
+            place = ("--option", f"regions={REGIONAL_SOURCE_REGION}")
+            hub.cli("sources", "add", REGIONAL_SOURCE, "--protocol", "oai-pmh", "--url", oai.url, *place)
+            hub.cli("harvest", REGIONAL_SOURCE)
     return hub
+
+
+def in_fixed_region(results: list[dict[str, Any]], region: str) -> list[dict[str, Any]]:
+    """The results a search fixed to ``region`` must find, from the records' own countries and the
+    regional source's configuration: those naming a country in the region, and the regional source's
+    records naming no country (they carry the source's region)."""
+    inside = {c.iso2 for c in countries().values() if region_id(region) in c.regions}
+    assert region == REGIONAL_SOURCE_REGION, "real_hub's regional source is placed in this region only"
+    return [
+        r
+        for r in results
+        if set(r["countries"]) & inside or (r["source"] == REGIONAL_SOURCE and not r["countries"])
+    ]
 
 
 def payload_lines() -> list[str]:
@@ -67,7 +96,7 @@ def hostile_records() -> list[ReplayRecord]:
 @pytest.fixture(scope="package")
 def real_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
     live = [r for r in load_real_records() if r.identifier and not r.deleted and r.metadata]
-    with harvested_hub(tmp_path_factory.mktemp("web-real"), "web-real", live) as hub:
+    with harvested_hub(tmp_path_factory.mktemp("web-real"), "web-real", live[:-3], live[-3:]) as hub:
         yield hub.serve()
 
 

@@ -13,7 +13,7 @@ from hub.web.sanitize import http_url, safe_highlight, safe_html
 from normalizers.vocabularies.countries import countries
 from normalizers.vocabularies.regions import region_id
 from tests.support.hubs import HubProcess
-from tests.web.conftest import payload_lines
+from tests.web.conftest import REGIONAL_SOURCE, REGIONAL_SOURCE_REGION, in_fixed_region, payload_lines
 
 
 def _everything(hub: HubProcess) -> list[dict[str, Any]]:
@@ -91,9 +91,11 @@ def test_frame_fixed_filters_narrow_and_cannot_be_widened(real_hub: HubProcess) 
     other = next(lang for r in everything for lang in r["languages"] if lang != "en")
     widened = httpx.get(base + f"&language={other}").text  # a pick outside the fixed values is ignored
     assert _status(widened) == f"{len(english)} results"
-    region = "eastern-africa"
-    inside = {c.iso2 for c in countries().values() if region_id(region) in c.regions}
-    expected = [r for r in everything if set(r["countries"]) & inside]
+    region = REGIONAL_SOURCE_REGION
+    expected = in_fixed_region(everything, region)
+    assert any(r["source"] == REGIONAL_SOURCE and not r["countries"] for r in expected), (
+        "no country, the region"
+    )
     status = _status(httpx.get(real_hub.url + f"/embed/frame?filter-region={region}").text)
     assert status == (f"{len(expected)} results" if len(expected) != 1 else "1 result") or (
         not expected and status == "No results"

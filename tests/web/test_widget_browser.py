@@ -11,11 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from normalizers.vocabularies.countries import countries
-from normalizers.vocabularies.regions import region_id
 from tests.support.hubs import HubProcess
 from tests.support.oai_replay import load_real_records
 from tests.web.browser import chromium, host_site, run_axe, screenshot
+from tests.web.conftest import REGIONAL_SOURCE, REGIONAL_SOURCE_REGION, in_fixed_region
 
 pytestmark = pytest.mark.browser
 STRINGS = json.loads(
@@ -178,10 +177,14 @@ def test_widget_in_a_host_page_keeps_its_fixed_filter_and_theme(real_hub: HubPro
         screenshot(page, "widget-host-fixed-filter")
 
 
-def test_widget_with_a_fixed_region_searches_its_countries(real_hub: HubProcess) -> None:
-    region = "eastern-africa"
-    inside = {c.iso2 for c in countries().values() if region_id(region) in c.regions}
-    expected = [r for r in _all_results(real_hub) if set(r["countries"]) & inside]
+def test_widget_with_a_fixed_region_finds_its_countries_and_regional_records(
+    real_hub: HubProcess,
+) -> None:
+    region = REGIONAL_SOURCE_REGION
+    expected = in_fixed_region(_all_results(real_hub), region)
+    assert any(r["source"] == REGIONAL_SOURCE and not r["countries"] for r in expected), (
+        "no country, the region"
+    )
     host = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Centre</title>'
         f'<script src="{real_hub.url}/embed/gkss-search.js" defer></script></head><body><main>'
@@ -197,4 +200,4 @@ def test_widget_with_a_fixed_region_searches_its_countries(real_hub: HubProcess)
         )
         _wait_status(page, text.replace("{n}", str(len(expected))))
         searches = [parse_qs(urlsplit(url).query) for url in asked if "/api/search" in url]
-        assert searches and set(searches[-1]["country"]) == inside
+        assert searches and searches[-1]["region"] == [region] and "country" not in searches[-1]

@@ -23,10 +23,14 @@ export interface Page {
 
 export type Filters = Partial<Record<Facet, string[]>>;
 
-export function searchUrl(hub: string, q: string, filters: Filters, page: number, size: number): string {
+/** The search request; ``regions`` (a centre's fixed region: M49 code, CBD group or slug) narrow it too. */
+export function searchUrl(
+  hub: string, q: string, filters: Filters, page: number, size: number, regions: string[] = [],
+): string {
   const params = new URLSearchParams();
   if (q) params.set("q", q);
   for (const facet of FACETS) for (const value of filters[facet] ?? []) params.append(facet, value);
+  for (const region of regions) params.append("region", region);
   params.set("page", String(page));
   params.set("size", String(size));
   return `${hub}/api/search?${params.toString()}`;
@@ -36,13 +40,6 @@ export async function search(url: string, signal: AbortSignal): Promise<Page> {
   const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return (await response.json()) as Page;
-}
-
-export async function regionCountries(hub: string, region: string, signal: AbortSignal): Promise<string[]> {
-  const response = await fetch(`${hub}/embed/regions/${encodeURIComponent(region)}`, { signal });
-  if (!response.ok) throw new Error(`unknown region ${region}`);
-  const body = (await response.json()) as { countries: string[] };
-  return body.countries;
 }
 
 /** An http(s) URL, else null (never javascript:, data: ...). */

@@ -1,5 +1,5 @@
 // <gkss-search>: search form, facets, results and paging in a shadow root; harvested text only via textContent.
-import { FACETS, type Facet, type Filters, type Page, type Result, httpUrl, regionCountries, search, searchUrl } from "./api";
+import { FACETS, type Facet, type Filters, type Page, type Result, httpUrl, search, searchUrl } from "./api";
 import { highlightNodes, plainText } from "./highlight";
 import { type Key, type Lang, LANGS, LANG_NAMES, dirOf, langOf, t } from "./strings";
 import { CSS, styleSheet } from "./styles";
@@ -33,8 +33,6 @@ export class GkssSearch extends HTMLElement {
   private page = 1;
   private chosen: Filters = {};
   private last: Page | null = null;
-  private regionCountries_: string[] = [];
-  private regionFor = "";
   private controller: AbortController | null = null;
   private built = false;
   private readonly parts: Record<string, HTMLElement> = {};
@@ -93,12 +91,6 @@ export class GkssSearch extends HTMLElement {
       const picked = this.chosen[facet] ?? [];
       const values = fixed.length ? (picked.length ? picked.filter((v) => fixed.includes(v)) : fixed) : picked;
       if (values.length) out[facet] = values;
-    }
-    if (this.getAttribute("filter-region") && !this.getAttribute("filter-country")) {
-      const picked = this.chosen.country ?? [];
-      const allowed = this.regionCountries_;
-      out.country = picked.length ? picked.filter((v) => allowed.includes(v)) : allowed;
-      if (!out.country.length) out.country = ["-"]; // a region with no country: nothing matches
     }
     return out;
   }
@@ -183,12 +175,8 @@ export class GkssSearch extends HTMLElement {
     this.setAttribute("aria-busy", "true");
     this.parts.status.textContent = this.tr("loading");
     try {
-      const region = this.getAttribute("filter-region") ?? "";
-      if (region && region !== this.regionFor) {
-        this.regionCountries_ = await regionCountries(this.hub, region, controller.signal);
-        this.regionFor = region;
-      }
-      const url = searchUrl(this.hub, this.query, this.filters(), this.page, this.pageSize);
+      const regions = words(this.getAttribute("filter-region")); // the hub matches the region or its countries
+      const url = searchUrl(this.hub, this.query, this.filters(), this.page, this.pageSize, regions);
       const page = await search(url, controller.signal);
       if (controller.signal.aborted) return;
       this.last = page;
