@@ -11,31 +11,33 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError
 
-from hub.search.base import (
-    EXTRA_FILTER_FIELDS,
-    FACET_FIELDS,
-    FILTER_FIELDS,
-    Capabilities,
-    Hit,
-    SearchPage,
-    SearchQuery,
-    filter_terms,
+from hub.search.base import EXTRA_FILTER_FIELDS, FACET_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
+from hub.search.opensearch_mapping import (
+    ANALYSIS,
+    COMPLETION_RESERVED,
+    KEYWORD,
+    MAPPINGS,
+    document,
+    index_action,
+    json_text,
+)
+from hub.search.opensearch_query import (
+    after_clause,
+    aggs_of,
+    build_query,
+    facets_of,
+    highlight_clause,
+    hits_of,
+    sort_clause,
+    total_of,
 )
 from normalizers.resource import Resource
 
-# Title/description sub-field per UN language; OpenSearch ships smartcn only as a plugin, so zh uses cjk.
-LANGUAGE_ANALYZERS: dict[str, str] = {
-    "en": "english", "fr": "french", "es": "spanish", "ru": "russian", "ar": "arabic", "zh": "cjk",
-}  # fmt: skip
-OTHER = "other"  # every other language and "und": standard tokenizer + lowercase + asciifolding
+__all__ = ["IndexReadError", "IndexWriteError", "OpenSearchIndex", "document"]
+
 FACET_SIZE = 200
-MAX_TERMS = 32  # query words used; the rest of a (hostile) giant query is dropped, never an error
 MAX_WINDOW = 10_000  # from+size beyond this pages with search_after
-_WORDY = re.compile(r"\w", re.UNICODE)
-_RESERVED = re.compile(r"[\x00\x1e\x1f]")  # characters the completion field refuses
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
-_SEARCH_FIELDS = ["title.*^5", "description.*^1.5", "subjects^2"]
-_HIGHLIGHT_FIELDS = ["title.*", "description.*"]
 
 
 class IndexWriteError(RuntimeError):
@@ -50,164 +52,6 @@ class IndexWriteError(RuntimeError):
 
 class IndexReadError(RuntimeError):
     """A search kept failing on some shards; the hub never serves silently partial results."""
-
-
-def _text_field(analyzer: str, copy_to: list[str]) -> dict[str, Any]:
-    return {"type": "text", "analyzer": analyzer, "copy_to": copy_to}
-
-
-def _language_group(copy_to: list[str]) -> dict[str, Any]:
-    """One text field per UN language plus ``other``; offsets indexed so highlighting reads postings."""
-    fields = {lang: _text_field(analyzer, copy_to) for lang, analyzer in LANGUAGE_ANALYZERS.items()}
-    fields[OTHER] = _text_field("folded", copy_to)
-    return {"properties": {k: {**v, "index_options": "offsets"} for k, v in fields.items()}}
-
-
-_KEYWORD: dict[str, Any] = {"type": "keyword"}
-MAPPINGS: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "id": _KEYWORD,
-        **{field: _KEYWORD for field in FILTER_FIELDS},
-        "sort_date": {"type": "date", "format": "strict_date"},
-        "title": _language_group(["all_text", "title_exact"]),
-        "description": _language_group(["all_text"]),
-        "subjects": _text_field("folded", ["all_text"]),
-        "all_text": {"type": "text", "analyzer": "folded"},
-        "title_exact": {"type": "keyword", "normalizer": "folded", "ignore_above": 256},
-        "suggest": {"type": "completion", "analyzer": "folded", "max_input_length": 100},
-        "content_hash": _KEYWORD,
-        "resource": {"type": "object", "enabled": False},
-    },
-}
-# "folded" is NFKD-and-drop-marks for the scripts of the corpus (what FTS5's unicode61 does): Latin
-# through asciifolding; Arabic hamza carriers and harakat, Cyrillic й/ё and stray combining marks by
-# char filters.
-_FOLD_LETTERS = [
-    "ئ => ي", "ؤ => و", "أ => ا", "إ => ا", "آ => ا", "ٱ => ا", "й => и", "Й => И", "ё => е", "Ё => Е",
-]  # fmt: skip
-_MARKS = "[\u0300-\u036f\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed]"
-_CHAR_FILTERS = ["fold_letters", "fold_marks"]
-ANALYSIS: dict[str, Any] = {
-    "char_filter": {
-        "fold_letters": {"type": "mapping", "mappings": _FOLD_LETTERS},
-        "fold_marks": {"type": "pattern_replace", "pattern": _MARKS, "replacement": ""},
-    },
-    "analyzer": {
-        "folded": {
-            "type": "custom",
-            "char_filter": _CHAR_FILTERS,
-            "tokenizer": "standard",
-            "filter": ["lowercase", "asciifolding"],
-        }
-    },
-    "normalizer": {
-        "folded": {"type": "custom", "char_filter": _CHAR_FILTERS, "filter": ["lowercase", "asciifolding"]}
-    },
-}
-
-
-def _by_language(texts: dict[str, str]) -> dict[str, str | list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for tag, text in texts.items():
-        primary = tag.split("-", 1)[0].lower()
-        grouped.setdefault(primary if primary in LANGUAGE_ANALYZERS else OTHER, []).append(text)
-    return {key: values[0] if len(values) == 1 else values for key, values in grouped.items()}
-
-
-def document(resource: Resource) -> dict[str, Any]:
-    """The indexed document of a Resource (the Resource itself rides along, unindexed)."""
-    doc: dict[str, Any] = {
-        "id": resource.id,
-        "type": resource.type,
-        "source": resource.source,
-        "country": resource.countries,
-        "target": resource.gbf_targets,
-        "language": list(dict.fromkeys([*resource.languages, *(k for k in resource.title if k != "und")])),
-        "title": _by_language(resource.title),
-        "description": _by_language(resource.description),
-        "subjects": resource.subjects,
-        "content_hash": resource.content_hash(),
-        "resource": resource.model_dump(mode="json"),
-    }
-    titles = [t for t in dict.fromkeys(_RESERVED.sub(" ", t).strip() for t in resource.title.values()) if t]
-    if titles:
-        doc["suggest"] = {"input": titles}
-    year = resource.year()
-    if year is not None:
-        doc["year"] = str(year)
-    doc.update({field: values for field, values in filter_terms(resource).items() if values})
-    day = resource.display_date()
-    if day:
-        doc["sort_date"] = day
-    return doc
-
-
-def _clean(text: str) -> str:
-    """Text JSON can carry: lone surrogates become U+FFFD."""
-    return text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
-
-
-def _index_action(resource: Resource) -> dict[str, Any]:
-    return {"_op_type": "index", "_id": resource.id, "_source": document(resource)}
-
-
-def _words(text: str) -> list[tuple[str, bool]]:
-    """The searchable words of a query as (word, is_prefix); like FTS5's reading, capped at MAX_TERMS."""
-    words: list[tuple[str, bool]] = []
-    for token in text.split():
-        core = token.rstrip("*")
-        if _WORDY.search(core):
-            words.append((core, token.endswith("*")))
-    return words[:MAX_TERMS]
-
-
-def build_query(query: SearchQuery) -> tuple[dict[str, Any], list[tuple[str, bool]]]:
-    """The query DSL of a SearchQuery: every word must match (folded, or stemmed per language)."""
-    words = _words(_clean(query.text))
-    must: list[dict[str, Any]] = []
-    for word, prefix in words:
-        exact_kind = "match_phrase_prefix" if prefix else "match_phrase"
-        options: list[dict[str, Any]] = [{exact_kind: {"all_text": {"query": word}}}]
-        if not prefix:
-            options.append(
-                {"multi_match": {"query": word, "fields": _SEARCH_FIELDS, "operator": "and", "lenient": True}}
-            )
-        must.append({"bool": {"should": options, "minimum_should_match": 1}})
-    pairs: list[tuple[str, Sequence[object]]] = [(name, getattr(query, name)) for name in FILTER_FIELDS]
-    filters: list[dict[str, Any]] = [
-        {"terms": {name: [_clean(str(v)) for v in values]}} for name, values in pairs if values
-    ]
-    if query.date_from or query.date_until:
-        bounds = {"gte": query.date_from, "lte": query.date_until}
-        filters.append({"range": {"sort_date": {k: v for k, v in bounds.items() if v}}})
-    boolean: dict[str, Any] = {"must": must, "filter": filters}
-    whole = " ".join(word for word, _ in words)
-    if must and len(whole) <= 1000:  # score only: the exact title first, then title phrases
-        boolean["should"] = [
-            {"term": {"title_exact": {"value": whole, "boost": 20.0}}},
-            {"multi_match": {"query": whole, "type": "phrase", "fields": ["title.*"], "boost": 3.0}},
-        ]
-    return {"bool": boolean}, words
-
-
-def _sort(kind: str) -> list[dict[str, Any]]:
-    by_date: list[dict[str, Any]] = [{"sort_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
-    return by_date if kind == "date" else [{"_score": "desc"}, *by_date]
-
-
-def _highlight(words: list[tuple[str, bool]]) -> dict[str, Any]:
-    kinds = {True: "phrase_prefix", False: "best_fields"}
-    shoulds = [{"multi_match": {"query": w, "fields": _HIGHLIGHT_FIELDS, "type": kinds[p]}} for w, p in words]
-    return {
-        "pre_tags": ["<em>"],
-        "post_tags": ["</em>"],
-        "highlight_query": {"bool": {"should": shoulds}},
-        "fields": {
-            "title.*": {"number_of_fragments": 0},
-            "description.*": {"fragment_size": 160, "number_of_fragments": 2},
-        },
-    }
 
 
 class OpenSearchIndex:
@@ -292,7 +136,7 @@ class OpenSearchIndex:
     def _ensure_alias(self) -> None:
         if self._client.indices.exists_alias(name=self.name):
             # Fields added since the index was made (mappings only grow); `gkss reindex` fills them.
-            added = {field: _KEYWORD for field in EXTRA_FILTER_FIELDS}
+            added = {field: KEYWORD for field in EXTRA_FILTER_FIELDS}
             self._client.indices.put_mapping(index=self.name, body={"properties": added})
             return
         if self._client.indices.exists(index=self.name):
@@ -331,7 +175,7 @@ class OpenSearchIndex:
         old = self.physical_indices()
         new = self._create_version(loading=True)
         try:
-            written = self._bulk(new, map(_index_action, resources))
+            written = self._bulk(new, map(index_action, resources))
             self._client.indices.put_settings(index=new, body={"index": {"refresh_interval": None}})
             self._client.indices.refresh(index=new)
             self._wait_ready(new)
@@ -377,7 +221,7 @@ class OpenSearchIndex:
         return done
 
     def add(self, resources: Iterable[Resource]) -> int:
-        return self._bulk(self.name, map(_index_action, resources))
+        return self._bulk(self.name, map(index_action, resources))
 
     def delete(self, ids: Iterable[str]) -> int:
         actions = ({"_op_type": "delete", "_id": rid} for rid in dict.fromkeys(ids))
@@ -412,29 +256,29 @@ class OpenSearchIndex:
     def search(self, query: SearchQuery) -> SearchPage:
         dsl, words = build_query(query)
         offset, size = max(0, query.offset), max(0, query.size)
-        body: dict[str, Any] = {"query": dsl, "sort": _sort(query.sort), "track_total_hits": True}
+        body: dict[str, Any] = {"query": dsl, "sort": sort_clause(query.sort), "track_total_hits": True}
         if query.facets:
             body["aggs"] = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
         page: dict[str, Any] = {"size": size, "_source": ["resource"], "track_scores": True}
         if words:
-            page["highlight"] = _highlight(words)
+            page["highlight"] = highlight_clause(words)
         if query.after is not None:  # keyset paging: never deeper than one page
             answer = self._search({**body, **page, "search_after": list(query.after)})
             return SearchPage(
-                total=_total(answer), hits=_hits(answer), facets=_facets(answer) if query.facets else {}
+                total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
             )
         if offset + size <= self.max_result_window:
             answer = self._search({**body, **page, "from": offset})
             return SearchPage(
-                total=_total(answer), hits=_hits(answer), facets=_facets(answer) if query.facets else {}
+                total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
             )
         return self._deep_page(body, page, offset)
 
     def _deep_page(self, body: dict[str, Any], page: dict[str, Any], offset: int) -> SearchPage:
         """Skip to ``offset`` (sort values only), then read the page, with search_after on the stable
         sort (score or date, then id) in steps no larger than the result window: never scroll."""
-        head = self._search({"query": body["query"], "size": 0, "track_total_hits": True, **_aggs(body)})
-        total = _total(head)
+        head = self._search({"query": body["query"], "size": 0, "track_total_hits": True, **aggs_of(body)})
+        total = total_of(head)
         window = min(self.max_result_window, MAX_WINDOW)
         base = {"query": body["query"], "sort": body["sort"], "track_total_hits": False}
         after: list[Any] | None = None
@@ -443,7 +287,7 @@ class OpenSearchIndex:
         while skip or len(found) < wanted:
             extra = {"_source": False} if skip else page
             size = min(window, skip or wanted - len(found))
-            answer = self._search({**base, **extra, "size": size, **_after(after)})
+            answer = self._search({**base, **extra, "size": size, **after_clause(after)})
             hits = answer["hits"]["hits"]
             if not hits:
                 break
@@ -451,12 +295,12 @@ class OpenSearchIndex:
             if skip:
                 skip -= len(hits)
             else:
-                found.extend(_hits(answer))
-        return SearchPage(total=total, hits=found, facets=_facets(head) if "aggs" in body else {})
+                found.extend(hits_of(answer))
+        return SearchPage(total=total, hits=found, facets=facets_of(head) if "aggs" in body else {})
 
     def suggest(self, prefix: str, size: int = 10) -> list[str]:
         """Titles that start with ``prefix`` (accent- and case-insensitive), best first."""
-        cleaned = _RESERVED.sub(" ", _clean(prefix)).lstrip()
+        cleaned = COMPLETION_RESERVED.sub(" ", json_text(prefix)).lstrip()
         if not cleaned.strip() or size <= 0:
             return []
         completion = {"field": "suggest", "size": size, "skip_duplicates": True}
@@ -495,43 +339,10 @@ class OpenSearchIndex:
         after: list[Any] | None = None
         batch = min(batch, self.max_result_window)
         while True:
-            body = {"sort": [{"id": "asc"}], "size": batch, "_source": False, **_after(after)}
+            body = {"sort": [{"id": "asc"}], "size": batch, "_source": False, **after_clause(after)}
             hits = self._search(body)["hits"]["hits"]
             for hit in hits:
                 yield str(hit["_id"])
             if len(hits) < batch:
                 return
             after = hits[-1]["sort"]
-
-
-def _after(values: list[Any] | None) -> dict[str, Any]:
-    return {} if values is None else {"search_after": values}
-
-
-def _aggs(body: dict[str, Any]) -> dict[str, Any]:
-    return {"aggs": body["aggs"]} if "aggs" in body else {}
-
-
-def _total(answer: dict[str, Any]) -> int:
-    return int(answer["hits"]["total"]["value"])
-
-
-def _hits(answer: dict[str, Any]) -> list[Hit]:
-    return [
-        Hit(
-            id=str(hit["_id"]),
-            score=float(hit.get("_score") or 0.0),
-            resource=Resource.model_validate(hit["_source"]["resource"]),
-            highlights={k: list(v) for k, v in hit.get("highlight", {}).items()},
-            sort_key=tuple(hit.get("sort") or ()),
-        )
-        for hit in answer["hits"]["hits"]
-    ]
-
-
-def _facets(answer: dict[str, Any]) -> dict[str, dict[str, int]]:
-    aggregations = answer.get("aggregations", {})
-    return {
-        name: {str(b["key"]): int(b["doc_count"]) for b in aggregations.get(name, {}).get("buckets", [])}
-        for name in FACET_FIELDS
-    }

@@ -1,0 +1,120 @@
+"""What the cluster stores: its analyzers, its mapping and the document of a Resource."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hub.search.base import FILTER_FIELDS, filter_terms
+from normalizers.resource import Resource
+
+# Title/description sub-field per UN language; OpenSearch ships smartcn only as a plugin, so zh uses cjk.
+LANGUAGE_ANALYZERS: dict[str, str] = {
+    "en": "english", "fr": "french", "es": "spanish", "ru": "russian", "ar": "arabic", "zh": "cjk",
+}  # fmt: skip
+OTHER = "other"  # every other language and "und": standard tokenizer + lowercase + asciifolding
+COMPLETION_RESERVED = re.compile(r"[\x00\x1e\x1f]")  # characters the completion field refuses
+
+
+def _text_field(analyzer: str, copy_to: list[str]) -> dict[str, Any]:
+    return {"type": "text", "analyzer": analyzer, "copy_to": copy_to}
+
+
+def _language_group(copy_to: list[str]) -> dict[str, Any]:
+    """One text field per UN language plus ``other``; offsets indexed so highlighting reads postings."""
+    fields = {lang: _text_field(analyzer, copy_to) for lang, analyzer in LANGUAGE_ANALYZERS.items()}
+    fields[OTHER] = _text_field("folded", copy_to)
+    return {"properties": {k: {**v, "index_options": "offsets"} for k, v in fields.items()}}
+
+
+KEYWORD: dict[str, Any] = {"type": "keyword"}
+MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "id": KEYWORD,
+        **{field: KEYWORD for field in FILTER_FIELDS},
+        "sort_date": {"type": "date", "format": "strict_date"},
+        "title": _language_group(["all_text", "title_exact"]),
+        "description": _language_group(["all_text"]),
+        "subjects": _text_field("folded", ["all_text"]),
+        "all_text": {"type": "text", "analyzer": "folded"},
+        "title_exact": {"type": "keyword", "normalizer": "folded", "ignore_above": 256},
+        "suggest": {"type": "completion", "analyzer": "folded", "max_input_length": 100},
+        "content_hash": KEYWORD,
+        "resource": {"type": "object", "enabled": False},
+    },
+}
+# "folded" is NFKD-and-drop-marks for the scripts of the corpus (what FTS5's unicode61 does): Latin
+# through asciifolding; Arabic hamza carriers and harakat, Cyrillic й/ё and stray combining marks by
+# char filters.
+_FOLD_LETTERS = [
+    "ئ => ي", "ؤ => و", "أ => ا", "إ => ا", "آ => ا", "ٱ => ا", "й => и", "Й => И", "ё => е", "Ё => Е",
+]  # fmt: skip
+_MARKS = "[\u0300-\u036f\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed]"
+_CHAR_FILTERS = ["fold_letters", "fold_marks"]
+ANALYSIS: dict[str, Any] = {
+    "char_filter": {
+        "fold_letters": {"type": "mapping", "mappings": _FOLD_LETTERS},
+        "fold_marks": {"type": "pattern_replace", "pattern": _MARKS, "replacement": ""},
+    },
+    "analyzer": {
+        "folded": {
+            "type": "custom",
+            "char_filter": _CHAR_FILTERS,
+            "tokenizer": "standard",
+            "filter": ["lowercase", "asciifolding"],
+        }
+    },
+    "normalizer": {
+        "folded": {"type": "custom", "char_filter": _CHAR_FILTERS, "filter": ["lowercase", "asciifolding"]}
+    },
+}
+
+
+def _by_language(texts: dict[str, str]) -> dict[str, str | list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for tag, text in texts.items():
+        primary = tag.split("-", 1)[0].lower()
+        grouped.setdefault(primary if primary in LANGUAGE_ANALYZERS else OTHER, []).append(text)
+    return {key: values[0] if len(values) == 1 else values for key, values in grouped.items()}
+
+
+def document(resource: Resource) -> dict[str, Any]:
+    """The indexed document of a Resource (the Resource itself rides along, unindexed)."""
+    doc: dict[str, Any] = {
+        "id": resource.id,
+        "type": resource.type,
+        "source": resource.source,
+        "country": resource.countries,
+        "target": resource.gbf_targets,
+        "language": list(dict.fromkeys([*resource.languages, *(k for k in resource.title if k != "und")])),
+        "title": _by_language(resource.title),
+        "description": _by_language(resource.description),
+        "subjects": resource.subjects,
+        "content_hash": resource.content_hash(),
+        "resource": resource.model_dump(mode="json"),
+    }
+    titles = [
+        t
+        for t in dict.fromkeys(COMPLETION_RESERVED.sub(" ", t).strip() for t in resource.title.values())
+        if t
+    ]
+    if titles:
+        doc["suggest"] = {"input": titles}
+    year = resource.year()
+    if year is not None:
+        doc["year"] = str(year)
+    doc.update({field: values for field, values in filter_terms(resource).items() if values})
+    day = resource.display_date()
+    if day:
+        doc["sort_date"] = day
+    return doc
+
+
+def json_text(text: str) -> str:
+    """Text JSON can carry: lone surrogates become U+FFFD."""
+    return text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
+
+
+def index_action(resource: Resource) -> dict[str, Any]:
+    return {"_op_type": "index", "_id": resource.id, "_source": document(resource)}

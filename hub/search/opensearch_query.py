@@ -1,0 +1,107 @@
+"""What the cluster is asked and how its answers read: query DSL, sort, highlight, hits and facets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from hub.search.base import FACET_FIELDS, FILTER_FIELDS, Hit, SearchQuery
+from hub.search.opensearch_mapping import json_text
+from normalizers.resource import Resource
+
+MAX_TERMS = 32  # query words used; the rest of a (hostile) giant query is dropped, never an error
+_WORDY = re.compile(r"\w", re.UNICODE)
+_SEARCH_FIELDS = ["title.*^5", "description.*^1.5", "subjects^2"]
+_HIGHLIGHT_FIELDS = ["title.*", "description.*"]
+
+
+def query_words(text: str) -> list[tuple[str, bool]]:
+    """The searchable words of a query as (word, is_prefix); like FTS5's reading, capped at MAX_TERMS."""
+    words: list[tuple[str, bool]] = []
+    for token in text.split():
+        core = token.rstrip("*")
+        if _WORDY.search(core):
+            words.append((core, token.endswith("*")))
+    return words[:MAX_TERMS]
+
+
+def build_query(query: SearchQuery) -> tuple[dict[str, Any], list[tuple[str, bool]]]:
+    """The query DSL of a SearchQuery: every word must match (folded, or stemmed per language)."""
+    words = query_words(json_text(query.text))
+    must: list[dict[str, Any]] = []
+    for word, prefix in words:
+        exact_kind = "match_phrase_prefix" if prefix else "match_phrase"
+        options: list[dict[str, Any]] = [{exact_kind: {"all_text": {"query": word}}}]
+        if not prefix:
+            options.append(
+                {"multi_match": {"query": word, "fields": _SEARCH_FIELDS, "operator": "and", "lenient": True}}
+            )
+        must.append({"bool": {"should": options, "minimum_should_match": 1}})
+    pairs: list[tuple[str, Sequence[object]]] = [(name, getattr(query, name)) for name in FILTER_FIELDS]
+    filters: list[dict[str, Any]] = [
+        {"terms": {name: [json_text(str(v)) for v in values]}} for name, values in pairs if values
+    ]
+    if query.date_from or query.date_until:
+        bounds = {"gte": query.date_from, "lte": query.date_until}
+        filters.append({"range": {"sort_date": {k: v for k, v in bounds.items() if v}}})
+    boolean: dict[str, Any] = {"must": must, "filter": filters}
+    whole = " ".join(word for word, _ in words)
+    if must and len(whole) <= 1000:  # score only: the exact title first, then title phrases
+        boolean["should"] = [
+            {"term": {"title_exact": {"value": whole, "boost": 20.0}}},
+            {"multi_match": {"query": whole, "type": "phrase", "fields": ["title.*"], "boost": 3.0}},
+        ]
+    return {"bool": boolean}, words
+
+
+def sort_clause(kind: str) -> list[dict[str, Any]]:
+    by_date: list[dict[str, Any]] = [{"sort_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+    return by_date if kind == "date" else [{"_score": "desc"}, *by_date]
+
+
+def highlight_clause(words: list[tuple[str, bool]]) -> dict[str, Any]:
+    kinds = {True: "phrase_prefix", False: "best_fields"}
+    shoulds = [{"multi_match": {"query": w, "fields": _HIGHLIGHT_FIELDS, "type": kinds[p]}} for w, p in words]
+    return {
+        "pre_tags": ["<em>"],
+        "post_tags": ["</em>"],
+        "highlight_query": {"bool": {"should": shoulds}},
+        "fields": {
+            "title.*": {"number_of_fragments": 0},
+            "description.*": {"fragment_size": 160, "number_of_fragments": 2},
+        },
+    }
+
+
+def after_clause(values: list[Any] | None) -> dict[str, Any]:
+    return {} if values is None else {"search_after": values}
+
+
+def aggs_of(body: dict[str, Any]) -> dict[str, Any]:
+    return {"aggs": body["aggs"]} if "aggs" in body else {}
+
+
+def total_of(answer: dict[str, Any]) -> int:
+    return int(answer["hits"]["total"]["value"])
+
+
+def hits_of(answer: dict[str, Any]) -> list[Hit]:
+    return [
+        Hit(
+            id=str(hit["_id"]),
+            score=float(hit.get("_score") or 0.0),
+            resource=Resource.model_validate(hit["_source"]["resource"]),
+            highlights={k: list(v) for k, v in hit.get("highlight", {}).items()},
+            sort_key=tuple(hit.get("sort") or ()),
+        )
+        for hit in answer["hits"]["hits"]
+    ]
+
+
+def facets_of(answer: dict[str, Any]) -> dict[str, dict[str, int]]:
+    aggregations = answer.get("aggregations", {})
+    return {
+        name: {str(b["key"]): int(b["doc_count"]) for b in aggregations.get(name, {}).get("buckets", [])}
+        for name in FACET_FIELDS
+    }
