@@ -25,6 +25,10 @@ machine the server thread competes with the baseline and the pipeline alike:
 
 * Run A, baseline: httpx fetches Identify and the same ListRecords pages, lxml parses each page and
   every record's identifier and title are read, following resumption tokens.
+* Run F, the engines' floor: run A plus only the raw-store and FTS5 writes (no crosswalk), in one
+  process; run G, the same floor spread over three processes (fetch and parse; store file; index file),
+  the raw bytes cut from the page instead of serialised. Together they bound what any pipeline on the
+  embedded store and index can reach here.
 * Run B, the pipeline: a fresh GKSS_HOME (temporary directory), ``harvest_source(full=True)`` into
   the SQLite store and the FTS5 index, then ``hub.index.count() == N`` and a text query
   (``gkssbench`` must match N documents, ``gkssbench <k>`` must find copy ``k``). Its time runs
@@ -45,6 +49,8 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
+import queue
 import re
 import sys
 import tempfile
@@ -61,6 +67,7 @@ if str(ROOT) not in sys.path:  # run as a script: make ``tests``, ``hub`` ... im
     sys.path.insert(0, str(ROOT))
 
 if TYPE_CHECKING:
+    import sqlite3
     from multiprocessing.connection import Connection
 
     from tests.support.oai_replay import CannedReply
@@ -231,9 +238,9 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _walk(url: str, on_page: Callable[[Any], None] | None = None) -> dict[str, Any]:
+def _walk(url: str, on_page: Callable[[Any, bytes], None] | None = None) -> dict[str, Any]:
     """httpx + lxml over every ListRecords page, reading identifier and title of every record; each
-    page's ``<ListRecords>`` element is also handed to ``on_page`` (the engine floor's writes)."""
+    page's ``<ListRecords>`` element and its bytes are also handed to ``on_page`` (the floors' writes)."""
     import httpx
     from lxml import etree
 
@@ -256,7 +263,7 @@ def _walk(url: str, on_page: Callable[[Any], None] | None = None) -> dict[str, A
                 records += identifier is not None
                 titled += bool(title)
             if on_page is not None:
-                on_page(listing)
+                on_page(listing, response.content)
             token = (listing.findtext(OAI + "resumptionToken") or "").strip()
             if not token:
                 break
@@ -271,46 +278,82 @@ def run_baseline(url: str, conn: Connection) -> None:
     conn.send(_walk(url))
 
 
+_RAW_SQL = "INSERT OR REPLACE INTO raw (id, body) VALUES (?, ?)"
+_FTS_SQL = "INSERT INTO fts (title, description) VALUES (?, ?)"
+
+
+def _floor_db(path: Path, schema: str) -> sqlite3.Connection:
+    """One of the floor's two SQLite files, with the hub's pragmas."""
+    import sqlite3
+
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA wal_autocheckpoint = 16384")
+    db.execute(schema)
+    return db
+
+
+def _floor_store(home: Path) -> sqlite3.Connection:
+    return _floor_db(home / "s.db", "CREATE TABLE raw (id TEXT PRIMARY KEY, body BLOB NOT NULL)")
+
+
+def _floor_index(home: Path) -> sqlite3.Connection:
+    return _floor_db(
+        home / "i.db",
+        "CREATE VIRTUAL TABLE fts USING fts5(title, description, "
+        "tokenize = \"unicode61 remove_diacritics 2 categories 'L* N* Co M*'\")",
+    )
+
+
+def _write_page(db: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    db.execute("BEGIN")
+    db.executemany(sql, rows)
+    db.execute("COMMIT")
+
+
+def _record_slices(content: bytes) -> list[bytes]:
+    """Each ``<record>...</record>`` of a page, cut from its bytes (no serialising back from the tree)."""
+    out: list[bytes] = []
+    start = content.find(b"<record>")
+    while start >= 0:
+        end = content.index(b"</record>", start) + len(b"</record>")
+        out.append(content[start:end])
+        start = content.find(b"<record>", end)
+    return out
+
+
+def _floor_rows(listing: Any, raw: list[bytes] | None) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The floor's rows of one page: (identifier, raw bytes) for the store, (titles, descriptions) for
+    the index; the raw bytes serialised from the tree unless ``raw`` gives them cut from the page."""
+    from lxml import etree
+
+    raws: list[tuple[Any, ...]] = []
+    texts: list[tuple[Any, ...]] = []
+    for position, record in enumerate(listing.iterchildren(OAI + "record")):
+        identifier = record.findtext(f"{OAI}header/{OAI}identifier")
+        dc = record.find(f"{OAI}metadata/{OAI_DC}dc")
+        titles = [] if dc is None else [t.text or "" for t in dc.iterchildren(DC + "title")]
+        about = [] if dc is None else [t.text or "" for t in dc.iterchildren(DC + "description")]
+        raws.append((identifier, etree.tostring(record) if raw is None else raw[position]))
+        texts.append(("\n".join(titles), "\n".join(about)))
+    return raws, texts
+
+
 def run_floor(url: str, conn: Connection) -> None:
     """Run F, the engines' floor: run A, plus the least any pipeline on the embedded store and index
     must write per record: its raw bytes into a SQLite table (the store's file) and its titles and
     descriptions into an FTS5 table with the hub's tokenizer (the index's file), one transaction per
     page, with the hub's pragmas. No crosswalk, no normalised record, no facets."""
-    import sqlite3
-
-    from lxml import etree
-
     with tempfile.TemporaryDirectory(prefix="gkss-floor-") as home:
-        store, index = (sqlite3.connect(Path(home) / name, isolation_level=None) for name in ("s.db", "i.db"))
-        for db in (store, index):
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.execute("PRAGMA wal_autocheckpoint = 16384")
-        store.execute("CREATE TABLE raw (id TEXT PRIMARY KEY, body BLOB NOT NULL)")
-        index.execute(
-            "CREATE VIRTUAL TABLE fts USING fts5(title, description, "
-            "tokenize = \"unicode61 remove_diacritics 2 categories 'L* N* Co M*'\")"
-        )
-
+        store, index = _floor_store(Path(home)), _floor_index(Path(home))
         writing = [0.0]
 
-        def write(listing: Any) -> None:
+        def write(listing: Any, content: bytes) -> None:
             began = time.perf_counter()
-            raws, texts = [], []
-            for record in listing.iterchildren(OAI + "record"):
-                identifier = record.findtext(f"{OAI}header/{OAI}identifier")
-                dc = record.find(f"{OAI}metadata/{OAI_DC}dc")
-                titles = [] if dc is None else [t.text or "" for t in dc.iterchildren(DC + "title")]
-                about = [] if dc is None else [t.text or "" for t in dc.iterchildren(DC + "description")]
-                raws.append((identifier, etree.tostring(record)))
-                texts.append(("\n".join(titles), "\n".join(about)))
-            for db, sql, rows in (
-                (store, "INSERT OR REPLACE INTO raw (id, body) VALUES (?, ?)", raws),
-                (index, "INSERT INTO fts (title, description) VALUES (?, ?)", texts),
-            ):
-                db.execute("BEGIN")
-                db.executemany(sql, rows)
-                db.execute("COMMIT")
+            raws, texts = _floor_rows(listing, None)
+            _write_page(store, _RAW_SQL, raws)
+            _write_page(index, _FTS_SQL, texts)
             writing[0] += time.perf_counter() - began
 
         result = _walk(url, write)
@@ -318,6 +361,71 @@ def run_floor(url: str, conn: Connection) -> None:
         result["write_seconds"] = writing[0]
         store.close()
         index.close()
+    conn.send(result)
+
+
+def floor_writer(home: str, which: str, conn: Connection) -> None:
+    """One writer process of run G: says it is ready once its file is open, receives pages of rows
+    until None, writes each in one transaction, then answers (rows in its table, its CPU seconds)."""
+    db = _floor_store(Path(home)) if which == "store" else _floor_index(Path(home))
+    sql, table = (_RAW_SQL, "raw") if which == "store" else (_FTS_SQL, "fts")
+    conn.send("ready")
+    cpu = time.process_time()
+    while (rows := conn.recv()) is not None:
+        _write_page(db, sql, rows)
+    count = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    db.close()
+    conn.send((count, time.process_time() - cpu))
+
+
+def _sender(pipe: Connection, pages: queue.Queue[bytes | None]) -> None:
+    """Hands pickled pages to a writer process, so that the reader never waits for a writer."""
+    while (page := pages.get()) is not None:
+        pipe.send_bytes(page)
+    pipe.send(None)
+
+
+def run_floor_parallel(url: str, conn: Connection) -> None:
+    """Run G, the engines' floor spread over processes: this process fetches and parses as run A and
+    cuts each record's raw bytes from the page (cheaper than serialising it, as run F does); a
+    process of its own writes the store's file, another the index's file, as run F does, each fed
+    through a queue of up to 16 pages by a sender thread. The time runs until both writers have
+    committed their last page."""
+    import pickle
+
+    context = mp.get_context("spawn")
+    with tempfile.TemporaryDirectory(prefix="gkss-floor2-") as home:
+        writers = []
+        for which in ("store", "index"):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=floor_writer, args=(home, which, theirs), name=f"floor-{which}")
+            process.start()
+            theirs.close()
+            pages: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+            writers.append((process, ours, pages, threading.Thread(target=_sender, args=(ours, pages))))
+        for _, pipe, _, sender in writers:  # the writers' start-up is not the floor's
+            pipe.recv()
+            sender.start()
+        (*_, to_store, _), (*_, to_index, _) = writers
+        started = time.perf_counter()
+
+        def hand_over(listing: Any, content: bytes) -> None:
+            raws, texts = _floor_rows(listing, _record_slices(content))
+            to_store.put(pickle.dumps(raws, protocol=pickle.HIGHEST_PROTOCOL))
+            to_index.put(pickle.dumps(texts, protocol=pickle.HIGHEST_PROTOCOL))
+
+        result = _walk(url, hand_over)
+        counts, writer_cpu = [], 0.0
+        for process, pipe, pages, sender in writers:
+            pages.put(None)
+            sender.join()
+            count, cpu = pipe.recv()
+            counts.append(count)
+            writer_cpu += cpu
+            process.join()
+        result["seconds"] = time.perf_counter() - started
+        result["stored"], result["indexed"] = counts
+        result["writer_cpu"] = writer_cpu
     conn.send(result)
 
 
@@ -431,7 +539,9 @@ class RssSampler:
 
 
 def in_child(target: Any, *args: Any) -> dict[str, Any]:
-    """Run ``target(*args, conn)`` in a fresh spawned interpreter and return what it sends."""
+    """Run ``target(*args, conn)`` in a fresh spawned interpreter and return what it sends, with
+    ``server_cpu``: this process's CPU seconds meanwhile (the replay server's threads, the sampler)."""
+    server_cpu = time.process_time()
     context = mp.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=target, args=(*args, sender), name=target.__name__)
@@ -445,6 +555,7 @@ def in_child(target: Any, *args: Any) -> dict[str, Any]:
     if sampler is not None:
         result.update(sampler.stop())
     process.join()
+    result["server_cpu"] = time.process_time() - server_cpu
     if process.exitcode:
         result["crashed"] = True
         result["exitcode"] = process.exitcode
@@ -471,7 +582,13 @@ def _pipeline_ok(result: dict[str, Any]) -> bool:
 
 
 def report(
-    n: int, page_size: int, a: dict[str, Any], b_quarter: dict[str, Any], b: dict[str, Any], f: dict[str, Any]
+    n: int,
+    page_size: int,
+    a: dict[str, Any],
+    b_quarter: dict[str, Any],
+    b: dict[str, Any],
+    f: dict[str, Any],
+    g: dict[str, Any],
 ) -> None:
     def rate(result: dict[str, Any], count: int) -> float:
         seconds = float(result.get("seconds") or 0.0)
@@ -484,6 +601,7 @@ def report(
     rows = [
         ("A  baseline httpx+lxml", a.get("records", "-"), a_rate, a),
         ("F  engine floor", f.get("indexed", "-"), rate(f, int(f.get("indexed", 0))), f),
+        ("G  floor, 3 processes", g.get("indexed", "-"), rate(g, int(g.get("indexed", 0))), g),
         ("B  pipeline N/4", n // 4, q_rate, b_quarter),
         ("B  pipeline N", n, b_rate, b),
     ]
@@ -540,6 +658,16 @@ def report(
             f"engine floor F/A = {f_rate / a_rate:.2f}: the raw-store and FTS5 writes alone, no crosswalk "
             f"(F indexed {f.get('indexed')} of {n}); B/F = {b_rate / f_rate:.2f}"
         )
+    g_rate = rate(g, int(g.get("indexed", 0)))
+    if a_rate and g_rate:
+        g_cpu = float(g.get("cpu") or 0.0) + float(g.get("writer_cpu") or 0.0)
+        print(
+            f"engine floor on both cores G/A = {g_rate / a_rate:.2f} (target of B: {TARGET_RATIO:.2f}): "
+            f"fetch, parse and raw bytes cut from the page in one process, the two files written by two "
+            f"more (G stored {g.get('stored')}, indexed {g.get('indexed')} of {n}; "
+            f"CPU {g_cpu:.2f} s in all, {g.get('writer_cpu', 0.0):.2f} s of it writing)"
+        )
+    _print_cpu_budget(n, a, b, g)
     writes = float(f.get("write_seconds") or 0.0)
     if a_rate and writes:
         alone = int(f.get("indexed", 0)) / writes
@@ -565,6 +693,26 @@ def report(
         print(f"peak RSS of B: not measured (a run crashed)    {_verdict(False)}")
 
 
+def _print_cpu_budget(n: int, a: dict[str, Any], b: dict[str, Any], g: dict[str, Any]) -> None:
+    """What the target leaves, in CPU seconds: B in twice A's time on this machine's cores, less what
+    the replay server spends serving the pages (measured in run A) and the floor's own work (run G)."""
+    cores = os.cpu_count() or 1
+    a_seconds, server = float(a.get("seconds") or 0.0), float(a.get("server_cpu") or 0.0)
+    floor = float(g.get("cpu") or 0.0) + float(g.get("writer_cpu") or 0.0)
+    b_cpu = float(b.get("cpu") or 0.0)
+    if not (a_seconds and floor and b_cpu) or g.get("crashed") or b.get("crashed"):
+        return
+    budget = cores * a_seconds / TARGET_RATIO
+    left = budget - server - floor
+    print(
+        f"CPU budget at the target: {budget:.1f} s ({cores} cores x {a_seconds / TARGET_RATIO:.1f} s); the "
+        f"server's share {server:.1f} s, the floor's work (G) {floor:.1f} s, leaving {left:.1f} s = "
+        f"{left / n * 1e6:.0f} us per record for all the pipeline does beyond the floor (crosswalk, "
+        f"enrichment, normalised record, facets); B spends {(b_cpu - floor) / n * 1e6:.0f} us per record "
+        "beyond it"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=100_000, help="N, the number of records (100000)")
@@ -588,12 +736,14 @@ def main(argv: list[str] | None = None) -> int:
         a = in_child(run_baseline, server.url)
         print("run F (engine floor) ...", flush=True)
         f = in_child(run_floor, server.url)
+        print("run G (engine floor, 3 processes) ...", flush=True)
+        g = in_child(run_floor_parallel, server.url)
         print("run B at N/4 ...", flush=True)
         probe_q = (len(quarter) - 1, native_id_of(quarter[-1]))
         b_quarter = in_child(run_pipeline, quarter_server.url, len(quarter), probe_q, options.batch_size)
         print("run B at N ...", flush=True)
         b = in_child(run_pipeline, server.url, n, (n - 1, native_id_of(records[-1])), options.batch_size)
-    report(n, options.page_size, a, b_quarter, b, f)
+    report(n, options.page_size, a, b_quarter, b, f, g)
     return 0
 
 
