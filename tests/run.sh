@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole gkss-hub test suite: installs, lints, type-checks, starts real services on 127.0.0.1, runs pytest.
+# Runs the whole gkss-hub test suite: installs (the package, Chromium and the widget's npm tooling), lints, type-checks,
+# starts real services on 127.0.0.1, runs pytest.
 #
 # Services (a 3-node search cluster, Redis, PostgreSQL) come from deploy/local/; their URLs reach the tests as
 # GKSS_TEST_SEARCH_URL, GKSS_TEST_SEARCH_NODES, GKSS_TEST_REDIS_URL and GKSS_TEST_DATABASE_URL. Set
@@ -9,6 +10,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+echo "== browser test tools"  # Debian's Chromium and the widget's npm tooling; without them tests/web skips, saying why
+if ! command -v chromium >/dev/null 2>&1; then
+  as_root=""; [[ "$(id -u)" -ne 0 ]] && as_root="sudo"
+  { $as_root apt-get update -q && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -q chromium chromium-driver; } \
+    || echo "Chromium could not be installed: the browser tests will skip"
+fi
+if command -v npm >/dev/null 2>&1; then
+  (cd hub/widget && npm ci --no-audit --no-fund --loglevel=error) || echo "npm ci failed in hub/widget: the bundle and axe checks will skip"
+else
+  echo "npm is missing: the bundle and axe checks will skip"
+fi
 
 echo "== ruff"
 ruff check .
