@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hub.context import Hub
 from hub.store.models import RecordRow, SourceRow
+from hub.store.schedules import get_schedule, set_next_run
 from registry.run_options import adaptive_polling
 
 WINDOW = timedelta(days=7)
@@ -62,7 +63,7 @@ def adapt_schedule(hub: Hub, source: SourceRow) -> int | None:
     longest wait. Returns the interval chosen (None: not a scheduled, adaptive feed)."""
     if not adaptive_polling(source.protocol, source.options):
         return None
-    schedule = hub.store.get_schedule(source.id)
+    schedule = get_schedule(hub.store, source.id)
     if schedule is None or not schedule.enabled:
         return None
     now = datetime.now(UTC)
@@ -70,5 +71,5 @@ def adapt_schedule(hub: Hub, source: SourceRow) -> int | None:
     interval = poll_interval(
         published_dates(hub, source.id), now, min(hub.settings.poll_min_seconds, maximum), maximum
     )
-    hub.store.set_next_run(source.id, now + timedelta(seconds=interval))
+    set_next_run(hub.store, source.id, now + timedelta(seconds=interval))
     return interval

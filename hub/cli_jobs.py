@@ -12,6 +12,7 @@ from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_
 from hub.context import open_hub
 from hub.pipeline import RunSummary
 from hub.settings import Settings
+from hub.store.schedules import set_schedule
 from registry.network_options import source_enabled
 
 
@@ -134,7 +135,7 @@ def sources_schedule(
     hub = open_cli_hub()
     try:
         try:
-            row = hub.store.set_schedule(source_id, None if off else every)
+            row = set_schedule(hub.store, source_id, None if off else every)
         except KeyError as exc:
             raise fail(str(exc.args[0]), 2) from None
     finally:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from hub.cli_common import console, fail, open_cli_hub
+from hub.store.schedules import get_schedule, set_schedule
 from normalizers.dedup import find_duplicates, merge
 from registry.seed import GROUPS, network_sources
 
@@ -52,8 +53,8 @@ def sources_seed(
                 kept.append(config.id)
                 continue
             hub.store.add_source(config.id, config.protocol, config.url, config.options)
-            hub.store.set_schedule(config.id, seeded.every_seconds)
-            hub.store.set_schedule(config.id, None)  # kept with its period, off until enabled
+            set_schedule(hub.store, config.id, seeded.every_seconds)
+            set_schedule(hub.store, config.id, None)  # kept with its period, off until enabled
             added.append(config.id)
     finally:
         hub.close()
@@ -77,10 +78,10 @@ def sources_enable(
             if source is None:
                 raise fail(f"no source {source_id!r}", 2)
             hub.store.update_source(source_id, options={"enabled": True})
-            schedule = hub.store.get_schedule(source_id)
+            schedule = get_schedule(hub.store, source_id)
             period = every or (schedule.every_seconds if schedule is not None else None)
             if period:
-                hub.store.set_schedule(source_id, period)
+                set_schedule(hub.store, source_id, period)
             console.print(f"enabled [bold]{source_id}[/bold]" + (f", every {period} s" if period else ""))
     finally:
         hub.close()

@@ -16,6 +16,7 @@ from hub.jobs.runner import JobOutcome, RunRequest, SourceBusy, run_request
 from hub.jobs.watchdog import reap_lost_runs
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.schedules import claim_due_schedules
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def scheduled_request(source_id: str, due: datetime) -> RunRequest:
 
 def claim_due_requests(store: Store, now: datetime | None = None) -> list[RunRequest]:
     """Take the due schedules (advancing each past ``now``) and make their requests."""
-    return [scheduled_request(source_id, due) for source_id, due in store.claim_due_schedules(now)]
+    return [scheduled_request(source_id, due) for source_id, due in claim_due_schedules(store, now)]
 
 
 def enqueue_due(store: Store, send: Callable[[RunRequest], object], now: datetime | None = None) -> list[str]:

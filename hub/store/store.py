@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, insert, select, update
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from harvesters.records import RawRecord, RecordFailure
-from hub.store.models import RawRecordRow, RecordErrorRow, RecordRow, RunRow, ScheduleRow, SourceRow
+from hub.store.models import RawRecordRow, RecordErrorRow, RecordRow, RunRow, SourceRow
 from normalizers.resource import Resource, resource_id
 
 
@@ -278,79 +278,6 @@ class Store:
                     live, gone = [], []
             if live or gone:
                 yield live, gone
-
-    # --- schedules -----------------------------------------------------------------------
-
-    def set_schedule(self, source_id: str, every_seconds: int | None) -> ScheduleRow | None:
-        """Harvest a source every N seconds (due now, or one period after its last enqueue); None: off."""
-        now = utcnow()
-        with self.session() as s, s.begin():
-            if s.get(SourceRow, source_id) is None:
-                raise KeyError(f"no source {source_id!r}")
-            row = s.get(ScheduleRow, source_id)
-            if every_seconds is None:
-                if row is not None:
-                    row.enabled = False
-                return row
-            if every_seconds <= 0:
-                raise ValueError("every_seconds must be positive")
-            last = aware(row.last_enqueued_at) if row is not None else None
-            due = max(now, last + timedelta(seconds=every_seconds)) if last else now
-            if row is None:
-                row = ScheduleRow(
-                    source_id=source_id, every_seconds=every_seconds, enabled=True, next_run_at=due
-                )
-                s.add(row)
-            else:
-                row.every_seconds, row.enabled, row.next_run_at = every_seconds, True, due
-            return row
-
-    def set_next_run(self, source_id: str, when: datetime) -> None:
-        """Move an enabled schedule's next run (adaptive polling)."""
-        with self.session() as s, s.begin():
-            s.execute(
-                update(ScheduleRow)
-                .where(ScheduleRow.source_id == source_id, ScheduleRow.enabled.is_(True))
-                .values(next_run_at=when)
-            )
-
-    def get_schedule(self, source_id: str) -> ScheduleRow | None:
-        with self.session() as s:
-            return s.get(ScheduleRow, source_id)
-
-    def list_schedules(self) -> list[ScheduleRow]:
-        with self.session() as s:
-            return list(s.scalars(select(ScheduleRow).order_by(ScheduleRow.source_id)))
-
-    def claim_due_schedules(self, now: datetime | None = None) -> list[tuple[str, datetime]]:
-        """Take every enabled schedule due at ``now`` and advance it past ``now`` (missed periods are
-        skipped); returns (source id, the due time taken). Each period is taken by one caller only."""
-        now = now or utcnow()
-        claimed: list[tuple[str, datetime]] = []
-        with self.session() as s:
-            due = list(
-                s.scalars(
-                    select(ScheduleRow).where(ScheduleRow.enabled.is_(True), ScheduleRow.next_run_at <= now)
-                )
-            )
-        for row in due:
-            when = aware(row.next_run_at)
-            assert when is not None
-            periods = int((now - when).total_seconds() // row.every_seconds) + 1
-            following = when + timedelta(seconds=row.every_seconds * periods)
-            with self.session() as s, s.begin():
-                result = s.execute(
-                    update(ScheduleRow)
-                    .where(
-                        ScheduleRow.source_id == row.source_id,
-                        ScheduleRow.enabled.is_(True),
-                        ScheduleRow.next_run_at <= now,
-                    )
-                    .values(next_run_at=following, last_enqueued_at=now)
-                )
-                if getattr(result, "rowcount", 0):
-                    claimed.append((row.source_id, when))
-        return claimed
 
     def record_failures(self, run_id: int, failures: Sequence[RecordFailure]) -> None:
         if not failures:

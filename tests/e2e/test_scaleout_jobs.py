@@ -25,6 +25,7 @@ from hub.jobs.schedule import scheduled_request
 from hub.search.factory import open_index
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.schedules import set_schedule
 from normalizers.resource import resource_id
 from tests.support.databases import database_kinds, fresh_database
 from tests.support.oai_replay import OaiReplayServer, live_and_deleted, load_real_records
@@ -271,7 +272,7 @@ def test_beat_entry_enqueues_a_due_source_once_per_period(shared: dict[str, str]
         hub = open_hub(settings)
         try:
             hub.store.add_source("timed", "oai-pmh", server.url, {})
-            row = hub.store.set_schedule("timed", 3600)
+            row = set_schedule(hub.store, "timed", 3600)
             assert row is not None
             request = scheduled_request("timed", row.next_run_at)
             sent = [app.send_task(ENQUEUE_DUE_TASK, queue="gkss").get(timeout=30) for _ in range(3)]

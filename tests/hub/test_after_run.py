@@ -15,6 +15,7 @@ from hub.adaptive_polling import WINDOW, poll_interval
 from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
 from hub.settings import Settings
+from hub.store.schedules import get_schedule, set_schedule
 from registry.sources import SourceConfig
 from tests.hub.websub.hanging import HangingServer
 from tests.support.http_replay import ReplayServer
@@ -127,13 +128,13 @@ def test_a_scheduled_feed_is_next_polled_by_how_often_it_publishes(hub: Hub) -> 
         add(hub, "busy", site.url + "/busy.rss")
         add(hub, "fixed", site.url + "/fixed.rss", adaptive_polling=False)
         for source in ("busy", "fixed"):
-            hub.store.set_schedule(source, 86400)
-        planned = hub.store.get_schedule("fixed").next_run_at  # type: ignore[union-attr]
+            set_schedule(hub.store, source, 86400)
+        planned = get_schedule(hub.store, "fixed").next_run_at  # type: ignore[union-attr]
         before = datetime.now(UTC)
         summary = harvest_source(hub, "busy")
         harvest_source(hub, "fixed")
     expected = WINDOW.total_seconds() / len(busy)  # 43,200 s
-    next_run = hub.store.get_schedule("busy").next_run_at  # type: ignore[union-attr]
+    next_run = get_schedule(hub.store, "busy").next_run_at  # type: ignore[union-attr]
     next_run = next_run if next_run.tzinfo else next_run.replace(tzinfo=UTC)
     assert (
         before + timedelta(seconds=expected - 5)
@@ -141,4 +142,4 @@ def test_a_scheduled_feed_is_next_polled_by_how_often_it_publishes(hub: Hub) -> 
         <= datetime.now(UTC) + timedelta(seconds=expected)
     )
     assert f"adaptive polling: next poll in {int(expected)} s" in summary.notes
-    assert hub.store.get_schedule("fixed").next_run_at == planned  # type: ignore[union-attr]
+    assert get_schedule(hub.store, "fixed").next_run_at == planned  # type: ignore[union-attr]

@@ -24,6 +24,7 @@ from hub.jobs.watchdog import reap_lost_runs
 from hub.pipeline import harvest_source
 from hub.settings import Settings
 from hub.store.models import RunRow
+from hub.store.schedules import get_schedule, set_schedule
 from hub.store.store import utcnow
 from normalizers.resource import resource_id
 from tests.support.databases import database_kinds, fresh_database
@@ -367,7 +368,7 @@ def test_watchdog_fails_silent_runs_and_the_next_run_resumes_from_the_last_succe
 @BOTH_DATABASES
 def test_a_due_source_is_claimed_once_per_period(hub: Hub) -> None:
     hub.store.add_source("sched", "oai-pmh", "http://127.0.0.1:9/oai", {})
-    row = hub.store.set_schedule("sched", 3600)
+    row = set_schedule(hub.store, "sched", 3600)
     assert row is not None and row.enabled
     due = row.next_run_at.replace(tzinfo=UTC)
     now = utcnow()
@@ -391,11 +392,11 @@ def test_a_due_source_is_claimed_once_per_period(hub: Hub) -> None:
 
     later = now + timedelta(seconds=3600 * 3 + 5)  # periods missed: one run, not a backlog
     assert claim_due_requests(hub.store, later) == [scheduled_request("sched", due + timedelta(hours=1))]
-    after = hub.store.get_schedule("sched")
+    after = get_schedule(hub.store, "sched")
     assert after is not None
     assert after.next_run_at.replace(tzinfo=UTC) == due + timedelta(hours=4)
 
-    hub.store.set_schedule("sched", None)
+    set_schedule(hub.store, "sched", None)
     assert claim_due_requests(hub.store, later + timedelta(days=1)) == []
 
 
@@ -405,7 +406,7 @@ def test_in_process_scheduler_harvests_due_sources_directly(hub: Hub, settings: 
     outcomes = []
     with OaiReplayServer(records, page_size=7) as server:
         hub.store.add_source("repo", "oai-pmh", server.url, {})
-        hub.store.set_schedule("repo", 3600)
+        set_schedule(hub.store, "repo", 3600)
         run_in_process(settings, ticks=3, sleep=lambda _: None, report=outcomes.append)
     assert len(outcomes) == 1, "one period, one run"
     assert outcomes[0].summary.added == len(live)
@@ -443,10 +444,10 @@ def test_sources_schedule_command_sets_and_clears_the_schedule(
     assert runner.invoke(app, ["sources", "schedule", "s1", "--every", "900"]).exit_code == 0
     hub = open_hub(settings)
     try:
-        row = hub.store.get_schedule("s1")
+        row = get_schedule(hub.store, "s1")
         assert row is not None and (row.every_seconds, row.enabled) == (900, True)
         assert runner.invoke(app, ["sources", "schedule", "s1", "--off"]).exit_code == 0
-        row = hub.store.get_schedule("s1")
+        row = get_schedule(hub.store, "s1")
         assert row is not None and not row.enabled
         assert claim_due_requests(hub.store, utcnow() + timedelta(days=1)) == []
     finally:

@@ -16,6 +16,7 @@ from harvesters.cbd_index import PRESETS
 from hub.cli import app
 from hub.context import open_hub
 from hub.settings import Settings
+from hub.store.schedules import get_schedule, list_schedules
 from tests.support.cli_home import cli_home, gkss  # noqa: F401 (cli_home: a fixture)
 
 pytestmark = pytest.mark.usefixtures("cli_home")
@@ -33,7 +34,7 @@ def test_seed_registers_the_network_disabled_with_schedules_and_enable_turns_one
     try:
         sources = {s.id: s for s in hub.store.list_sources()}
         assert all(s.options["enabled"] is False for s in sources.values())
-        schedules = {row.source_id: row for row in hub.store.list_schedules()}
+        schedules = {row.source_id: row for row in list_schedules(hub.store)}
         assert set(schedules) == set(sources) and not any(row.enabled for row in schedules.values())
         assert schedules["bioland-ke"].every_seconds == 7 * 86400
         assert sources["bioland-ke"].options["country"] == "KE"
@@ -47,9 +48,9 @@ def test_seed_registers_the_network_disabled_with_schedules_and_enable_turns_one
     hub = open_hub(Settings())
     try:
         assert hub.store.get_source("bioland-ke").options["enabled"] is True  # type: ignore[union-attr]
-        schedule = hub.store.get_schedule("bioland-ke")
+        schedule = get_schedule(hub.store, "bioland-ke")
         assert schedule is not None and schedule.enabled and schedule.every_seconds == 7 * 86400
-        assert sum(1 for row in hub.store.list_schedules() if row.enabled) == 1
+        assert sum(1 for row in list_schedules(hub.store) if row.enabled) == 1
     finally:
         hub.close()
 
