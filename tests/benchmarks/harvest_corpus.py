@@ -123,12 +123,7 @@ def make_server_class() -> type[Any]:
 
         def _window(self, args: dict[str, str]) -> tuple[int, int]:
             """The index range of the records whose datestamps (START + i seconds) fall in from/until."""
-            start, start_kind = self._bound(args.get("from"), end=False)
-            stop, stop_kind = self._bound(args.get("until"), end=True)
-            if start_kind and stop_kind and start_kind != stop_kind:
-                raise OaiError("badArgument", "from and until have different granularities")
-            if start and stop and start > stop:
-                raise OaiError("badArgument", "from is later than until")
+            start, stop = self._window_bounds(args)
             total = len(self.bench_records)
             lo = 0 if start is None else int(-(-(start - START).total_seconds() // 1))
             hi = total if stop is None else int((stop - START).total_seconds() // 1) + 1

@@ -464,13 +464,18 @@ class OaiReplayServer:
             raise OaiError("badArgument", f"{value!r} is finer than the repository's day granularity")
         return moment, SECONDS
 
-    def _matches(self, args: dict[str, str]) -> list[ReplayRecord]:
+    def _window_bounds(self, args: dict[str, str]) -> tuple[datetime | None, datetime | None]:
+        """The request's from/until as instants (None: open); badArgument when they disagree."""
         start, start_kind = self._bound(args.get("from"), end=False)
         stop, stop_kind = self._bound(args.get("until"), end=True)
         if start_kind and stop_kind and start_kind != stop_kind:
             raise OaiError("badArgument", "from and until have different granularities")
         if start and stop and start > stop:
             raise OaiError("badArgument", "from is later than until")
+        return start, stop
+
+    def _matches(self, args: dict[str, str]) -> list[ReplayRecord]:
+        start, stop = self._window_bounds(args)
         wanted_set = args.get("set")
         out = []
         for record in self._records:
