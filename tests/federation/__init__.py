@@ -1,0 +1,1 @@
+"""Tests of federation: identity, peers, fan-out and replication between real hubs."""

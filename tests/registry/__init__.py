@@ -1,0 +1,1 @@
+"""Tests of the registry: nodes, sources, keys, rights and onboarding."""

@@ -1,0 +1,1 @@
+"""Tests of what people see: portal, embeds, widget (in Chromium) and sanitising."""

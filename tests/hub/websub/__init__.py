@@ -1,0 +1,1 @@
+"""Tests of WebSub: subscriptions, topic filters and content distribution to real subscribers."""
