@@ -26,7 +26,10 @@ class HarvestState:
 
     ``since`` is the start of the window an incremental run asks for (None: everything);
     ``etag`` and ``last_modified`` are the validators of the last feed response. Harvesters
-    update ``etag``/``last_modified``/``not_modified`` and the counters as they go.
+    update ``etag``/``last_modified``/``not_modified`` and the counters as they go, and
+    ``source_clock``: the source's own time when the run began (an OAI-PMH repository's
+    ``responseDate`` to Identify), the next window's start once the run succeeds, so that a source
+    whose clock runs behind ours loses no record between two runs.
     """
 
     since: datetime | None = None
@@ -34,6 +37,7 @@ class HarvestState:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+    source_clock: datetime | None = None
     requests: int = 0
     bytes: int = 0
     statuses: dict[str, int] = field(default_factory=dict)

@@ -208,11 +208,14 @@ def _read_identify(scythe: PolicyScythe) -> dict[str, str | None]:
     for name in IDENTIFY_FIELDS:
         text = element.findtext(_OAI + name)
         info[name] = text.strip() if text is not None else None
+    answered = root.findtext(_OAI + "responseDate")  # the repository's clock, for the next window
+    info["responseDate"] = answered.strip() if answered is not None else None
     return info
 
 
 def identify(url: str, policy: HttpPolicy, client: httpx.Client | None = None) -> dict[str, str | None]:
-    """The repository's Identify: repositoryName, baseURL, granularity, deletedRecord, earliestDatestamp."""
+    """The repository's Identify: repositoryName, baseURL, granularity, deletedRecord, earliestDatestamp,
+    and the responseDate of the answer."""
     http = client or make_client(policy)
     try:
         return _read_identify(PolicyScythe(url, http, policy))
@@ -250,6 +253,7 @@ class OaiPmhHarvester:
         try:
             scythe = PolicyScythe(self.spec.url, http, self.policy, state.count_response, self.spec.id)
             info = _read_identify(scythe)
+            state.source_clock = parse_datestamp(info.get("responseDate"))
             window = self.window(state, info)
             logger.info("%s: ListRecords %s", self.spec.id, window)
             yield from self._list_records(scythe, window, state)

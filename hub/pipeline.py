@@ -82,6 +82,7 @@ class RunSummary:
 
 _Batch = tuple[list[NormalisedItem], list[RecordFailure]]
 READ_AHEAD = 1000  # harvested items a run reads ahead of normalisation (about two OAI-PMH pages)
+SOURCE_CLOCK = "source_clock"  # in a source's state: the source's own time when its last successful run began
 
 
 class _RunWriter:
@@ -189,7 +190,7 @@ def harvest_source(
     if source is None:
         raise KeyError(f"no source {source_id!r}")
     last = None if full else hub.store.last_successful_run(source_id)
-    since = last.started_at.replace(tzinfo=last.started_at.tzinfo or UTC) if last else None
+    since = _next_window_start(source.state, last.started_at) if last else None
     spec = source_spec(hub.settings, source.id, source.protocol, source.url, source.options)
     options = spec.options
     state = HarvestState(
@@ -267,11 +268,29 @@ def harvest_source(
             error=summary.error,
         )
     if summary.status == "succeeded":
-        hub.store.set_source_state(source_id, {"etag": state.etag, "last_modified": state.last_modified})
+        kept: dict[str, Any] = {"etag": state.etag, "last_modified": state.last_modified}
+        if state.source_clock is not None:
+            kept[SOURCE_CLOCK] = state.source_clock.isoformat()
+        hub.store.set_source_state(source_id, kept)
     if summary.status != "failed" and summary.added + summary.updated + summary.deleted:
         notify_run(hub, run.id)  # WebSub: queued for the delivery workers, never waited for
     after_run(hub, source, summary)
     return summary
+
+
+def _next_window_start(state: dict[str, Any], last_started: datetime) -> datetime:
+    """Where an incremental run's window starts: our clock when the last successful run began, or
+    the source's own clock then (OAI-PMH responseDate) when that is earlier: a source whose clock runs
+    behind ours stamps its records behind ours too. A source clock ahead of ours is not followed."""
+    ours = last_started if last_started.tzinfo else last_started.replace(tzinfo=UTC)
+    told = state.get(SOURCE_CLOCK)
+    if not isinstance(told, str):
+        return ours
+    try:
+        theirs = datetime.fromisoformat(told)
+    except ValueError:
+        return ours
+    return min(ours, theirs if theirs.tzinfo else theirs.replace(tzinfo=UTC))
 
 
 def after_run(hub: Hub, source: SourceRow, summary: RunSummary) -> None:

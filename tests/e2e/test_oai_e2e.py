@@ -85,6 +85,33 @@ def test_second_harvest_fetches_only_the_new_window_and_deletions_leave_search(h
     assert len(ids) == len(live) + 3 - 2
 
 
+@pytest.mark.parametrize("skew_minutes", [-60, 60], ids=["clock-behind", "clock-ahead"])
+def test_the_next_window_follows_a_source_clock_behind_ours(hub: Hub, skew_minutes: int) -> None:
+    """A repository whose clock runs an hour behind stamps its new records an hour behind ours: the next
+    window starts at its own time (the responseDate of the last successful run's Identify), not ours.
+    A clock ahead of ours is not followed (the window would start after records it has not yet given)."""
+    records = load_real_records()
+    live, _ = live_and_deleted(records)
+    skew = timedelta(minutes=skew_minutes)
+    with OaiReplayServer(records, page_size=7, clock_offset=skew) as server:
+        _register(hub, server.url)
+        assert harvest_source(hub, "repo").status == "succeeded"
+        first_run = hub.store.list_runs("repo")[0]
+        (told_text,) = [date for verb, date in server.response_dates if verb == "Identify"]
+        told = datetime.strptime(told_text, "%Y-%m-%dT%H:%M:%SZ")
+        grown = [r for r in records if r.identifier in live][:3]
+        stamp = server.now().replace(microsecond=0) + timedelta(seconds=1)  # the repository's time
+        for n, template in enumerate(grown):
+            added = ReplayRecord(identifier=f"oai:skew:{n}", datestamp=stamp, metadata=template.metadata)
+            server.add_record(added)
+        second = harvest_source(hub, "repo")
+    assert second.status == "succeeded", second.error
+    ours = first_run.started_at.replace(tzinfo=UTC)
+    start = min(ours, told.replace(tzinfo=UTC)) - timedelta(seconds=hub.settings.oai_overlap_seconds)
+    assert server.requests_for("ListRecords")[-1].get("from") == start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert (second.added, second.updated) == (3, 0), "every record stamped since the last run is fetched"
+
+
 def test_expired_token_mid_harvest_still_stores_every_record_once(hub: Hub) -> None:
     records = load_real_records()
     live, deleted = live_and_deleted(records)

@@ -449,6 +449,7 @@ def test_identify_helper_reads_the_repository_description(server: OaiReplayServe
         "granularity": SECONDS,
         "deletedRecord": "persistent",
         "earliestDatestamp": min(e.datestamp for e in fixture_records()).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "responseDate": server.response_dates[-1][1],
     }
 
 

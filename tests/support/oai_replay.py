@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -191,6 +191,7 @@ class OaiReplayServer:
         repository_name: str = "gkss-hub OAI-PMH replay",
         deleted_record: str = "persistent",
         earliest_datestamp: datetime | None = None,
+        clock_offset: timedelta = timedelta(0),
     ) -> None:
         if granularity not in (SECONDS, DAY):
             raise ValueError(f"unknown granularity {granularity!r}")
@@ -199,6 +200,8 @@ class OaiReplayServer:
         self.repository_name = repository_name
         self.deleted_record = deleted_record
         self.earliest_datestamp = earliest_datestamp
+        self.clock_offset = clock_offset  # the repository's clock, ahead (+) or behind (-) ours
+        self.response_dates: list[tuple[str | None, str]] = []  # (verb, responseDate) of every answer made
         self._lock = threading.Lock()
         self._records: list[ReplayRecord] = list(records)
         self._tokens: dict[str, _Cursor] = {}
@@ -237,6 +240,11 @@ class OaiReplayServer:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
         self._httpd.server_close()
+
+    def now(self) -> datetime:
+        """The repository's clock (``clock_offset`` from ours): its responseDate, and what a test stamps
+        new records with."""
+        return datetime.now(UTC) + self.clock_offset
 
     # -- inspection ----------------------------------------------------------------------------
 
@@ -351,7 +359,9 @@ class OaiReplayServer:
 
     def _envelope(self, args: dict[str, str]) -> etree._Element:
         root = etree.fromstring(_ENVELOPE)
-        etree.SubElement(root, OAI + "responseDate").text = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        answered = self.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        etree.SubElement(root, OAI + "responseDate").text = answered
+        self.response_dates.append((args.get("verb"), answered))
         request = etree.SubElement(root, OAI + "request")
         request.text = self.url
         for key, value in args.items():
