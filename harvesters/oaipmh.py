@@ -29,6 +29,7 @@ SECONDS_GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 DAY_GRANULARITY = "YYYY-MM-DD"
 RETRY_STATUS_CODES = (429, 503)
 MAX_RESTARTS = 3
+MAX_STALE_PAGES = 20  # pages in a row bringing no record new to the list: the repository's list loops
 IDENTIFY_FIELDS = ("repositoryName", "baseURL", "granularity", "deletedRecord", "earliestDatestamp")
 
 
@@ -283,6 +284,9 @@ class OaiPmhHarvester:
     ) -> Iterator[HarvestItem]:
         seen: set[str] = set()
         restarts = 0
+        tokens: set[str] = set()  # given in this pass over the list: one given again means a loop
+        pages = stale = 0
+        stale_limit = MAX_STALE_PAGES
         query = dict(window)
         while True:
             try:
@@ -301,27 +305,40 @@ class OaiPmhHarvester:
                 logger.warning("%s: %s", self.spec.id, note)
                 state.notes.append(note)
                 query = dict(window)
+                tokens.clear()  # a restarted list may hand out the same tokens again
+                stale, stale_limit = 0, pages + MAX_STALE_PAGES  # the pages already read come again
                 continue
-            token = yield from self._read_page(root, scythe.where, seen)
+            token, fresh = yield from self._read_page(root, scythe.where, seen)
             del root
             if not token:
                 return
+            pages += 1
+            stale = 0 if fresh else stale + 1
+            if token in tokens:
+                raise ProtocolError(f"{scythe.where}: resumption token {token!r} given twice: the list loops")
+            if stale >= stale_limit:
+                raise ProtocolError(
+                    f"{scythe.where}: {stale} pages in a row brought no new record: the list loops"
+                )
+            tokens.add(token)
             query = {"verb": "ListRecords", "resumptionToken": token}
 
     def _read_page(
         self, root: etree._Element, where: str, seen: set[str]
-    ) -> Generator[HarvestItem, None, str]:
-        """Yield a page's records; return the page's resumption token."""
+    ) -> Generator[HarvestItem, None, tuple[str, int]]:
+        """Yield a page's records new to this list; return the page's resumption token and how many."""
         listing = root.find(_OAI + "ListRecords")
         if listing is None:
             raise MalformedResponse(f"{where}: ListRecords response without a <ListRecords> element")
         token_element = listing.find(_OAI + "resumptionToken")
         token = (token_element.text or "").strip() if token_element is not None else ""
+        fresh = 0
         for record in listing.iterchildren(_OAI + "record"):
             item = self._read_record(record, seen)
             if item is not None:
+                fresh += 1
                 yield item  # carries its element: the page lives until its last record is consumed
-        return token
+        return token, fresh
 
     def _read_record(self, record: etree._Element, seen: set[str]) -> HarvestItem | None:
         header = record.find(_OAI + "header")

@@ -243,6 +243,35 @@ def test_gives_up_after_three_restarts(server: OaiReplayServer) -> None:
     assert len(fresh) == 4  # the first attempt and three restarts
 
 
+def test_a_token_given_twice_ends_the_run_instead_of_looping(
+    server: OaiReplayServer, expected: list[Expected]
+) -> None:
+    server.loop_lists("same")  # every token request answers page 1 again, with the token asked for
+    items: list[RawRecord | RecordFailure] = []
+    with pytest.raises(ProtocolError, match="given twice: the list loops"):
+        for item in harvester(server).harvest(HarvestState()):
+            items.append(item)
+    assert len(server.requests_for("ListRecords")) == 2
+    assert len(records_of(items)) == PAGE, "page 1's records, once"
+
+
+def test_pages_that_bring_nothing_new_end_the_run_instead_of_looping(server: OaiReplayServer) -> None:
+    server.loop_lists("fresh")  # page 1 again and again, each time with a new token
+    with pytest.raises(ProtocolError, match="20 pages in a row brought no new record"):
+        list(harvester(server).harvest(HarvestState()))
+    assert len(server.requests_for("ListRecords")) == 1 + 20
+
+
+def test_a_restart_deep_in_a_list_is_not_taken_for_a_loop(expected: list[Expected]) -> None:
+    assert len(expected) > 25 + 5
+    with OaiReplayServer(load_real_records(), page_size=1) as one_by_one:
+        one_by_one.expire_tokens_after(25)  # 25 pages, then a refused token: the list restarts
+        state = HarvestState()
+        items = list(harvester(one_by_one).harvest(state))  # pages 1-25 come again, bringing nothing new
+    assert Counter(i.native_id for i in records_of(items)) == Counter(e.identifier for e in expected)
+    assert any("restarting the list" in note for note in state.notes)
+
+
 def test_503_with_retry_after_is_retried_after_the_advertised_wait(
     server: OaiReplayServer, expected: list[Expected]
 ) -> None:

@@ -208,6 +208,7 @@ class OaiReplayServer:
         self._token_serial = 0
         self._failures: list[CannedReply] = []
         self._raw: CannedReply | None = None
+        self._loop: str | None = None
         self._expiry_after: int | None = None
         self._expiry_pages = 0
         self._expiry_times = 0
@@ -287,6 +288,14 @@ class OaiReplayServer:
             self._expiry_after = n_pages
             self._expiry_pages = 0
             self._expiry_times = times
+
+    def loop_lists(self, tokens: str) -> None:
+        """Answer every resumptionToken request with the list's first page again (a looping repository),
+        carrying the very token asked for (``tokens="same"``) or a new one each time (``"fresh"``)."""
+        if tokens not in ("same", "fresh"):
+            raise ValueError(f"tokens must be 'same' or 'fresh', not {tokens!r}")
+        with self._lock:
+            self._loop = tokens
 
     def expire_next_token(self) -> None:
         """The next resumptionToken request answers badResumptionToken."""
@@ -522,6 +531,8 @@ class OaiReplayServer:
             cursor = self._tokens.get(token)
             if cursor is None or cursor.verb != verb:
                 raise OaiError("badResumptionToken", f"unknown resumption token {token!r}")
+            if self._loop is not None:
+                cursor = replace(cursor, offset=0)
         else:
             self._check(args, required=("metadataPrefix",), optional=("from", "until", "set"))
             if args["metadataPrefix"] not in FORMATS:
@@ -543,6 +554,8 @@ class OaiReplayServer:
         if after < total:
             self._token_serial += 1
             token = f"rt-{self._token_serial}-{after}"
+            if self._loop == "same" and "resumptionToken" in args:
+                token = args["resumptionToken"]
             self._tokens[token] = _Cursor(verb, cursor.prefix, cursor.records, after)
             marker = etree.SubElement(element, OAI + "resumptionToken")
             marker.text = token
