@@ -126,8 +126,14 @@ class ODataHarvester:
         pages = 0
         position = 0
         newest_first = self.orderby.strip().lower() == NEWEST_FIRST
+        asked: set[str] = set()  # a page asked for again (a __next link back): the paging loops
+        known: set[str] = set()  # entity ids read so far
         try:
             while url is not None and pages < MAX_PAGES:
+                if url in asked:
+                    state.notes.append(f"{self.spec.id}: paging stopped: {url} was already read (a loop)")
+                    return
+                asked.add(url)
                 pages += 1
                 response = fetch(
                     client,
@@ -138,6 +144,11 @@ class ODataHarvester:
                 )
                 raise_for_status(response)
                 entities, next_link = parse_feed(response)
+                ids = {str(e.get("id")) for e in entities if isinstance(e, dict) and e.get("id") is not None}
+                if ids and ids <= known:  # a server ignoring $skip answers the same page forever
+                    state.notes.append(f"{self.spec.id}: paging stopped: {url} brought no new entity (loop)")
+                    return
+                known |= ids
                 for entity in entities:
                     position += 1
                     updated = parse_odata_date(entity.get("updated")) if isinstance(entity, dict) else None

@@ -151,6 +151,36 @@ def test_next_links_drive_paging_and_six_language_titles_are_kept() -> None:
         assert sorted(resource.languages) == sorted(titles_of(entity))
 
 
+def test_a_next_link_back_to_a_page_already_read_stops_the_paging_with_a_note() -> None:
+    items = entities("country_reports.json")
+    with ReplayServer() as server:
+        again = f"{SERVICE}/CountryReports?$skiptoken='2'"
+        first = {"d": {"results": items[:2], "__next": again}}
+        looping = {"d": {"results": items[2:], "__next": again}}  # its next page is itself
+        server.route(
+            page_query("CountryReports", "title,files", 100, 0), json.dumps(first).encode(), headers=JSON_TYPE
+        )
+        server.route(again, json.dumps(looping).encode(), headers=JSON_TYPE)
+        state = HarvestState()
+        got = run(ODataHarvester(spec(server, entity_set="CountryReports"), POLICY), state)
+        assert len(server.request_log) == 2, "each page is asked for once"
+    assert [r.native_id for r in records(got)] == [e["id"] for e in items]
+    assert any("already read (a loop)" in note for note in state.notes)
+
+
+def test_a_server_ignoring_skip_stops_the_paging_with_a_note() -> None:
+    items = newest_first(entities("meetings.json"))[:3]
+    with ReplayServer() as server:
+        page = json.dumps({"d": {"results": items}}).encode()
+        for skip in (0, 3, 6):  # the same full page whatever $skip asks for
+            server.route(page_query("Meetings", MEETING_EXPAND, 3, skip), page, headers=JSON_TYPE)
+        state = HarvestState()
+        got = run(ODataHarvester(spec(server, entity_set="Meetings", page_size=3), POLICY), state)
+        assert len(server.request_log) == 2
+    assert [r.native_id for r in records(got)] == [str(e["id"]) for e in items]
+    assert any("brought no new entity (loop)" in note for note in state.notes)
+
+
 def test_incremental_run_stops_at_the_first_entity_before_the_window() -> None:
     items = newest_first(entities("meetings.json"))
     since = ms_date(items[5]["updated"])
