@@ -18,6 +18,7 @@ from hub.admin.source_routes import source_router
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
 from hub.feeds import feeds_router
+from hub.metrics import metrics_router
 from hub.oai import oai_router
 from hub.opensearch_description import opensearch_router
 from hub.rate_limit import PublicApiGuard
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
     app.include_router(oai_router(current))
     app.include_router(opensearch_router(lambda: current().settings))
     app.include_router(feeds_router(current))
+    app.include_router(metrics_router(current))
     app.include_router(federation_router(current))
     app.include_router(registry_router(current))
     app.include_router(source_router(current))

@@ -15,7 +15,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-EXEMPT = ("/healthz",)  # liveness probes are never limited
+EXEMPT = ("/healthz", "/metrics")  # liveness probes and metrics scrapers are never limited
 _PRUNE_EVERY = 1024
 
 

@@ -111,6 +111,7 @@ def test_gkss_serve_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> Non
         assert httpx.get(base + "/feeds/atom").headers["content-type"].startswith("application/atom+xml")
         assert httpx.get(base + "/embed/regions/eastern-africa").json()["countries"], "vocabularies shipped"
         assert "openapi" in httpx.get(base + "/openapi.json").json()
+        assert "gkss_index_documents 0" in httpx.get(base + "/metrics").text
     finally:
         server.terminate()
         server.wait(timeout=15)
