@@ -1,7 +1,8 @@
 """An HTTP server on 127.0.0.1 that counts requests in flight at once (for per-host budget tests).
 
-Every response waits ``delay`` seconds while counted as in flight; ``max_in_flight`` is the most
-requests the server was serving at the same moment. Paths not registered answer 404.
+Every response waits ``delay`` seconds while counted as in flight (counted out just before it is
+sent, so a client's next request can never overlap it in the count); ``max_in_flight`` is the most
+requests the server was holding at the same moment. Paths not registered answer 404.
 """
 
 from __future__ import annotations
@@ -49,15 +50,17 @@ class CountingServer:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
                     time.sleep(server.delay)
-                    body, content_type = server.routes.get(self.path, (b"not found", "text/plain"))
-                    self.send_response(200 if self.path in server.routes else 404)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
                 finally:
+                    # Counted out before the answer is sent: the client may start its next request as
+                    # soon as the body is in, before this thread would run again after writing it.
                     with server._lock:
                         server.in_flight -= 1
+                body, content_type = server.routes.get(self.path, (b"not found", "text/plain"))
+                self.send_response(200 if self.path in server.routes else 404)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return None
