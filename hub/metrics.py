@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from hub.context import Hub
 from hub.store.models import RecordRow, RunRow
+from hub.store.store import aware
 
 MEDIA_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 RUN_COUNTS = ("added", "updated", "unchanged", "deleted", "failed")
@@ -61,7 +62,7 @@ def _number(value: float) -> str:
 
 
 def _seconds(moment: datetime) -> float:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    return aware(moment).timestamp()
 
 
 def collect(hub: Hub) -> list[Family]:
@@ -86,15 +87,14 @@ def collect(hub: Hub) -> list[Family]:
             for name, value in zip(RUN_COUNTS, sums, strict=False):
                 changes.add(value, source=source, change=name)
             received.add(sums[-1], source=source)
-        for source, statuses in s.execute(select(RunRow.source_id, RunRow.statuses)):
-            for status, count in (statuses or {}).items():
-                responses.add(count, source=source, status=str(status))
         latest: dict[str, tuple[str, datetime]] = {}
         finished: dict[str, tuple[datetime, datetime]] = {}
-        timeline = select(RunRow.source_id, RunRow.status, RunRow.started_at, RunRow.finished_at).order_by(
-            RunRow.started_at, RunRow.id
-        )
-        for source, status, started, ended in s.execute(timeline):
+        timeline = select(
+            RunRow.source_id, RunRow.status, RunRow.started_at, RunRow.finished_at, RunRow.statuses
+        ).order_by(RunRow.started_at, RunRow.id)
+        for source, status, started, ended, statuses in s.execute(timeline):  # one pass over the runs
+            for code, count in (statuses or {}).items():
+                responses.add(count, source=source, status=str(code))
             latest[source] = (status, started)
             if ended is not None:
                 finished[source] = (started, ended)

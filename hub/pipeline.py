@@ -23,7 +23,7 @@ from hub.deletions import DeletionGuard
 from hub.notifications import notify_source
 from hub.settings import Settings
 from hub.store.models import SourceRow
-from hub.store.store import BatchResult, NormalisedItem
+from hub.store.store import BatchResult, NormalisedItem, aware
 from hub.websub.distributor import notify_run
 from normalizers.dispatch import normalize
 from normalizers.enrichment import with_source_place
@@ -282,7 +282,7 @@ def _next_window_start(state: dict[str, Any], last_started: datetime) -> datetim
     """Where an incremental run's window starts: our clock when the last successful run began, or
     the source's own clock then (OAI-PMH responseDate) when that is earlier: a source whose clock runs
     behind ours stamps its records behind ours too. A source clock ahead of ours is not followed."""
-    ours = last_started if last_started.tzinfo else last_started.replace(tzinfo=UTC)
+    ours = aware(last_started)
     told = state.get(SOURCE_CLOCK)
     if not isinstance(told, str):
         return ours
@@ -290,7 +290,7 @@ def _next_window_start(state: dict[str, Any], last_started: datetime) -> datetim
         theirs = datetime.fromisoformat(told)
     except ValueError:
         return ours
-    return min(ours, theirs if theirs.tzinfo else theirs.replace(tzinfo=UTC))
+    return min(ours, aware(theirs))
 
 
 def after_run(hub: Hub, source: SourceRow, summary: RunSummary) -> None:
