@@ -1,4 +1,5 @@
-"""The README stays true: two set-up commands, and every `gkss` command and option it shows exists."""
+"""The README and docs/ stay true: two set-up commands, every `gkss` command and option they show exists,
+every setting is documented, every docs page is linked from the README and no link leaves the repository."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from hub.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+PAGES = [ROOT / "README.md", *DOCS]
+README_MAX_LINES = 250
 
 
 def _section(title: str) -> str:
@@ -36,7 +40,8 @@ def test_exactly_two_setup_commands() -> None:
 
 def _gkss_lines() -> list[list[str]]:
     lines = []
-    for block in _bash_blocks(README):
+    blocks = [b for page in PAGES for b in _bash_blocks(page.read_text(encoding="utf-8"))]
+    for block in blocks:
         for line in block.splitlines():
             line = line.split("  #", 1)[0].strip()
             if line.startswith("gkss "):
@@ -59,6 +64,30 @@ def test_readme_commands_exist(words: list[str]) -> None:
 
 
 def test_every_setting_is_documented() -> None:
-    table = _section("Using it")
+    table = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:
-        assert f"`GKSS_{name.upper()}`" in table, f"GKSS_{name.upper()} missing from the README"
+        assert f"`GKSS_{name.upper()}`" in table, f"GKSS_{name.upper()} missing from docs/settings.md"
+
+
+def test_readme_is_short() -> None:
+    assert len(README.splitlines()) < README_MAX_LINES
+
+
+def test_every_docs_page_is_linked_from_the_readme() -> None:
+    linked = set(re.findall(r"\]\((docs/[^)#]+)", README))
+    assert DOCS, "docs/ has no page"
+    for page in DOCS:
+        assert f"docs/{page.name}" in linked, f"docs/{page.name} is not linked from the README"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_no_link_leaves_the_repository(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert "../shared" not in text, f"{page.name} points outside the repository"
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if target.startswith("#"):
+            continue
+        assert not re.match(r"[a-z]+:", target), f"{page.name}: {target} leaves the repository"
+        path = (page.parent / target.split("#", 1)[0]).resolve()
+        assert path.is_relative_to(ROOT), f"{page.name}: {target} leaves the repository"
+        assert path.exists(), f"{page.name}: {target} does not exist"
