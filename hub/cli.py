@@ -33,7 +33,7 @@ from hub.settings import Settings
 from hub.websub.cli import websub_app
 from registry import audit
 from registry.network_options import source_enabled
-from registry.sources import SourceConfig
+from registry.sources import SourceConfig, registration_refusal
 
 app = typer.Typer(
     help="gkss-hub: harvest, normalise, index and re-publish biodiversity knowledge.", no_args_is_help=True
@@ -95,6 +95,9 @@ def sources_add(
     check_node(node)
     hub = open_cli_hub()
     try:
+        refused = registration_refusal(config, allow_private=hub.settings.allow_private_networks)
+        if refused:
+            raise fail(refused, 2)
         hub.store.add_source(config.id, config.protocol, config.url, config.options, node_id=node)
         audit.record(hub.store, cli_operator(), "source.add", f"source {config.id}", node_id=node)
     except KeyError as exc:
@@ -175,6 +178,9 @@ def sources_update(
             )
         except ValidationError as exc:
             raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
+        refused = registration_refusal(config, allow_private=hub.settings.allow_private_networks)
+        if refused:
+            raise fail(refused, 2)
         hub.store.update_source(source_id, url=config.url, options={**config.options, **removed})
         audit.record(
             hub.store, cli_operator(), "source.update", f"source {source_id}", node_id=current.node_id
