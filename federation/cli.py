@@ -48,7 +48,7 @@ def peers_add(
         hub.close()
     assert peer is not None
     reason = f": {peer.status_reason}" if peer.status_reason else ""
-    console.print(f"added peer [bold]{peer.id}[/bold] {peer.url} ({peer.status}{reason})")
+    console.print(f"added peer {peer.id} {peer.url} ({peer.status}{reason})")
 
 
 @peers_app.command("list")

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from federation.cli import federated_cli_search, peers_app
-from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
+from hub.cli_common import console, fail, open_cli_hub, out, print_summary, progress_bar, source_options
 from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
 from hub.cli_network import dedup, parse_options, sources_enable, sources_seed
 from hub.cli_registry import (
@@ -104,7 +103,7 @@ def sources_add(
         raise fail(str(exc.args[0]), 2) from None
     finally:
         hub.close()
-    console.print(f"added source [bold]{config.id}[/bold] ({config.protocol}) {config.url}")
+    console.print(f"added source {config.id} ({config.protocol}) {config.url}")
 
 
 @sources_app.command("list")
@@ -144,7 +143,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
             str(row["records"]),
             "-" if last_run is None else f"#{last_run['id']} {last_run['status']}",
         )
-    Console().print(table)
+    out.print(table)
 
 
 @sources_app.command("update")
@@ -187,7 +186,7 @@ def sources_update(
         )
     finally:
         hub.close()
-    console.print(f"updated source [bold]{source_id}[/bold]")
+    console.print(f"updated source {source_id}")
 
 
 @sources_app.command("remove")
@@ -206,7 +205,7 @@ def sources_remove(source_id: Annotated[str, typer.Argument(metavar="ID")]) -> N
         hub.index.refresh()
     finally:
         hub.close()
-    console.print(f"removed source [bold]{source_id}[/bold] and {len(ids)} records")
+    console.print(f"removed source {source_id} and {len(ids)} records")
 
 
 @app.command()
