@@ -18,6 +18,7 @@ from federation.fanout import BUDGET_HEADER, federated_search
 from federation.identity import IdentityError, NodeIdentity, Route, caller_of, load_identity, signed_document
 from federation.peers import PeerError, add_peer, get_peer, known_keys, list_peers, remove_peer
 from federation.probe import WELL_KNOWN, probe_all
+from harvesters.netguard import registration_refusal
 from hub.admin.auth import check, done, principal_dependency
 from hub.context import Hub
 from hub.search.base import SearchQuery
@@ -36,6 +37,13 @@ def _identity(home: Path, node_id: str | None) -> NodeIdentity:
 def identity_of(settings: Settings) -> NodeIdentity:
     """This hub's identity (GKSS_NODE_ID, else the id kept in GKSS_HOME/node-id)."""
     return _identity(settings.home.resolve(), settings.node_id)
+
+
+def probe_peers(hub: Hub, only: str | None = None, stale_after: float | None = None) -> dict[str, bool]:
+    """Probe peers now as this hub, through its outbound guard (see ``federation.probe.probe_all``)."""
+    identity = identity_of(hub.settings)
+    guard = hub.settings.outbound_guard()
+    return asyncio.run(probe_all(hub.store, identity, only, stale_after, guard=guard))
 
 
 def self_description(settings: Settings, base_url: str) -> dict[str, Any]:
@@ -92,15 +100,18 @@ def ensure_prober(hub: Hub) -> None:
         stop = threading.Event()
         while not stop.wait(every):
             try:
-                asyncio.run(probe_all(hub.store, identity_of(hub.settings), stale_after=every))
+                probe_peers(hub, stale_after=every)
             except Exception:  # the prober must outlive a bad round (closed store at shutdown included)
                 logger.exception("peer probing round failed")
 
     threading.Thread(target=loop, name="gkss-peer-prober", daemon=True).start()
 
 
-def search_branch(hub: Hub, query: SearchQuery, request: Request) -> dict[str, Any]:
-    """The `/api/search?federated=true` answer: verify the calling hub if it says who it is, then fan out."""
+def search_branch(hub: Hub, query: SearchQuery, request: Request) -> dict[str, Any] | None:
+    """The `/api/search?federated=true` answer: verify the calling hub if it says who it is, then fan out.
+
+    None (answer with this hub's own results, as to any anonymous search) when a hub this hub does not
+    know, or one whose signature does not verify, asks: one-way federation, no fan-out for it."""
     settings = hub.settings
     try:
         caller = caller_of(
@@ -111,7 +122,8 @@ def search_branch(hub: Hub, query: SearchQuery, request: Request) -> dict[str, A
             settings.federation_signature_skew,
         )
     except IdentityError as exc:
-        raise HTTPException(status_code=401, detail=f"hub signature refused: {exc}") from None
+        logger.info("federated search from an unverified hub answered locally: %s", exc)
+        return None
     route, budget = Route(), None
     if caller is not None:  # a calling hub's remaining budget is honoured only when it signed
         route = caller[1]
@@ -152,6 +164,9 @@ def federation_router(current: Callable[[], Hub]) -> APIRouter:
         hub = current()
         node = peer.node if peer.node is not None else caller.node_id
         check(hub, caller, "peer.add", f"peer {peer.id}", node, detail={"url": peer.url})
+        refused = registration_refusal(peer.url, allow_private=hub.settings.allow_private_networks)
+        if refused:
+            raise HTTPException(status_code=400, detail=f"peer URL refused: {refused}")
         try:
             add_peer(
                 hub.store,
@@ -165,7 +180,7 @@ def federation_router(current: Callable[[], Hub]) -> APIRouter:
         except PeerError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
         done(hub, caller, "peer.add", f"peer {peer.id}", node, {"url": peer.url, "trust": peer.trust})
-        asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer.id))
+        probe_peers(hub, only=peer.id)
         return _peer_json(hub, peer.id)
 
     @admin.get("/{peer_id}")
@@ -177,7 +192,7 @@ def federation_router(current: Callable[[], Hub]) -> APIRouter:
         """Probe a peer now."""
         hub = current()
         readable(hub, caller, peer_id, "peer.probe")
-        asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
+        probe_peers(hub, only=peer_id)
         return _peer_json(hub, peer_id)
 
     @admin.delete("/{peer_id}", status_code=204)

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from federation.api import identity_of
+from federation.api import identity_of, probe_peers
 from federation.fanout import federated_search
 from federation.peers import PeerError, add_peer, get_peer, list_peers, remove_peer
-from federation.probe import probe_all
+from harvesters.netguard import registration_refusal
 from hub.cli_common import console, fail, open_cli_hub
 from hub.context import Hub
 from hub.search.base import SearchQuery
@@ -35,9 +35,12 @@ def peers_add(
     """Register a peer hub."""
     hub = open_cli_hub()
     try:
+        refused = registration_refusal(url, allow_private=hub.settings.allow_private_networks)
+        if refused:
+            raise fail(f"peer URL refused: {refused}", 2)
         add_peer(hub.store, peer_id, url, trust=trust, weight=weight, public_key=public_key)
         if probe:
-            asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
+            probe_peers(hub, only=peer_id)
         peer = get_peer(hub.store, peer_id)
     except PeerError as exc:
         raise fail(str(exc), 2) from None
@@ -45,7 +48,7 @@ def peers_add(
         hub.close()
     assert peer is not None
     reason = f": {peer.status_reason}" if peer.status_reason else ""
-    console.print(f"added peer [bold]{peer.id}[/bold] {peer.url} ({peer.status}{reason})")
+    console.print(f"added peer {peer.id} {peer.url} ({peer.status}{reason})")
 
 
 @peers_app.command("list")
@@ -85,7 +88,7 @@ def peers_probe(peer_id: Annotated[str | None, typer.Argument(metavar="[ID]")] =
     """Probe one peer or all of them now; exit 1 if any is down."""
     hub = open_cli_hub()
     try:
-        outcome = asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
+        outcome = probe_peers(hub, only=peer_id)
     finally:
         hub.close()
     for pid, ok in outcome.items():
@@ -96,4 +99,4 @@ def peers_probe(peer_id: Annotated[str | None, typer.Argument(metavar="[ID]")] =
 
 def federated_cli_search(hub: Hub, query: SearchQuery) -> dict[str, Any]:
     """What `gkss search --federated` prints: the federated JSON with ``peers``."""
-    return asyncio.run(federated_search(hub, identity_of(hub.settings), query))
+    return asyncio.run(federated_search(hub, identity_of(hub.settings), query, detail=True))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import ssl
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,10 +23,18 @@ from hub.context import Hub
 from hub.results import page_json
 from hub.search.base import SearchQuery
 
+logger = logging.getLogger(__name__)
+
 SEARCH_PATH = "/api/search"
 SAFETY_MS = 15  # kept back from the budget for merging and answering
 HOP_MARGIN_MS = 50  # a forwarded search gets what is left of the caller's budget minus this
 BUDGET_HEADER = "x-gkss-budget-ms"
+PUBLIC_REASONS = {
+    "error": "the peer could not be searched",
+    "timeout": "no answer within budget",
+    "suspended": "suspended after repeated failures",
+}
+"""What a search answer says of a failed peer: never the network detail (see PeerOutcome.as_json)."""
 
 
 @cache
@@ -53,7 +63,10 @@ class PeerOutcome:
     results: list[dict[str, Any]] | None = None
     facets: dict[str, dict[str, int]] | None = None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, detail: bool = False) -> dict[str, Any]:
+        """The outcome as the answer lists it; the reason of a failure (which names network detail: a
+        refused address, a closed port) only with ``detail`` (the operator's command line; the admin
+        API shows it as the peer's status and breaker reason)."""
         item: dict[str, Any] = {
             "id": self.id,
             "status": self.status,
@@ -62,8 +75,10 @@ class PeerOutcome:
         }
         if self.status == "ok":
             item["total"] = self.total
-        if self.reason:
+        if self.reason and (detail or self.status == "skipped"):
             item["reason"] = self.reason
+        elif self.status in PUBLIC_REASONS:
+            item["reason"] = PUBLIC_REASONS[self.status]
         return item
 
 
@@ -93,13 +108,16 @@ async def _ask(
     params: list[tuple[str, str]],
     route: Route,
     budget_ms: int,
+    guard: Callable[[str], None],
 ) -> PeerOutcome:
     started = time.monotonic()
     target = urlencode(params)
     headers = signed_headers(identity, "GET", target, route)
     headers[BUDGET_HEADER] = str(max(1, budget_ms - HOP_MARGIN_MS))
     try:
-        answer = await peer_client.get(f"{peer.url}{SEARCH_PATH}?{target}", headers, tls_context())
+        answer = await peer_client.get(
+            f"{peer.url}{SEARCH_PATH}?{target}", headers, tls_context(), guard=guard
+        )
         took = int((time.monotonic() - started) * 1000)
         if answer.status != 200:
             return PeerOutcome(peer.id, "error", took_ms=took, reason=f"HTTP {answer.status}")
@@ -132,9 +150,10 @@ async def federated_search(
     incoming: Route = Route(),
     peers: list[Peer] | None = None,
     budget_ms: int | None = None,
+    detail: bool = False,
 ) -> dict[str, Any]:
     """Search here and at every eligible peer within GKSS_FEDERATION_BUDGET_MS (or the smaller budget a
-    calling hub passed on); answer with what arrived."""
+    calling hub passed on); answer with what arrived. Why a peer failed is told only with ``detail``."""
     settings = hub.settings
     started = time.monotonic()
     budget_ms = min(settings.federation_budget_ms, budget_ms or settings.federation_budget_ms)
@@ -170,7 +189,10 @@ async def federated_search(
         except Exception as exc:  # reported as the local status "error", as from the executor
             local_task.set_exception(exc)
     budget_left = int(remaining * 1000)
-    tasks = {asyncio.ensure_future(_ask(identity, p, params, route, budget_left)): p for p in callable_peers}
+    guard = settings.outbound_guard()
+    tasks = {
+        asyncio.ensure_future(_ask(identity, p, params, route, budget_left, guard)): p for p in callable_peers
+    }
     done, pending = await asyncio.wait([local_task, *tasks], timeout=remaining)
     for task in pending:
         if task is not local_task:
@@ -199,7 +221,10 @@ async def federated_search(
         }
         lists.append(RankedList(identity.node_id, local_page["results"], 1.0, local_page["facets"]))
     elif local_task in done:
-        local = {"id": identity.node_id, "status": "error", "count": 0, "reason": str(local_task.exception())}
+        failure = local_task.exception()
+        logger.warning("local part of a federated search failed: %s", failure)
+        reason = str(failure) if detail else "the local search failed"
+        local = {"id": identity.node_id, "status": "error", "count": 0, "reason": reason}
     weights = {p.id: p.weight for p in candidates}
     for outcome in outcomes.values():
         if outcome.status == "ok" and outcome.results is not None:
@@ -220,7 +245,7 @@ async def federated_search(
         "federated": True,
         "merged": len(fused),
         "local": local,
-        "peers": [outcomes[p.id].as_json() for p in candidates],
+        "peers": [outcomes[p.id].as_json(detail) for p in candidates],
         "budget_ms": budget_ms,
         "took_ms": int((time.monotonic() - started) * 1000),
         "merge_ms": round(merge_ms, 3),

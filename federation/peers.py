@@ -211,8 +211,11 @@ def record_call(
             )
             return
         failures = s.scalar(
-            update(PeerRow).where(where).values(failures=PeerRow.failures + 1).returning(PeerRow.failures)
-        )
+            update(PeerRow)
+            .where(where)
+            .values(failures=PeerRow.failures + 1, breaker_reason=f"last failure: {reason}")
+            .returning(PeerRow.failures)
+        )  # the reason is kept for the admin API: a search answer names no network detail
         if failures is not None and failures >= threshold:
             s.execute(
                 update(PeerRow)

@@ -1,4 +1,10 @@
-"""SSRF guard: a source URL, and every redirect, must resolve to public addresses only."""
+"""The outbound guard (SSRF): every URL the hub connects to, and every redirect, must be http(s) and
+resolve to public addresses only (unless GKSS_ALLOW_PRIVATE_NETWORKS).
+
+Every place in the code that opens a connection is declared in ``GUARDED_OPENERS`` (or, for the
+operator's own services, ``SERVICE_CONNECTIONS``); tests/harvesters/test_outbound_openers.py finds
+them all by reading the code and fails on one that is not declared.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +26,33 @@ _METADATA = {
 }
 
 
+GUARDED_OPENERS: dict[str, str] = {
+    "harvesters.http.make_client": "request hook: the guard on every request and every redirect hop",
+    "harvesters.scrapy_child.run": "downloader middleware harvesters.scrapy_guard on every request",
+    "hub.webhook.post": "the guard before the POST; no redirects; the answer's body is not read",
+    "hub.websub.verify.verify_intent": "the guard before the GET; no redirects; echo capped",
+    "federation.peer_client.get": "the guard before connecting; no redirects; answer capped",
+    "federation.probe.probe_peer": "request hook: the guard on every request; no redirects; capped",
+}
+"""Every function that opens a connection to a destination a user or a peer named, and how the guard
+applies there (the one declaration the opener scan compares the code against)."""
+
+SERVICE_CONNECTIONS: dict[str, str] = {
+    "hub.search.opensearch.OpenSearchIndex.__init__": "the search cluster named by GKSS_SEARCH_URL",
+    "hub.store.store.Store.__init__": "the database named by GKSS_DATABASE_URL",
+    "hub.jobs.tasks.redis_client": "the broker named by GKSS_BROKER_URL",
+    "hub.jobs.celery_app.make_celery": "the broker named by GKSS_BROKER_URL",
+}
+"""Connections to the operator's own services (set in GKSS_* settings, private addresses expected)."""
+
+
 class UnsafeDestination(HarvestError):
     """The URL points at an address the hub must not connect to (SSRF guard)."""
+
+
+class Unresolvable(UnsafeDestination):
+    """The host name does not resolve (now): refused when connecting, not a reason to refuse a
+    registration (DNS may come back)."""
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -29,7 +60,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise UnsafeDestination(f"cannot resolve {host!r}: {exc}") from exc
+        raise Unresolvable(f"cannot resolve {host!r}: {exc}") from exc
     return [str(info[4][0]) for info in infos]
 
 
@@ -88,7 +119,7 @@ def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = sys
     literal = literal_address(host)
     addresses = [str(literal)] if literal is not None else list(resolver(host, port))
     if not addresses:
-        raise UnsafeDestination(f"{url}: {host} resolves to no address")
+        raise Unresolvable(f"{url}: {host} resolves to no address")
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         reason = refusal(address)
@@ -97,3 +128,27 @@ def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = sys
                 f"{url}: {host} resolves to {address}, {reason}; refused "
                 "(set GKSS_ALLOW_PRIVATE_NETWORKS=1 for development)"
             )
+
+
+def outbound_guard(allow_private: bool) -> Callable[[str], None]:
+    """The guard as one callable: scheme and host always; addresses unless ``allow_private``."""
+
+    def guard(url: str) -> None:
+        check_url(url, allow_private=allow_private)
+
+    return guard
+
+
+def registration_refusal(
+    url: str, *, allow_private: bool, resolver: Resolver = system_resolver
+) -> str | None:
+    """Why a URL is refused at registration (the guard would refuse it when used), or None.
+
+    A name that does not resolve now is accepted: it is checked again at every use."""
+    try:
+        check_url(url, allow_private=allow_private, resolver=resolver)
+    except Unresolvable:
+        return None
+    except UnsafeDestination as exc:
+        return str(exc)
+    return None

@@ -137,6 +137,10 @@ def _lastmod(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.now().astimezone().tzinfo)
 
 
+GUARD_MIDDLEWARE = "harvesters.scrapy_guard.NetGuardMiddleware"
+"""The outbound guard as a downloader middleware (see ``harvesters.netguard``)."""
+
+
 def settings_for(config: dict[str, Any]) -> dict[str, Any]:
     """The Scrapy settings of one crawl (see the module docstring)."""
     per_host = int(config["per_host"])
@@ -162,7 +166,7 @@ def settings_for(config: dict[str, Any]) -> dict[str, Any]:
         "DEPTH_LIMIT": int(config.get("depth", 3)),
         "CLOSESPIDER_PAGECOUNT": int(config["max_pages"]),
         "CLOSESPIDER_TIMEOUT": float(config["max_seconds"]),
-        "DOWNLOADER_MIDDLEWARES": {"harvesters.scrapy_guard.NetGuardMiddleware": 50},
+        "DOWNLOADER_MIDDLEWARES": {GUARD_MIDDLEWARE: 50},
         "GKSS_ALLOW_PRIVATE_NETWORKS": bool(config["allow_private"]),
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
@@ -173,7 +177,11 @@ def settings_for(config: dict[str, Any]) -> dict[str, Any]:
 def run(config: dict[str, Any]) -> None:
     """Crawl once with the config's spider and print the stats line at the end."""
     spider: type[Spider] = GkssSitemapSpider if config["mode"] == "sitemap" else GkssCrawlSpider
-    process = CrawlerProcess(settings=settings_for(config), install_root_handler=True)
+    settings = settings_for(config)
+    guard = settings["DOWNLOADER_MIDDLEWARES"].get(GUARD_MIDDLEWARE)
+    if guard is None:  # every request of the crawl passes the outbound guard, or nothing is crawled
+        raise RuntimeError(f"{GUARD_MIDDLEWARE} is not among the downloader middlewares")
+    process = CrawlerProcess(settings=settings, install_root_handler=True)
     crawler = process.create_crawler(spider)
     process.crawl(crawler, config=config)
     process.start()

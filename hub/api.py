@@ -118,9 +118,8 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
                 query = cursor_after(hub.settings, query, cursor)
             except BadSearchParameter as exc:
                 raise HTTPException(status_code=400, detail=str(exc)) from None
-        if federated:
-            answer = search_branch(hub, query, request)
-        else:
+        answer = search_branch(hub, query, request) if federated else None
+        if answer is None:  # not federated, or asked by a hub that is not a verified peer (one-way)
             found = hub.index.search(query)
             answer = page_json(found, query)
             if found.hits and len(found.hits) == query.size and found.hits[-1].sort_key:

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from federation.cli import federated_cli_search, peers_app
-from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
+from hub.cli_common import console, fail, open_cli_hub, out, print_summary, progress_bar, source_options
 from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
 from hub.cli_network import dedup, parse_options, sources_enable, sources_seed
 from hub.cli_registry import (
@@ -33,7 +32,7 @@ from hub.settings import Settings
 from hub.websub.cli import websub_app
 from registry import audit
 from registry.network_options import source_enabled
-from registry.sources import SourceConfig
+from registry.sources import SourceConfig, registration_refusal
 
 app = typer.Typer(
     help="gkss-hub: harvest, normalise, index and re-publish biodiversity knowledge.", no_args_is_help=True
@@ -95,13 +94,16 @@ def sources_add(
     check_node(node)
     hub = open_cli_hub()
     try:
+        refused = registration_refusal(config, allow_private=hub.settings.allow_private_networks)
+        if refused:
+            raise fail(refused, 2)
         hub.store.add_source(config.id, config.protocol, config.url, config.options, node_id=node)
         audit.record(hub.store, cli_operator(), "source.add", f"source {config.id}", node_id=node)
     except KeyError as exc:
         raise fail(str(exc.args[0]), 2) from None
     finally:
         hub.close()
-    console.print(f"added source [bold]{config.id}[/bold] ({config.protocol}) {config.url}")
+    console.print(f"added source {config.id} ({config.protocol}) {config.url}")
 
 
 @sources_app.command("list")
@@ -141,7 +143,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
             str(row["records"]),
             "-" if last_run is None else f"#{last_run['id']} {last_run['status']}",
         )
-    Console().print(table)
+    out.print(table)
 
 
 @sources_app.command("update")
@@ -175,13 +177,16 @@ def sources_update(
             )
         except ValidationError as exc:
             raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
+        refused = registration_refusal(config, allow_private=hub.settings.allow_private_networks)
+        if refused:
+            raise fail(refused, 2)
         hub.store.update_source(source_id, url=config.url, options={**config.options, **removed})
         audit.record(
             hub.store, cli_operator(), "source.update", f"source {source_id}", node_id=current.node_id
         )
     finally:
         hub.close()
-    console.print(f"updated source [bold]{source_id}[/bold]")
+    console.print(f"updated source {source_id}")
 
 
 @sources_app.command("remove")
@@ -200,7 +205,7 @@ def sources_remove(source_id: Annotated[str, typer.Argument(metavar="ID")]) -> N
         hub.index.refresh()
     finally:
         hub.close()
-    console.print(f"removed source [bold]{source_id}[/bold] and {len(ids)} records")
+    console.print(f"removed source {source_id} and {len(ids)} records")
 
 
 @app.command()

@@ -8,20 +8,31 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from hub.context import Hub, open_hub
 from hub.pipeline import RunSummary
 from hub.settings import Settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, markup=False)
+"""Messages (stderr). Markup is off in both consoles: text prints as written (``[a-z]`` included);
+colour comes from ``style=`` or ``Text`` only."""
+out = Console(markup=False)
+"""Tables and listings (stdout)."""
 
 
 def open_cli_hub() -> Hub:
     return open_hub(Settings())
 
 
+def error(message: str, indent: str = "") -> None:
+    """Print an error as written (never read as markup, never wrapped): every command's error path."""
+    console.print(Text.assemble(indent, ("error:", "red"), " ", message), soft_wrap=True)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    """Print the error and give the Exit to raise (``raise fail(...)``)."""
+    error(message)
     return typer.Exit(code)
 
 
@@ -51,17 +62,17 @@ def progress_bar() -> Progress:
 
 def print_summary(summary: RunSummary) -> None:
     colour = "green" if summary.status == "succeeded" else "red"
+    head = f"{summary.source_id}: run #{summary.run_id} {summary.status}"
     line = (
-        f"[{colour}]{summary.source_id}: run #{summary.run_id} {summary.status}[/{colour}] "
-        f"added={summary.added} updated={summary.updated} unchanged={summary.unchanged} "
+        f" added={summary.added} updated={summary.updated} unchanged={summary.unchanged} "
         f"deleted={summary.deleted} failed={summary.failed} ({summary.seconds:.1f} s)"
     )
     if summary.quarantined:
         line += f" quarantined={summary.quarantined}"
     if summary.not_modified:
         line += " not modified"
-    console.print(line)
+    console.print(Text.assemble((head, colour), line))
     if summary.error:
-        console.print(f"  [red]error:[/red] {summary.error}")
+        error(summary.error, indent="  ")
     for note in summary.notes:
         console.print(f"  note: {note}")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress, TaskID
 
-from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar
+from hub.cli_common import console, error, fail, open_cli_hub, print_summary, progress_bar
 from hub.context import open_hub
 from hub.pipeline import RunSummary
 from hub.settings import Settings
@@ -73,7 +73,7 @@ def harvest_via_broker(
             try:
                 summary = wait_for(jobs, request.request_id, on_state)
             except JobFailed as exc:
-                console.print(f"[red]{request.source_id}: {exc}[/red]")
+                error(f"{request.source_id}: {exc}")
                 lost = True
                 continue
         summaries.append(summary)
@@ -141,9 +141,9 @@ def sources_schedule(
     finally:
         hub.close()
     if row is None or not row.enabled:
-        console.print(f"source [bold]{source_id}[/bold]: no schedule")
+        console.print(f"source {source_id}: no schedule")
     else:
         console.print(
-            f"source [bold]{source_id}[/bold]: every {row.every_seconds} s, next due "
+            f"source {source_id}: every {row.every_seconds} s, next due "
             f"{row.next_run_at.isoformat(timespec='seconds')}"
         )

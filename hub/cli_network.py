@@ -82,7 +82,7 @@ def sources_enable(
             period = every or (schedule.every_seconds if schedule is not None else None)
             if period:
                 set_schedule(hub.store, source_id, period)
-            console.print(f"enabled [bold]{source_id}[/bold]" + (f", every {period} s" if period else ""))
+            console.print(f"enabled {source_id}" + (f", every {period} s" if period else ""))
     finally:
         hub.close()
 

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
-from hub.cli_common import console, fail, open_cli_hub
+from hub.cli_common import console, error, fail, open_cli_hub, out
 from hub.cli_network import parse_options
 from hub.run_history import quality_report
 from hub.settings import Settings
@@ -55,7 +54,7 @@ def nodes_add(
         raise fail(str(exc), 2) from None
     finally:
         hub.close()
-    console.print(f"added {node.kind} node [bold]{node.id}[/bold]" + (f" under {parent}" if parent else ""))
+    console.print(f"added {node.kind} node {node.id}" + (f" under {parent}" if parent else ""))
 
 
 @nodes_app.command("list")
@@ -72,7 +71,7 @@ def nodes_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON"
     table = Table("id", "kind", "parent", "name")
     for node in nodes:
         table.add_row(node["id"], node["kind"], node["parent"] or "-", node["name"])
-    Console().print(table)
+    out.print(table)
 
 
 @nodes_app.command("remove")
@@ -109,9 +108,7 @@ def keys_create(
         raise fail(str(exc), 2) from None
     finally:
         hub.close()
-    console.print(
-        f"created key [bold]{key.id}[/bold] ({role} of {node}); keep this token, it is not shown again:"
-    )
+    console.print(f"created key {key.id} ({role} of {node}); keep this token, it is not shown again:")
     typer.echo(token)
 
 
@@ -137,7 +134,7 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")
             key["expires"] or "-",
             key["last_used"] or "-",
         )
-    Console().print(table)
+    out.print(table)
 
 
 @keys_app.command("revoke")
@@ -179,7 +176,7 @@ def audit_log(
             row["target"],
             row["outcome"],
         )
-    Console().print(table)
+    out.print(table)
 
 
 def sources_probe(
@@ -191,7 +188,7 @@ def sources_probe(
     if as_json:
         _print_json(report.as_json())
     else:
-        console.print(f"{url}: [bold]{report.protocol or 'nothing harvestable found'}[/bold]")
+        console.print(f"{url}: {report.protocol or 'nothing harvestable found'}")
         if report.source_url and report.source_url != url:
             console.print(f"  source URL: {report.source_url}")
         for key, value in report.details.items():
@@ -227,7 +224,7 @@ def sources_dry_run(
             f"quality {quality.get('mean_score', '-')} / 100 (nothing saved)"
         )
         if report["error"]:
-            console.print(f"  [red]error:[/red] {report['error']}")
+            error(str(report["error"]), indent="  ")
         for item in report["resources"]:
             resource = item["resource"]
             title = next(

@@ -12,6 +12,9 @@ from normalizers.vocabularies.gbf import goal_id, target_id
 from normalizers.vocabularies.indicators import indicator_id
 from normalizers.vocabularies.regions import region_id
 
+MAX_PAGE = 100_000
+"""The deepest page a search or feed serves by number (``cursor`` pages on past it)."""
+
 
 class BadSearchParameter(ValueError):
     """A search parameter cannot be understood."""
@@ -50,8 +53,8 @@ def build_query(
         raise BadSearchParameter("sort must be 'relevance' or 'date'")
     if not 1 <= size <= 100:
         raise BadSearchParameter("size must be between 1 and 100")
-    if page < 1:
-        raise BadSearchParameter("page must be 1 or more")
+    if not 1 <= page <= MAX_PAGE:
+        raise BadSearchParameter(f"page must be between 1 and {MAX_PAGE} (deeper: follow next_cursor)")
     sort_value: Literal["relevance", "date"] = "date" if sort == "date" else "relevance"
     return SearchQuery(
         text=(text or "").strip(),

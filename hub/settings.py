@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from harvesters.http import DEFAULT_USER_AGENT, HttpPolicy
-from harvesters.netguard import check_url
+from harvesters.netguard import check_url, outbound_guard
 
 
 class Settings(BaseSettings):
@@ -84,3 +85,7 @@ class Settings(BaseSettings):
             user_agent=self.user_agent,
             check_destination=None if self.allow_private_networks else check_url,
         )
+
+    def outbound_guard(self) -> Callable[[str], None]:
+        """The outbound guard every connection the hub opens passes (see ``harvesters.netguard``)."""
+        return outbound_guard(self.allow_private_networks)

@@ -17,10 +17,14 @@ def post(
     try:
         if policy.check_destination is not None:
             policy.check_destination(url)
-        with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client:
-            response = client.post(url, content=body, headers={"User-Agent": policy.user_agent, **headers})
+        sent = {"User-Agent": policy.user_agent, **headers}
+        with (
+            httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client,
+            client.stream("POST", url, content=body, headers=sent) as response,
+        ):
+            status = response.status_code  # the body is never read: a receiver cannot make it large
     except UnsafeDestination as exc:
         return False, f"refused: {exc}"
     except httpx.HTTPError as exc:
         return False, f"{type(exc).__name__}: {exc}"
-    return 200 <= response.status_code < 300, f"HTTP {response.status_code}"
+    return 200 <= status < 300, f"HTTP {status}"

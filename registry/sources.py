@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from harvesters.cbd_index import PRESETS as CBD_PRESETS
+from harvesters.netguard import registration_refusal as url_refusal
 from harvesters.registry import PROTOCOLS
 from registry.deletion_policy import DELETION_OPTIONS, check_deletion_options
 from registry.network_options import NETWORK_PROTOCOL_OPTIONS, PLACE_OPTIONS, check_network_options
@@ -79,3 +80,16 @@ class SourceConfig(BaseModel):
         if prefix not in (None, "oai_dc"):
             raise ValueError(f"metadata prefix {prefix!r} has no crosswalk yet; use oai_dc")
         return self
+
+
+def registration_refusal(config: SourceConfig, *, allow_private: bool) -> str | None:
+    """Why the outbound guard would refuse this source's URL or its ``notify_url`` when used, or None
+    (refused at registration with this reason; see ``harvesters.netguard``)."""
+    urls = [("source URL", config.url)]
+    if config.options.get("notify_url"):
+        urls.append(("notify_url", str(config.options["notify_url"])))
+    for what, url in urls:
+        reason = url_refusal(url, allow_private=allow_private)
+        if reason:
+            return f"{what} refused: {reason}"
+    return None

@@ -16,7 +16,7 @@ from registry.dry_run import dry_run
 from registry.nodes import get_node
 from registry.probe import probe
 from registry.rights import Principal
-from registry.sources import SourceConfig
+from registry.sources import SourceConfig, registration_refusal
 
 
 class SourceIn(BaseModel):
@@ -50,11 +50,20 @@ class DryRunIn(BaseModel):
     check_links: bool = True
 
 
-def _config(source_id: str, protocol: str, url: str, options: dict[str, Any]) -> SourceConfig:
+def _config(
+    source_id: str, protocol: str, url: str, options: dict[str, Any], guarded: Hub | None = None
+) -> SourceConfig:
+    """The validated source; with ``guarded``, also refused (400) when that hub's outbound guard would
+    refuse its URL or ``notify_url``."""
     try:
-        return SourceConfig(id=source_id, protocol=protocol, url=url, options=options)
+        config = SourceConfig(id=source_id, protocol=protocol, url=url, options=options)
     except ValidationError as exc:
         raise HTTPException(status_code=400, detail="; ".join(str(e["msg"]) for e in exc.errors())) from None
+    if guarded is not None:
+        reason = registration_refusal(config, allow_private=guarded.settings.allow_private_networks)
+        if reason:
+            raise HTTPException(status_code=400, detail=reason)
+    return config
 
 
 def source_json(hub: Hub, source: SourceRow) -> dict[str, Any]:
@@ -97,7 +106,7 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         hub = current()
         node = source.node if source.node is not None else caller.node_id
         check(hub, caller, "source.add", f"source {source.id}", node, detail={"url": source.url})
-        config = _config(source.id, source.protocol, source.url, source.options)
+        config = _config(source.id, source.protocol, source.url, source.options, hub)
         if node is not None and get_node(hub.store, node) is None:
             raise HTTPException(status_code=422, detail=f"no node {node!r}")
         try:
@@ -129,7 +138,7 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         removed = {key: None for key, value in (change.options or {}).items() if value is None}
         merged = {**source.options, **(change.options or {})}
         options = {key: value for key, value in merged.items() if key not in removed}
-        config = _config(source_id, source.protocol, change.url or source.url, options)
+        config = _config(source_id, source.protocol, change.url or source.url, options, hub)
         row = hub.store.update_source(source_id, url=config.url, options={**config.options, **removed})
         done(
             hub,

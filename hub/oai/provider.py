@@ -94,6 +94,10 @@ class Bound:
     day: bool
 
 
+LATEST_BOUND = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)
+"""The latest from/until: a window ends a day (or a second) after its until, within datetime's range."""
+
+
 def parse_bound(text: str) -> Bound | None:
     """A UTC date or datetime in one of the two granularities; None when it is neither."""
     try:
@@ -159,6 +163,8 @@ def _syntax_errors(args: dict[str, str]) -> list[OaiError]:
             bound = parse_bound(args[name])
             if bound is None:
                 errors.append(OaiError("badArgument", f"{name} is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"))
+            elif bound.moment > LATEST_BOUND:
+                errors.append(OaiError("badArgument", f"{name} is out of range: the latest is 9999-12-30"))
             else:
                 bounds[name] = bound
     if len(bounds) == 2:

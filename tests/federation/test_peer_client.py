@@ -13,6 +13,7 @@ import pytest
 
 from federation import peer_client
 from federation.peer_client import PeerHttpError
+from harvesters.netguard import outbound_guard
 
 TLS = ssl.create_default_context()
 
@@ -62,7 +63,8 @@ def answer(status: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
 
 
 def run_get(url: str, **kwargs: int) -> peer_client.PeerAnswer:
-    return asyncio.run(peer_client.get(url, {"X-Gkss-Test": "yes"}, TLS, **kwargs))
+    guard = outbound_guard(allow_private=True)  # the raw servers are on 127.0.0.1
+    return asyncio.run(peer_client.get(url, {"X-Gkss-Test": "yes"}, TLS, guard=guard, **kwargs))
 
 
 def test_reads_a_content_length_answer_and_sends_the_request_as_built(serve: list[RawServer]) -> None:
