@@ -42,4 +42,17 @@ def open_hub(settings: Settings | None = None) -> Hub:
     store = Store(settings.resolved_database_url())
     store.create_all()
     index = open_index(settings.search_url, settings.home, settings.search_index)
-    return Hub(settings=settings, store=store, index=index)
+    hub = Hub(settings=settings, store=store, index=index)
+    recover_hub(hub)
+    return hub
+
+
+def recover_hub(hub: Hub, source_id: str | None = None) -> None:
+    """End the runs whose process died and level the index after them (``hub.recovery``); a
+    failure here (the index down) is logged and left for the next process, never fatal."""
+    from hub.recovery import recover
+
+    try:
+        recover(hub.store, hub.index, source_id)
+    except Exception:  # the store stays the truth; the next process that opens the hub tries again
+        logger.exception("crash recovery failed; it is tried again by the next process")

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from harvesters.http import HttpPolicy
-from hub.context import Hub
+from hub.context import Hub, recover_hub
 from hub.jobs.heartbeat import ClaimingStore, Heartbeat, heartbeat_interval
 from hub.jobs.locks import SourceLock
 from hub.jobs.politeness import HostLimiter, polite_policy
@@ -102,7 +102,9 @@ def open_job_hub(settings: Settings, worker: str, request_id: str, limiter: Host
     store = ClaimingStore(settings.resolved_database_url(), worker, request_id)
     store.create_all()
     index = open_index(settings.search_url, settings.home)
-    return Hub(settings=JobSettings.wrapping(settings, limiter), store=store, index=index)
+    hub = Hub(settings=JobSettings.wrapping(settings, limiter), store=store, index=index)
+    recover_hub(hub)
+    return hub
 
 
 def run_request(
