@@ -137,9 +137,7 @@ def run_request(
             lost = hub.store.fail_lost_runs(utcnow(), source_id=request.source_id)
             for run in lost:
                 logger.warning("source %s: run %s marked failed: %s", run.source_id, run.id, run.error)
-            if lost:
-                repair_index(hub, lost)
-            return JobOutcome(_harvest(hub, request, lock, progress))
+            return JobOutcome(_harvest(hub, request, lock, progress, lost))
         finally:
             lock.release()
     finally:
@@ -151,10 +149,14 @@ def _succeeded(store: Store, request_id: str) -> RunSummary | None:
     return summary_of_row(row) if row is not None and row.status == "succeeded" else None
 
 
-def _harvest(hub: Hub, request: RunRequest, lock: SourceLock, progress: JobProgress | None) -> RunSummary:
+def _harvest(
+    hub: Hub, request: RunRequest, lock: SourceLock, progress: JobProgress | None, lost: list[RunRow]
+) -> RunSummary:
     store = hub.store
     assert isinstance(store, ClaimingStore)
     with Heartbeat(store, lock, heartbeat_interval(hub.settings.run_stale_seconds)) as heart:
+        if lost:  # levelling the index after a large lost run outlasts a lease: the heart beats meanwhile
+            repair_index(hub, lost)
 
         def on_record(seen: int) -> None:
             heart.beat_if_due()

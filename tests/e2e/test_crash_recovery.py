@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -58,11 +58,30 @@ def replay() -> Iterator[str]:
         yield server.url
 
 
-def _kill_when_stored(env: dict[str, str], home: Path, at: int) -> tuple[int, int, int]:
-    """Start `gkss harvest repo`, SIGKILL it once ``at`` records are stored and the index is behind
-    the store (a write between the two); returns (pid, stored, indexed) at the kill."""
+def _wait_for_drift(env: dict[str, str], home: Path, at: int, alive: Callable[[], bool]) -> tuple[int, int]:
+    """Wait until ``at`` records are stored and the index is behind the store (a batch between its
+    store commit and its index write); returns (stored, indexed) then."""
     store = Store(env["GKSS_DATABASE_URL"])
     index = open_index(None, home)
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert alive(), f"the harvest ended before {at} records were stored"
+            assert time.monotonic() < deadline, f"{at} records were not stored in time"
+            stored = store.count_records("repo")
+            if stored >= at:
+                indexed = index.count()
+                if indexed < stored:
+                    return stored, indexed
+            time.sleep(0.01)
+    finally:
+        index.close()
+        store.close()
+
+
+def _kill_when_stored(env: dict[str, str], home: Path, at: int) -> tuple[int, int, int]:
+    """Start `gkss harvest repo` and SIGKILL it at ``at`` records stored, the index behind the store;
+    returns (pid, stored, indexed) at the kill."""
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", "harvest", "repo"],
         env=env,
@@ -71,24 +90,14 @@ def _kill_when_stored(env: dict[str, str], home: Path, at: int) -> tuple[int, in
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            assert process.poll() is None, f"the harvest ended before {at} records were stored"
-            assert time.monotonic() < deadline, f"{at} records were not stored in time"
-            stored = store.count_records("repo")
-            if stored >= at:
-                indexed = index.count()
-                if indexed < stored:
-                    os.kill(process.pid, signal.SIGKILL)
-                    process.wait(timeout=30)
-                    return process.pid, store.count_records("repo"), index.count()
-            time.sleep(0.01)
+        stored, indexed = _wait_for_drift(env, home, at, lambda: process.poll() is None)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        return process.pid, stored, indexed
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-        index.close()
-        store.close()
 
 
 def test_killed_harvests_leave_no_drift_and_failed_runs(replay: str, tmp_path: Path) -> None:
@@ -132,3 +141,67 @@ def test_killed_harvests_leave_no_drift_and_failed_runs(replay: str, tmp_path: P
         assert index.count() == RECORDS
     finally:
         index.close()
+
+
+# --- scale-out: a Celery worker killed mid-harvest ----------------------------------------------
+
+
+def test_a_killed_worker_leaves_no_drift_and_a_failed_run(replay: str, tmp_path: Path) -> None:
+    from tests.e2e.test_scaleout_jobs import flush, redis_url, start_workers
+    from tests.support.databases import fresh_database
+
+    if not os.environ.get("GKSS_TEST_DATABASE_URL"):
+        pytest.skip("GKSS_TEST_DATABASE_URL is not set (scale-out: PostgreSQL, Redis and workers)")
+    broker = redis_url(13)
+    flush(broker)
+    home = tmp_path / "gkss"
+    with fresh_database("postgresql", tmp_path) as database:
+        env = gkss_env(
+            home,
+            GKSS_DATABASE_URL=database,
+            GKSS_BROKER_URL=broker,
+            GKSS_RUN_STALE_SECONDS="2",
+            GKSS_JOB_VISIBILITY_TIMEOUT="3",
+        )
+        added = gkss(env, "sources", "add", "repo", "--protocol", "oai-pmh", "--url", replay)
+        assert added.returncode == 0, added.stdout + added.stderr
+        workers = start_workers(env, tmp_path, "one", "two")
+        harvest = subprocess.Popen(
+            [sys.executable, "-m", "hub", "harvest", "repo", "--json"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            stored, indexed = _wait_for_drift(env, home, 8_000, lambda: harvest.poll() is None)
+            store = Store(database)
+            try:
+                [taken] = store.list_runs("repo")
+            finally:
+                store.close()
+            assert taken.worker is not None
+            doomed = next(
+                w for w, n in zip(workers, ("one", "two"), strict=True) if taken.worker.startswith(n)
+            )
+            doomed.kill()  # SIGKILL to its process group: the pool child running the harvest with it
+            out, err = harvest.communicate(timeout=300)
+            assert harvest.returncode == 0, out + err
+            check = gkss(env, "index", "check", "--json")
+            listed = gkss(env, "runs", "repo", "--json")
+        finally:
+            if harvest.poll() is None:
+                harvest.kill()
+                harvest.wait()
+            for worker in workers:
+                worker.stop()
+            flush(broker)
+    assert stored > indexed
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert json.loads(check.stdout)["counts"] == {"missing": 0, "extra": 0, "stale": 0}
+    runs = sorted(json.loads(listed.stdout), key=lambda r: r["id"])
+    assert [r["status"] for r in runs] == ["failed", "succeeded"]
+    assert runs[0]["id"] == taken.id
+    assert runs[0]["error"].startswith("worker lost (no heartbeat since "), runs[0]["error"]
+    assert runs[1]["added"] + runs[1]["unchanged"] + runs[1]["updated"] == RECORDS
