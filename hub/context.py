@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from hub.search.base import SearchIndex
 from hub.search.factory import open_index
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.store import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +24,7 @@ class Hub:
     store: Store
     index: SearchIndex
     closers: list[Callable[[], None]] = field(default_factory=list)  # run first by close(), newest first
+    clock: Callable[[], datetime] = utcnow  # the current time (UTC); tests inject a fixed one
 
     def close(self) -> None:
         """Stop what was started on this Hub (``closers``: delivery workers ...), then its index and store."""
