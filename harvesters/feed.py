@@ -193,9 +193,12 @@ def _entry_fields(item: Mapping[str, Any], feed: Entry, feed_authors: list[Entry
         "summary_type": _text(summary_detail.get("type")),
         "summary_language": _text(summary_detail.get("language")),
         "content": content,
-        "published": _iso_from_struct(item.get("published_parsed")),
+        "published": _kept_zone(item.get("published"), _iso_from_struct(item.get("published_parsed"))),
         # dict.get: FeedParserDict.get("updated_parsed") falls back to published_parsed (with a warning).
-        "updated": _iso_from_struct(dict.get(item, "updated_parsed") if isinstance(item, dict) else None),
+        "updated": _kept_zone(
+            dict.get(item, "updated") if isinstance(item, dict) else None,
+            _iso_from_struct(dict.get(item, "updated_parsed") if isinstance(item, dict) else None),
+        ),
         "authors": _entry_authors(item) or feed_authors,
         "tags": [
             {key: _text(tag.get(key)) for key in ("term", "label", "scheme")}
@@ -212,6 +215,27 @@ def _entry_authors(item: Mapping[str, Any]) -> list[Entry]:
     if match is None:
         return authors
     return [{"name": _text(match.group(2)), "email": match.group(1), "href": None}]
+
+
+def _kept_zone(text: Any, utc: str | None) -> str | None:
+    """The moment ``utc`` (feedparser's reading, in UTC) as the feed wrote it, with its own UTC
+    offset, when the feed's text (RFC 3339 or RFC 822) names the same moment; else ``utc``."""
+    if utc is None or not isinstance(text, str):
+        return utc
+    written = _aware(text)
+    return written.isoformat() if written is not None and written == datetime.fromisoformat(utc) else utc
+
+
+def _aware(text: str) -> datetime | None:
+    """A date-time with its UTC offset read from RFC 3339 or RFC 822 text; None without an offset."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 def _iso_from_struct(value: Any) -> str | None:
@@ -315,7 +339,7 @@ def _iso_from_text(value: Any) -> str | None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat()
+    return parsed.isoformat()  # the moment as written, with its own UTC offset
 
 
 # --- shared helpers --------------------------------------------------------------------------
@@ -360,9 +384,10 @@ def _parse_iso(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment
 
 
 def _dump(entry: Entry) -> bytes:

@@ -40,7 +40,11 @@ def published_dates(hub: Hub, source_id: str) -> list[datetime]:
     moments: list[datetime] = []
     for text in documents:
         resource = json.loads(text)
-        moment = _moment(resource.get("published")) or _moment(resource.get("modified"))
+        moment = (
+            _moment(resource.get("published_at"))
+            or _moment(resource.get("published"))
+            or _moment(resource.get("modified"))
+        )
         if moment is not None:
             moments.append(moment)
     return moments
@@ -59,14 +63,15 @@ def _moment(value: object) -> datetime | None:
 
 
 def adapt_schedule(hub: Hub, source: SourceRow) -> int | None:
-    """Move a scheduled feed's next poll by its publishing frequency; the schedule's period is the
-    longest wait. Returns the interval chosen (None: not a scheduled, adaptive feed)."""
+    """Move a scheduled feed's next poll by its publishing frequency, from ``hub.clock()``; the
+    schedule's period is the longest wait. Returns the interval chosen (None: not a scheduled,
+    adaptive feed)."""
     if not adaptive_polling(source.protocol, source.options):
         return None
     schedule = get_schedule(hub.store, source.id)
     if schedule is None or not schedule.enabled:
         return None
-    now = datetime.now(UTC)
+    now = hub.clock()
     maximum = schedule.every_seconds
     interval = poll_interval(
         published_dates(hub, source.id), now, min(hub.settings.poll_min_seconds, maximum), maximum

@@ -100,6 +100,7 @@ def worker(
         raise fail("GKSS_BROKER_URL is not set; without a broker `gkss harvest` runs in-process", 2)
     from hub.jobs.celery_app import QUEUE, default_app
 
+    open_hub(Settings()).close()  # crash recovery: runs of dead processes on this host ended, index levelled
     argv = ["worker", "-Q", QUEUE, "--pool", "prefork", "--loglevel", loglevel, "--hostname", "gkss@%h"]
     if concurrency:
         argv += ["--concurrency", str(concurrency)]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from hub.search.base import SearchIndex
 from hub.search.factory import open_index
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.store import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +24,7 @@ class Hub:
     store: Store
     index: SearchIndex
     closers: list[Callable[[], None]] = field(default_factory=list)  # run first by close(), newest first
+    clock: Callable[[], datetime] = utcnow  # the current time (UTC); tests inject a fixed one
 
     def close(self) -> None:
         """Stop what was started on this Hub (``closers``: delivery workers ...), then its index and store."""
@@ -42,4 +45,17 @@ def open_hub(settings: Settings | None = None) -> Hub:
     store = Store(settings.resolved_database_url())
     store.create_all()
     index = open_index(settings.search_url, settings.home, settings.search_index)
-    return Hub(settings=settings, store=store, index=index)
+    hub = Hub(settings=settings, store=store, index=index)
+    recover_hub(hub)
+    return hub
+
+
+def recover_hub(hub: Hub, source_id: str | None = None) -> None:
+    """End the runs whose process died and level the index after them (``hub.recovery``); a
+    failure here (the index down) is logged and left for the next process, never fatal."""
+    from hub.recovery import recover
+
+    try:
+        recover(hub.store, hub.index, source_id)
+    except Exception:  # the store stays the truth; the next process that opens the hub tries again
+        logger.exception("crash recovery failed; it is tried again by the next process")

@@ -108,11 +108,19 @@ def entry_updated(resource: Resource) -> datetime:
 
 
 def entry_published(resource: Resource) -> datetime | None:
+    """When the entry was published: the moment with its own UTC offset where the source gave one,
+    else midnight UTC of the publication date."""
+    if resource.published_at is not None:
+        return _aware(resource.published_at)
     return _midnight(resource.published) if resource.published else None
 
 
-def rfc3339(moment: datetime) -> str:
-    return _aware(moment).astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+def rfc3339(moment: datetime, *, keep_offset: bool = False) -> str:
+    """RFC 3339 to the second: in UTC (``Z``), or with the moment's own UTC offset (``keep_offset``)."""
+    moment = _aware(moment).replace(microsecond=0)
+    if keep_offset and moment.utcoffset():
+        return moment.isoformat()
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def tag_uri(authority: str, kind: str, value: str) -> str:
@@ -267,7 +275,7 @@ def render_atom(feed: FeedPage, authority: str, source_urls: dict[str, str]) -> 
         _sub(entry, ATOM + "updated", rfc3339(entry_updated(resource)))
         published = entry_published(resource)
         if published is not None:
-            _sub(entry, ATOM + "published", rfc3339(published))
+            _sub(entry, ATOM + "published", rfc3339(published, keep_offset=True))
         _link(entry, "alternate", link_of(resource, feed.base_url))
         _link(entry, "related", api_url(resource.id, feed.base_url), "application/json")
         description = description_of(resource)
@@ -322,7 +330,9 @@ def render_rss(feed: FeedPage, authority: str) -> bytes:
         _sub(
             item,
             "pubDate",
-            format_datetime(entry_published(resource) or entry_updated(resource), usegmt=True),
+            format_datetime(
+                (entry_published(resource) or entry_updated(resource)).astimezone(UTC), usegmt=True
+            ),
         )
         _sub(item, "category", resource.type, domain=TYPE_SCHEME)
         for target in resource.gbf_targets:
@@ -351,7 +361,7 @@ def render_json(feed: FeedPage, authority: str) -> bytes:
         }
         published = entry_published(resource)
         if published is not None:
-            item["date_published"] = rfc3339(published)
+            item["date_published"] = rfc3339(published, keep_offset=True)
         if _xml_lang(lang):
             item["language"] = lang
         if resource.creators:

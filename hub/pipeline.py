@@ -18,7 +18,7 @@ from harvesters.records import RawRecord, RecordFailure
 from harvesters.registry import build_harvester
 from hub.adaptive_polling import adapt_schedule
 from hub.background import OrderedWorker, ReadAhead
-from hub.context import Hub
+from hub.context import Hub, recover_hub
 from hub.deletions import DeletionGuard
 from hub.notifications import notify_source
 from hub.settings import Settings
@@ -153,7 +153,7 @@ class _RunWriter:
             logger.exception("source %s run %s: index update failed", self.source_id, self.run_id)
             self.summary.notes.append(
                 f"index update failed ({type(exc).__name__}: {exc}); the store is complete, "
-                "run `gkss index check --repair` to bring the index level"
+                "the next run of this source levels the index from the store"
             )
 
 
@@ -189,6 +189,7 @@ def harvest_source(
     source = hub.store.get_source(source_id)
     if source is None:
         raise KeyError(f"no source {source_id!r}")
+    recover_hub(hub, source_id)  # a run of it whose process died: ended, and the index levelled after it
     last = None if full else hub.store.last_successful_run(source_id)
     since = _next_window_start(source.state, last.started_at) if last else None
     spec = source_spec(hub.settings, source.id, source.protocol, source.url, source.options)

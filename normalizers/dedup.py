@@ -223,12 +223,17 @@ def merge(resources: list[Resource]) -> Resource:
         description.update({k: v for k, v in record.description.items() if k not in description})
     provenance = [p for record in others for p in (record.provenance, *record.merged_provenance)]
     dates = [r.published for r in ordered if r.published]
+    earliest = (
+        next((r for r in ordered if r.published and r.published == min(dates)), None) if dates else None
+    )
+    dated = base if base.published else earliest
     return base.model_copy(
         update={
             "title": title,
             "description": description,
             "url": base.url or next((r.url for r in others if r.url), None),
             "published": base.published or (min(dates) if dates else None),
+            "published_at": dated.published_at if dated is not None else None,
             "languages": union("languages"),
             "countries": union("countries"),
             "regions": union("regions"),

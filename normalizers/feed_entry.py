@@ -49,6 +49,7 @@ def normalize_feed_entry(raw: RawRecord, protocol: str = "feed") -> Resource:
         description=_description(entry, language),
         type=_type(entry),
         published=published.date() if published else None,
+        published_at=published,
         modified=updated or published,
         creators=_unique(_author_name(a) for a in _dicts(entry.get("authors"))),
         publisher=_str(feed.get("title")),

@@ -62,6 +62,19 @@ def parse_dc_date(text: str | None) -> date | None:
     return moment.date()
 
 
+def parse_dc_moment(text: str | None) -> datetime | None:
+    """An ISO timestamp with its UTC offset (``Z`` or ``+hh:mm``) as written; None for a date
+    alone, a time without a zone, or unreadable text."""
+    value = (text or "").strip()
+    if _DATE.match(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def _datestamp(text: str | None) -> datetime | None:
     value = (text or "").strip()
     try:
@@ -207,7 +220,8 @@ def normalize_oai_dc(raw: RawRecord, protocol: str = "oai-pmh") -> Resource:
     languages = _unique([normalize_language(v) for v in texts("language")])
     languages = [lang for lang in languages if lang != "und"]
     first_language = normalize_language(next(iter(texts("language")), None))
-    published = next((d for v in texts("date") if (d := parse_dc_date(v)) is not None), None)
+    dated = next((v for v in texts("date") if parse_dc_date(v) is not None), None)
+    published = parse_dc_date(dated)
     if header is not None:
         stamp = _child(header, OAI + "datestamp")
         modified = _datestamp(stamp.text if stamp is not None else None)
@@ -222,6 +236,7 @@ def normalize_oai_dc(raw: RawRecord, protocol: str = "oai-pmh") -> Resource:
         description=_by_language(elements.get(DC + "description", []), first_language, plain=True),
         type=map_type(texts("type")),
         published=published,
+        published_at=parse_dc_moment(dated),
         modified=modified or raw.datestamp,
         creators=_unique(texts("creator")),
         publisher=next(iter(texts("publisher")), None),

@@ -21,6 +21,8 @@ def resource_id(source_id: str, native_id: str) -> str:
 
 # What content_hash ignores: when the record was harvested.
 _NOT_CONTENT: Any = {"harvested": True, "provenance": {"harvested"}}
+# published_at came later: a record without one hashes as it did before the field existed
+_NOT_CONTENT_NO_MOMENT: Any = {**_NOT_CONTENT, "published_at": True}
 
 
 class Provenance(BaseModel):
@@ -56,6 +58,7 @@ class Resource(BaseModel):
     description: dict[str, str] = Field(default_factory=dict)
     type: str = "other"
     published: date | None = None
+    published_at: datetime | None = None  # the moment of publication, time of day and UTC offset as given
     modified: datetime | None = None
     harvested: datetime | None = None
     creators: list[str] = Field(default_factory=list)
@@ -95,7 +98,8 @@ class Resource(BaseModel):
 
     def content_hash(self) -> str:
         """A digest of what the record says, ignoring when it was harvested."""
-        return hashlib.sha256(self.model_dump_json(exclude=_NOT_CONTENT).encode("utf-8")).hexdigest()
+        exclude = _NOT_CONTENT if self.published_at is not None else _NOT_CONTENT_NO_MOMENT
+        return hashlib.sha256(self.model_dump_json(exclude=exclude).encode("utf-8")).hexdigest()
 
 
 def provenance_of(raw: RawRecord, protocol: str) -> Provenance:

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from harvesters.http import HttpPolicy
-from hub.context import Hub
+from hub.context import Hub, recover_hub
 from hub.jobs.heartbeat import ClaimingStore, Heartbeat, heartbeat_interval
 from hub.jobs.locks import SourceLock
 from hub.jobs.politeness import HostLimiter, polite_policy
@@ -102,7 +102,9 @@ def open_job_hub(settings: Settings, worker: str, request_id: str, limiter: Host
     store = ClaimingStore(settings.resolved_database_url(), worker, request_id)
     store.create_all()
     index = open_index(settings.search_url, settings.home)
-    return Hub(settings=JobSettings.wrapping(settings, limiter), store=store, index=index)
+    hub = Hub(settings=JobSettings.wrapping(settings, limiter), store=store, index=index)
+    recover_hub(hub)
+    return hub
 
 
 def run_request(
@@ -135,9 +137,7 @@ def run_request(
             lost = hub.store.fail_lost_runs(utcnow(), source_id=request.source_id)
             for run in lost:
                 logger.warning("source %s: run %s marked failed: %s", run.source_id, run.id, run.error)
-            if lost:
-                repair_index(hub, lost)
-            return JobOutcome(_harvest(hub, request, lock, progress))
+            return JobOutcome(_harvest(hub, request, lock, progress, lost))
         finally:
             lock.release()
     finally:
@@ -149,10 +149,14 @@ def _succeeded(store: Store, request_id: str) -> RunSummary | None:
     return summary_of_row(row) if row is not None and row.status == "succeeded" else None
 
 
-def _harvest(hub: Hub, request: RunRequest, lock: SourceLock, progress: JobProgress | None) -> RunSummary:
+def _harvest(
+    hub: Hub, request: RunRequest, lock: SourceLock, progress: JobProgress | None, lost: list[RunRow]
+) -> RunSummary:
     store = hub.store
     assert isinstance(store, ClaimingStore)
     with Heartbeat(store, lock, heartbeat_interval(hub.settings.run_stale_seconds)) as heart:
+        if lost:  # levelling the index after a large lost run outlasts a lease: the heart beats meanwhile
+            repair_index(hub, lost)
 
         def on_record(seen: int) -> None:
             heart.beat_if_due()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +21,12 @@ from normalizers.resource import Resource, resource_id
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def this_process() -> str:
+    """The name a run carries for the process that runs it in-process: ``"host pid N"``
+    (workers name theirs ``"node@host pid N"``); crash recovery (``hub.recovery``) reads it."""
+    return f"{socket.gethostname()} pid {os.getpid()}"
 
 
 @overload
@@ -161,7 +169,12 @@ class Store:
 
     def start_run(self, source_id: str, full: bool, window_from: datetime | None) -> RunRow:
         row = RunRow(
-            source_id=source_id, full=full, started_at=utcnow(), window_from=window_from, status="running"
+            source_id=source_id,
+            full=full,
+            started_at=utcnow(),
+            window_from=window_from,
+            status="running",
+            worker=this_process(),
         )
         with self.session() as s, s.begin():
             s.add(row)

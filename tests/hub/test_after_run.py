@@ -6,7 +6,7 @@ import email.utils
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -119,9 +119,20 @@ def test_poll_interval_follows_the_publishing_frequency() -> None:
     assert poll_interval(flood, now, 900, 86400) == 900
 
 
-def test_a_scheduled_feed_is_next_polled_by_how_often_it_publishes(hub: Hub) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
-    busy = [now - timedelta(hours=12 * n) for n in range(14)]  # 14 entries in a week: twice a day
+@pytest.mark.clock
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 3, 1, 0, 30, tzinfo=UTC),
+        datetime(2026, 6, 15, 6, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
+    ],
+    ids=["00:30", "06:00", "23:30"],
+)
+def test_a_scheduled_feed_is_next_polled_by_how_often_it_publishes(hub: Hub, now: datetime) -> None:
+    hub.clock = lambda: now  # the hub's clock, injected: the hour of the run must not matter
+    far_east = timezone(timedelta(hours=14))  # the feed writes its times in its own zone (UTC+14)
+    busy = [(now - timedelta(hours=12 * n)).astimezone(far_east) for n in range(14)]  # twice a day
     with ReplayServer() as site:
         site.route("/busy.rss", rss_with_items(busy), headers=RSS)
         site.route("/fixed.rss", rss_with_items(busy), headers=RSS)
@@ -130,16 +141,16 @@ def test_a_scheduled_feed_is_next_polled_by_how_often_it_publishes(hub: Hub) -> 
         for source in ("busy", "fixed"):
             set_schedule(hub.store, source, 86400)
         planned = get_schedule(hub.store, "fixed").next_run_at  # type: ignore[union-attr]
-        before = datetime.now(UTC)
         summary = harvest_source(hub, "busy")
         harvest_source(hub, "fixed")
     expected = WINDOW.total_seconds() / len(busy)  # 43,200 s
     next_run = get_schedule(hub.store, "busy").next_run_at  # type: ignore[union-attr]
     next_run = next_run if next_run.tzinfo else next_run.replace(tzinfo=UTC)
-    assert (
-        before + timedelta(seconds=expected - 5)
-        <= next_run
-        <= datetime.now(UTC) + timedelta(seconds=expected)
-    )
+    assert next_run == now + timedelta(seconds=expected)
     assert f"adaptive polling: next poll in {int(expected)} s" in summary.notes
     assert get_schedule(hub.store, "fixed").next_run_at == planned  # type: ignore[union-attr]
+    # the entries keep the time of day and the zone the feed wrote
+    stored = hub.store.get_resource(next(iter(hub.store.live_ids("busy"))))
+    assert stored is not None and stored.published_at is not None
+    assert stored.published_at.utcoffset() == timedelta(hours=14)
+    assert stored.published_at in busy

@@ -145,7 +145,11 @@ def test_atom_entries_carry_dates_language_categories_and_provenance(
         rid = str(entry.findtext(ATOM + "id")).rsplit(":", 1)[1]
         resource = stored[rid]
         assert entry.findtext(ATOM + "updated")
-        if resource.published:
+        if resource.published_at:  # the time of day (and offset) the source gave
+            moment = resource.published_at
+            assert datetime.fromisoformat(str(entry.findtext(ATOM + "published"))) == moment
+            assert str(entry.findtext(ATOM + "published")).startswith(str(resource.published))
+        elif resource.published:
             assert entry.findtext(ATOM + "published") == f"{resource.published.isoformat()}T00:00:00Z"
         terms = {c.get("term") for c in entry.findall(ATOM + "category")}
         assert terms == {resource.type, *resource.gbf_targets}
