@@ -7,7 +7,8 @@
   languages (``target_inference.explicit_targets``); topic keywords are measured by the benchmark
   but not applied (their precision is too low, see README).
 * Languages: a title or description keyed ``und`` (the source gave no language) is re-keyed with the
-  language ``language_detect`` finds, when it finds one.
+  language ``language_detect`` finds in them (title and description together), when it finds one; a
+  language the source states is never replaced by detection.
 * Regions: a record with countries but no regions gets its countries' UN M49 regions and CBD group.
 * Place from the source: ``with_source_place`` attaches a record that names no country to the
   country and regions its source is configured with (the crosswalks of the network protocols apply
@@ -79,7 +80,8 @@ def enrich_network(resource: Resource) -> Resource:
     if implied_goals - set(tagged.gbf_goals):
         update["gbf_goals"] = sorted(set(tagged.gbf_goals) | implied_goals)
     if "und" in resource.title or "und" in resource.description:
-        language = detect_language(resource.title.get("und") or resource.description.get("und") or "")
+        unkeyed = [resource.title.get("und", ""), resource.description.get("und", "")]
+        language = detect_language(" ".join(text for text in unkeyed if text))
         if language:
             update["title"] = _rekey(tagged.title, language)
             update["description"] = _rekey(tagged.description, language)
