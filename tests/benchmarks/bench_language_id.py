@@ -113,7 +113,7 @@ def main() -> None:
         except ImportError as error:  # lingua is a peer measured here, not a dependency of the hub
             print(f"{name:<16}not installed ({error.name}): pip install lingua-language-detector==2.1.1")
             continue
-        detect("warm up the model")
+        detect("warm up the model before timing it: a text long enough to be classified")
         load_s = time.perf_counter() - started
         guesses = [(lang, detect(text)) for lang, _, text in labelled]
         accuracy = sum(lang == guess for lang, guess in guesses) / len(guesses)

@@ -10,8 +10,11 @@ What counts as "the source states the language" (nothing is labelled by reading 
   synthetic feed test suites are left out: their ``xml:lang`` values test inheritance, not language);
 * an ``oai_dc`` record stating exactly one ``dc:language``: its titles and descriptions (HTML in
   descriptions unescaped and stripped);
-* CBD meeting documents and notifications: a title in a language field (``title_FR_t``,
-  ``titleFr``) that differs from the English one (an identical copy is an untranslated fallback).
+* CBD meeting documents, notifications and ORT index examples: a title in a language field
+  (``title_FR_t``, ``titleFr``, ``title_FR_s``) that differs from the English one (an identical
+  copy is an untranslated fallback); CBD thesaurus terms keyed by language (``{"fr": ...}``);
+* web pages stating ``<html lang>`` (the trafilatura samples): the title and the first ten
+  paragraphs of 40 characters or more.
 
 Each row: language as stated (normalised to its primary subtag), the kind (``title`` or
 ``description``), the file it came from, and the text (tabs and newlines folded to spaces).
@@ -101,11 +104,64 @@ def _cbd_rows(testdata: Path) -> Iterator[Row]:
                 yield suffix.lower(), "title", notifications, _clean(title)
 
 
+def _keyed_texts(value: object) -> Iterator[tuple[str, str]]:
+    """(language, text) of a CBD multilingual value ``{"en": ..., "fr": ...}``."""
+    if isinstance(value, dict):
+        for language, text in value.items():
+            if isinstance(text, str) and len(language) == 2:
+                yield language, text
+
+
+def _cbd_thesaurus_rows(testdata: Path) -> Iterator[Row]:
+    name = "cbd/thesaurus_domain_term_examples_from_api_docs.json"
+    examples = json.loads((testdata / name).read_text("utf-8"))["examples"]
+    for example in examples.values():
+        terms = example.get("example_response")
+        for term in terms if isinstance(terms, list) else []:
+            for key, kind in (("title", "title"), ("longDescription", "description")):
+                for language, text in _keyed_texts(term.get(key)):
+                    yield language, kind, name, _clean(text)
+    name = "cbd/index_select_examples_from_api_docs_ort.json"
+    for example in json.loads((testdata / name).read_text("utf-8"))["examples"].values():
+        for doc in example["example_response"]["response"]["docs"]:
+            english = doc.get("title_EN_s", "")
+            for suffix in ("EN", "FR", "ES", "AR", "RU", "ZH"):
+                title = doc.get(f"title_{suffix}_s", "")
+                if title and (suffix == "EN" or title != english):
+                    yield suffix.lower(), "title", name, _clean(title)
+
+
+_HTML_LANG = re.compile(r"<html[^>]*\blang=\"([A-Za-z-]+)\"", re.I)
+_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.S | re.I)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
+
+
+def _html_rows(testdata: Path, per_page: int = 10) -> Iterator[Row]:
+    """Web pages stating their language on ``<html lang>``: the title and the first paragraphs."""
+    for path in sorted((testdata / "other").glob("html-pages_*/*.htm*")):
+        page = path.read_text("utf-8", errors="replace")
+        stated = _HTML_LANG.search(page)
+        if not stated:
+            continue
+        language, name = normalize_language(stated.group(1)), str(path.relative_to(testdata))
+        title = _TITLE.search(page)
+        if title:
+            yield language, "title", name, _clean(title.group(1))
+        paragraphs = [_clean(p) for p in _PARAGRAPH.findall(page)]
+        for text in [p for p in paragraphs if len(p) >= 40][:per_page]:
+            yield language, "description", name, text
+
+
 def build(testdata: Path) -> list[Row]:
     """Every labelled text, each (language, text) once, in a stable order."""
     seen: set[tuple[str, str]] = set()
     rows: list[Row] = []
-    for row in [*_xml_rows(testdata), *_cbd_rows(testdata)]:
+    for row in [
+        *_xml_rows(testdata),
+        *_cbd_rows(testdata),
+        *_cbd_thesaurus_rows(testdata),
+        *_html_rows(testdata),
+    ]:
         language, _, _, text = row
         if language == "und" or not text or (language, text) in seen:
             continue

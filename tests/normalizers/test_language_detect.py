@@ -28,8 +28,8 @@ def test_network_languages_in_the_labelled_set_are_found() -> None:
     total = Counter(language for language, _ in rows)
     assert {"en", "fr", "es", "de", "pt"} <= set(total)
     assert sum(right.values()) / len(rows) >= 0.95, (right, total)
-    for language in ("pt", "es"):
-        assert right[language] == total[language], language
+    for language in ("en", "fr", "es", "ar", "ru", "zh", "de", "pt"):
+        assert right[language] >= 0.95 * total[language], (language, right[language], total[language])
 
 
 def test_the_issues_examples_are_german_and_italian() -> None:
