@@ -20,6 +20,10 @@ class BadSearchParameter(ValueError):
     """A search parameter cannot be understood."""
 
 
+# issue 19: which targets a target filter matches (SearchQuery.target, target_inferred, target_any)
+TARGET_BASES: tuple[str, ...] = ("stated", "inferred", "any")
+
+
 def build_query(
     text: str | None = None,
     *,
@@ -32,6 +36,7 @@ def build_query(
     region: Sequence[str] = (),
     goal: Sequence[str] = (),
     indicator: Sequence[str] = (),
+    target_basis: str | None = None,
     date_from: str | None = None,
     date_until: str | None = None,
     sort: str = "relevance",
@@ -39,8 +44,13 @@ def build_query(
     size: int = 10,
 ) -> SearchQuery:
     """Validate user parameters into a SearchQuery (targets as ``3`` or ``GBF-TARGET-03``, regions as
-    M49 codes, CBD group GUIDs or slugs, goals as ``A`` or ``GBF-GOAL-A``, indicators by code)."""
+    M49 codes, CBD group GUIDs or slugs, goals as ``A`` or ``GBF-GOAL-A``, indicators by code).
+    ``target_basis`` says which targets ``target`` matches: ``stated`` (the default), ``inferred``
+    or ``any``."""
     targets = _known(target, target_id, "GBF target", "1-23 or GBF-TARGET-NN")
+    basis = target_basis or "stated"
+    if basis not in TARGET_BASES:
+        raise BadSearchParameter("target_basis must be 'stated', 'inferred' or 'any'")
     regions = _known(
         region, region_id, "region", "an M49 code, a CBD group GUID or a slug like eastern-africa"
     )
@@ -61,7 +71,9 @@ def build_query(
         source=tuple(source),
         type=tuple(type),
         country=tuple(c.upper() for c in country),
-        target=targets,
+        target=targets if basis == "stated" else (),
+        target_inferred=targets if basis == "inferred" else (),
+        target_any=targets if basis == "any" else (),
         language=tuple(language),
         year=tuple(year),
         region=regions,
@@ -109,6 +121,7 @@ def result_json(resource: Resource, score: float | None = None) -> dict[str, Any
         "languages": resource.languages,
         "countries": resource.countries,
         "gbf_targets": resource.gbf_targets,
+        "gbf_targets_inferred": resource.gbf_targets_inferred,
         "provenance": resource.provenance.model_dump(mode="json"),
     }
     if score is not None:

@@ -29,6 +29,7 @@ class SearchFilters:
     region: tuple[str, ...] = ()
     goal: tuple[str, ...] = ()
     indicator: tuple[str, ...] = ()
+    target_basis: str | None = None  # issue 19: stated (default), inferred or any
     date_from: str | None = None
     date_until: str | None = None
 
@@ -55,12 +56,20 @@ def search_filters(
     date_until: Annotated[
         str | None, Query(alias="until", description="Dated on or before, YYYY-MM-DD")
     ] = None,
+    target_basis: Annotated[
+        str | None,
+        Query(
+            description="Which targets `target` matches: stated (default; what the source states or "
+            "names), inferred (inferred from the text, see gbf_targets_inferred) or any"
+        ),
+    ] = None,
 ) -> SearchFilters:
     """A FastAPI dependency reading the filters from the query string."""
     return filters_from(
         q,
         date_from,
         date_until,
+        target_basis=target_basis,
         source=source,
         type=type,
         country=country,
@@ -75,11 +84,16 @@ def search_filters(
 
 
 def filters_from(
-    q: str | None, date_from: str | None, date_until: str | None, **repeated: Sequence[Any] | None
+    q: str | None,
+    date_from: str | None,
+    date_until: str | None,
+    *,
+    target_basis: str | None = None,
+    **repeated: Sequence[Any] | None,
 ) -> SearchFilters:
     """SearchFilters from optional lists (the HTTP query string's and the CLI's repeatable options)."""
     lists: dict[str, Any] = {name: tuple(values or ()) for name, values in repeated.items()}
-    return SearchFilters(q=q, date_from=date_from, date_until=date_until, **lists)
+    return SearchFilters(q=q, date_from=date_from, date_until=date_until, target_basis=target_basis, **lists)
 
 
 def filters_query(
@@ -111,6 +125,7 @@ def filters_query(
         region=filters.region,
         goal=filters.goal,
         indicator=filters.indicator,
+        target_basis=filters.target_basis,
         date_from=filters.date_from,
         date_until=filters.date_until,
         sort=sort,
@@ -140,6 +155,7 @@ def filters_of_params(params: Mapping[str, list[str]]) -> SearchFilters:
         region=many("region"),
         goal=many("goal"),
         indicator=many("indicator"),
+        target_basis=next(iter(params.get("target_basis", [])), None),
         date_from=next(iter(params.get("from", [])), None),
         date_until=next(iter(params.get("until", [])), None),
     )

@@ -5,9 +5,12 @@
   indicator coded ``6.b`` belongs to Target 6, ``A.1`` to Goal A). Only when a record states no
   target are targets inferred from its text, and then only explicit mentions in any of the six UN
   languages (``target_inference.explicit_targets``); topic keywords are measured by the benchmark
-  but not applied (their precision is too low, see README).
+  but not applied (their precision is too low, see README). A record that states no target and names
+  none gets the targets the target model infers from its text (``gbf_targets_inferred``, with their
+  score, above the model's precision threshold; docs/enrichment.md); stated targets never change.
 * Languages: a title or description keyed ``und`` (the source gave no language) is re-keyed with the
-  language ``language_detect`` finds, when it finds one.
+  language ``language_detect`` finds in them (title and description together), when it finds one; a
+  language the source states is never replaced by detection.
 * Regions: a record with countries but no regions gets its countries' UN M49 regions and CBD group.
 * Place from the source: ``with_source_place`` attaches a record that names no country to the
   country and regions its source is configured with (the crosswalks of the network protocols apply
@@ -24,9 +27,12 @@ from normalizers.language_detect import detect_language
 from normalizers.resource import Resource
 from normalizers.tagging import enrich
 from normalizers.target_inference import other_script_targets
+from normalizers.target_model import inferred_targets
 from normalizers.vocabularies.countries import country_id, regions_of
 from normalizers.vocabularies.indicators import indicator
 from normalizers.vocabularies.regions import region_id
+
+INFERENCE_CHARS = 4000  # the text the target model reads: enough for a title and abstract
 
 
 def _implied(resource: Resource) -> tuple[set[str], set[str]]:
@@ -76,10 +82,16 @@ def enrich_network(resource: Resource) -> Resource:
         targets = sorted(set(tagged.gbf_targets) | other_script_targets(text))
     if targets != tagged.gbf_targets:
         update["gbf_targets"] = targets
+    if not targets:  # issue 19: inferred only when nothing is stated; kept apart, with its score
+        text = "\n".join([*resource.title.values(), *resource.description.values(), *resource.subjects])
+        inferred = inferred_targets(text[:INFERENCE_CHARS])
+        if inferred:
+            update["gbf_targets_inferred"] = inferred
     if implied_goals - set(tagged.gbf_goals):
         update["gbf_goals"] = sorted(set(tagged.gbf_goals) | implied_goals)
     if "und" in resource.title or "und" in resource.description:
-        language = detect_language(resource.title.get("und") or resource.description.get("und") or "")
+        unkeyed = [resource.title.get("und", ""), resource.description.get("und", "")]
+        language = detect_language(" ".join(text for text in unkeyed if text))
         if language:
             update["title"] = _rekey(tagged.title, language)
             update["description"] = _rekey(tagged.description, language)

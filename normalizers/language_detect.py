@@ -1,65 +1,57 @@
-"""Which of the six UN languages a text is in, when the source does not say: scripts, then stop words.
+"""Which language a text is in, when the source does not say: py3langid over the network's languages.
 
-A deliberately small heuristic (no model, no dependency), chosen over a statistical library because
-the hub only needs the six UN languages and must never guess wildly: Arabic, Cyrillic and CJK
-scripts decide ar, ru and zh; Latin text is English, French or Spanish by counting each language's
-most frequent function words (those French and Spanish share left out), and only when
-the best language has at least twice the hits of the next. Anything else is None (unknown).
+Chosen by measurement (tests/benchmarks/bench_language_id.py, figures in docs/enrichment.md) over
+lingua-language-detector and the hub's former six-language stop-word heuristic: py3langid 0.4.0
+ships its model inside its package (nothing is downloaded at run time), is the cheaper of the two per
+record, and restricting it to the languages the network publishes in (``NETWORK_LANGUAGES``) keeps
+it from naming a neighbouring language nobody in the network writes.
+
+The model (about 1.5 s to load) is loaded on first use, not on import. A text shorter than
+``MIN_CHARS`` is too short to tell and comes out None ("unknown"), except a run of Han characters
+without kana or hangul (``zh`` is the only network language written so); so is a text whose best
+language has a probability below ``MIN_PROBABILITY``. A language the source states always wins:
+callers detect only what is keyed ``und``.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Any
 
-_WORD = re.compile(r"[a-zà-öø-ÿ']+")
-_EN = "the of and to in for on with by is are from at as an be this that or its their which was were has have"
-_FR = (
-    "le la les des du de et en pour sur dans par une un est sont au aux avec ce cette qui que ses leur l' d'"
-)
-_ES = "el la los las del de y en para por con una un es son al que su sus sobre entre como o se"
-STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(_EN.split()),
-    "fr": frozenset(_FR.split()),
-    "es": frozenset(_ES.split()),
-}
-_SHARED = STOPWORDS["fr"] & STOPWORDS["es"]  # "de", "la", "en", "que", ...
+# The locales of the network's Bioland national CHM sites (shared/testdata/cbd/
+# bioland_multisite_sites_config.json, every site's ``locale`` and ``locales``).
+NETWORK_LANGUAGES: tuple[str, ...] = (
+    "am", "ar", "as", "az", "bn", "de", "dz", "en", "es", "fil", "fr", "id", "it", "km", "ko",
+    "ky", "lo", "mn", "ms", "my", "ne", "nl", "pt", "ru", "sr", "ss", "sw", "ta", "th", "tn",
+    "ur", "vi", "zh",
+)  # fmt: skip
+MIN_CHARS = 20
+MIN_PROBABILITY = 0.2
+_MODEL_CODES = {"fil": "tl"}  # py3langid names Filipino by its Tagalog base
+_FROM_MODEL = {model: code for code, model in _MODEL_CODES.items()}
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 
 
-def _script_share(text: str) -> dict[str, int]:
-    counts = {"ar": 0, "ru": 0, "zh": 0, "latin": 0}
-    for char in text:
-        code = ord(char)
-        if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F:
-            counts["ar"] += 1
-        elif 0x0400 <= code <= 0x04FF:
-            counts["ru"] += 1
-        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
-            counts["zh"] += 1
-        elif char.isalpha() and code < 0x0250:
-            counts["latin"] += 1
-    return counts
+@cache
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    wanted = [_MODEL_CODES.get(code, code) for code in NETWORK_LANGUAGES]
+    identifier.set_languages([code for code in wanted if code in identifier.nb_classes])
+    return identifier
 
 
 def detect_language(text: str) -> str | None:
-    """``ar``, ``ru``, ``zh``, ``en``, ``fr`` or ``es``; None when the text does not say clearly."""
-    if text.isascii():  # every letter is Latin: the script counts need not be made
-        if not any(map(str.isalpha, text)):
-            return None
-    else:
-        counts = _script_share(text)
-        letters = sum(counts.values())
-        if letters == 0:
-            return None
-        script, top = max(counts.items(), key=lambda item: item[1])
-        if script != "latin":
-            return script if top >= 0.5 * letters else None
-    words = _WORD.findall(text.lower().replace("’", "'"))
-    words = [w.split("'", 1)[0] + "'" if "'" in w[:-1] else w for w in words]
-    scores = {
-        lang: sum(1 for w in words if w in stop and w not in _SHARED) for lang, stop in STOPWORDS.items()
-    }
-    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
-    (best, first), (_, second) = ranked[0], ranked[1]
-    if first == 0 or first < 2 * second:  # no evidence, or no clear margin
+    """The BCP 47 primary subtag of the text's language; None when the text does not say clearly."""
+    text = " ".join(text.split())
+    if len(text) < MIN_CHARS:
+        if len(_HAN.findall(text)) >= 4 and not _KANA_HANGUL.search(text):
+            return "zh"
         return None
-    return best
+    language, probability = _identifier().classify(text)
+    if float(probability) < MIN_PROBABILITY:
+        return None
+    return _FROM_MODEL.get(str(language), str(language))

@@ -6,7 +6,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from harvesters.records import RawRecord
 from normalizers.vocabularies.languages import UN_LANGUAGES
@@ -45,7 +45,9 @@ class Resource(BaseModel):
     ``title`` and ``description`` are keyed by language: a BCP 47 tag, the six UN languages
     (ar, en, es, fr, ru, zh) first class, ``und`` when unknown. Vocabulary fields hold
     identifiers: ``countries`` ISO 3166-1 alpha-2 upper case, ``gbf_targets`` ``GBF-TARGET-NN``,
-    ``gbf_goals`` ``GBF-GOAL-X``, ``type`` one of ``RESOURCE_TYPES``.
+    ``gbf_goals`` ``GBF-GOAL-X``, ``type`` one of ``RESOURCE_TYPES``. ``gbf_targets`` are the targets
+    the source states (or its text names explicitly); ``gbf_targets_inferred`` maps targets inferred
+    from the text (normalizers.target_model) to their score, and never repeats a stated one.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -69,10 +71,22 @@ class Resource(BaseModel):
     regions: list[str] = Field(default_factory=list)
     gbf_goals: list[str] = Field(default_factory=list)
     gbf_targets: list[str] = Field(default_factory=list)
+    # issue 19: targets inferred from the text (never stated), with the model's score; apart from
+    # gbf_targets, which holds what the source states or names explicitly
+    gbf_targets_inferred: dict[str, float] = Field(default_factory=dict)
     gbf_indicators: list[str] = Field(default_factory=list)
     licence: str | None = None
     provenance: Provenance
     merged_provenance: list[Provenance] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_inferred(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An empty ``gbf_targets_inferred`` is left out of the JSON: records without inferred targets
+        serialise (and hash, and reach peers running an older hub) exactly as before the field."""
+        data: dict[str, Any] = handler(self)
+        if not data.get("gbf_targets_inferred"):
+            data.pop("gbf_targets_inferred", None)
+        return data
 
     def display_title(self, prefer: str = "en") -> str:
         """The title to show: the preferred language, then UN languages, then any."""

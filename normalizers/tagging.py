@@ -6,6 +6,7 @@ import re
 
 from normalizers.resource import Resource
 from normalizers.vocabularies.gbf import goal_id, target_id
+from normalizers.vocabularies.languages import normalize_language
 
 # "GBF-TARGET-03", "GBF-T03", "GBF Target 3", "KMGBF target 3", "Target 3 of the Kunming-Montreal ...".
 _EXPLICIT = re.compile(r"\b(?:KM)?GBF[-_ ]?(?:TARGET|T)[-_ ]?0*(\d{1,2})\b", re.IGNORECASE)
@@ -77,7 +78,8 @@ def enrich(resource: Resource) -> Resource:
     folded = _fold(text)
     targets = set(resource.gbf_targets) | _targets(text, folded)
     goals = set(resource.gbf_goals) | _goals(text, folded)
-    languages = list(dict.fromkeys([*resource.languages, *(k for k in resource.title if k != "und")]))
+    stated = [normalize_language(tag) for tag in [*resource.languages, *resource.title]]
+    languages = list(dict.fromkeys(code for code in stated if code != "und"))  # one code per language
     # A crosswalk's fresh Resource is enriched in place (a copy costs more than the tagging).
     resource.gbf_targets = sorted(targets)
     resource.gbf_goals = sorted(goals)

@@ -11,7 +11,11 @@ from normalizers.vocabularies.countries import regions_of
 
 FACET_FIELDS: tuple[str, ...] = ("type", "source", "country", "target", "language", "year")
 # Filter-only fields: indexed like facets, never counted.
-EXTRA_FILTER_FIELDS: tuple[str, ...] = ("region", "goal", "indicator")
+EXTRA_FILTER_FIELDS: tuple[str, ...] = (
+    "region", "goal", "indicator",
+    # issue 19 (target_basis): targets inferred from the text, and stated-or-inferred
+    "target_inferred", "target_any",
+)  # fmt: skip
 FILTER_FIELDS: tuple[str, ...] = (*FACET_FIELDS, *EXTRA_FILTER_FIELDS)
 
 
@@ -21,7 +25,9 @@ class SearchQuery:
 
     ``target`` takes ``GBF-TARGET-03`` identifiers; ``country`` ISO alpha-2 codes; ``year``
     four-digit years; ``region`` M49 codes or CBD group GUIDs; ``goal`` ``GBF-GOAL-A``;
-    ``indicator`` GBF indicator identifiers. ``date_from``/``date_until`` (``YYYY-MM-DD``,
+    ``indicator`` GBF indicator identifiers. ``target_inferred`` matches targets inferred from the
+    text (``Resource.gbf_targets_inferred``), ``target_any`` stated or inferred ones (``target``
+    stays the stated ones). ``date_from``/``date_until`` (``YYYY-MM-DD``,
     inclusive) bound the record's date. ``sort`` is ``relevance`` (date as tie-break) or ``date``
     (newest first).
     """
@@ -36,6 +42,8 @@ class SearchQuery:
     region: tuple[str, ...] = ()
     goal: tuple[str, ...] = ()
     indicator: tuple[str, ...] = ()
+    target_inferred: tuple[str, ...] = ()
+    target_any: tuple[str, ...] = ()
     date_from: str | None = None
     date_until: str | None = None
     sort: Literal["relevance", "date"] = "relevance"
@@ -47,11 +55,14 @@ class SearchQuery:
 
 def filter_terms(resource: Resource) -> dict[str, list[str]]:
     """The filter-only fields of a Resource: its regions (named, and those of its countries), GBF
-    goals and indicators."""
+    goals and indicators, and its inferred targets (alone, and with the stated ones)."""
+    inferred = list(resource.gbf_targets_inferred)
     return {
         "region": list(dict.fromkeys([*resource.regions, *regions_of(resource.countries)])),
         "goal": list(dict.fromkeys(resource.gbf_goals)),
         "indicator": list(dict.fromkeys(resource.gbf_indicators)),
+        "target_inferred": inferred,
+        "target_any": list(dict.fromkeys([*resource.gbf_targets, *inferred])),
     }
 
 

@@ -136,7 +136,9 @@ class OpenSearchIndex:
     def _ensure_alias(self) -> None:
         if self._client.indices.exists_alias(name=self.name):
             # Fields added since the index was made (mappings only grow); `gkss reindex` fills them.
-            added = {field: KEYWORD for field in EXTRA_FILTER_FIELDS}
+            added: dict[str, Any] = {field: KEYWORD for field in EXTRA_FILTER_FIELDS}
+            # issue 19: language sub-fields added to LANGUAGE_ANALYZERS since (built-in analyzers only)
+            added.update({group: MAPPINGS["properties"][group] for group in ("title", "description")})
             self._client.indices.put_mapping(index=self.name, body={"properties": added})
             return
         if self._client.indices.exists(index=self.name):

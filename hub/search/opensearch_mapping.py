@@ -8,11 +8,21 @@ from typing import Any
 from hub.search.base import FILTER_FIELDS, filter_terms
 from normalizers.resource import Resource
 
-# Title/description sub-field per UN language; OpenSearch ships smartcn only as a plugin, so zh uses cjk.
+# Title/description sub-field per language -> the built-in analyzer both Elasticsearch and OpenSearch
+# ship for it (their "language analyzers"; smartcn is only a plugin, so zh uses cjk). The six UN
+# languages, then (issue 19) the other languages the network publishes in or harvests that have one.
+# Keys are BCP 47 primary subtags (normalizers.vocabularies.languages); data only, so an engine-neutral
+# cluster mapping can carry the table over as it is.
 LANGUAGE_ANALYZERS: dict[str, str] = {
     "en": "english", "fr": "french", "es": "spanish", "ru": "russian", "ar": "arabic", "zh": "cjk",
+    "de": "german", "it": "italian", "pt": "portuguese", "id": "indonesian", "nl": "dutch",
+    "bn": "bengali", "th": "thai", "ko": "cjk", "ja": "cjk", "hi": "hindi", "fa": "persian",
+    "tr": "turkish", "el": "greek", "bg": "bulgarian", "cs": "czech", "da": "danish", "et": "estonian",
+    "fi": "finnish", "hu": "hungarian", "lt": "lithuanian", "lv": "latvian", "no": "norwegian",
+    "ro": "romanian", "sv": "swedish", "ca": "catalan", "eu": "basque", "gl": "galician", "ga": "irish",
+    "hy": "armenian",
 }  # fmt: skip
-OTHER = "other"  # every other language and "und": standard tokenizer + lowercase + asciifolding
+OTHER = "other"  # every other language (sw, ms, ...) and "und": standard tokenizer + lowercase + asciifolding
 COMPLETION_RESERVED = re.compile(r"[\x00\x1e\x1f]")  # characters the completion field refuses
 
 

@@ -160,3 +160,23 @@ def test_regions_follow_countries_and_the_source_place_applies_only_without_coun
     assert "5E5B7AA4-2420-4147-825B-0820F7EC5A4B" in placed.regions
     own = with_source_place(resource(title={"en": "x"}, countries=["BR"]), "ke", None)
     assert own.countries == ["BR"] and own.regions == []
+
+
+def test_inference_never_removes_or_changes_stated_targets() -> None:
+    """A record stating Target 6 keeps exactly that, however strongly its text speaks of pollution;
+    the same text stating nothing gets an inferred target, apart and with its score."""
+    text = "Reducing pesticide use and excess nutrient pollution to levels not harmful to biodiversity"
+    stated = enrich_network(resource(title={"en": text}, gbf_targets=["GBF-TARGET-06"]))
+    assert stated.gbf_targets == ["GBF-TARGET-06"] and stated.gbf_targets_inferred == {}
+    inferred = enrich_network(resource(title={"en": text}))
+    assert inferred.gbf_targets == []
+    assert list(inferred.gbf_targets_inferred) == ["GBF-TARGET-07"]  # Target 7: pollution, pesticides
+    assert 0 < inferred.gbf_targets_inferred["GBF-TARGET-07"] <= 1
+
+
+def test_an_empty_inferred_field_leaves_the_stored_json_as_it_was() -> None:
+    plain = resource(title={"en": "x"})
+    assert "gbf_targets_inferred" not in plain.model_dump_json()
+    tagged = plain.model_copy(update={"gbf_targets_inferred": {"GBF-TARGET-07": 0.6}})
+    assert tagged.content_hash() != plain.content_hash()
+    assert type(plain).model_validate_json(tagged.model_dump_json()) == tagged
