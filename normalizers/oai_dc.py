@@ -31,11 +31,25 @@ _DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/10\.", re.IGNORECASE)
 _HANDLE_URL = re.compile(r"^https?://hdl\.handle\.net/", re.IGNORECASE)
 _HANDLE = re.compile(r"^hdl:\s*(\S+/\S+)$", re.IGNORECASE)
 _ACCESS_RIGHTS = "info:eu-repo/semantics/"
+# An "&" that starts anything but the five entities escaped HTML is made of (Zenodo's descriptions):
+# only then does html.unescape run; otherwise str.replace does the same in C, "&amp;" last so that
+# one round never unescapes what another made (html.unescape is one left-to-right pass too).
+_OTHER_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|#39);)")
+_COMMON_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
 
 
 def _clean(text: str | None) -> str:
     """Text with runs of white space collapsed."""
     return " ".join((text or "").split())
+
+
+def _unescape(value: str) -> str:
+    """``html.unescape(value)``, without its per-entity Python callback for the five common entities."""
+    if _OTHER_ENTITY.search(value):
+        return html.unescape(value)
+    for entity, char in _COMMON_ENTITIES:
+        value = value.replace(entity, char)
+    return value
 
 
 def _plain(text: str | None) -> str:
@@ -44,7 +58,7 @@ def _plain(text: str | None) -> str:
     for _ in range(2):
         if "&" not in value:
             break
-        value = html.unescape(value)
+        value = _unescape(value)
     return _clean(_TAG.sub(" ", value) if "<" in value else value)
 
 

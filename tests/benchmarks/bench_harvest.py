@@ -63,12 +63,14 @@ if str(ROOT) not in sys.path:  # run as a script: make ``tests``, ``hub`` ... im
 
 from tests.benchmarks.harvest_corpus import MARK, build_records, make_server_class, native_id_of  # noqa: E402
 from tests.benchmarks.harvest_floors import peak_rss_mb, run_baseline, run_floor, run_floor_parallel  # noqa: E402
+from tests.benchmarks.harvest_stages import print_stages, run_scythe_dump, run_stages  # noqa: E402
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 SOURCE_ID = "bench"
 TARGET_RATIO = 0.50
+TARGET_PEER_RATIO = 1.0  # B against run P, oaipmh-scythe dumping the same replay to JSON lines (issue 20)
 TARGET_RSS_MB = 300.0
 
 
@@ -232,6 +234,7 @@ def report(
     b: dict[str, Any],
     f: dict[str, Any],
     g: dict[str, Any],
+    p: dict[str, Any],
 ) -> None:
     def rate(result: dict[str, Any], count: int) -> float:
         seconds = float(result.get("seconds") or 0.0)
@@ -241,7 +244,9 @@ def report(
     b_rate = rate(b, n)
     q_rate = rate(b_quarter, n // 4)
     ratio = b_rate / a_rate if a_rate else 0.0
+    p_rate = rate(p, int(p.get("records", 0)))
     rows = [
+        ("P  oaipmh-scythe JSONL", p.get("records", "-"), p_rate, p),
         ("A  baseline httpx+lxml", a.get("records", "-"), a_rate, a),
         ("F  engine floor", f.get("indexed", "-"), rate(f, int(f.get("indexed", 0))), f),
         ("G  floor, 3 processes", g.get("indexed", "-"), rate(g, int(g.get("indexed", 0))), g),
@@ -293,6 +298,15 @@ def report(
     rss_n, rss_q = b.get("rss_mb"), b_quarter.get("rss_mb")
     print()
     print(f"all N searchable (count, text query, probe)   {_verdict(_pipeline_ok(b))}")
+    if p.get("records") != n or p.get("lines") != n:
+        print(f"P: read {p.get('records')} records, wrote {p.get('lines')} lines, expected {n}")
+    peer = b_rate / p_rate if p_rate else 0.0
+    verdict = _verdict(peer >= TARGET_PEER_RATIO and _pipeline_ok(b))
+    print(f"B against the scythe dump: B/P = {peer:.2f} (target >= {TARGET_PEER_RATIO:.2f})    {verdict}")
+    p_cpu, b_cpu = p.get("cpu"), b.get("cpu")
+    if isinstance(p_cpu, float) and isinstance(b_cpu, float) and p_cpu > 0 and b_cpu > 0:
+        p_records = max(1, int(p.get("records", 0)))
+        print(f"  CPU per record: B {b_cpu / n * 1e6:.0f} us, P {p_cpu / p_records * 1e6:.0f} us")
     verdict = _verdict(ratio >= TARGET_RATIO and _pipeline_ok(b))  # a failed run has no throughput
     print(f"throughput ratio B/A = {ratio:.2f} (target >= {TARGET_RATIO:.2f})    {verdict}")
     f_rate = rate(f, int(f.get("indexed", 0)))
@@ -361,6 +375,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=100_000, help="N, the number of records (100000)")
     parser.add_argument("--page-size", type=int, default=500, help="records per ListRecords page (500)")
     parser.add_argument("--batch-size", type=int, default=500, help="the hub's GKSS_BATCH_SIZE (500)")
+    parser.add_argument(
+        "--stage-records", type=int, default=20_000, help="records run S times stage by stage (20000)"
+    )
+    parser.add_argument(
+        "--only", choices=("stages", "peer"), help="only S (stage costs), or only S, P and B (the peer ratio)"
+    )
     options = parser.parse_args(argv)
     n = max(4, options.records)
 
@@ -375,18 +395,30 @@ def main(argv: list[str] | None = None) -> int:
         server_class(quarter, page_size=options.page_size) as quarter_server,
     ):
         print(f"replay servers at {server.url} (N) and {quarter_server.url} (N/4)")
-        print("run A (baseline) ...", flush=True)
-        a = in_child(run_baseline, server.url)
-        print("run F (engine floor) ...", flush=True)
-        f = in_child(run_floor, server.url)
-        print("run G (engine floor, 3 processes) ...", flush=True)
-        g = in_child(run_floor_parallel, server.url)
+        print(f"run S (stage costs, {min(n, options.stage_records)} records) ...", flush=True)
+        s = in_child(run_stages, server.url, min(n, options.stage_records), options.batch_size)
+        print_stages(s)
+        if options.only == "stages":
+            return 0
+        print("run P (oaipmh-scythe to JSON lines) ...", flush=True)
+        p = in_child(run_scythe_dump, server.url)
+        if options.only != "peer":
+            print("run A (baseline) ...", flush=True)
+            a = in_child(run_baseline, server.url)
+            print("run F (engine floor) ...", flush=True)
+            f = in_child(run_floor, server.url)
+            print("run G (engine floor, 3 processes) ...", flush=True)
+            g = in_child(run_floor_parallel, server.url)
+        else:
+            a = f = g = {"crashed": True}
         print("run B at N/4 ...", flush=True)
         probe_q = (len(quarter) - 1, native_id_of(quarter[-1]))
         b_quarter = in_child(run_pipeline, quarter_server.url, len(quarter), probe_q, options.batch_size)
         print("run B at N ...", flush=True)
         b = in_child(run_pipeline, server.url, n, (n - 1, native_id_of(records[-1])), options.batch_size)
-    report(n, options.page_size, a, b_quarter, b, f, g)
+    print()
+    print_stages(s)
+    report(n, options.page_size, a, b_quarter, b, f, g, p)
     return 0
 
 
