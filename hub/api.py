@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from federation.api import federation_router, search_branch
 from hub.admin.registry_routes import registry_router
+from hub.admin.run_routes import run_router
 from hub.admin.source_routes import source_router
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
     app.include_router(federation_router(current))
     app.include_router(registry_router(current))
     app.include_router(source_router(current))
+    app.include_router(run_router(current))
     app.include_router(portal_router(current))
     app.include_router(embed_router(current))
     app.include_router(admin_page_router())
