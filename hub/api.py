@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from federation.api import federation_router, search_branch
 from hub.admin.registry_routes import registry_router
+from hub.admin.run_routes import run_router
 from hub.admin.source_routes import source_router
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
@@ -27,6 +28,7 @@ from hub.search_cursor import cursor_after, next_cursor
 from hub.search_params import SearchFilters, query_of, search_filters
 from hub.settings import Settings
 from hub.web.admin_page import admin_page_router
+from hub.web.docs_page import docs_router
 from hub.web.embed import embed_router
 from hub.web.portal import portal_router
 from hub.websub.endpoint import websub_router
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
         version="0.1.0",
         description="Federated search over harvested biodiversity knowledge.",
         lifespan=lifespan,
+        docs_url=None,  # served by hub.web.docs_page from packaged assets
     )
 
     def current() -> Hub:
@@ -168,8 +171,10 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
     app.include_router(federation_router(current))
     app.include_router(registry_router(current))
     app.include_router(source_router(current))
+    app.include_router(run_router(current))
     app.include_router(portal_router(current))
     app.include_router(embed_router(current))
     app.include_router(admin_page_router())
+    app.include_router(docs_router(current, app.openapi_url or "/openapi.json"))
     app.include_router(websub_router(current))
     return app

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     hub_name: str = "gkss-hub"
+    # The landing page (docs/portal.md): who runs the hub, what it is for, its logo (a PNG/SVG/JPEG file).
+    operator_name: str | None = None
+    hub_description: str | None = None
+    logo_file: Path | None = None
     admin_email: str = "gkss-hub@cbd.int"
     oai_repository_id: str = "gkss-hub.cbd.int"
     oai_page_size: int = 100

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from harvesters.registry import PROTOCOLS
 from hub.web.embed import asset_response
 from hub.web.templates import render
 
@@ -15,7 +16,7 @@ def admin_page_router() -> APIRouter:
 
     @router.get("/admin", response_class=HTMLResponse)
     def admin_page() -> HTMLResponse:
-        return render("admin.html", "en")
+        return render("admin.html", "en", protocols=sorted(PROTOCOLS))
 
     @router.get("/admin/admin.js")
     def admin_script(request: Request) -> Response:

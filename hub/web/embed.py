@@ -24,11 +24,20 @@ from hub.web.embed_state import (
     words,
 )
 from hub.web.i18n import language
+from hub.web.labels import facet_labels, region_label
 from hub.web.snippets import snippets
 from hub.web.templates import render
 from normalizers.vocabularies.regions import regions
 
 ASSET_CACHE = "public, max-age=3600"  # then revalidated with the ETag
+PICKERS = ("country", "source", "type", "target", "language")  # fixed filters the snippet page offers
+
+
+def ordered(facet: str, counts: dict[str, int]) -> list[tuple[str, int]]:
+    """A facet's values by count (ties by value), years by recency: what a visitor looks for first."""
+    if facet == "year":
+        return sorted(counts.items(), key=lambda pair: pair[0], reverse=True)
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 @cache
@@ -40,6 +49,11 @@ def asset(name: str) -> bytes:
 def asset_response(request: Request, name: str, media: str) -> Response:
     headers = {"Cache-Control": ASSET_CACHE, "X-Content-Type-Options": "nosniff"}
     return conditional(request, asset(name), media, headers=headers)
+
+
+def source_options(hub: Hub) -> list[tuple[str, dict[str, object]]]:
+    """Each registered source's id and options (where a source's ``name`` is given)."""
+    return [(row.id, dict(row.options or {})) for row in hub.store.list_sources()]
 
 
 def embed_state(request: Request) -> EmbedState:
@@ -74,6 +88,10 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
     def pages_css(request: Request) -> Response:
         return asset_response(request, "pages.css", "text/css; charset=utf-8")
 
+    @router.get("/embed/snippet.js")
+    def snippet_script(request: Request) -> Response:
+        return asset_response(request, "snippet.js", "text/javascript; charset=utf-8")
+
     @router.get("/embed/regions/{region}")
     def region(region: str, lang: Annotated[str, Query()] = "en") -> JSONResponse:
         """The countries of a region, for a widget with ``filter-region``."""
@@ -84,6 +102,13 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
             {"id": region, "name": region_name(region, language(lang)), "countries": found},
             headers={"Cache-Control": ASSET_CACHE},
         )
+
+    @router.get("/embed/labels")
+    def labels(lang: Annotated[str, Query()] = "en") -> JSONResponse:
+        """The names of facet values in ``lang`` (types, countries, regions, GBF goals and targets, languages,
+        sources), for the widget to show names instead of codes."""
+        names = facet_labels(language(lang), source_options(current()))
+        return JSONResponse(names, headers={"Cache-Control": "public, max-age=300"})
 
     @router.get("/embed/frame", response_class=HTMLResponse)
     def frame(request: Request) -> HTMLResponse:
@@ -104,7 +129,8 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
             state=state,
             answer=answer,
             pages=pages,
-            facets=[(f, list(answer["facets"].get(f, {}).items())[:8]) for f in FACET_FIELDS],
+            facets=[(f, ordered(f, answer["facets"].get(f, {}))) for f in FACET_FIELDS],
+            names=facet_labels(state.lang, source_options(current())),
         )
 
     @router.get("/embed/snippet", response_class=HTMLResponse)
@@ -116,18 +142,24 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
         if region_value and region_countries(region_value) is None:
             raise HTTPException(status_code=400, detail=f"unknown region {region_value!r}")
         choices = sorted(
-            ((r.slug, r.name.get(state.lang) or r.name.get("en") or r.slug) for r in regions().values()),
+            (
+                (r.slug if r.scheme == "m49" else r.identifier, region_label(r.identifier, state.lang))
+                for r in regions().values()
+            ),
             key=lambda pair: pair[1],
         )
+        names = facet_labels(state.lang, source_options(current()))
         return render(
             "snippet.html",
             state.lang,
-            scripts=False,
+            frames=True,
             state=state,
             hub_url=hub_url,
+            preview="/embed/frame?" + state.query_string(),
             regions=choices,
             region=region_value,
             snippet=snippets(hub_url, state),
+            pickers={facet: sorted(names[facet].items(), key=lambda pair: pair[1]) for facet in PICKERS},
         )
 
     return router

@@ -84,7 +84,7 @@ class EmbedState:
 
     def params(self, **change: object) -> list[tuple[str, str]]:
         """This state as query parameters changed (``page``, ``q``, ``lang``) or ``toggle=(facet, value)``."""
-        picked = {k: list(v) for k, v in self.picked.items()}
+        picked = {} if change.pop("clear", False) else {k: list(v) for k, v in self.picked.items()}
         toggle = change.pop("toggle", None)
         if isinstance(toggle, tuple):
             facet, value = str(toggle[0]), str(toggle[1])

@@ -46,3 +46,11 @@ def say(lang: str, key: str, **values: object) -> str:
     for name, value in values.items():
         text = text.replace("{" + name + "}", str(value))
     return text
+
+
+LANGUAGE_COOKIE = "gkss_lang"  # the interface language a visitor chose, kept across the hub's pages
+
+
+def chosen_language(query_value: str | None, cookie_value: str | None) -> str:
+    """The page's language: ``?lang`` when given, else the visitor's earlier choice, else English."""
+    return language(query_value or cookie_value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markupsafe import Markup
 
@@ -20,6 +22,16 @@ def safe_html(text: str | None) -> Markup:
             link_rel="nofollow noopener noreferrer",
         )
     )
+
+
+def plain_text(text: str | None) -> str:
+    """Harvested HTML (also HTML escaped once more, as some feeds send it) as its plain text, no tags."""
+    out = text or ""
+    for _ in range(2):
+        if "<" not in out and "&" not in out:
+            break
+        out = html.unescape(nh3.clean(out, tags=set(), clean_content_tags={"script", "style"}))
+    return " ".join(out.split())
 
 
 def safe_highlight(fragment: str) -> Markup:

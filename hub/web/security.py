@@ -8,9 +8,11 @@ _BASE = (
 )
 
 
-def html_headers(*, scripts: bool = True, framed: bool = False) -> dict[str, str]:
-    """Headers for one HTML page: no inline script ever; ``framed`` pages may be embedded by any site."""
+def html_headers(*, scripts: bool = True, framed: bool = False, frames: bool = False) -> dict[str, str]:
+    """Headers for one HTML page: no inline script ever; ``framed`` pages may be embedded by any site;
+    ``frames`` pages may show the hub's own pages in an iframe (the snippet page's preview)."""
     policy = _BASE if scripts else _BASE.replace("script-src 'self'", "script-src 'none'")
+    policy += "; frame-src 'self'" if frames else ""
     policy += "" if framed else "; frame-ancestors 'self'"
     headers = {
         "Content-Security-Policy": policy,

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hub.web.i18n import LANGUAGE_NAMES, LANGUAGES, direction, say, strings
-from hub.web.sanitize import http_url, safe_highlight, safe_html
+from hub.web.sanitize import http_url, plain_text, safe_highlight, safe_html
 from hub.web.security import html_headers
 
 
@@ -23,13 +23,21 @@ def environment() -> Environment:
     )
     env.filters["sanitize"] = safe_html
     env.filters["highlight"] = safe_highlight
+    env.filters["plain"] = plain_text
     env.filters["http_url"] = http_url
     env.globals.update(languages=LANGUAGES, language_names=LANGUAGE_NAMES)
     return env
 
 
 def render(
-    name: str, lang: str, *, status: int = 200, scripts: bool = True, framed: bool = False, **context: Any
+    name: str,
+    lang: str,
+    *,
+    status: int = 200,
+    scripts: bool = True,
+    framed: bool = False,
+    frames: bool = False,
+    **context: Any,
 ) -> HTMLResponse:
     """The page ``name`` in ``lang`` with ``t`` (UI strings), ``say`` and ``dir`` in its context."""
     body = (
@@ -43,4 +51,5 @@ def render(
             **context,
         )
     )
-    return HTMLResponse(body, status_code=status, headers=html_headers(scripts=scripts, framed=framed))
+    headers = html_headers(scripts=scripts, framed=framed, frames=frames)
+    return HTMLResponse(body, status_code=status, headers=headers)

@@ -83,3 +83,25 @@ def host_site(html: str) -> Iterator[str]:
         finally:
             server.shutdown()
             server.server_close()
+
+
+LOCAL_HOSTS = ("127.0.0.1",)
+
+
+def local_only(target: Any) -> list[str]:
+    """Abort and record every request of a page or context that leaves 127.0.0.1 (the tests assert none)."""
+    from urllib.parse import urlsplit
+
+    outside: list[str] = []
+
+    def handle(route: Any) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about") or parts.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    target.route("**/*", handle)
+    return outside

@@ -21,6 +21,8 @@ STRINGS = json.loads(
     (Path(__file__).resolve().parents[2] / "hub" / "web" / "strings.json").read_text("utf-8")
 )
 STATUS = "gkss-search >> .status"
+WEB = Path(__file__).resolve().parents[2] / "hub" / "web"
+TYPES = json.loads((WEB / "type_labels.json").read_text("utf-8"))
 
 
 def _all_results(hub: HubProcess) -> list[dict[str, Any]]:
@@ -83,7 +85,7 @@ def test_portal_search_facet_arabic_and_paging(real_hub: HubProcess) -> None:
         pressed = page.locator(f'gkss-search >> button[data-facet="type"][data-value="{kind}"]')
         assert pressed.get_attribute("aria-pressed") == "true"
         metas = page.locator("gkss-search >> li.result .meta").all_inner_texts()
-        assert metas and all(m.startswith(kind) for m in metas)
+        assert metas and all(m.startswith(TYPES[kind]["en"]) for m in metas), "the type by its name"
         screenshot(page, "portal-facet")
         pressed.click()  # off again
         _wait_status(page, STRINGS["en"]["results"].replace("{n}", str(len(live))))
@@ -99,8 +101,12 @@ def test_portal_search_facet_arabic_and_paging(real_hub: HubProcess) -> None:
         assert not set(first) & set(second)
         screenshot(page, "portal-page-2")
 
-        # switch to Arabic: right-to-left, Arabic UI strings
-        page.locator("gkss-search >> select#lang").select_option("ar")
+        # switch to Arabic with the page's language links: the whole page, the search kept (page 2)
+        page.locator("nav.langs a[hreflang=ar]").click()
+        page.wait_for_url("**lang=ar**")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        assert page.locator("html").get_attribute("lang") == "ar"
+        page.locator("gkss-search >> .where").filter(has_text="2").wait_for(timeout=15000)
         root = page.locator("gkss-search >> .root")
         assert root.get_attribute("dir") == "rtl" and root.get_attribute("lang") == "ar"
         assert page.locator("gkss-search >> label[for=q]").inner_text() == STRINGS["ar"]["label"]

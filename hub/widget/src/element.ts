@@ -1,6 +1,9 @@
 // <gkss-search>: search form, facets, results and paging in a shadow root; harvested text only via textContent.
 import { FACETS, type Facet, type Filters, type Page, type Result, httpUrl, search, searchUrl } from "./api";
-import { highlightNodes, plainText } from "./highlight";
+import { renderFacets } from "./facets";
+import { highlightNodes, htmlToText, plainText } from "./highlight";
+import { type Labels, label, loadLabels } from "./labels";
+import { readState, withLang, writeState } from "./state";
 import { type Key, type Lang, LANGS, LANG_NAMES, dirOf, langOf, t } from "./strings";
 import { CSS, styleSheet } from "./styles";
 
@@ -8,10 +11,10 @@ const FIXED: Record<string, Facet> = {
   "filter-type": "type", "filter-source": "source", "filter-country": "country",
   "filter-target": "target", "filter-language": "language", "filter-year": "year",
 };
-const FACET_VALUES = 8;
 const DESCRIPTION_CHARS = 300;
+const SUGGEST_AFTER_MS = 150;
 
-function el<K extends keyof HTMLElementTagNameMap>(
+export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K, props: Partial<Record<string, string>> = {}, text?: string,
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -33,8 +36,11 @@ export class GkssSearch extends HTMLElement {
   private page = 1;
   private chosen: Filters = {};
   private last: Page | null = null;
+  private labels: Labels = {};
   private controller: AbortController | null = null;
+  private suggestTimer = 0;
   private built = false;
+  readonly expanded = new Set<Facet>(); // facets showing all their values
   private readonly parts: Record<string, HTMLElement> = {};
 
   constructor() {
@@ -56,26 +62,36 @@ export class GkssSearch extends HTMLElement {
     return Number.isFinite(size) ? Math.min(100, Math.max(1, size)) : 10;
   }
 
+  /** The portal's mode: the search lives in the page's URL (shareable, Back and Forward). */
+  get urlState(): boolean {
+    return this.hasAttribute("url-state");
+  }
+
   connectedCallback(): void {
     if (!this.built) {
       this.build();
       this.built = true;
       this.query = this.getAttribute("q") ?? "";
+      if (this.urlState) {
+        this.adopt(location.search);
+        window.addEventListener("popstate", this.onPopState);
+      }
       (this.parts.input as HTMLInputElement).value = this.query;
     }
     this.applyLanguage();
-    void this.run();
+    void this.run(false);
   }
 
   disconnectedCallback(): void {
     this.controller?.abort();
+    window.removeEventListener("popstate", this.onPopState);
   }
 
   attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     if (!this.built || old === value) return;
     if (name === "lang") {
       this.applyLanguage();
-      if (this.last) this.render(this.last);
+      void this.relabel();
       return;
     }
     if (name === "q") (this.parts.input as HTMLInputElement).value = this.query = value ?? "";
@@ -83,10 +99,25 @@ export class GkssSearch extends HTMLElement {
     void this.run();
   }
 
+  private readonly onPopState = (): void => {
+    this.adopt(location.search);
+    (this.parts.input as HTMLInputElement).value = this.query;
+    keepSearchInLinks();
+    void this.run(false);
+  };
+
+  private adopt(query: string): void {
+    const state = readState(query);
+    this.query = state.q;
+    this.page = state.page;
+    this.chosen = state.filters;
+  }
+
   /** Fixed filters of the attributes plus what the user chose; a fixed filter cannot be widened. */
   filters(): Filters {
     const out: Filters = {};
-    for (const [attribute, facet] of Object.entries(FIXED)) {
+    for (const facet of FACETS) {
+      const attribute = Object.keys(FIXED).find((name) => FIXED[name] === facet) ?? "";
       const fixed = words(this.getAttribute(attribute));
       const picked = this.chosen[facet] ?? [];
       const values = fixed.length ? (picked.length ? picked.filter((v) => fixed.includes(v)) : fixed) : picked;
@@ -95,22 +126,38 @@ export class GkssSearch extends HTMLElement {
     return out;
   }
 
-  private tr(key: Key, vars: Record<string, string | number> = {}): string {
+  picked(facet: Facet): string[] {
+    return this.chosen[facet] ?? [];
+  }
+
+  fixed(facet: Facet): boolean {
+    const attribute = Object.keys(FIXED).find((name) => FIXED[name] === facet) ?? "";
+    return words(this.getAttribute(attribute)).length > 0;
+  }
+
+  tr(key: Key, vars: Record<string, string | number> = {}): string {
     return t(this.lang_, key, vars);
+  }
+
+  name(facet: string, value: string): string {
+    return label(this.labels, facet, value);
   }
 
   private build(): void {
     const root = el("div", { class: "root", part: "root" });
     const form = el("form", { role: "search", part: "form" });
-    const label = el("label", { for: "q" });
-    const input = el("input", { id: "q", type: "search", name: "q", autocomplete: "off", part: "input" });
+    const label_ = el("label", { for: "q" });
+    const input = el("input", {
+      id: "q", type: "search", name: "q", autocomplete: "off", part: "input", list: "suggestions",
+    });
+    const suggestions = el("datalist", { id: "suggestions" });
     const submit = el("button", { type: "submit", class: "primary", part: "button" });
-    form.append(label, input, submit);
+    form.append(label_, input, suggestions, submit);
     if (this.hasAttribute("language-picker")) {
       const pickerLabel = el("label", { for: "lang", class: "picker-label" });
       const picker = el("select", { id: "lang" });
       for (const code of LANGS) picker.append(el("option", { value: code, lang: code }, LANG_NAMES[code]));
-      picker.addEventListener("change", () => this.setAttribute("lang", picker.value));
+      picker.addEventListener("change", () => this.switchLanguage(picker.value));
       const box = el("div", { class: "picker" });
       box.append(pickerLabel, picker);
       form.append(box);
@@ -122,9 +169,26 @@ export class GkssSearch extends HTMLElement {
       this.page = 1;
       void this.run();
     });
+    input.addEventListener("input", () => this.suggestSoon(input.value));
     const status = el("p", { class: "status", role: "status", "aria-live": "polite", part: "status" });
+    const toolbar = el("div", { class: "toolbar" });
+    const drawerButton = el("button", {
+      type: "button", class: "drawer-button", "aria-expanded": "false", "aria-controls": "facets",
+    });
+    drawerButton.addEventListener("click", () => this.drawer(drawerButton.getAttribute("aria-expanded") !== "true"));
+    const clear = el("button", { type: "button", class: "clear", hidden: "" });
+    clear.addEventListener("click", () => this.clearFilters());
+    toolbar.append(drawerButton, clear);
+    const empty = el("div", { class: "empty", hidden: "" });
     const body = el("div", { class: "body" });
-    const facets = el("section", { class: "facets", part: "facets" });
+    const facets = el("section", { class: "facets", part: "facets", id: "facets" });
+    const facetList = el("div", { class: "facet-list" });
+    const close = el("button", { type: "button", class: "drawer-close" });
+    close.addEventListener("click", () => this.drawer(false));
+    facets.append(close, facetList);
+    facets.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && facets.classList.contains("open")) this.drawer(false);
+    });
     const results = el("ol", { class: "results", part: "results" });
     body.append(facets, results);
     const nav = el("nav", { part: "pager" });
@@ -134,9 +198,12 @@ export class GkssSearch extends HTMLElement {
     previous.addEventListener("click", () => this.turn(-1));
     next.addEventListener("click", () => this.turn(1));
     nav.append(previous, where, next);
-    root.append(form, status, body, nav);
+    root.append(form, status, toolbar, empty, body, nav);
     this.shadow.append(root);
-    Object.assign(this.parts, { root, label, input, submit, status, facets, results, nav, previous, where, next });
+    Object.assign(this.parts, {
+      root, label: label_, input, suggestions, submit, status, toolbar, drawerButton, clear, empty, facets,
+      facetList, close, results, nav, previous, where, next,
+    });
   }
 
   private applyLanguage(): void {
@@ -150,9 +217,58 @@ export class GkssSearch extends HTMLElement {
     p.facets.setAttribute("aria-label", this.tr("filters"));
     p.previous.textContent = this.tr("previous");
     p.next.textContent = this.tr("next");
+    p.clear.textContent = this.tr("clear");
+    p.close.textContent = this.tr("close");
+    this.drawerLabel();
     if (p.picker) {
       (p.picker as HTMLSelectElement).value = this.lang_;
       p.pickerLabel.textContent = this.tr("language");
+    }
+  }
+
+  private switchLanguage(lang: string): void {
+    if (this.urlState) {
+      location.assign(withLang(location.search, lang)); // the whole page, server-rendered in that language
+      return;
+    }
+    this.setAttribute("lang", lang);
+  }
+
+  private async relabel(): Promise<void> {
+    this.labels = await loadLabels(this.hub, this.lang_);
+    if (this.last) this.render(this.last);
+  }
+
+  private drawer(open: boolean): void {
+    const p = this.parts;
+    p.facets.classList.toggle("open", open);
+    p.drawerButton.setAttribute("aria-expanded", String(open));
+    if (open) (p.close as HTMLButtonElement).focus();
+    else p.drawerButton.focus();
+  }
+
+  private drawerLabel(): void {
+    const count = FACETS.reduce((n, facet) => n + this.picked(facet).length, 0);
+    this.parts.drawerButton.textContent = count ? `${this.tr("show_filters")} (${count})` : this.tr("show_filters");
+  }
+
+  private suggestSoon(typed: string): void {
+    window.clearTimeout(this.suggestTimer);
+    const prefix = typed.trim();
+    if (prefix.length < 2) return;
+    this.suggestTimer = window.setTimeout(() => void this.suggest(prefix), SUGGEST_AFTER_MS);
+  }
+
+  private async suggest(prefix: string): Promise<void> {
+    try {
+      const url = `${this.hub}/api/suggest?q=${encodeURIComponent(prefix)}&size=8`;
+      const answer = (await (await fetch(url, { headers: { Accept: "application/json" } })).json()) as {
+        suggestions?: string[];
+      };
+      const options = (answer.suggestions ?? []).map((text) => el("option", { value: text }));
+      this.parts.suggestions.replaceChildren(...options);
+    } catch {
+      // completion is a help, never an error
     }
   }
 
@@ -161,24 +277,53 @@ export class GkssSearch extends HTMLElement {
     void this.run();
   }
 
-  private toggle(facet: Facet, value: string): void {
+  toggle(facet: Facet, value: string): void {
     const current = this.chosen[facet] ?? [];
     this.chosen[facet] = current.includes(value) ? current.filter((v) => v !== value) : [...current, value];
     this.page = 1;
     void this.run();
   }
 
-  private async run(): Promise<void> {
+  expand(facet: Facet, on: boolean): void {
+    if (on) this.expanded.add(facet);
+    else this.expanded.delete(facet);
+    if (this.last) this.renderFacetGroups(this.last);
+  }
+
+  private clearFilters(): void {
+    this.chosen = {};
+    this.page = 1;
+    void this.run();
+  }
+
+  /** Record the search in the page's URL: a new history entry for a user's step, none for a reload. */
+  private remember(push: boolean): void {
+    if (!this.urlState) return;
+    const lang = new URLSearchParams(location.search).get("lang");
+    const target = writeState({ q: this.query, page: this.page, filters: this.chosen, lang }) || location.pathname;
+    const now = location.search || location.pathname;
+    if (target === now || (target === location.pathname && !location.search)) return;
+    if (push) history.pushState(null, "", target);
+    else history.replaceState(null, "", target);
+    keepSearchInLinks();
+  }
+
+  private async run(push = true): Promise<void> {
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
     this.setAttribute("aria-busy", "true");
     this.parts.status.textContent = this.tr("loading");
+    this.remember(push);
     try {
       const regions = words(this.getAttribute("filter-region")); // the hub matches the region or its countries
       const url = searchUrl(this.hub, this.query, this.filters(), this.page, this.pageSize, regions);
-      const page = await search(url, controller.signal);
+      const [page, labels] = await Promise.all([
+        search(url, controller.signal),
+        loadLabels(this.hub, this.lang_),
+      ]);
       if (controller.signal.aborted) return;
+      this.labels = labels;
       this.last = page;
       this.render(page);
       this.dispatchEvent(new CustomEvent("gkss-results", { detail: { total: page.total, page: page.page } }));
@@ -194,46 +339,49 @@ export class GkssSearch extends HTMLElement {
     const p = this.parts;
     p.status.textContent =
       page.total === 0 ? this.tr("none") : page.total === 1 ? this.tr("result") : this.tr("results", { n: page.total });
-    this.renderFacets(page);
+    const picks = FACETS.some((facet) => this.picked(facet).length > 0);
+    p.clear.hidden = !picks;
+    this.drawerLabel();
+    this.renderEmpty(page, picks);
+    this.renderFacetGroups(page);
     p.results.replaceChildren(...page.results.map((result) => this.renderResult(result)));
     const pages = Math.max(1, Math.ceil(page.total / page.size));
+    p.nav.hidden = pages <= 1 && page.page <= 1;
     p.where.textContent = this.tr("page", { p: page.page, n: pages });
     (p.previous as HTMLButtonElement).disabled = page.page <= 1;
     (p.next as HTMLButtonElement).disabled = page.page >= pages;
   }
 
-  private renderFacets(page: Page): void {
-    const groups: HTMLElement[] = [];
-    for (const facet of FACETS) {
-      const counts = Object.entries(page.facets[facet] ?? {}).slice(0, FACET_VALUES);
-      const picked = this.chosen[facet] ?? [];
-      for (const value of picked) if (!counts.some(([v]) => v === value)) counts.push([value, 0]);
-      if (!counts.length) continue;
-      const heading = el("h3", { id: `facet-${facet}` }, this.tr(facet));
-      const list = el("ul", { "aria-labelledby": `facet-${facet}` });
-      for (const [value, count] of counts) {
-        const button = el("button", {
-          type: "button", "aria-pressed": String(picked.includes(value)), "data-facet": facet, "data-value": value,
-        });
-        button.append(el("span", { class: "value" }, value), el("span", { class: "count" }, String(count)));
-        button.addEventListener("click", () => this.toggle(facet, value));
-        const item = el("li");
-        item.append(button);
-        list.append(item);
+  /** What to do when nothing is found: other words or fewer filters; on an empty hub, how to fill it. */
+  private renderEmpty(page: Page, picks: boolean): void {
+    const box = this.parts.empty;
+    box.hidden = page.total > 0;
+    if (page.total > 0) return;
+    const children: HTMLElement[] = [];
+    if (this.query || picks) {
+      children.push(el("p", {}, this.tr("no_match")));
+      if (picks) {
+        const clear = el("button", { type: "button", class: "clear-all" }, this.tr("clear"));
+        clear.addEventListener("click", () => this.clearFilters());
+        children.push(clear);
       }
-      const group = el("div", { class: "facet" });
-      group.append(heading, list);
-      groups.push(group);
+    } else {
+      children.push(el("p", { class: "empty-hub" }, this.tr("empty_hub")));
+      if (this.urlState) {
+        const help = el("p");
+        help.append(el("a", { href: `${this.hub}/admin` }, this.tr("add_source")));
+        children.push(help, el("p", { class: "seed" }, this.tr("start_cbd")));
+      }
     }
-    // keep keyboard focus on the facet button that was pressed
+    box.replaceChildren(...children);
+  }
+
+  private renderFacetGroups(page: Page): void {
+    // keep keyboard focus on the control that was used
     const active = this.shadow.activeElement as HTMLElement | null;
-    const key = active?.dataset.facet ? `${active.dataset.facet}\u0000${active.dataset.value}` : null;
-    this.parts.facets.replaceChildren(...groups);
-    if (key) {
-      for (const button of this.parts.facets.querySelectorAll<HTMLButtonElement>("button[data-facet]")) {
-        if (`${button.dataset.facet}\u0000${button.dataset.value}` === key) button.focus();
-      }
-    }
+    const key = active?.dataset.key ?? null;
+    this.parts.facetList.replaceChildren(...renderFacets(this, page));
+    if (key) this.parts.facetList.querySelector<HTMLElement>(`[data-key="${CSS_escape(key)}"]`)?.focus();
   }
 
   private renderResult(result: Result): HTMLElement {
@@ -242,9 +390,15 @@ export class GkssSearch extends HTMLElement {
     const link = el("a", { href: httpUrl(result.url) ?? this.recordUrl(result.id), rel: "noopener noreferrer" });
     const title = (result.highlights?.title ?? [])[0];
     if (title && plainText(title) === result.title) link.append(...highlightNodes(title));
-    else link.textContent = result.title;
+    else link.textContent = htmlToText(result.title);
     heading.append(link);
-    const meta = el("p", { class: "meta" }, [result.type, result.date, result.source].filter(Boolean).join(" · "));
+    const meta = el(
+      "p",
+      { class: "meta" },
+      [result.type ? this.name("type", result.type) : null, result.date, this.name("source", result.source)]
+        .filter(Boolean)
+        .join(" · "),
+    );
     item.append(heading, meta);
     const snippet = (result.highlights?.description ?? [])[0];
     if (snippet) {
@@ -252,9 +406,9 @@ export class GkssSearch extends HTMLElement {
       desc.append(...highlightNodes(snippet));
       item.append(desc);
     } else if (result.description) {
-      const text = result.description.length > DESCRIPTION_CHARS
-        ? `${result.description.slice(0, DESCRIPTION_CHARS)}…` : result.description;
-      item.append(el("p", { class: "desc", dir: "auto" }, text));
+      const plain = htmlToText(result.description);
+      const text = plain.length > DESCRIPTION_CHARS ? `${plain.slice(0, DESCRIPTION_CHARS)}…` : plain;
+      if (text) item.append(el("p", { class: "desc", dir: "auto" }, text));
     }
     const record = el("a", { href: this.recordUrl(result.id), class: "record" }, this.tr("record"));
     item.append(record);
@@ -262,6 +416,17 @@ export class GkssSearch extends HTMLElement {
   }
 
   private recordUrl(id: string): string {
-    return `${this.hub}/resources/${encodeURIComponent(id)}`;
+    return `${this.hub}/resources/${encodeURIComponent(id)}?lang=${this.lang_}`;
+  }
+}
+
+function CSS_escape(value: string): string {
+  return globalThis.CSS?.escape ? globalThis.CSS.escape(value) : value.replace(/["\\]/g, "\\$&");
+}
+
+/** The page's language links (``a[data-keep-search]``) lead to this same search in their language. */
+function keepSearchInLinks(): void {
+  for (const link of document.querySelectorAll<HTMLAnchorElement>("a[data-keep-search][hreflang]")) {
+    link.href = `${location.pathname}${withLang(location.search, link.hreflang)}`;
   }
 }

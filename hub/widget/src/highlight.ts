@@ -1,6 +1,8 @@
 // Highlight fragments arrive as HTML: text escaped, matched words in <em>. Rebuilt as text nodes and <mark>s.
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
 
+const TAG = /<\/?[a-z][^<>]*>/gi;
+
 export function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
     if (name[0] === "#") {
@@ -20,7 +22,7 @@ export function highlightNodes(fragment: string): Node[] {
     if (part === "<em>") marked = true;
     else if (part === "</em>") marked = false;
     else if (part) {
-      const text = decodeEntities(part);
+      const text = decodeEntities(part).replace(TAG, ""); // harvested HTML shows as its text
       if (marked) {
         const mark = document.createElement("mark");
         mark.textContent = text;
@@ -33,4 +35,15 @@ export function highlightNodes(fragment: string): Node[] {
 
 export function plainText(fragment: string): string {
   return decodeEntities(fragment.replace(/<\/?em>/g, ""));
+}
+
+/** Harvested HTML (tags, entities, HTML escaped twice) as plain text: parsed inert, never inserted. */
+export function htmlToText(value: string): string {
+  let text = value;
+  for (let pass = 0; pass < 2 && /[<&]/.test(text); pass++) {
+    const doc = new DOMParser().parseFromString(text, "text/html");
+    for (const node of doc.querySelectorAll("script,style,template")) node.remove();
+    text = doc.body.textContent ?? "";
+  }
+  return text.replace(/\s+/g, " ").trim();
 }

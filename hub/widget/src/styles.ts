@@ -32,7 +32,25 @@ a{color:var(--gkss-link,#0b5394)}
 .desc{margin:.25rem 0 0;overflow-wrap:anywhere}
 mark{background:var(--gkss-mark,#ffe27a);color:inherit}
 nav{display:flex;gap:.75rem;align-items:center;margin-top:.75rem}
-@media (max-width:40rem){.body{flex-direction:column}.facets{flex-basis:auto;width:100%}}
+[hidden]{display:none!important}
+.toolbar{display:flex;gap:.5rem;flex-wrap:wrap}
+.toolbar .drawer-button,.facets .drawer-close{display:none}
+.clear,.clear-all,.more{border-color:var(--gkss-border-light,#c4c4c4);padding:.2rem .5rem}
+.more{margin-top:.25rem;background:none;color:var(--gkss-link,#0b5394);border:0;text-decoration:underline;padding:.2rem 0}
+.facet-filter{width:100%;margin:.1rem 0 .25rem;padding:.25rem .4rem}
+.facets .value{overflow-wrap:anywhere}
+.facets .count{flex:none}
+.empty{margin:.5rem 0;padding:.75rem;border:1px dashed var(--gkss-border-light,#c4c4c4);border-radius:var(--gkss-radius,4px)}
+.empty p{margin:.25rem 0}
+@media (max-width:40rem){
+.body{flex-direction:column}
+.toolbar .drawer-button{display:inline-block}
+.facets{display:none}
+.facets.open{display:block;position:fixed;inset:0;z-index:1000;overflow:auto;padding:1rem;
+background:var(--gkss-background,#fff)}
+.facets.open .drawer-close{display:block;width:auto;margin-inline-start:auto}
+.results h3{font-size:1rem}
+}
 `;
 
 export function styleSheet(): CSSStyleSheet | null {
