@@ -31,7 +31,7 @@ class ResultCache:
     older entries unreachable (and ``clear`` drops them)."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
+        self.size = size
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, Found] = OrderedDict()
         self.hits = self.misses = 0
@@ -47,12 +47,12 @@ class ResultCache:
             return None
 
     def put(self, key: Hashable, found: Found) -> None:
-        if self._size <= 0:
+        if self.size <= 0:
             return
         with self._lock:
             self._entries[key] = found
             self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
+            while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:

@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Iterable
 from contextlib import nullcontext
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,50 @@ def facet_dict(aggregated: dict[str, Any]) -> Facets:
     found: Facets = {}
     for field in FACET_FIELDS:
         buckets = aggregated.get(field, {}).get("buckets", [])
-        pairs = [(str(b["key"]), int(b["doc_count"])) for b in buckets if b["doc_count"] > 0]
-        found[field] = dict(sorted(pairs, key=lambda p: (-p[1], p[0])))
+        counts = {b["key"]: b["doc_count"] for b in buckets}
+        pairs = list(counts.items())
+        # Tantivy gives the buckets most first, then by value: sorted again only if not so.
+        if any((b[1], a[0]) > (a[1], b[0]) for a, b in pairwise(pairs)):
+            counts = dict(sorted(pairs, key=lambda p: (-p[1], p[0])))
+        found[field] = counts
     return found
+
+
+_RESOURCE = Hit.__dict__["resource"]  # the slot StoredHit keeps the parsed Resource in
+
+
+class StoredHit(Hit):
+    """A Hit whose Resource is parsed from the index's stored JSON only when asked for (a results page
+    is built from ``card``, the result JSON made when the record was indexed)."""
+
+    __slots__ = ("_json", "card")
+    _json: bytes
+    card: bytes
+
+    def __init__(
+        self,
+        id: str,
+        score: float,
+        json: bytes,
+        highlights: dict[str, list[str]],
+        sort_key: tuple[Any, ...],
+        card: bytes,
+    ) -> None:
+        object.__setattr__(self, "_json", json)
+        object.__setattr__(self, "card", card)
+        super().__init__(id, score, None, highlights, sort_key)  # type: ignore[arg-type]
+
+    @property  # type: ignore[override]
+    def resource(self) -> Resource:
+        found = _RESOURCE.__get__(self)
+        if found is None:
+            found = Resource.model_validate_json(self._json)
+            _RESOURCE.__set__(self, found)
+        return found  # type: ignore[no-any-return]
+
+    @resource.setter
+    def resource(self, value: Resource | None) -> None:
+        _RESOURCE.__set__(self, value)
 
 
 def counted(result: tantivy.SearchResult) -> int:
@@ -117,6 +159,29 @@ class TantivyIndex:
                 log.debug("browse result not precomputed", exc_info=True)
 
         threading.Thread(target=compute, name="gkss-browse-facets", daemon=True).start()
+
+    @property
+    def searcher(self) -> tantivy.Searcher:
+        """The searcher of the latest commit."""
+        return self._current()[1]
+
+    @property
+    def cache_size(self) -> int:
+        return self._cache.size
+
+    @cache_size.setter
+    def cache_size(self, size: int) -> None:
+        self._cache.size = size
+        self._cache.clear()
+
+    aggregation = _AGGREGATION  # what counts the facets (benchmarks run it on the engine alone)
+
+    def engine_query(self, query: SearchQuery) -> tuple[tantivy.Query, bool]:
+        """The Tantivy query a search runs and whether it ranks by relevance (else by date)."""
+        text = self._build.text(query.text, self._current()[1])
+        return self._build.combine(
+            text, self._build.filters(query)
+        ), query.sort == "relevance" and text is not None
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -224,7 +289,7 @@ class TantivyIndex:
 
     def search(self, query: SearchQuery) -> SearchPage:
         generation, searcher = self._current()
-        text = self._build.text(query.text)
+        text = self._build.text(query.text, searcher)
         filters = self._build.filters(query)
         relevance = query.sort == "relevance" and text is not None
         size, offset = max(0, query.size), max(0, query.offset)
@@ -232,7 +297,7 @@ class TantivyIndex:
             found = self._result(generation, searcher, text, filters, relevance, query.text, 0, query.facets)
             page = self._after(found.reader, text, filters, relevance, query.after, size)
         else:
-            want = max(offset + size, CACHED_HITS)
+            want = offset + size
             found = self._result(
                 generation, searcher, text, filters, relevance, query.text, want, query.facets
             )
@@ -258,7 +323,11 @@ class TantivyIndex:
         cached = self._cache.get(key, want, facets)
         if cached is not None:
             return cached
-        found = self._compute(searcher, text, filters, relevance, max(want, CACHED_HITS), facets)
+        # By date the engine takes the first CACHED_HITS as cheaply as the page; by relevance the page
+        # is what is ranked (ties read dates and ids), and a cached result serves it and pages before.
+        found = self._compute(
+            searcher, text, filters, relevance, want if relevance else max(want, CACHED_HITS), facets
+        )
         self._cache.put(key, found)
         return found
 
@@ -286,6 +355,31 @@ class TantivyIndex:
         doc = searcher.doc(address)
         return str(doc["order"][0]) if "order" in doc.to_dict() else ""
 
+    def _tied(
+        self, searcher: tantivy.Searcher, group: list[tuple[float, tantivy.DocAddress]], need: int
+    ) -> list[tuple[float, str, tantivy.DocAddress]]:
+        """Hits of one score in the hub's order (date newest first, then id), exact for the first
+        ``need``: dates come from the day column, and ids are read only for hits sharing a day there."""
+        score = group[0][0]
+        days = searcher.fast_field_values("day", [address for _, address in group])
+        by_day = sorted(zip(days, (address for _, address in group), strict=True), key=lambda p: -(p[0] or 0))
+        ordered: list[tuple[float, str, tantivy.DocAddress]] = []
+        start = 0
+        while start < len(by_day):
+            end = start + 1
+            while end < len(by_day) and by_day[end][0] == by_day[start][0]:
+                end += 1
+            same_day = [address for _, address in by_day[start:end]]
+            if len(ordered) < need and len(same_day) > 1:
+                keyed = sorted(
+                    ((self._order_of(searcher, a), a) for a in same_day), key=lambda k: k[0], reverse=True
+                )
+                ordered.extend((score, key, address) for key, address in keyed)
+            else:
+                ordered.extend((score, "", address) for address in same_day)
+            start = end
+        return ordered
+
     def _ranked(
         self, searcher: tantivy.Searcher, query: tantivy.Query, want: int
     ) -> tuple[int, list[tuple[float, str, tantivy.DocAddress]]]:
@@ -308,8 +402,7 @@ class TantivyIndex:
             if len(group) == 1:
                 ordered.append((group[0][0], "", group[0][1]))
             else:
-                keyed = [(score, self._order_of(searcher, address), address) for score, address in group]
-                ordered.extend(sorted(keyed, key=lambda h: h[1], reverse=True))
+                ordered.extend(self._tied(searcher, group, want - len(ordered)))
             start = end
         return counted(result), ordered[:want]
 
@@ -361,21 +454,22 @@ class TantivyIndex:
         hits: list[Hit] = []
         for score, key, address in page:
             doc = searcher.doc(address)
-            values = doc.to_dict()
-            order = key or str(values["order"][0]) if "order" in values else key
+            order = key or str(doc["order"][0])
             highlights: dict[str, list[str]] = {}
-            for field, generator in generators.items():
+            for field, generator in generators.items():  # the description only when the title has no match
                 snippet = generator.snippet_from_doc(doc)
                 marks = [(h.start, h.end) for h in snippet.highlighted()]
                 if marks:
                     highlights[field] = [marked_html(snippet.fragment(), marks)]
+                    break
             hits.append(
-                Hit(
-                    id=str(values["id"][0]),
-                    score=score if relevance else 0.0,
-                    resource=Resource.model_validate_json(values["resource"][0]),
-                    highlights=highlights,
-                    sort_key=(score, order) if relevance else (order,),
+                StoredHit(
+                    str(doc["id"][0]),
+                    score if relevance else 0.0,
+                    doc["resource"][0],
+                    highlights,
+                    (score, order) if relevance else (order,),
+                    doc["card"][0],
                 )
             )
         return hits

@@ -26,7 +26,9 @@ _CJK = re.compile(
     "\U00020000-\U0003134f]+"
 )
 MUST, SHOULD = tantivy.Occur.Must, tantivy.Occur.Should
-MAX_PREFIX_TERMS = 10_000  # a prefix matching more index terms than this is searched as the word
+# A prefix is searched as its words (scored like words, so hits rank) while it stands for at most
+# this many index terms; beyond, as a pattern (every match scores alike: the date decides).
+MAX_PREFIX_TERMS = 256
 
 
 class QueryBuilder:
@@ -40,50 +42,62 @@ class QueryBuilder:
 
     # --- text --------------------------------------------------------------------------------
 
-    def text(self, text: str) -> tantivy.Query | None:
+    def text(self, text: str, searcher: tantivy.Searcher | None = None) -> tantivy.Query | None:
         """User text as a query that cannot be a syntax error: each whitespace-separated term must
         match (a trailing ``*`` makes its last word a prefix); a term's words are a phrase in one of
         title, description or subjects, or its words' stems in a text of their language. CJK runs
-        are phrases of character bigrams. None when nothing searchable is left (then all match)."""
+        are phrases of character bigrams. None when nothing searchable is left (then all match).
+        ``searcher`` (the index's current one) expands prefixes to the words it holds."""
         parts: list[tantivy.Query] = []
         for token in fold(text[:MAX_QUERY_CHARS]).split()[:MAX_QUERY_TERMS]:
             prefix = token.endswith("*")
             core = token.rstrip("*")
             for run in _CJK.findall(core):
-                parts.append(self._cjk(run, prefix=(prefix and core.endswith(run)) or len(run) == 1))
+                parts.append(
+                    self._cjk(searcher, run, prefix=(prefix and core.endswith(run)) or len(run) == 1)
+                )
             rest = _CJK.sub(" ", core)
             words = self._words.analyze(rest)
             if words:
-                parts.append(self._words_query(words, rest, prefix and _ends_in_word(rest)))
+                parts.append(self._words_query(searcher, words, rest, prefix and _ends_in_word(rest)))
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else tantivy.Query.boolean_query([(MUST, p) for p in parts])
 
-    def _words_query(self, words: list[str], raw: str, prefix: bool) -> tantivy.Query:
+    def _words_query(
+        self, searcher: tantivy.Searcher | None, words: list[str], raw: str, prefix: bool
+    ) -> tantivy.Query:
         alternatives: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for field, weight in WORD_FIELDS.items():
             alternatives.append(
-                (SHOULD, tantivy.Query.boost_query(self._phrase(field, words, prefix), weight))
+                (SHOULD, tantivy.Query.boost_query(self._phrase(searcher, field, words, prefix), weight))
             )
         if not prefix:
             for field, weight in STEM_FIELDS.items():
                 stems = self._stems[field].analyze(raw)
                 if stems:
-                    query = self._phrase(field, stems, False, positions=False)
+                    query = self._phrase(searcher, field, stems, False, positions=False)
                     alternatives.append((SHOULD, tantivy.Query.boost_query(query, weight)))
         return tantivy.Query.boolean_query(alternatives)
 
-    def _phrase(self, field: str, words: list[str], prefix: bool, positions: bool = True) -> tantivy.Query:
+    def _phrase(
+        self,
+        searcher: tantivy.Searcher | None,
+        field: str,
+        words: list[str],
+        prefix: bool,
+        positions: bool = True,
+    ) -> tantivy.Query:
         """The words in a row in ``field`` (the last one a prefix when ``prefix``); without positions
         (stem fields) every word must be there."""
         if prefix:
             *head, last = words
             # The prefix's own characters: analysed words hold letters, digits and marks only.
-            expanded = tantivy.Query.regex_query(self.schema, field, re.escape(last) + ".*")
+            expanded = self._prefix(searcher, field, last)
             if not head:
                 return expanded
             return tantivy.Query.boolean_query(
-                [(MUST, self._phrase(field, head, False, positions)), (MUST, expanded)]
+                [(MUST, self._phrase(searcher, field, head, False, positions)), (MUST, expanded)]
             )
         if len(words) == 1:
             return tantivy.Query.term_query(self.schema, field, words[0])
@@ -93,12 +107,26 @@ class QueryBuilder:
             [(MUST, tantivy.Query.term_query(self.schema, field, w)) for w in words]
         )
 
-    def _cjk(self, run: str, prefix: bool) -> tantivy.Query:
+    def _prefix(self, searcher: tantivy.Searcher | None, field: str, prefix: str) -> tantivy.Query:
+        """Every index term of ``field`` starting with ``prefix``."""
+        if searcher is not None:
+            terms = searcher.terms_with_prefix(field, prefix, limit=MAX_PREFIX_TERMS + 1)
+            if len(terms) <= MAX_PREFIX_TERMS:
+                if not terms:
+                    return tantivy.Query.empty_query()
+                words = [tantivy.Query.term_query(self.schema, field, term) for term, _ in terms]
+                return (
+                    words[0] if len(words) == 1 else tantivy.Query.boolean_query([(SHOULD, w) for w in words])
+                )
+        # The prefix's own characters: analysed words hold letters, digits and marks only.
+        return tantivy.Query.regex_query(self.schema, field, re.escape(prefix) + ".*")
+
+    def _cjk(self, searcher: tantivy.Searcher | None, run: str, prefix: bool) -> tantivy.Query:
         grams = [run[i : i + 2] for i in range(len(run) - 1)] or [run]
         alternatives: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for field, weight in CJK_FIELDS.items():
             if prefix:
-                query = self._phrase(field, grams, True)
+                query = self._phrase(searcher, field, grams, True)
             elif len(grams) == 1:
                 query = tantivy.Query.term_query(self.schema, field, grams[0])
             else:

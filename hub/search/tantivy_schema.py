@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from json import dumps
 from typing import Any
 
 import tantivy
 
+from hub.results import result_json
 from hub.search.base import filter_terms
 from hub.search.fts_text import cjk_bigrams, clean, fold, without_cjk
 from normalizers.resource import Resource
@@ -70,6 +72,7 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("order", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", indexed=True, fast=True)  # YYYYMMDD, 0 when undated
     builder.add_bytes_field("resource", stored=True)  # the Resource JSON, as the store validated it
+    builder.add_bytes_field("card", stored=True)  # its search result JSON (hub.results.result_json)
     builder.add_text_field("title", stored=True, tokenizer_name=WORDS)
     builder.add_text_field("description", stored=True, tokenizer_name=WORDS)
     builder.add_text_field("subjects", tokenizer_name=WORDS)
@@ -120,6 +123,11 @@ def facet_values(resource: Resource) -> dict[str, list[str]]:
     return {field: [clean(v) for v in found] for field, found in values.items() if found}
 
 
+def card(resource: Resource) -> bytes:
+    """The search result of a Resource as JSON (without score and highlights), encoded when indexed."""
+    return dumps(result_json(resource), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def document(resource: Resource, json: str | None = None) -> tantivy.Document:
     """The Tantivy document of a Resource (``json``: its JSON when the caller has it already)."""
     title = fold("\n".join(resource.title.values()))
@@ -131,6 +139,7 @@ def document(resource: Resource, json: str | None = None) -> tantivy.Document:
         "order": order_key(date, clean(resource.id)),
         "day": day_number(date),
         "resource": (json if json is not None else resource.model_dump_json()).encode("utf-8"),
+        "card": card(resource),
         "title": without_cjk(title),
         "description": without_cjk(description),
         "subjects": without_cjk(subjects),
