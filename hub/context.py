@@ -45,6 +45,10 @@ def open_hub(settings: Settings | None = None) -> Hub:
     store = Store(settings.resolved_database_url())
     store.create_all()
     index = open_index(settings.search_url, settings.home, settings.search_index)
+    if getattr(index, "needs_rebuild", False):  # an embedded index missing or of another version
+        from hub.search.maintenance import reindex
+
+        logger.info("search index rebuilt from the store: %d records", reindex(store, index))
     hub = Hub(settings=settings, store=store, index=index)
     recover_hub(hub)
     return hub

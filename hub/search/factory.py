@@ -1,23 +1,38 @@
-"""Choose the search backend from GKSS_SEARCH_URL: embedded FTS5 unless a cluster URL is given."""
+"""Choose the search backend from GKSS_SEARCH_URL: embedded Tantivy unless a cluster URL is given."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from hub.search.base import SearchIndex
-from hub.search.sqlite_fts import SqliteFtsIndex
+
+EMBEDDED_DIRECTORY = "search-index"  # the embedded index's directory in the hub's home
+
+
+def _embedded(location: str, home: Path) -> SearchIndex:
+    from hub.search.tantivy_index import TantivyIndex
+
+    if location == ":memory:":
+        return TantivyIndex(None)
+    return TantivyIndex(Path(location) if location else home / EMBEDDED_DIRECTORY)
 
 
 def open_index(search_url: str | None, home: Path, index_name: str = "gkss") -> SearchIndex:
-    """``None``/``""`` -> FTS5 at ``home/index.sqlite``; ``sqlite:///PATH`` -> FTS5 at PATH
-    (``sqlite:///:memory:`` in memory); ``http(s)://`` (nodes comma-separated) -> OpenSearch behind
+    """``None``/``""`` -> Tantivy in ``home/search-index/``; ``tantivy:///DIR`` -> Tantivy in DIR
+    (``tantivy:///:memory:`` in memory); ``sqlite:///PATH`` (the former FTS5 index file) -> Tantivy in
+    ``PATH`` with the suffix ``.tantivy``; ``http(s)://`` (nodes comma-separated) -> OpenSearch behind
     the alias ``index_name`` (GKSS_SEARCH_INDEX)."""
     if not search_url:
-        return SqliteFtsIndex(home / "index.sqlite")
+        return _embedded("", home)
+    if search_url.startswith("tantivy:///"):
+        return _embedded(search_url.removeprefix("tantivy:///"), home)
     if search_url.startswith("sqlite:///"):
-        return SqliteFtsIndex(search_url.removeprefix("sqlite:///") or home / "index.sqlite")
+        path = search_url.removeprefix("sqlite:///")
+        return _embedded(path if path in ("", ":memory:") else str(Path(path).with_suffix(".tantivy")), home)
     if search_url.startswith(("http://", "https://")):
         from hub.search.opensearch import OpenSearchIndex
 
         return OpenSearchIndex(search_url, index_name)  # the alias GKSS_SEARCH_INDEX names
-    raise ValueError(f"GKSS_SEARCH_URL must be sqlite:///PATH or an http(s) URL, got {search_url!r}")
+    raise ValueError(
+        f"GKSS_SEARCH_URL must be tantivy:///DIR, sqlite:///PATH or an http(s) URL, got {search_url!r}"
+    )

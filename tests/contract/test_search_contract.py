@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 import pytest
 
 from hub.search.base import FACET_FIELDS, SearchIndex, SearchPage, SearchQuery
-from hub.search.sqlite_fts import SqliteFtsIndex
 from normalizers.resource import Resource
+from tests.contract.conftest import Backend
 
 ALL = 10_000
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -113,11 +113,6 @@ def ix(index: SearchIndex, corpus: list[Resource]) -> SearchIndex:
     return index
 
 
-def exact(index: SearchIndex) -> bool:
-    """Does free text match whole words exactly? (The cluster stems, so it may find more.)"""
-    return isinstance(index, SqliteFtsIndex)
-
-
 # --- holding and getting -----------------------------------------------------------------------
 
 
@@ -167,13 +162,15 @@ WORDS = [
 
 
 @pytest.mark.parametrize("word", WORDS)
-def test_text_finds_every_record_with_the_word(ix: SearchIndex, corpus: list[Resource], word: str) -> None:
+def test_text_finds_every_record_with_the_word(
+    ix: SearchIndex, backend: Backend, corpus: list[Resource], word: str
+) -> None:
     expected = ids_of(select(corpus, lambda r: has_word(r, word)))
     assert expected, f"the corpus no longer holds {word!r}: pick another word"
     got = all_ids(ix, text=word)
     assert len(got) == len(set(got)) == run(ix, text=word).total
     assert expected <= set(got)
-    if exact(ix):
+    if backend.exact_text:
         assert set(got) == expected
 
 
@@ -187,20 +184,20 @@ def test_every_title_word_finds_its_record(ix: SearchIndex, corpus: list[Resourc
                 assert resource.id in all_ids(ix, text=word), (resource.id, word)
 
 
-def test_several_words_are_and_ed(ix: SearchIndex, corpus: list[Resource]) -> None:
+def test_several_words_are_and_ed(ix: SearchIndex, backend: Backend, corpus: list[Resource]) -> None:
     expected = ids_of(select(corpus, lambda r: has_word(r, "regional") and has_word(r, "biodiversity")))
     assert expected
     got = set(all_ids(ix, text="regional biodiversity"))
     assert expected <= got
-    if exact(ix):
+    if backend.exact_text:
         assert got == expected
 
 
-def test_trailing_star_is_a_prefix(ix: SearchIndex, corpus: list[Resource]) -> None:
+def test_trailing_star_is_a_prefix(ix: SearchIndex, backend: Backend, corpus: list[Resource]) -> None:
     expected = ids_of(select(corpus, lambda r: has_prefix(r, "biodiv")))
     got = set(all_ids(ix, text="biodiv*"))
     assert expected and expected <= got
-    if exact(ix):
+    if backend.exact_text:
         assert got == expected
         assert set(all_ids(ix, text="biodiv")) == ids_of(select(corpus, lambda r: has_word(r, "biodiv")))
 
@@ -324,14 +321,14 @@ def test_fields_are_and_ed(ix: SearchIndex, corpus: list[Resource]) -> None:
     assert page.facets == expected_facets(matched)
 
 
-def test_filter_and_text_together(ix: SearchIndex, corpus: list[Resource]) -> None:
+def test_filter_and_text_together(ix: SearchIndex, backend: Backend, corpus: list[Resource]) -> None:
     types = ("notification", "meeting")
     expected = select(corpus, lambda r: r.type in types and has_word(r, "biodiversity"))
     assert expected
     page = run(ix, text="biodiversity", type=types, size=ALL)
     assert ids_of(expected) <= {h.id for h in page.hits}
     assert all(h.resource.type in types for h in page.hits)
-    if exact(ix):
+    if backend.exact_text:
         assert page.facets == expected_facets(expected)
 
 

@@ -6,7 +6,7 @@ import string
 import unicodedata
 
 from hub.search.fts_text import cjk_bigrams, clean, fold, without_cjk
-from hub.search.sqlite_fts import suggestion_key
+from hub.search.tantivy_schema import suggestion_key
 from normalizers.language_detect import detect_language
 
 ASCII_SAMPLES = (

@@ -23,10 +23,10 @@ from typer.testing import CliRunner
 from harvesters.records import RawRecord
 from hub.cli import app
 from hub.search.base import SearchIndex, SearchQuery
-from hub.search.factory import open_index
+from hub.search.factory import EMBEDDED_DIRECTORY, open_index
 from hub.search.maintenance import Drift, check, reindex, repair
 from hub.search.opensearch import IndexWriteError, OpenSearchIndex, document
-from hub.search.sqlite_fts import SqliteFtsIndex
+from hub.search.tantivy_index import TantivyIndex
 from hub.store import Store
 from hub.store.store import NormalisedItem
 from normalizers.resource import Resource
@@ -219,7 +219,7 @@ def test_deep_pages_use_search_after_where_from_size_is_refused(corpus: list[Res
 # --- drift against the store -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["opensearch", "sqlite"])
+@pytest.mark.parametrize("kind", ["opensearch", "tantivy"])
 def test_check_reports_exact_drift_and_repair_clears_it(
     kind: str, tmp_path: Path, corpus: list[Resource]
 ) -> None:
@@ -228,7 +228,7 @@ def test_check_reports_exact_drift_and_repair_clears_it(
     if kind == "opensearch":
         index = OpenSearchIndex(cluster_url(), unique_name(), retire_after=0)
     else:
-        index = SqliteFtsIndex(tmp_path / "index.sqlite")
+        index = TantivyIndex(tmp_path / "index")
     try:
         assert reindex(store, index, batch=16) == len(corpus)
         assert check(store, index, batch=16) == Drift()
@@ -273,7 +273,7 @@ def test_cli_reindex_and_check(
     result = runner.invoke(app, ["index", "check", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["counts"] == {"missing": 0, "extra": 0, "stale": 0}
-    embedded = SqliteFtsIndex(home / "index.sqlite")
+    embedded = TantivyIndex(home / EMBEDDED_DIRECTORY)
     gone = sorted(r.id for r in corpus[:2])
     embedded.delete(gone)
     embedded.close()

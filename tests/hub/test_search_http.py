@@ -112,11 +112,11 @@ def test_suggest_completes_titles_and_search_marks_the_words(client: TestClient,
 
 def test_highlights_escape_harvested_markup(hub: Hub) -> None:
     from hub.search.base import SearchQuery
-    from hub.search.sqlite_fts import SqliteFtsIndex
+    from hub.search.tantivy_index import TantivyIndex
 
     stored = next(r for batch in hub.store.iter_resources() for r in batch)
     hostile = stored.model_copy(update={"title": {"en": '<script>alert("x")</script> coral & reef'}})
-    index = SqliteFtsIndex(":memory:")
+    index = TantivyIndex(None)
     try:
         index.add([hostile])
         (hit,) = index.search(SearchQuery(text="coral")).hits

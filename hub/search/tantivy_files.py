@@ -1,0 +1,83 @@
+"""The embedded index's directory: its version, its writer lock across processes, its commit signature."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import tantivy
+
+from hub.search.tantivy_schema import SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+LOCK = "gkss-writer.lock"  # held (flock) by the one process writing
+VERSION = "gkss-index.json"  # {"schema": SCHEMA_VERSION} of the code that built the index
+META = "meta.json"  # Tantivy's list of committed segments: rewritten (renamed over) by every commit
+
+
+class IndexFiles:
+    """A Tantivy index directory of the hub: opened as is when its version is ours, else emptied."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _current(self) -> bool:
+        try:
+            version = json.loads((self.directory / VERSION).read_text(encoding="utf-8")).get("schema")
+        except (OSError, ValueError, AttributeError):
+            return False
+        return version == SCHEMA_VERSION and (self.directory / META).exists()
+
+    def open(self, schema: tantivy.Schema) -> tuple[tantivy.Index, bool]:
+        """The index and whether it was (re)created empty, so it must be refilled from the store."""
+        if self._current():
+            try:
+                return tantivy.Index.open(str(self.directory)), False
+            except (OSError, ValueError):
+                log.warning("search index at %s unreadable: it is rebuilt", self.directory)
+        with self.writing():
+            if self._current():  # another process made it while this one waited
+                try:
+                    return tantivy.Index.open(str(self.directory)), False
+                except (OSError, ValueError):
+                    pass
+            if (self.directory / META).exists():
+                log.warning(
+                    "search index at %s of another version: emptied, rebuilt from the store", self.directory
+                )
+            for entry in self.directory.iterdir():
+                if entry.name == LOCK:
+                    continue
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+            index = tantivy.Index(schema, path=str(self.directory), reuse=False)
+            (self.directory / VERSION).write_text(json.dumps({"schema": SCHEMA_VERSION}), encoding="utf-8")
+            return index, True
+
+    def signature(self) -> tuple[int, int, int] | None:
+        """What identifies the latest commit (meta.json's inode, time and size), None before the first."""
+        try:
+            st = os.stat(self.directory / META)
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the directory's writer lock (waiting for another process's write to end)."""
+        with open(self.directory / LOCK, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,157 @@
+"""The embedded Tantivy index's schema and analysis: which fields a Resource becomes, and how text is cut."""
+
+from __future__ import annotations
+
+import unicodedata
+from json import dumps
+from typing import Any
+
+import tantivy
+
+from hub.results import result_json
+from hub.search.base import filter_terms
+from hub.search.fts_text import cjk_bigrams, clean, fold, without_cjk
+from normalizers.resource import Resource
+
+# Bumped whenever the schema, the analysis or what a document holds changes: an index built with
+# another version is emptied on opening and rebuilt from the store.
+SCHEMA_VERSION = 1
+
+WORDS = "gkss_words"  # letters, digits and combining marks (Devanagari vowel signs stay in the word)
+BIGRAMS = "gkss_bigrams"  # CJK runs, already cut into character bigrams (space-separated)
+_WORD = r"[\p{L}\p{N}\p{M}\p{Co}]+"
+
+# Stemmers Tantivy has for the UN languages (Chinese has none: its runs are bigrams).
+STEMMERS: dict[str, str] = {
+    "en": "english",
+    "fr": "french",
+    "es": "spanish",
+    "ru": "russian",
+    "ar": "arabic",
+}
+# Text fields with their relevance weights (title, description and subjects as FTS5 weighed them).
+WORD_FIELDS: dict[str, float] = {"title": 10.0, "description": 2.0, "subjects": 4.0}
+CJK_FIELDS: dict[str, float] = {"title_cjk": 10.0, "text_cjk": 2.0}
+STEM_WEIGHT = 1.0  # another form of the word (same stem) counts, below the word itself
+STEM_FIELDS: dict[str, float] = {f"stem_{lang}": STEM_WEIGHT for lang in STEMMERS}
+# Exact-value fields (filters and facets): the facet ones are fast (column) fields for counting.
+FACET_VALUE_FIELDS = ("type", "source", "country", "target", "language", "year")
+FILTER_VALUE_FIELDS = ("region", "goal", "indicator")
+SUGGEST = "suggest"  # "folded title" + SEPARATOR + "title": the term dictionary answers prefixes
+SEPARATOR = "\x00"
+UNDATED = "0000-00-00"
+
+
+def analyzers() -> dict[str, tantivy.TextAnalyzer]:
+    """Every analyzer the schema names (Tantivy keeps none of them in the index: register on open)."""
+
+    def words(*extra: tantivy.Filter) -> tantivy.TextAnalyzer:
+        builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(_WORD))
+        for step in (
+            tantivy.Filter.remove_long(80),
+            tantivy.Filter.lowercase(),
+            tantivy.Filter.ascii_fold(),
+            *extra,
+        ):
+            builder = builder.filter(step)
+        return builder.build()
+
+    found = {
+        WORDS: words(),
+        BIGRAMS: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build(),
+    }
+    for lang, stemmer in STEMMERS.items():
+        found[f"gkss_stem_{lang}"] = words(tantivy.Filter.stemmer(stemmer))
+    return found
+
+
+def schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    # Date newest first then id: one string column whose descending order is the hub's date order.
+    builder.add_text_field("order", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("day", indexed=True, fast=True)  # YYYYMMDD, 0 when undated
+    builder.add_bytes_field("resource", stored=True)  # the Resource JSON, as the store validated it
+    builder.add_bytes_field("card", stored=True)  # its search result JSON (hub.results.result_json)
+    builder.add_text_field("title", stored=True, tokenizer_name=WORDS)
+    builder.add_text_field("description", stored=True, tokenizer_name=WORDS)
+    builder.add_text_field("subjects", tokenizer_name=WORDS)
+    for name in CJK_FIELDS:
+        builder.add_text_field(name, tokenizer_name=BIGRAMS)
+    for lang in STEMMERS:
+        builder.add_text_field(f"stem_{lang}", tokenizer_name=f"gkss_stem_{lang}", index_option="freq")
+    for name in FACET_VALUE_FIELDS:
+        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    for name in FILTER_VALUE_FIELDS:
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(SUGGEST, tokenizer_name="raw", index_option="basic")
+    return builder.build()
+
+
+def order_key(date: str | None, id: str) -> str:
+    """A string whose descending order is date descending (undated last), then id ascending: the
+    id's UTF-8 bytes inverted (as hex) and closed by a mark above every hex digit."""
+    inverted = bytes(255 - b for b in id.encode("utf-8")).hex()
+    return (date or UNDATED) + inverted + "z"
+
+
+def day_number(date: str | None) -> int:
+    """``YYYY-MM-DD`` as the integer YYYYMMDD (0 when undated), for date ranges."""
+    return int(date.replace("-", "")) if date else 0
+
+
+def suggestion_key(text: str) -> str:
+    """A title or a typed prefix as suggestions compare them: case-folded, accents dropped."""
+    decomposed = unicodedata.normalize("NFKD", clean(text).casefold())
+    if decomposed.isascii():  # no combining marks to drop
+        return decomposed.strip()
+    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).strip()
+
+
+def facet_values(resource: Resource) -> dict[str, list[str]]:
+    """The exact values a Resource is filtered and counted by, field by field."""
+    year = resource.year()
+    values = {
+        "type": [resource.type],
+        "source": [resource.source],
+        "country": list(dict.fromkeys(resource.countries)),
+        "target": list(dict.fromkeys(resource.gbf_targets)),
+        "language": list(dict.fromkeys([*resource.languages, *(k for k in resource.title if k != "und")])),
+        "year": [str(year)] if year is not None else [],
+        **filter_terms(resource),
+    }
+    return {field: [clean(v) for v in found] for field, found in values.items() if found}
+
+
+def card(resource: Resource) -> bytes:
+    """The search result of a Resource as JSON (without score and highlights), encoded when indexed."""
+    return dumps(result_json(resource), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def document(resource: Resource, json: str | None = None) -> tantivy.Document:
+    """The Tantivy document of a Resource (``json``: its JSON when the caller has it already)."""
+    title = fold("\n".join(resource.title.values()))
+    description = fold("\n".join(resource.description.values()))
+    subjects = fold("\n".join(resource.subjects))
+    date = resource.display_date()
+    fields: dict[str, Any] = {
+        "id": clean(resource.id),
+        "order": order_key(date, clean(resource.id)),
+        "day": day_number(date),
+        "resource": (json if json is not None else resource.model_dump_json()).encode("utf-8"),
+        "card": card(resource),
+        "title": without_cjk(title),
+        "description": without_cjk(description),
+        "subjects": without_cjk(subjects),
+        "title_cjk": cjk_bigrams(title),
+        "text_cjk": cjk_bigrams(description + "\n" + subjects),
+        **facet_values(resource),
+    }
+    for lang in STEMMERS:
+        texts = [resource.title.get(lang, ""), resource.description.get(lang, "")]
+        if any(texts):
+            fields[f"stem_{lang}"] = without_cjk(fold("\n".join(texts)))
+    titles = [t for t in dict.fromkeys(resource.title.values()) if t.strip()]
+    if titles:
+        fields[SUGGEST] = [suggestion_key(t)[:200] + SEPARATOR + clean(t) for t in titles]
+    return tantivy.Document(**fields)
