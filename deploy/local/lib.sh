@@ -84,3 +84,45 @@ usage_error() {
   usage >&2
   exit 2
 }
+
+# java_feature JAVA_HOME: prints the Java feature version (17, 21, 25, ...) of a JDK.
+java_feature() {
+  local home="$1" v=""
+  if [[ -r "$home/release" ]]; then
+    v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")"
+  fi
+  if [[ -z "$v" && -x "$home/bin/java" ]]; then
+    v="$("$home/bin/java" -XshowSettings:properties -version 2>&1 \
+      | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')"
+  fi
+  printf '%s' "$v"
+}
+
+# find_jdk: sets JDK_HOME to a JDK >= 21 (OpenSearch 3 and Elasticsearch 9 need it).
+find_jdk() {
+  local cand v
+  local -a cands=()
+  if [[ -n "${GKSS_JAVA_HOME:-}" ]]; then
+    v="$(java_feature "$GKSS_JAVA_HOME")"
+    if [[ -x "$GKSS_JAVA_HOME/bin/javac" ]] && is_int "$v" && (( v >= 21 )); then
+      JDK_HOME="$GKSS_JAVA_HOME"
+      return 0
+    fi
+    die "GKSS_JAVA_HOME=$GKSS_JAVA_HOME is not a JDK >= 21"
+  fi
+  if [[ -n "${JAVA_HOME:-}" ]]; then cands+=("$JAVA_HOME"); fi
+  while IFS= read -r cand; do cands+=("$cand"); done < <(
+    ls -d /usr/lib/jvm/*/ /opt/*jdk*/ /opt/java/*/ 2>/dev/null | sed 's:/$::' | sort -rV)
+  if command -v java >/dev/null 2>&1; then
+    cands+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
+  fi
+  for cand in "${cands[@]}"; do
+    [[ -x "$cand/bin/java" && -x "$cand/bin/javac" ]] || continue
+    v="$(java_feature "$cand")"
+    if is_int "$v" && (( v >= 21 )); then
+      JDK_HOME="$cand"
+      return 0
+    fi
+  done
+  die "no JDK >= 21 found (OpenSearch 3 and Elasticsearch 9 need Java 21+); looked at \$GKSS_JAVA_HOME, \$JAVA_HOME, /usr/lib/jvm/*, /opt; set GKSS_JAVA_HOME to one"
+}
