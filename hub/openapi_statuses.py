@@ -54,6 +54,15 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 """Body fields checked in code against a fixed list (anything else: 400 naming the list)."""
 
+NODE_FIELDS = (
+    ("SourceIn", "node"),
+    ("PeerIn", "node"),
+    ("KeyIn", "node"),
+    ("NodeIn", "id"),
+    ("NodeIn", "parent"),
+)
+"""Body fields holding a node id (an empty one names no node: outside the schema, not a 400 surprise)."""
+
 MAXIMA = {"page": MAX_PAGE}
 """Query parameters bounded in code (past the bound: 400 with the reason)."""
 
@@ -77,6 +86,11 @@ def _describe(schema: dict[str, Any]) -> dict[str, Any]:
     for (model, field), values in ENUMS.items():
         if model in components:
             components[model]["properties"][field]["enum"] = list(values)
+    for model, field in NODE_FIELDS:
+        target = components.get(model, {}).get("properties", {}).get(field)
+        for branch in [] if target is None else target.get("anyOf", [target]):
+            if branch.get("type") == "string":
+                branch["pattern"] = f"^{NODE_ID.pattern}$"
     for path, item in schema.get("paths", {}).items():
         for method in METHODS:
             operation = item.get(method)
