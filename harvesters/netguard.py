@@ -109,7 +109,7 @@ def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = sys
     """Refuse non-http(s) URLs and hosts resolving to any non-public address, before connecting."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise UnsafeDestination(f"{url}: only http and https are harvested")
+        raise UnsafeDestination(f"{url}: only http(s) URLs are allowed")
     host = parts.hostname
     if not host:
         raise UnsafeDestination(f"{url}: no host")

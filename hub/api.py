@@ -21,6 +21,7 @@ from hub.context import Hub, open_hub
 from hub.feeds import feeds_router
 from hub.metrics import metrics_router
 from hub.oai import oai_router
+from hub.openapi_statuses import document_statuses
 from hub.opensearch_description import opensearch_router
 from hub.rate_limit import PublicApiGuard
 from hub.results import BadSearchParameter, page_json
@@ -177,4 +178,5 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
     app.include_router(admin_page_router())
     app.include_router(docs_router(current, app.openapi_url or "/openapi.json"))
     app.include_router(websub_router(current))
+    document_statuses(app)
     return app

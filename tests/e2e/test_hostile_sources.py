@@ -170,9 +170,16 @@ def test_with_the_development_switch_off_a_loopback_source_is_refused_before_any
         site.route("/feed.rss", GOOD_FEED.read_bytes(), headers={"Content-Type": "application/rss+xml"})
         # The same server under its loopback name, and a redirect that would lead to it.
         site.route("/hop", status=302, headers={"Location": site.url + "/feed.rss"})
-        hub.cli("sources", "add", "loopback", "--protocol", "feed", "--url", site.url + "/feed.rss")
         named = site.url.replace("127.0.0.1", "localhost")
+        # refused at registration, with the reason
+        refused = hub.cli("sources", "add", "loopback", "--protocol", "feed", "--url", site.url, check=False)
+        assert refused.returncode == 2 and "source URL refused" in refused.stderr
+        assert "loopback" in refused.stderr
+        # and at use, when they were registered while the switch was on
+        hub.env["GKSS_ALLOW_PRIVATE_NETWORKS"] = "1"
+        hub.cli("sources", "add", "loopback", "--protocol", "feed", "--url", site.url + "/feed.rss")
         hub.cli("sources", "add", "named", "--protocol", "oai-pmh", "--url", named + "/oai")
+        hub.env["GKSS_ALLOW_PRIVATE_NETWORKS"] = "0"
         result = hub.cli("harvest", "--all", check=False)
         probe = hub.cli("sources", "probe", site.url + "/hop", "--json", check=False)
         assert site.request_log == [], "nothing was sent to the private address"

@@ -97,3 +97,21 @@ def test_redirect_to_a_private_address_is_refused_before_it_is_followed() -> Non
         assert seen[-1].endswith("/secret")
         assert [r.path for r in server.request_log] == ["/start"]
         assert isinstance(client, httpx.Client)
+
+
+def test_registration_refuses_what_use_would_refuse_but_not_a_name_that_does_not_resolve_now() -> None:
+    from harvesters.netguard import Unresolvable, registration_refusal
+
+    def down(host: str, port: int) -> list[str]:
+        raise Unresolvable(f"cannot resolve {host!r}")
+
+    table = resolver_for({"intranet.example": ["10.1.2.3"], "www.cbd.int": ["93.184.216.34"]})
+    reason = registration_refusal("https://intranet.example/feed", allow_private=False, resolver=table)
+    assert reason is not None and "10.1.2.3, a private address" in reason
+    assert registration_refusal("http://127.0.0.1:9/", allow_private=False) is not None
+    assert registration_refusal("ftp://www.cbd.int/", allow_private=True) is not None, "scheme, always"
+    assert registration_refusal("http://127.0.0.1:9/", allow_private=True) is None
+    assert registration_refusal("https://www.cbd.int/rss", allow_private=False, resolver=table) is None
+    assert registration_refusal("https://gone.example/rss", allow_private=False, resolver=down) is None
+    with pytest.raises(UnsafeDestination, match="cannot resolve"):
+        check_url("https://gone.example/rss", resolver=down)
