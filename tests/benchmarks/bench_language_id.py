@@ -12,8 +12,9 @@ are left out of the accuracy (issue 19 measures texts of 20 characters or more).
 Detectors, all in the same run on the same texts:
 
 * ``today``: the six-UN-language stop-word heuristic the hub had (language_id_baseline.py);
-* ``hub``: ``normalizers.language_detect.detect_language`` as shipped (py3langid restricted to the
-  network's languages, "unknown" below its length and confidence floors);
+* ``hub``: ``normalizers.language_detect.detect_language`` as shipped (py3langid over all its
+  languages, the network's preferred unless another is >= 0.9 sure; "unknown" below its length and
+  confidence floors);
 * ``py3langid-all`` / ``py3langid-net``: py3langid 0.4.0 over its 97 languages / the network's;
 * ``lingua-low-all`` / ``lingua-net`` / ``lingua-net-low``: lingua-language-detector 2.1.1 over
   its 75 languages (low-accuracy mode) / the network's (high and low accuracy mode).
