@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from hub.web.i18n import LANGUAGE_NAMES, LANGUAGES, direction, say, strings
 from hub.web.sanitize import http_url, safe_highlight, safe_html
 from hub.web.security import html_headers
+from normalizers.vocabularies.languages import language_name
 
 
 @cache
@@ -24,8 +25,13 @@ def environment() -> Environment:
     env.filters["sanitize"] = safe_html
     env.filters["highlight"] = safe_highlight
     env.filters["http_url"] = http_url
-    env.globals.update(languages=LANGUAGES, language_names=LANGUAGE_NAMES)
+    env.globals.update(languages=LANGUAGES, language_names=LANGUAGE_NAMES, facet_label=facet_label)
     return env
+
+
+def facet_label(facet: str, value: str, lang: str) -> str:
+    """What a facet value is called in interface language ``lang`` (a language's name; else the value)."""
+    return language_name(value, lang) if facet == "language" else value
 
 
 def render(
