@@ -57,13 +57,14 @@ def detect_language(text: str) -> str | None:
         if len(_HAN.findall(text)) >= 4 and not _KANA_HANGUL.search(text):
             return "zh"
         return None
-    ranked = _identifier().rank(text)
-    best, probability = ranked[0]
-    if best in _network() or float(probability) < MIN_FOREIGN_PROBABILITY:
-        # the best network language, its probability among the network's languages only
-        network = [(language, float(p)) for language, p in ranked if language in _network()]
-        share = sum(p for _, p in network) or 1.0
-        best, probability = network[0][0], network[0][1] / share
-    if float(probability) < MIN_PROBABILITY:
+    identifier = _identifier()
+    best, probability = identifier.classify(text)  # the common case needs no full ranking
+    if (best in _network() and probability >= MIN_PROBABILITY) or probability >= MIN_FOREIGN_PROBABILITY:
+        return _FROM_MODEL.get(str(best), str(best))
+    # unsure: the best network language, with its probability among the network's languages only
+    network = [(language, float(p)) for language, p in identifier.rank(text) if language in _network()]
+    share = sum(p for _, p in network) or 1.0
+    best, probability = network[0][0], network[0][1] / share
+    if probability < MIN_PROBABILITY:
         return None
     return _FROM_MODEL.get(str(best), str(best))
