@@ -215,7 +215,8 @@ export class GkssSearch extends HTMLElement {
         const button = el("button", {
           type: "button", "aria-pressed": String(picked.includes(value)), "data-facet": facet, "data-value": value,
         });
-        button.append(el("span", { class: "value" }, value), el("span", { class: "count" }, String(count)));
+        const shown = facet === "language" ? languageName(value, this.lang_) : value;
+        button.append(el("span", { class: "value" }, shown), el("span", { class: "count" }, String(count)));
         button.addEventListener("click", () => this.toggle(facet, value));
         const item = el("li");
         item.append(button);
@@ -263,5 +264,14 @@ export class GkssSearch extends HTMLElement {
 
   private recordUrl(id: string): string {
     return `${this.hub}/resources/${encodeURIComponent(id)}`;
+  }
+}
+
+/** A language code's name in the interface language (the browser's CLDR data); the code when unknown. */
+function languageName(code: string, lang: string): string {
+  try {
+    return new Intl.DisplayNames([lang], { type: "language" }).of(code) ?? code;
+  } catch {
+    return code;
   }
 }
