@@ -9,7 +9,8 @@ network publishes in (``NETWORK_LANGUAGES``) or when the model is at least
 neighbouring language nobody in the network writes for a short English title, yet lets an OAI
 repository's Slovak or Greek record come out as what it is.
 
-The model (about 1.5 s to load) is loaded on first use, not on import. A text shorter than
+The model (about 1.5 s to load; a second copy restricted to the network's languages for the unsure
+case, cheaper than ranking all languages) is loaded on first use, not on import. A text shorter than
 ``MIN_CHARS`` is too short to tell and comes out None ("unknown"), except a run of Han characters
 without kana or hangul (``zh``); so is a text whose chosen language has a probability below
 ``MIN_PROBABILITY``. A language the source states always wins: callers detect only what is keyed
@@ -39,10 +40,14 @@ _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 
 
 @cache
-def _identifier() -> Any:
+def _identifier(network_only: bool = False) -> Any:
+    """py3langid's model over all its languages, or (a second copy) over the network's only."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if network_only:
+        identifier.set_languages([code for code in _network() if code in identifier.nb_classes])
+    return identifier
 
 
 @cache
@@ -57,14 +62,11 @@ def detect_language(text: str) -> str | None:
         if len(_HAN.findall(text)) >= 4 and not _KANA_HANGUL.search(text):
             return "zh"
         return None
-    identifier = _identifier()
-    best, probability = identifier.classify(text)  # the common case needs no full ranking
-    if (best in _network() and probability >= MIN_PROBABILITY) or probability >= MIN_FOREIGN_PROBABILITY:
-        return _FROM_MODEL.get(str(best), str(best))
-    # unsure: the best network language, with its probability among the network's languages only
-    network = [(language, float(p)) for language, p in identifier.rank(text) if language in _network()]
-    share = sum(p for _, p in network) or 1.0
-    best, probability = network[0][0], network[0][1] / share
-    if probability < MIN_PROBABILITY:
-        return None
+    best, probability = _identifier().classify(text)
+    sure = probability >= MIN_FOREIGN_PROBABILITY
+    if not sure and not (best in _network() and probability >= MIN_PROBABILITY):
+        # unsure: the best network language, with its probability among the network's languages
+        best, probability = _identifier(network_only=True).classify(text)
+        if probability < MIN_PROBABILITY:
+            return None
     return _FROM_MODEL.get(str(best), str(best))
