@@ -118,6 +118,16 @@ def test_an_unknown_target_basis_is_a_400(client: TestClient, value: str) -> Non
     assert answer.status_code == 400 if value else answer.status_code == 200
 
 
+def test_feeds_and_the_openapi_document_take_target_basis(client: TestClient) -> None:
+    inferred = urls(search(client, target_basis="inferred"))
+    feed = client.get("/feeds/json", params={"target": "13", "target_basis": "inferred"}).json()
+    assert {item["url"] for item in feed["items"]} == inferred
+    assert client.get("/feeds/atom", params={"target": "13", "target_basis": "guessed"}).status_code == 400
+    parameters = client.get("/openapi.json").json()["paths"]["/api/search"]["get"]["parameters"]
+    [documented] = [p for p in parameters if p["name"] == "target_basis"]
+    assert all(word in documented["description"] for word in ("stated", "inferred", "any"))
+
+
 def test_the_cli_takes_the_same_target_basis(client: TestClient) -> None:
     api = {basis: urls(search(client, target_basis=basis)) for basis in ("stated", "inferred")}
     for basis, expected in api.items():
