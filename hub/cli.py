@@ -313,6 +313,9 @@ def search(
     region: Annotated[list[str] | None, typer.Option(help="Region: M49 code, CBD group or slug")] = None,
     goal: Annotated[list[str] | None, typer.Option(help="GBF goal: A-D")] = None,
     indicator: Annotated[list[str] | None, typer.Option(help="GBF indicator code, e.g. A.1")] = None,
+    target_basis: Annotated[
+        str | None, typer.Option(help="Which targets --target matches: stated (default), inferred or any")
+    ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="Dated on or after YYYY-MM-DD")] = None,
     date_until: Annotated[str | None, typer.Option("--until", help="Dated on or before YYYY-MM-DD")] = None,
     sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
@@ -335,6 +338,7 @@ def search(
         region=region,
         goal=goal,
         indicator=indicator,
+        target_basis=target_basis,
     )
     hub = open_cli_hub()
     try:

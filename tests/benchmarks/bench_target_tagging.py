@@ -48,7 +48,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from normalizers.tagging import tag_targets
 from normalizers.target_inference import explicit_targets, infer_targets
-from normalizers.target_model import THRESHOLD, TargetModel, labelled_records, official_examples, train
+from normalizers.target_model import (
+    THRESHOLD,
+    TargetModel,
+    labelled_records,
+    official_examples,
+    target_model,
+    train,
+)
 
 Record = tuple[str, set[str]]
 Record1 = tuple[str, str]  # (text, the one stated target)
@@ -141,7 +148,10 @@ def main() -> None:
                     f"{tp:>6}{fp:>6}{fn:>6}  {ratio}"
                 )
     texts = [text for rs in sets.values() for text, _ in rs] * 20
-    for tagger_name, tagger in taggers.items():
+    shipped = target_model()
+    shipped.predict("warm up")  # trained on first use: not part of the per-record cost
+    timed = {**taggers, "model": lambda text: set(shipped.predict(text))}
+    for tagger_name, tagger in timed.items():
         started = time.perf_counter()
         for text in texts:
             tagger(text)
@@ -220,7 +230,8 @@ def inferred_report(precision: float) -> None:
         started = time.perf_counter()
         for text in texts:
             model.predict(text)
-        print(f"time model: {(time.perf_counter() - started) / len(texts) * 1e6:.1f} µs per record")
+        micro = (time.perf_counter() - started) / len(texts) * 1e6
+        print(f"time model on the labelled records: {micro:.1f} µs")
 
 
 if __name__ == "__main__":

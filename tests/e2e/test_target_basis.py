@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from hub.api import create_app
+from hub.cli import app
 from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
 from hub.settings import Settings
@@ -48,9 +50,13 @@ def select_page(docs: list[dict[str, Any]]) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
+HOME: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(home=tmp_path_factory.mktemp("basis"), database_url=None, search_url=None, api_rate=0)
+    HOME["home"] = tmp_path_factory.mktemp("basis")
+    settings = Settings(home=HOME["home"], database_url=None, search_url=None, api_rate=0)
     hub: Hub = open_hub(settings)
     with ReplayServer() as server:
         server.route(SELECT, select_page(meeting_docs()), headers={"Content-Type": "application/json"})
@@ -110,3 +116,25 @@ def test_stated_targets_are_never_changed_by_inference(client: TestClient) -> No
 def test_an_unknown_target_basis_is_a_400(client: TestClient, value: str) -> None:
     answer = client.get("/api/search", params={"target": "13", "target_basis": value})
     assert answer.status_code == 400 if value else answer.status_code == 200
+
+
+def test_feeds_and_the_openapi_document_take_target_basis(client: TestClient) -> None:
+    inferred = urls(search(client, target_basis="inferred"))
+    feed = client.get("/feeds/json", params={"target": "13", "target_basis": "inferred"}).json()
+    assert {item["url"] for item in feed["items"]} == inferred
+    assert client.get("/feeds/atom", params={"target": "13", "target_basis": "guessed"}).status_code == 400
+    parameters = client.get("/openapi.json").json()["paths"]["/api/search"]["get"]["parameters"]
+    [documented] = [p for p in parameters if p["name"] == "target_basis"]
+    assert all(word in documented["description"] for word in ("stated", "inferred", "any"))
+
+
+def test_the_cli_takes_the_same_target_basis(client: TestClient) -> None:
+    api = {basis: urls(search(client, target_basis=basis)) for basis in ("stated", "inferred")}
+    for basis, expected in api.items():
+        result = CliRunner().invoke(
+            app,
+            ["search", "--target", "13", "--target-basis", basis, "--size", "100", "--json"],
+            env={"GKSS_HOME": str(HOME["home"])},
+        )
+        assert result.exit_code == 0, result.output
+        assert {r["url"] for r in json.loads(result.stdout)["results"]} == expected

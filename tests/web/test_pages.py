@@ -105,6 +105,16 @@ def test_frame_fixed_filters_narrow_and_cannot_be_widened(real_hub: HubProcess) 
     assert arabic.get("dir") == "rtl" and "عدد النتائج" in str(arabic.xpath("string(//p[@class='status'])"))
 
 
+def test_the_language_facet_names_languages_in_the_interface_language(real_hub: HubProcess) -> None:
+    """CLDR's names: English is "anglais" in French, "inglés" in Spanish; the links keep the code."""
+    for lang, english in (("fr", "anglais"), ("es", "inglés"), ("en", "English")):
+        html = lxml.html.document_fromstring(httpx.get(real_hub.url + f"/embed/frame?lang={lang}").text)
+        items = html.xpath("//ul[@aria-labelledby='facet-language']//a")
+        shown = {str(a.xpath("string(span[1])")): a.get("href") for a in items}
+        assert english in shown, shown
+        assert "language=en" in shown[english]
+
+
 def test_region_endpoint_lists_its_countries(real_hub: HubProcess) -> None:
     answer = httpx.get(real_hub.url + "/embed/regions/eastern-africa").json()
     expected = sorted(c.iso2 for c in countries().values() if region_id("014") in c.regions)
