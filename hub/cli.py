@@ -392,6 +392,35 @@ def reindex() -> None:
     console.print(f"reindexed {total} records from the store")
 
 
+@app.command()
+def renormalise(
+    source_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID]...", help="Sources (all when none)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run summaries as JSON")] = False,
+) -> None:
+    """Crosswalk and enrich the stored raw payloads again (after a crosswalk change); nothing fetched."""
+    from hub.renormalise import renormalise_source
+
+    hub = open_cli_hub()
+    summaries: list[RunSummary] = []
+    try:
+        for source_id in source_ids or [s.id for s in hub.store.list_sources()]:
+            try:
+                summaries.append(renormalise_source(hub, source_id))
+            except KeyError as exc:
+                raise fail(str(exc.args[0]), 2) from exc
+    finally:
+        hub.close()
+    if as_json:
+        print(json.dumps([s.as_dict() for s in summaries]))
+    else:
+        for summary in summaries:
+            print_summary(summary)
+    if any(s.status == "failed" for s in summaries):
+        raise typer.Exit(1)
+
+
 @index_app.command("check")
 def index_check(
     fix: Annotated[

@@ -24,6 +24,7 @@ from hub.notifications import notify_source
 from hub.settings import Settings
 from hub.store.models import SourceRow
 from hub.store.store import BatchResult, NormalisedItem, aware
+from hub.unchanged import UnchangedFilter
 from hub.websub.distributor import notify_run
 from normalizers.dispatch import normalize
 from normalizers.enrichment import with_source_place
@@ -211,6 +212,13 @@ def harvest_source(
     run = hub.store.start_run(source_id, full, since)
     summary = RunSummary(run_id=run.id, source_id=source_id)
     writer = _RunWriter(hub, source_id, run.id, summary)
+    records = _record_sink(
+        hub,
+        source_id,
+        full,
+        lambda raw: _normalise_into(writer, raw, source.protocol, summary, place),
+        summary,
+    )
     started = time.monotonic()
     seen = 0
     log = logging.LoggerAdapter(logger, {"source": source_id, "run": run.id})
@@ -225,9 +233,10 @@ def harvest_source(
                     guard.hold(item)
                 else:
                     guard.saw(item.native_id)
-                    _normalise_into(writer, item, source.protocol, summary, place)
+                    records.add(item)
                 if progress is not None:
                     progress(seen)
+        records.flush()
         writer.drain()  # everything else is stored before the deletions are weighed
         decision = guard.decide(hub.store)
         for tombstone in decision.apply:
@@ -246,6 +255,7 @@ def harvest_source(
         log.exception("source %s run %s crashed", source_id, run.id)
     finally:
         try:
+            records.flush()  # what a failed run read before its failure is kept, as it streams in
             writer.finish()
         except Exception as exc:
             summary.status = "failed"
@@ -314,6 +324,30 @@ def _refresh_index(hub: Hub, writer: _RunWriter) -> None:
     except Exception as exc:  # the run stands; the index is repaired from the store
         writer.index_failed = True
         writer.summary.notes.append(f"index refresh failed ({type(exc).__name__}: {exc})")
+
+
+class _Direct:
+    """A full run's records: each normalised as it comes."""
+
+    def __init__(self, normalise: Callable[[RawRecord], None]) -> None:
+        self.add = normalise
+
+    def flush(self) -> None:
+        pass
+
+
+def _record_sink(
+    hub: Hub, source_id: str, full: bool, normalise: Callable[[RawRecord], None], summary: RunSummary
+) -> _Direct | UnchangedFilter:
+    """Where a run's live records go: straight to normalisation in a full run; in an incremental
+    run, those delivered again byte for byte are counted unchanged first (hub/unchanged.py)."""
+    if full:
+        return _Direct(normalise)
+
+    def unchanged(count: int) -> None:
+        summary.unchanged += count
+
+    return UnchangedFilter(hub.store, source_id, hub.settings.batch_size, normalise, unchanged)
 
 
 def normalise_record(raw: RawRecord, protocol: str, place: tuple[Any, Any]) -> Resource:

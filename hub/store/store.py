@@ -314,8 +314,12 @@ class Store:
 
     # --- records -------------------------------------------------------------------------
 
-    def apply_batch(self, source_id: str, run_id: int, items: Sequence[NormalisedItem]) -> BatchResult:
-        """Upsert a batch of raw + normalised records and tombstones in one transaction."""
+    def apply_batch(
+        self, source_id: str, run_id: int, items: Sequence[NormalisedItem], *, raw: bool = True
+    ) -> BatchResult:
+        """Upsert a batch of raw + normalised records and tombstones in one transaction.
+
+        ``raw=False``: the raw rows are left as they are (re-normalising reads them, never changes them)."""
         result = BatchResult()
         latest: dict[str, NormalisedItem] = {}
         for item in items:
@@ -333,25 +337,26 @@ class Store:
                     )
                 )
             }
-            raw_rows = [_raw_row(source_id, item.raw, now) for item in latest.values()]
+            raw_rows = [_raw_row(source_id, item.raw, now) for item in latest.values()] if raw else []
             raw_insert = self._insert(RawRecordRow.__table__)
-            s.execute(
-                raw_insert.on_conflict_do_update(
-                    index_elements=["source_id", "native_id"],
-                    set_={
-                        c: raw_insert.excluded[c]
-                        for c in (
-                            "content_type",
-                            "payload",
-                            "payload_hash",
-                            "datestamp",
-                            "deleted",
-                            "harvested_at",
-                        )
-                    },
-                ),
-                raw_rows,
-            )
+            if raw_rows:
+                s.execute(
+                    raw_insert.on_conflict_do_update(
+                        index_elements=["source_id", "native_id"],
+                        set_={
+                            c: raw_insert.excluded[c]
+                            for c in (
+                                "content_type",
+                                "payload",
+                                "payload_hash",
+                                "datestamp",
+                                "deleted",
+                                "harvested_at",
+                            )
+                        },
+                    ),
+                    raw_rows,
+                )
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             tombstones: list[dict[str, Any]] = []  # live rows becoming tombstones
