@@ -67,6 +67,7 @@ class Resource(BaseModel):
     gbf_goals: list[str] = Field(default_factory=list)
     gbf_targets: list[str] = Field(default_factory=list)
     gbf_indicators: list[str] = Field(default_factory=list)
+    symbols: list[str] = Field(default_factory=list)  # CBD document symbols: COP-17, CBD/COP/DEC/15/4
     licence: str | None = None
     provenance: Provenance
     merged_provenance: list[Provenance] = Field(default_factory=list)

@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.search.base import FILTER_FIELDS, filter_terms
 from normalizers.resource import Resource
+from normalizers.symbols import symbol_search_text
 
 # Title/description sub-field per UN language; OpenSearch ships smartcn only as a plugin, so zh uses cjk.
 LANGUAGE_ANALYZERS: dict[str, str] = {
@@ -90,7 +91,7 @@ def document(resource: Resource) -> dict[str, Any]:
         "language": list(dict.fromkeys([*resource.languages, *(k for k in resource.title if k != "und")])),
         "title": _by_language(resource.title),
         "description": _by_language(resource.description),
-        "subjects": resource.subjects,
+        "subjects": [*resource.subjects, *symbol_search_text(resource.symbols).splitlines()],
         "content_hash": resource.content_hash(),
         "resource": resource.model_dump(mode="json"),
     }

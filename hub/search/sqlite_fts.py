@@ -26,6 +26,7 @@ from hub.search.sqlite_query import (
     run,
 )
 from normalizers.resource import Resource
+from normalizers.symbols import symbol_search_text
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def _prepare(resource: Resource) -> tuple[tuple[Any, ...], tuple[str, ...], list
     """The docs row (without doc), the FTS texts and the facet terms of a Resource."""
     title = fold("\n".join(resource.title.values()))
     description = fold("\n".join(resource.description.values()))
-    subjects = fold("\n".join(resource.subjects))
+    subjects = fold("\n".join([*resource.subjects, symbol_search_text(resource.symbols)]))
     row = (
         resource.id,
         resource.display_date() or "",
