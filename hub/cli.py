@@ -33,6 +33,7 @@ from hub.settings import Settings
 from hub.websub.cli import websub_app
 from registry import audit
 from registry.network_options import source_enabled
+from registry.nodes import get_node
 from registry.sources import SourceConfig
 
 app = typer.Typer(
@@ -155,13 +156,16 @@ def sources_update(
         list[str] | None,
         typer.Option(help="KEY=VALUE option to set, repeatable (notify_url=https://...); KEY= removes it"),
     ] = None,
+    node: Annotated[str | None, typer.Option(help="Move the source to this node (`gkss nodes`)")] = None,
 ) -> None:
-    """Change a source's URL or options."""
+    """Change a source's URL, options or node (a source registered without a node is the service's)."""
     hub = open_cli_hub()
     try:
         current = hub.store.get_source(source_id)
         if current is None:
             raise fail(f"no source {source_id!r}", 2)
+        if node is not None and get_node(hub.store, node) is None:
+            raise fail(f"no node {node!r}", 2)
         options = {**current.options, **source_options(metadata_prefix, set_spec, title)}
         try:
             changes = parse_options(option)
@@ -175,9 +179,11 @@ def sources_update(
             )
         except ValidationError as exc:
             raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
-        hub.store.update_source(source_id, url=config.url, options={**config.options, **removed})
+        hub.store.update_source(
+            source_id, url=config.url, options={**config.options, **removed}, node_id=node
+        )
         audit.record(
-            hub.store, cli_operator(), "source.update", f"source {source_id}", node_id=current.node_id
+            hub.store, cli_operator(), "source.update", f"source {source_id}", node_id=node or current.node_id
         )
     finally:
         hub.close()
