@@ -32,6 +32,7 @@ from hub.settings import Settings
 from hub.websub.cli import websub_app
 from registry import audit
 from registry.network_options import source_enabled
+from registry.nodes import get_node
 from registry.sources import SourceConfig, registration_refusal
 
 app = typer.Typer(
@@ -157,13 +158,16 @@ def sources_update(
         list[str] | None,
         typer.Option(help="KEY=VALUE option to set, repeatable (notify_url=https://...); KEY= removes it"),
     ] = None,
+    node: Annotated[str | None, typer.Option(help="Move the source to this node (`gkss nodes`)")] = None,
 ) -> None:
-    """Change a source's URL or options."""
+    """Change a source's URL, options or node (a source registered without a node is the service's)."""
     hub = open_cli_hub()
     try:
         current = hub.store.get_source(source_id)
         if current is None:
             raise fail(f"no source {source_id!r}", 2)
+        if node is not None and get_node(hub.store, node) is None:
+            raise fail(f"no node {node!r}", 2)
         options = {**current.options, **source_options(metadata_prefix, set_spec, title)}
         try:
             changes = parse_options(option)
@@ -180,9 +184,11 @@ def sources_update(
         refused = registration_refusal(config, allow_private=hub.settings.allow_private_networks)
         if refused:
             raise fail(refused, 2)
-        hub.store.update_source(source_id, url=config.url, options={**config.options, **removed})
+        hub.store.update_source(
+            source_id, url=config.url, options={**config.options, **removed}, node_id=node
+        )
         audit.record(
-            hub.store, cli_operator(), "source.update", f"source {source_id}", node_id=current.node_id
+            hub.store, cli_operator(), "source.update", f"source {source_id}", node_id=node or current.node_id
         )
     finally:
         hub.close()
@@ -461,8 +467,18 @@ def index_check(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (GKSS_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (GKSS_PORT)")] = None,
+    seed: Annotated[
+        str | None,
+        typer.Option(help="Start with these sources enabled and harvested on their schedules here: cbd"),
+    ] = None,
+    seed_mirror: Annotated[
+        str | None, typer.Option(help="With --seed: fetch the seeded sources from this host instead")
+    ] = None,
 ) -> None:
-    """Serve the HTTP API and OpenAPI docs (embedded default: SQLite under GKSS_HOME)."""
+    """Serve the HTTP API and OpenAPI docs (embedded default: SQLite under GKSS_HOME).
+
+    With --seed cbd, the CBD's own sources (index presets and feeds) are enabled and harvested on their
+    schedules by the serving process (see docs/portal.md)."""
     import uvicorn
 
     from hub.api import create_app
@@ -470,6 +486,19 @@ def serve(
     settings = Settings()
     bind_host = host or settings.host
     bind_port = port or settings.port
+    if seed:
+        from hub.first_run import seed_sources, start_scheduler
+
+        hub = open_cli_hub()
+        try:
+            seeded = seed_sources(hub.store, seed, seed_mirror)
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
+        finally:
+            hub.close()
+        console.print(f"seeded {len(seeded)} sources ({seed}); harvesting them on their schedules here")
+        if not settings.broker_url:
+            start_scheduler(settings)
     console.print(
         f"gkss-hub serving on http://{bind_host}:{bind_port}/ (docs at /docs, data in {settings.home})"
     )

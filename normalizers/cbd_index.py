@@ -276,5 +276,6 @@ def normalize_cbd_index(raw: RawRecord, protocol: str = "cbd-index") -> Resource
         gbf_goals=goals,
         gbf_targets=targets,
         gbf_indicators=indicators,
+        symbols=texts_of(doc, "symbol_s")[:1],
         provenance=provenance_of(raw, protocol),
     )

@@ -75,6 +75,7 @@ class Resource(BaseModel):
     # gbf_targets, which holds what the source states or names explicitly
     gbf_targets_inferred: dict[str, float] = Field(default_factory=dict)
     gbf_indicators: list[str] = Field(default_factory=list)
+    symbols: list[str] = Field(default_factory=list)  # CBD document symbols: COP-17, CBD/COP/DEC/15/4
     licence: str | None = None
     provenance: Provenance
     merged_provenance: list[Provenance] = Field(default_factory=list)

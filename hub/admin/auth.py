@@ -11,6 +11,7 @@ from fastapi import HTTPException, Request
 from hub.context import Hub
 from registry import audit
 from registry.keys import KeyRefused, any_keys, authenticate
+from registry.nodes import list_nodes
 from registry.rights import HUB_ADMIN, Forbidden, Principal
 
 LOOPBACK = ("127.0.0.1", "::1")
@@ -50,6 +51,13 @@ def principal_dependency(current: Callable[[], Hub]) -> Callable[[Request], Prin
     return dependency
 
 
+def owner(hub: Hub, node_id: str | None) -> str | None:
+    """The node a thing belongs to: its own, else the service node (what registered it without a node)."""
+    if node_id is not None:
+        return node_id
+    return next((node.id for node in list_nodes(hub.store) if node.kind == "service"), None)
+
+
 def check(
     hub: Hub,
     principal: Principal,
@@ -63,9 +71,9 @@ def check(
     """Refuse with 403 (and an audit entry for a refused change) unless the principal may do this."""
     try:
         if manage:
-            principal.require_manage(node_id, target)
+            principal.require_manage(owner(hub, node_id), target)
         else:
-            principal.require_read(node_id, target)
+            principal.require_read(owner(hub, node_id), target)
     except Forbidden as exc:
         if manage:
             audit.record(

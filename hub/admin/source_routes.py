@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from hub.admin.auth import check, done, principal_dependency
+from hub.admin.auth import check, done, owner, principal_dependency
 from hub.context import Hub
 from hub.run_history import quality_report, run_json
 from hub.store.models import SourceRow
@@ -98,7 +98,8 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
     def sources_list(caller: Principal = Depends(authed)) -> list[dict[str, Any]]:
         """The sources of the caller's nodes, with counts and their last run."""
         hub = current()
-        return [source_json(hub, s) for s in hub.store.list_sources() if caller.can_read(s.node_id)]
+        rows = hub.store.list_sources()
+        return [source_json(hub, s) for s in rows if caller.can_read(owner(hub, s.node_id))]
 
     @router.post("/sources", status_code=201)
     def sources_add(source: SourceIn, caller: Principal = Depends(authed)) -> dict[str, Any]:

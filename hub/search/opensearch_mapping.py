@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.search.base import FILTER_FIELDS, filter_terms
 from normalizers.resource import Resource
+from normalizers.symbols import symbol_search_text
 
 # Title/description sub-field per language -> the built-in analyzer both Elasticsearch and OpenSearch
 # ship for it (their "language analyzers"; smartcn is only a plugin, so zh uses cjk). The six UN
@@ -100,7 +101,7 @@ def document(resource: Resource) -> dict[str, Any]:
         "language": list(dict.fromkeys([*resource.languages, *(k for k in resource.title if k != "und")])),
         "title": _by_language(resource.title),
         "description": _by_language(resource.description),
-        "subjects": resource.subjects,
+        "subjects": [*resource.subjects, *symbol_search_text(resource.symbols).splitlines()],
         "content_hash": resource.content_hash(),
         "resource": resource.model_dump(mode="json"),
     }

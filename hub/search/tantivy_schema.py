@@ -12,6 +12,7 @@ from hub.results import result_json
 from hub.search.base import filter_terms
 from hub.search.fts_text import cjk_bigrams, clean, fold, without_cjk
 from normalizers.resource import Resource
+from normalizers.symbols import symbol_search_text
 
 # Bumped whenever the schema, the analysis or what a document holds changes: an index built with
 # another version is emptied on opening and rebuilt from the store.
@@ -132,7 +133,7 @@ def document(resource: Resource, json: str | None = None) -> tantivy.Document:
     """The Tantivy document of a Resource (``json``: its JSON when the caller has it already)."""
     title = fold("\n".join(resource.title.values()))
     description = fold("\n".join(resource.description.values()))
-    subjects = fold("\n".join(resource.subjects))
+    subjects = fold("\n".join([*resource.subjects, symbol_search_text(resource.symbols)]))
     date = resource.display_date()
     fields: dict[str, Any] = {
         "id": clean(resource.id),

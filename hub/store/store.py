@@ -133,12 +133,20 @@ class Store:
             return list(s.scalars(select(SourceRow).order_by(SourceRow.id)))
 
     def update_source(
-        self, source_id: str, *, url: str | None = None, options: dict[str, Any] | None = None
+        self,
+        source_id: str,
+        *,
+        url: str | None = None,
+        options: dict[str, Any] | None = None,
+        node_id: str | None = None,
     ) -> SourceRow:
+        """Change a source's URL (resetting its state), options (merged) or node (``node_id``: moved)."""
         with self.session() as s, s.begin():
             row = s.get(SourceRow, source_id)
             if row is None:
                 raise KeyError(f"no source {source_id!r}")
+            if node_id is not None:
+                row.node_id = node_id
             if url is not None and url != row.url:
                 row.url = url
                 row.state = {}

@@ -1,4 +1,4 @@
-"""/docs (Swagger UI) from assets packaged with the hub (the swagger-ui-bundle wheel), the favicon and the
+"""/docs (Swagger UI 5) from assets packaged with the hub (the swagger-ui-py wheel), the favicon and the
 operator's logo: none of the hub's pages asks anything of another host."""
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ LOGO_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg"
 
 @cache
 def swagger_asset(name: str) -> bytes:
-    import swagger_ui_bundle
+    import swagger_ui
 
-    return Path(swagger_ui_bundle.swagger_ui_path, name).read_bytes()
+    return Path(swagger_ui.__file__).parent.joinpath("static", name).read_bytes()
 
 
 def docs_router(current: Callable[[], Hub], openapi_url: str) -> APIRouter:

@@ -51,9 +51,10 @@ class HubProcess:
             raise AssertionError(f"gkss {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
         return result
 
-    def serve(self) -> HubProcess:
+    def serve(self, *extra: str) -> HubProcess:
+        """Start ``gkss serve`` (with ``extra`` options) and wait until it answers."""
         self.process = subprocess.Popen(
-            [*GKSS, "serve", "--port", str(self.port)],
+            [*GKSS, "serve", "--port", str(self.port), *extra],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

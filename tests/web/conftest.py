@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from lxml import etree
 
 from normalizers.vocabularies.countries import countries
 from normalizers.vocabularies.regions import region_id
+from tests.support.http_replay import ReplayServer
 from tests.support.hubs import HubProcess
 from tests.support.oai_replay import OaiReplayServer, ReplayRecord, load_real_records
 
@@ -104,3 +106,31 @@ def real_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
 def hostile_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
     with harvested_hub(tmp_path_factory.mktemp("web-hostile"), "web-hostile", hostile_records()) as hub:
         yield hub.serve()
+
+
+CBD_MEETINGS = Path(__file__).resolve().parents[1] / "fixtures" / "cbd" / "index_raw_docs_schema_meeting.json"
+
+
+def cbd_meeting_docs() -> list[dict[str, Any]]:
+    """The real CBD index documents of 15 meetings (COP-17, SBSTTA-28, ...)."""
+    docs: list[dict[str, Any]] = json.loads(CBD_MEETINGS.read_text("utf-8"))
+    return docs
+
+
+@pytest.fixture(scope="package")
+def cbd_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    """A hub that harvested the real CBD meetings from a replayed CBD index (source ``cbd-meetings``)
+    and the real OAI-PMH records (source ``repo``)."""
+    docs = cbd_meeting_docs()
+    body = {
+        "responseHeader": {"status": 0, "QTime": 1},
+        "response": {"numFound": len(docs), "start": 0, "docs": docs},
+    }
+    live = [r for r in load_real_records() if r.identifier and not r.deleted and r.metadata]
+    with ReplayServer() as index:
+        index.route("/api/v2013/index/select", json.dumps(body), headers={"Content-Type": "application/json"})
+        with harvested_hub(tmp_path_factory.mktemp("web-cbd"), "web-cbd", live) as hub:
+            add = ("sources", "add", "cbd-meetings", "--protocol", "cbd-index", "--url", index.url)
+            hub.cli(*add, "--option", "preset=meetings")
+            hub.cli("harvest", "cbd-meetings")
+            yield hub.serve()

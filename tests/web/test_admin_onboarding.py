@@ -151,3 +151,33 @@ def test_admin_page_has_no_accessibility_violation(tmp_path: Path) -> None:
             assert run_axe(page) == []
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, "the page itself does not run off a phone's screen (tables scroll inside)"
+
+
+def test_sources_without_a_node_are_the_services_and_node_moves_them(tmp_path: Path) -> None:
+    hub, africa = _hub_with_one_node_admin_key(tmp_path / "hub")
+    hub.cli("sources", "add", "orphan", "--protocol", "feed", "--url", "http://127.0.0.1:9/feed.xml")
+    service = hub.cli("keys", "create", "--node", "gkssb", "--role", "node-admin").stdout.strip()
+    with hub:
+        hub.serve()
+
+        def listed(key: str) -> set[str]:
+            answer = httpx.get(hub.url + "/api/admin/sources", headers={"Authorization": f"Bearer {key}"})
+            return {s["id"] for s in answer.json()}
+
+        hourly = {"every_seconds": 3600}
+        schedule = hub.url + "/api/admin/sources/orphan/schedule"
+        assert listed(service) == {"orphan"}, "the service node's admin sees the sources of no node"
+        assert listed(africa) == set()
+        assert (
+            httpx.put(schedule, json=hourly, headers={"Authorization": f"Bearer {service}"}).status_code
+            == 200
+        )
+        assert (
+            httpx.put(schedule, json=hourly, headers={"Authorization": f"Bearer {africa}"}).status_code == 403
+        )
+        hub.cli("sources", "update", "orphan", "--node", "africa")
+        assert listed(africa) == {"orphan"}
+        assert (
+            httpx.put(schedule, json=hourly, headers={"Authorization": f"Bearer {africa}"}).status_code == 200
+        )
+        assert hub.cli("sources", "update", "orphan", "--node", "atlantis", check=False).returncode == 2

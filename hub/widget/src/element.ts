@@ -302,9 +302,10 @@ export class GkssSearch extends HTMLElement {
     const lang = new URLSearchParams(location.search).get("lang");
     const target = writeState({ q: this.query, page: this.page, filters: this.chosen, lang }) || location.pathname;
     const now = location.search || location.pathname;
-    if (target === now || (target === location.pathname && !location.search)) return;
-    if (push) history.pushState(null, "", target);
-    else history.replaceState(null, "", target);
+    if (target !== now && !(target === location.pathname && !location.search)) {
+      if (push) history.pushState(null, "", target);
+      else history.replaceState(null, "", target);
+    }
     keepSearchInLinks();
   }
 
