@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from contextlib import nullcontext
 from itertools import pairwise
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 
 import tantivy
 
-from hub.search.base import FACET_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
+from hub.search.base import FACET_FIELDS, FILTER_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
 from hub.search.fts_text import clean
 from hub.search.result_cache import Found, ResultCache
 from hub.search.tantivy_files import IndexFiles
@@ -34,6 +34,7 @@ FACET_TERMS = 65_000  # distinct values counted per facet field (exact while a f
 _AGGREGATION = {field: {"terms": {"field": field, "size": FACET_TERMS}} for field in FACET_FIELDS}
 _ORDER = re.compile(r"[0-9-]{10}[0-9a-f]*z")
 HIGHLIGHTED = ("title", "description")
+_KEYED = (*FILTER_FIELDS, "date_from", "date_until")  # what, besides the text and the sort, makes a result
 SNIPPET_CHARS = {"title": 10_000, "description": 160}
 
 
@@ -120,6 +121,8 @@ class TantivyIndex:
         self._build = QueryBuilder(self._schema, self._analyzers)
         self._cache = ResultCache(cache_size)
         self._generation = 0
+        self._browse: tuple[int, Found] | None = None  # the match-all result of a generation
+        self._browsed = False
         self._seen = self._files.signature() if self._files is not None else None
         self._searcher = self._index.searcher()
         self._closed = False
@@ -148,17 +151,25 @@ class TantivyIndex:
         self._warm()
 
     def _warm(self) -> None:
-        """Compute the browse result (match all) for the current generation in a thread of its own."""
+        """Compute the browse result (match all) of the current generation in a thread of its own, once
+        this index has been browsed (a harvest that never searches does not count after its commits)."""
         generation, searcher = self._generation, self._searcher
+        if not self._browsed:
+            return
 
         def compute() -> None:
             try:
                 if self._generation == generation and not self._closed:
-                    self._result(generation, searcher, None, [], False, "", CACHED_HITS, True)
+                    self._result(generation, searcher, None, [], False, (), CACHED_HITS, True)
             except ValueError:  # closed or replaced meanwhile: the next browse computes it
                 log.debug("browse result not precomputed", exc_info=True)
 
         threading.Thread(target=compute, name="gkss-browse-facets", daemon=True).start()
+
+    @property
+    def generation(self) -> int:
+        """How many commits this index has seen (any process's): what keys cached answers."""
+        return self._current()[0]
 
     @property
     def searcher(self) -> tantivy.Searcher:
@@ -293,14 +304,13 @@ class TantivyIndex:
         filters = self._build.filters(query)
         relevance = query.sort == "relevance" and text is not None
         size, offset = max(0, query.size), max(0, query.offset)
+        key = (query.text if text is not None else "", relevance, *(getattr(query, f) for f in _KEYED))
         if query.after is not None:
-            found = self._result(generation, searcher, text, filters, relevance, query.text, 0, query.facets)
+            found = self._result(generation, searcher, text, filters, relevance, key, 0, query.facets)
             page = self._after(found.reader, text, filters, relevance, query.after, size)
         else:
             want = offset + size
-            found = self._result(
-                generation, searcher, text, filters, relevance, query.text, want, query.facets
-            )
+            found = self._result(generation, searcher, text, filters, relevance, key, want, query.facets)
             if offset + size > len(found.head) and found.total > len(found.head):
                 found = self._compute(searcher, text, filters, relevance, offset + size, False)
             page = found.head[offset : offset + size]
@@ -314,12 +324,22 @@ class TantivyIndex:
         text: tantivy.Query | None,
         filters: list[tantivy.Query],
         relevance: bool,
-        raw_text: str,
+        key: Hashable,
         want: int,
         facets: bool,
     ) -> Found:
-        """The total, facets and first hits of a query, from the cache when it has them."""
-        key = (generation, raw_text if text is not None else "", tuple(repr(f) for f in filters), relevance)
+        """The total, facets and first hits of a query: browsing (no text, no filter) from the result
+        kept for this generation, else from the cache when it has them."""
+        if text is None and not filters:
+            self._browsed = True
+            browse = self._browse
+            if browse is not None and browse[0] == generation and browse[1].serves(want, facets):
+                return browse[1]
+            found = self._compute(searcher, None, [], False, max(want, CACHED_HITS), True)
+            if generation == self._generation:
+                self._browse = (generation, found)
+            return found
+        key = (generation, key)
         cached = self._cache.get(key, want, facets)
         if cached is not None:
             return cached
