@@ -11,7 +11,6 @@ import re
 import threading
 from collections.abc import Hashable, Iterable
 from contextlib import nullcontext
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,11 @@ import tantivy
 
 from hub.search.base import FACET_FIELDS, FILTER_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
 from hub.search.fts_text import clean
+from hub.search.highlight import marked, wanted
 from hub.search.result_cache import Found, ResultCache
 from hub.search.tantivy_files import IndexFiles
-from hub.search.tantivy_query import QueryBuilder, marked_html
-from hub.search.tantivy_schema import SEPARATOR, SUGGEST, analyzers, document, schema, suggestion_key
+from hub.search.tantivy_query import QueryBuilder
+from hub.search.tantivy_schema import SEPARATOR, SUGGEST, WORDS, analyzers, document, schema, suggestion_key
 from normalizers.resource import Resource
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ _AGGREGATION = {field: {"terms": {"field": field, "size": FACET_TERMS}} for fiel
 _ORDER = re.compile(r"[0-9-]{10}[0-9a-f]*z")
 HIGHLIGHTED = ("title", "description")
 _KEYED = (*FILTER_FIELDS, "date_from", "date_until")  # what, besides the text and the sort, makes a result
-SNIPPET_CHARS = {"title": 10_000, "description": 160}
 
 
 def facet_dict(aggregated: dict[str, Any]) -> Facets:
@@ -43,12 +42,8 @@ def facet_dict(aggregated: dict[str, Any]) -> Facets:
     found: Facets = {}
     for field in FACET_FIELDS:
         buckets = aggregated.get(field, {}).get("buckets", [])
-        counts = {b["key"]: b["doc_count"] for b in buckets}
-        pairs = list(counts.items())
-        # Tantivy gives the buckets most first, then by value: sorted again only if not so.
-        if any((b[1], a[0]) > (a[1], b[0]) for a, b in pairwise(pairs)):
-            counts = dict(sorted(pairs, key=lambda p: (-p[1], p[0])))
-        found[field] = counts
+        ordered = sorted([(-b["doc_count"], b["key"]) for b in buckets])  # tuples: compared in C
+        found[field] = {key: -negative for negative, key in ordered}
     return found
 
 
@@ -119,6 +114,7 @@ class TantivyIndex:
             self._index.register_tokenizer(name, analyzer)
         self._index.config_reader(reload_policy="Manual")
         self._build = QueryBuilder(self._schema, self._analyzers)
+        self._words = self._analyzers[WORDS]
         self._cache = ResultCache(cache_size)
         self._generation = 0
         self._browse: tuple[int, Found] | None = None  # the match-all result of a generation
@@ -314,7 +310,7 @@ class TantivyIndex:
             if offset + size > len(found.head) and found.total > len(found.head):
                 found = self._compute(searcher, text, filters, relevance, offset + size, False)
             page = found.head[offset : offset + size]
-        hits = self._hits(found.reader, page, text if query.text.strip() else None, relevance)
+        hits = self._hits(found.reader, page, query.text if text is not None else None, relevance)
         return SearchPage(total=found.total, hits=hits, facets=(found.facets or {}) if query.facets else {})
 
     def _result(
@@ -343,11 +339,9 @@ class TantivyIndex:
         cached = self._cache.get(key, want, facets)
         if cached is not None:
             return cached
-        # By date the engine takes the first CACHED_HITS as cheaply as the page; by relevance the page
-        # is what is ranked (ties read dates and ids), and a cached result serves it and pages before.
-        found = self._compute(
-            searcher, text, filters, relevance, want if relevance else max(want, CACHED_HITS), facets
-        )
+        # Only as far as the page: a cached result serves it and the pages before (ordering by the
+        # string column costs the engine far more for 100 hits than for 10).
+        found = self._compute(searcher, text, filters, relevance, want, facets)
         self._cache.put(key, found)
         return found
 
@@ -462,26 +456,22 @@ class TantivyIndex:
         self,
         searcher: tantivy.Searcher,
         page: list[tuple[float, str, tantivy.DocAddress]],
-        text: tantivy.Query | None,
+        text: str | None,
         relevance: bool,
     ) -> list[Hit]:
-        generators = {}
-        if text is not None:
-            for field in HIGHLIGHTED:
-                generator = tantivy.SnippetGenerator.create(searcher, text, self._schema, field)
-                generator.set_max_num_chars(SNIPPET_CHARS[field])
-                generators[field] = generator
+        want = wanted(text, self._words) if text else None
         hits: list[Hit] = []
         for score, key, address in page:
             doc = searcher.doc(address)
             order = key or str(doc["order"][0])
             highlights: dict[str, list[str]] = {}
-            for field, generator in generators.items():  # the description only when the title has no match
-                snippet = generator.snippet_from_doc(doc)
-                marks = [(h.start, h.end) for h in snippet.highlighted()]
-                if marks:
-                    highlights[field] = [marked_html(snippet.fragment(), marks)]
-                    break
+            if want:  # the description only when the title has no match
+                for field in HIGHLIGHTED:
+                    stored = doc[field]
+                    found = marked(str(stored[0]), self._words, want, field != "title") if stored else None
+                    if found is not None:
+                        highlights[field] = [found]
+                        break
             hits.append(
                 StoredHit(
                     str(doc["id"][0]),

@@ -95,11 +95,13 @@ def served(index_directory: Path, queries: list[tuple[str, SearchQuery]]) -> Non
                 share, spread = search["rate"] / floor["rate"], search["p99_ms"] / search["p50_ms"]
                 print(
                     f"  {connections:>2} connections: /api/search {search['rate']:.0f}/s p50 "
-                    f"{search['p50_ms']:.1f} ms p99 {search['p99_ms']:.1f} ms errors {search['errors']:.0f} | "
+                    f"{search['p50_ms']:.1f} ms p99 {search['p99_ms']:.1f} ms "
+                    f"errors {search['errors']:.0f} | "
                     f"/livez {floor['rate']:.0f}/s p50 {floor['p50_ms']:.2f} ms p99 {floor['p99_ms']:.2f} ms"
                 )
                 if connections == 32:
                     verdict = "PASS" if share >= 0.4 and spread <= 4 else "MISS"
                     print(
-                        f"     {verdict} throughput x{share:.2f} of /livez (>= 0.4), p99/p50 x{spread:.1f} (<= 4)"
+                        f"     {verdict} throughput x{share:.2f} of /livez (>= 0.4), "
+                        f"p99/p50 x{spread:.1f} (<= 4)"
                     )
