@@ -73,8 +73,11 @@ def wrk(url: str, paths: Path, script: Path, connections: int) -> dict[str, floa
     return figures
 
 
-def served(index_directory: Path, queries: list[tuple[str, SearchQuery]]) -> None:
-    """Serve the index and print /api/search beside /livez at each number of connections."""
+def served(
+    index_directory: Path, queries: list[tuple[str, SearchQuery]], warm: list[tuple[str, SearchQuery]]
+) -> None:
+    """Serve the index and print /api/search beside /livez at each number of connections. ``warm`` (other
+    queries of the mix) warms the server first, so the measured rotation starts with its cache cold."""
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk): served figures skipped")
         return
@@ -82,13 +85,19 @@ def served(index_directory: Path, queries: list[tuple[str, SearchQuery]]) -> Non
         work = Path(home)
         paths, livez, script = work / "paths.txt", work / "livez.txt", work / "rotate.lua"
         paths.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in queries))
+        warming = work / "warm.txt"
+        warming.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in warm))
         livez.write_text("/livez\n")
         script.write_text(LUA)
         settings = {"search_url": f"tantivy:///{index_directory}"}
         with HubProcess(work / "hub", "bench", **settings) as hub:
             hub.serve()
-            wrk(hub.url, paths, script, 8)  # warm: file cache, first searches
-            print(f"\nserved ({SECONDS} s per run, wrk rotating {len(queries)} queries; result cache on)")
+            wrk(hub.url, warming, script, 8)  # warm: file cache, first searches
+            distinct = len({urlencode(http_params(q)) for _, q in queries})
+            print(
+                f"\nserved ({SECONDS} s per run, wrk rotating {len(queries)} queries, {distinct} distinct, "
+                "through the answer cache as served: a repeated query is answered from it)"
+            )
             for connections in CONNECTIONS:
                 search = wrk(hub.url, paths, script, connections)
                 floor = wrk(hub.url, livez, script, connections)
