@@ -27,6 +27,7 @@ class IndexFiles:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._meta = str(directory / META)
         directory.mkdir(parents=True, exist_ok=True)
 
     def _current(self) -> bool:
@@ -67,7 +68,7 @@ class IndexFiles:
     def signature(self) -> tuple[int, int, int] | None:
         """What identifies the latest commit (meta.json's inode, time and size), None before the first."""
         try:
-            st = os.stat(self.directory / META)
+            st = os.stat(self._meta)
         except FileNotFoundError:
             return None
         return st.st_ino, st.st_mtime_ns, st.st_size

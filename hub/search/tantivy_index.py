@@ -9,20 +9,20 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from contextlib import nullcontext
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
-from hub.search.base import FACET_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
+from hub.search.base import FACET_FIELDS, FILTER_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
 from hub.search.fts_text import clean
+from hub.search.highlight import marked, wanted
 from hub.search.result_cache import Found, ResultCache
 from hub.search.tantivy_files import IndexFiles
-from hub.search.tantivy_query import QueryBuilder, marked_html
-from hub.search.tantivy_schema import SEPARATOR, SUGGEST, analyzers, document, schema, suggestion_key
+from hub.search.tantivy_query import QueryBuilder
+from hub.search.tantivy_schema import SEPARATOR, SUGGEST, WORDS, analyzers, document, schema, suggestion_key
 from normalizers.resource import Resource
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ FACET_TERMS = 65_000  # distinct values counted per facet field (exact while a f
 _AGGREGATION = {field: {"terms": {"field": field, "size": FACET_TERMS}} for field in FACET_FIELDS}
 _ORDER = re.compile(r"[0-9-]{10}[0-9a-f]*z")
 HIGHLIGHTED = ("title", "description")
-SNIPPET_CHARS = {"title": 10_000, "description": 160}
+_KEYED = (*FILTER_FIELDS, "date_from", "date_until")  # what, besides the text and the sort, makes a result
 
 
 def facet_dict(aggregated: dict[str, Any]) -> Facets:
@@ -42,12 +42,8 @@ def facet_dict(aggregated: dict[str, Any]) -> Facets:
     found: Facets = {}
     for field in FACET_FIELDS:
         buckets = aggregated.get(field, {}).get("buckets", [])
-        counts = {b["key"]: b["doc_count"] for b in buckets}
-        pairs = list(counts.items())
-        # Tantivy gives the buckets most first, then by value: sorted again only if not so.
-        if any((b[1], a[0]) > (a[1], b[0]) for a, b in pairwise(pairs)):
-            counts = dict(sorted(pairs, key=lambda p: (-p[1], p[0])))
-        found[field] = counts
+        ordered = sorted([(-b["doc_count"], b["key"]) for b in buckets])  # tuples: compared in C
+        found[field] = {key: -negative for negative, key in ordered}
     return found
 
 
@@ -118,8 +114,11 @@ class TantivyIndex:
             self._index.register_tokenizer(name, analyzer)
         self._index.config_reader(reload_policy="Manual")
         self._build = QueryBuilder(self._schema, self._analyzers)
+        self._words = self._analyzers[WORDS]
         self._cache = ResultCache(cache_size)
         self._generation = 0
+        self._browse: tuple[int, Found] | None = None  # the match-all result of a generation
+        self._browsed = False
         self._seen = self._files.signature() if self._files is not None else None
         self._searcher = self._index.searcher()
         self._closed = False
@@ -148,17 +147,25 @@ class TantivyIndex:
         self._warm()
 
     def _warm(self) -> None:
-        """Compute the browse result (match all) for the current generation in a thread of its own."""
+        """Compute the browse result (match all) of the current generation in a thread of its own, once
+        this index has been browsed (a harvest that never searches does not count after its commits)."""
         generation, searcher = self._generation, self._searcher
+        if not self._browsed:
+            return
 
         def compute() -> None:
             try:
                 if self._generation == generation and not self._closed:
-                    self._result(generation, searcher, None, [], False, "", CACHED_HITS, True)
+                    self._result(generation, searcher, None, [], False, (), CACHED_HITS, True)
             except ValueError:  # closed or replaced meanwhile: the next browse computes it
                 log.debug("browse result not precomputed", exc_info=True)
 
         threading.Thread(target=compute, name="gkss-browse-facets", daemon=True).start()
+
+    @property
+    def generation(self) -> int:
+        """How many commits this index has seen (any process's): what keys cached answers."""
+        return self._current()[0]
 
     @property
     def searcher(self) -> tantivy.Searcher:
@@ -293,18 +300,17 @@ class TantivyIndex:
         filters = self._build.filters(query)
         relevance = query.sort == "relevance" and text is not None
         size, offset = max(0, query.size), max(0, query.offset)
+        key = (query.text if text is not None else "", relevance, *(getattr(query, f) for f in _KEYED))
         if query.after is not None:
-            found = self._result(generation, searcher, text, filters, relevance, query.text, 0, query.facets)
+            found = self._result(generation, searcher, text, filters, relevance, key, 0, query.facets)
             page = self._after(found.reader, text, filters, relevance, query.after, size)
         else:
             want = offset + size
-            found = self._result(
-                generation, searcher, text, filters, relevance, query.text, want, query.facets
-            )
+            found = self._result(generation, searcher, text, filters, relevance, key, want, query.facets)
             if offset + size > len(found.head) and found.total > len(found.head):
                 found = self._compute(searcher, text, filters, relevance, offset + size, False)
             page = found.head[offset : offset + size]
-        hits = self._hits(found.reader, page, text if query.text.strip() else None, relevance)
+        hits = self._hits(found.reader, page, query.text if text is not None else None, relevance)
         return SearchPage(total=found.total, hits=hits, facets=(found.facets or {}) if query.facets else {})
 
     def _result(
@@ -314,20 +320,28 @@ class TantivyIndex:
         text: tantivy.Query | None,
         filters: list[tantivy.Query],
         relevance: bool,
-        raw_text: str,
+        key: Hashable,
         want: int,
         facets: bool,
     ) -> Found:
-        """The total, facets and first hits of a query, from the cache when it has them."""
-        key = (generation, raw_text if text is not None else "", tuple(repr(f) for f in filters), relevance)
+        """The total, facets and first hits of a query: browsing (no text, no filter) from the result
+        kept for this generation, else from the cache when it has them."""
+        if text is None and not filters:
+            self._browsed = True
+            browse = self._browse
+            if browse is not None and browse[0] == generation and browse[1].serves(want, facets):
+                return browse[1]
+            found = self._compute(searcher, None, [], False, max(want, CACHED_HITS), True)
+            if generation == self._generation:
+                self._browse = (generation, found)
+            return found
+        key = (generation, key)
         cached = self._cache.get(key, want, facets)
         if cached is not None:
             return cached
-        # By date the engine takes the first CACHED_HITS as cheaply as the page; by relevance the page
-        # is what is ranked (ties read dates and ids), and a cached result serves it and pages before.
-        found = self._compute(
-            searcher, text, filters, relevance, want if relevance else max(want, CACHED_HITS), facets
-        )
+        # Only as far as the page: a cached result serves it and the pages before (ordering by the
+        # string column costs the engine far more for 100 hits than for 10).
+        found = self._compute(searcher, text, filters, relevance, want, facets)
         self._cache.put(key, found)
         return found
 
@@ -442,26 +456,22 @@ class TantivyIndex:
         self,
         searcher: tantivy.Searcher,
         page: list[tuple[float, str, tantivy.DocAddress]],
-        text: tantivy.Query | None,
+        text: str | None,
         relevance: bool,
     ) -> list[Hit]:
-        generators = {}
-        if text is not None:
-            for field in HIGHLIGHTED:
-                generator = tantivy.SnippetGenerator.create(searcher, text, self._schema, field)
-                generator.set_max_num_chars(SNIPPET_CHARS[field])
-                generators[field] = generator
+        want = wanted(text, self._words) if text else None
         hits: list[Hit] = []
         for score, key, address in page:
             doc = searcher.doc(address)
             order = key or str(doc["order"][0])
             highlights: dict[str, list[str]] = {}
-            for field, generator in generators.items():  # the description only when the title has no match
-                snippet = generator.snippet_from_doc(doc)
-                marks = [(h.start, h.end) for h in snippet.highlighted()]
-                if marks:
-                    highlights[field] = [marked_html(snippet.fragment(), marks)]
-                    break
+            if want:  # the description only when the title has no match
+                for field in HIGHLIGHTED:
+                    stored = doc[field]
+                    found = marked(str(stored[0]), self._words, want, field != "title") if stored else None
+                    if found is not None:
+                        highlights[field] = [found]
+                        break
             hits.append(
                 StoredHit(
                     str(doc["id"][0]),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 
@@ -168,18 +167,3 @@ def _ends_in_word(text: str) -> bool:
     return (bool(text) and unicodedata.category(text[-1])[0] in "LNM") or unicodedata.category(
         text[-1:] or " "
     ) == "Co"
-
-
-def marked_html(text: str, ranges: list[tuple[int, int]]) -> str:
-    """``text`` HTML-escaped with the byte ranges ``ranges`` (Tantivy's highlights) in <em>."""
-    data = text.encode("utf-8")
-    out: list[str] = []
-    at = 0
-    for start, end in sorted(ranges):
-        if start < at:
-            continue
-        out.append(html.escape(data[at:start].decode("utf-8", "replace"), quote=False))
-        out.append("<em>" + html.escape(data[start:end].decode("utf-8", "replace"), quote=False) + "</em>")
-        at = end
-    out.append(html.escape(data[at:].decode("utf-8", "replace"), quote=False))
-    return "".join(out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 import time
@@ -66,6 +67,13 @@ def test_gkss_serve_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> Non
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True, timeout=120)
     python, gkss = venv / "bin" / "python", venv / "bin" / "gkss"
+    if sys.prefix != sys.base_prefix:  # run from a virtualenv: its packages are the dependencies too
+        packages = subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        lines = "".join(f"{path}\n" for path in site.getsitepackages())
+        (Path(packages) / "_dependencies.pth").write_text(lines, encoding="utf-8")
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--disable-pip-version-check",
          wheel],

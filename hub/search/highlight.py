@@ -1,0 +1,87 @@
+"""Highlights of the embedded index: the query's words marked in a hit's stored title or description.
+
+The stored text is cut into words by the same pattern as the index's tokenizer, and the same
+analyzer folds them (one call per text), so a word is marked exactly when the index would match it
+(stems aside: another form of a word is found but not marked). Cheaper than Tantivy's snippet
+generator, which re-reads and re-scores the text for every hit.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import regex
+import tantivy
+
+from hub.search.fts_text import MAX_QUERY_CHARS, MAX_QUERY_TERMS, fold
+
+WORD = regex.compile(r"[\p{L}\p{N}\p{M}\p{Co}]+")  # the tokenizer's pattern (tantivy_schema._WORD)
+LONGEST = 80  # bytes: longer words are dropped by the analyzer (remove_long)
+FRAGMENT = 160  # characters of a description shown around its first matched word
+BEFORE = 40  # of which, at most, before it
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """The folded words of a query, and the folded prefixes (a term ending in ``*``)."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.prefixes)
+
+    def matches(self, word: str) -> bool:
+        return word in self.words or (bool(self.prefixes) and word.startswith(self.prefixes))
+
+
+def wanted(text: str, analyzer: tantivy.TextAnalyzer) -> Wanted:
+    """What to mark for this query text (analysed as the query builder analyses it)."""
+    words: set[str] = set()
+    prefixes: list[str] = []
+    for token in fold(text[:MAX_QUERY_CHARS]).split()[:MAX_QUERY_TERMS]:
+        found = analyzer.analyze(token.rstrip("*"))
+        if token.endswith("*") and found:
+            prefixes.append(found.pop())
+        words.update(found)
+    return Wanted(frozenset(words), tuple(prefixes))
+
+
+def marked(text: str, analyzer: tantivy.TextAnalyzer, want: Wanted, fragment: bool) -> str | None:
+    """``text`` (a ``fragment`` of it around the first match) HTML-escaped with the wanted words in
+    <em>; None when no word matches (or the text does not cut as the index cut it)."""
+    folded = analyzer.analyze(text)
+    if want.words.isdisjoint(folded) and not (
+        want.prefixes and any(w.startswith(want.prefixes) for w in folded)
+    ):
+        return None
+    matching = [i for i, word in enumerate(folded) if want.matches(word)]
+    if not matching:
+        return None
+    spans: list[tuple[int, int]] = []  # the words' places, as far as the last match
+    for match in WORD.finditer(text):
+        begin, end = match.span()
+        if end - begin >= LONGEST // 4 and len(text[begin:end].encode("utf-8")) >= LONGEST:
+            continue  # dropped by the analyzer: not among ``folded``
+        spans.append((begin, end))
+        if len(spans) > matching[-1]:
+            break
+    if len(spans) <= matching[-1]:
+        return None
+    hits = [spans[i] for i in matching]
+    start, end = 0, len(text)
+    if fragment and len(text) > FRAGMENT:
+        first = hits[0][0]
+        start = max(0, first - BEFORE)
+        start = next((s for s, _ in spans if s >= start), first)
+        end = min(len(text), start + FRAGMENT)
+        hits = [(s, e) for s, e in hits if s >= start and e <= end]
+    out: list[str] = []
+    at = start
+    for s, e in hits:
+        out.append(html.escape(text[at:s], quote=False))
+        out.append("<em>" + html.escape(text[s:e], quote=False) + "</em>")
+        at = e
+    out.append(html.escape(text[at:end], quote=False))
+    return "".join(out)

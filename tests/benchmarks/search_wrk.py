@@ -1,0 +1,116 @@
+"""The served half of bench_search.py: ``gkss serve`` on the benchmark index, driven by ``wrk``.
+
+wrk (the Debian package, /usr/bin/wrk) runs a Lua script that rotates through the query mix as
+/api/search paths (each wrk thread starting at its own place in the list), then the same server's
+``/livez`` (no work: the HTTP stack's floor), at 1, 8 and 32 connections.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+from hub.search.base import SearchQuery
+from tests.benchmarks.search_corpus import http_params
+from tests.support.hubs import HubProcess
+
+CONNECTIONS = (1, 8, 32)
+SECONDS = 10
+LUA = """
+local paths = {}
+for line in io.lines(os.getenv("GKSS_WRK_PATHS")) do paths[#paths + 1] = line end
+local threads = 0
+function setup(thread)
+  thread:set("first", threads * 7919)
+  threads = threads + 1
+end
+function init(args)
+  position = first or 0
+end
+function request()
+  position = position % #paths + 1
+  return wrk.format("GET", paths[position])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "GKSS {\\"requests\\": %d, \\"seconds\\": %f, \\"p50_ms\\": %f, \\"p99_ms\\": %f, \\"errors\\": %d}\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def wrk(url: str, paths: Path, script: Path, connections: int) -> dict[str, float]:
+    threads = min(2, connections)
+    done = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{SECONDS}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+        ],
+        env={"GKSS_WRK_PATHS": str(paths), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"^GKSS (\{.*\})$", done.stdout, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"wrk gave no figures:\n{done.stdout}\n{done.stderr}")
+    figures = dict(json.loads(found.group(1)))
+    figures["rate"] = figures["requests"] / figures["seconds"]
+    return figures
+
+
+def served(
+    index_directory: Path, queries: list[tuple[str, SearchQuery]], warm: list[tuple[str, SearchQuery]]
+) -> None:
+    """Serve the index and print /api/search beside /livez at each number of connections. ``warm`` (other
+    queries of the mix) warms the server first, so the measured rotation starts with its cache cold."""
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk): served figures skipped")
+        return
+    with tempfile.TemporaryDirectory() as home:
+        work = Path(home)
+        paths, livez, script = work / "paths.txt", work / "livez.txt", work / "rotate.lua"
+        paths.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in queries))
+        warming = work / "warm.txt"
+        warming.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in warm))
+        livez.write_text("/livez\n")
+        script.write_text(LUA)
+        settings = {"search_url": f"tantivy:///{index_directory}"}
+        with HubProcess(work / "hub", "bench", **settings) as hub:
+            hub.serve()
+            wrk(hub.url, warming, script, 8)  # warm: file cache, first searches
+            distinct = len({urlencode(http_params(q)) for _, q in queries})
+            print(
+                f"\nserved ({SECONDS} s per run, wrk rotating {len(queries)} queries, {distinct} distinct, "
+                "through the answer cache as served: a repeated query is answered from it)"
+            )
+            for connections in CONNECTIONS:
+                search = wrk(hub.url, paths, script, connections)
+                floor = wrk(hub.url, livez, script, connections)
+                share, spread = search["rate"] / floor["rate"], search["p99_ms"] / search["p50_ms"]
+                print(
+                    f"  {connections:>2} connections: /api/search {search['rate']:.0f}/s p50 "
+                    f"{search['p50_ms']:.1f} ms p99 {search['p99_ms']:.1f} ms "
+                    f"errors {search['errors']:.0f} | "
+                    f"/livez {floor['rate']:.0f}/s p50 {floor['p50_ms']:.2f} ms p99 {floor['p99_ms']:.2f} ms"
+                )
+                if connections == 32:
+                    verdict = "PASS" if share >= 0.4 and spread <= 4 else "MISS"
+                    print(
+                        f"     {verdict} throughput x{share:.2f} of /livez (>= 0.4), "
+                        f"p99/p50 x{spread:.1f} (<= 4)"
+                    )
