@@ -41,5 +41,7 @@ def open_hub(settings: Settings | None = None) -> Hub:
     settings.home.mkdir(parents=True, exist_ok=True)
     store = Store(settings.resolved_database_url())
     store.create_all()
-    index = open_index(settings.search_url, settings.home, settings.search_index)
+    index = open_index(
+        settings.search_url, settings.home, settings.search_index, settings.search_connection()
+    )
     return Hub(settings=settings, store=store, index=index)
