@@ -134,7 +134,7 @@ class ClusterIndex:
         """Delete ``index``; a missing one is no error."""
         raise NotImplementedError
 
-    def _health(self, index: str, status: str, timeout: str, request_timeout: float) -> dict[str, Any]:
+    def _health(self, index: str | None, status: str, timeout: str, request_timeout: float) -> dict[str, Any]:
         raise NotImplementedError
 
     def _refresh(self, index: str) -> None:

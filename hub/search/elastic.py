@@ -73,7 +73,7 @@ class ElasticsearchIndex(ClusterIndex):
     def _delete_index(self, index: str) -> None:
         self._client.indices.delete(index=index, ignore_unavailable=True)
 
-    def _health(self, index: str, status: str, timeout: str, request_timeout: float) -> dict[str, Any]:
+    def _health(self, index: str | None, status: str, timeout: str, request_timeout: float) -> dict[str, Any]:
         client = self._client.options(request_timeout=request_timeout)
         return dict(client.cluster.health(index=index, wait_for_status=status, timeout=timeout))  # type: ignore[arg-type]
 

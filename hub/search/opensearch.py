@@ -76,7 +76,7 @@ class OpenSearchIndex(ClusterIndex):
     def _delete_index(self, index: str) -> None:
         self._client.indices.delete(index=index, params=_MISSING_OK)
 
-    def _health(self, index: str, status: str, timeout: str, request_timeout: float) -> dict[str, Any]:
+    def _health(self, index: str | None, status: str, timeout: str, request_timeout: float) -> dict[str, Any]:
         wait = {"wait_for_status": status, "timeout": timeout, "request_timeout": request_timeout}
         answer: dict[str, Any] = self._client.cluster.health(index=index, params=wait)
         return answer
