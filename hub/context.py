@@ -44,7 +44,9 @@ def open_hub(settings: Settings | None = None) -> Hub:
     settings.home.mkdir(parents=True, exist_ok=True)
     store = Store(settings.resolved_database_url())
     store.create_all()
-    index = open_index(settings.search_url, settings.home, settings.search_index)
+    index = open_index(
+        settings.search_url, settings.home, settings.search_index, settings.search_connection()
+    )
     if getattr(index, "needs_rebuild", False):  # an embedded index missing or of another version
         from hub.search.maintenance import reindex
 

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from harvesters.http import DEFAULT_USER_AGENT, HttpPolicy
 from harvesters.netguard import check_url, outbound_guard
+from hub.search.cluster_connection import ClusterConnection
 
 
 class Settings(BaseSettings):
@@ -20,6 +21,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     search_url: str | None = None
     search_index: str = "gkss"
+    search_engine: str = "auto"
+    search_username: str | None = None
+    search_password: str | None = None
+    search_api_key: str | None = None
+    search_ca_certs: str | None = None
     broker_url: str | None = None
     http_timeout: float = 30.0
     http_total_timeout: float = 300.0
@@ -77,6 +83,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'gkss.sqlite').resolve()}"
+
+    def search_connection(self) -> ClusterConnection:
+        """The search cluster's engine choice and credentials, checked (ValueError names the culprit)."""
+        return ClusterConnection.parse(
+            self.search_engine,
+            self.search_username,
+            self.search_password,
+            self.search_api_key,
+            self.search_ca_certs,
+        )
 
     def http_policy(self) -> HttpPolicy:
         """The HTTP limits harvesters fetch under."""

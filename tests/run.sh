@@ -2,8 +2,9 @@
 # Runs the whole gkss-hub test suite: installs (the package, Chromium and the widget's npm tooling), lints, type-checks,
 # starts real services on 127.0.0.1, runs pytest.
 #
-# Services (a 3-node search cluster, Redis, PostgreSQL) come from deploy/local/; their URLs reach the tests as
-# GKSS_TEST_SEARCH_URL, GKSS_TEST_SEARCH_NODES, GKSS_TEST_REDIS_URL and GKSS_TEST_DATABASE_URL. Set
+# Services (a 3-node Elasticsearch, the default cluster engine; a 1-node OpenSearch, the alternative; Redis;
+# PostgreSQL) come from deploy/local/; their URLs reach the tests as GKSS_TEST_SEARCH_URL, GKSS_TEST_SEARCH_NODES,
+# GKSS_TEST_OPENSEARCH_URL, GKSS_TEST_REDIS_URL and GKSS_TEST_DATABASE_URL. Set
 # GKSS_TEST_SERVICES=none to run only the embedded-default tests (the scale-out ones then skip, saying why).
 # Arguments are passed to pytest.
 set -euo pipefail
@@ -39,14 +40,17 @@ trap stop_services EXIT
 
 if [[ "${GKSS_TEST_SERVICES:-all}" != "none" ]]; then
   echo "== services"
+  services_start=$SECONDS
   deploy/local/install
   nodes="${GKSS_TEST_SEARCH_NODES:-3}"
   GKSS_TEST_SEARCH_URL="$(deploy/local/elasticsearch up --nodes "$nodes" | tail -n 1)"; started+=(elasticsearch)
+  GKSS_TEST_OPENSEARCH_URL="$(deploy/local/opensearch up --nodes 1 | tail -n 1)"; started+=(opensearch)
   GKSS_TEST_REDIS_URL="$(deploy/local/redis up | tail -n 1)"; started+=(redis)
   GKSS_TEST_DATABASE_URL="$(deploy/local/postgres up | tail -n 1)"; started+=(postgres)
-  export GKSS_TEST_SEARCH_URL GKSS_TEST_REDIS_URL GKSS_TEST_DATABASE_URL
+  export GKSS_TEST_SEARCH_URL GKSS_TEST_OPENSEARCH_URL GKSS_TEST_REDIS_URL GKSS_TEST_DATABASE_URL
   export GKSS_TEST_SEARCH_NODES="$nodes"
-  echo "search $GKSS_TEST_SEARCH_URL ($nodes nodes) · redis $GKSS_TEST_REDIS_URL · postgres $GKSS_TEST_DATABASE_URL"
+  echo "elasticsearch $GKSS_TEST_SEARCH_URL ($nodes nodes) · opensearch $GKSS_TEST_OPENSEARCH_URL" \
+    "· redis $GKSS_TEST_REDIS_URL · postgres $GKSS_TEST_DATABASE_URL · services up in $((SECONDS - services_start)) s"
 fi
 
 echo "== pytest"

@@ -101,7 +101,9 @@ def open_job_hub(settings: Settings, worker: str, request_id: str, limiter: Host
     settings.home.mkdir(parents=True, exist_ok=True)
     store = ClaimingStore(settings.resolved_database_url(), worker, request_id)
     store.create_all()
-    index = open_index(settings.search_url, settings.home)
+    index = open_index(
+        settings.search_url, settings.home, settings.search_index, settings.search_connection()
+    )
     hub = Hub(settings=JobSettings.wrapping(settings, limiter), store=store, index=index)
     recover_hub(hub)
     return hub

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hub.search.base import SearchIndex
+from hub.search.cluster_connection import ClusterConnection
 
 EMBEDDED_DIRECTORY = "search-index"  # the embedded index's directory in the hub's home
 
@@ -17,11 +18,14 @@ def _embedded(location: str, home: Path) -> SearchIndex:
     return TantivyIndex(Path(location) if location else home / EMBEDDED_DIRECTORY)
 
 
-def open_index(search_url: str | None, home: Path, index_name: str = "gkss") -> SearchIndex:
+def open_index(
+    search_url: str | None, home: Path, index_name: str = "gkss", connection: ClusterConnection | None = None
+) -> SearchIndex:
     """``None``/``""`` -> Tantivy in ``home/search-index/``; ``tantivy:///DIR`` -> Tantivy in DIR
     (``tantivy:///:memory:`` in memory); ``sqlite:///PATH`` (the former FTS5 index file) -> Tantivy in
-    ``PATH`` with the suffix ``.tantivy``; ``http(s)://`` (nodes comma-separated) -> OpenSearch behind
-    the alias ``index_name`` (GKSS_SEARCH_INDEX)."""
+    ``PATH`` with the suffix ``.tantivy``; ``http(s)://`` (nodes comma-separated) -> Elasticsearch or
+    OpenSearch (what the URL answers, or ``connection.engine``) behind the alias ``index_name``
+    (GKSS_SEARCH_INDEX)."""
     if not search_url:
         return _embedded("", home)
     if search_url.startswith("tantivy:///"):
@@ -30,9 +34,9 @@ def open_index(search_url: str | None, home: Path, index_name: str = "gkss") -> 
         path = search_url.removeprefix("sqlite:///")
         return _embedded(path if path in ("", ":memory:") else str(Path(path).with_suffix(".tantivy")), home)
     if search_url.startswith(("http://", "https://")):
-        from hub.search.opensearch import OpenSearchIndex
+        from hub.search.cluster_connection import open_cluster
 
-        return OpenSearchIndex(search_url, index_name)  # the alias GKSS_SEARCH_INDEX names
+        return open_cluster(search_url, index_name, connection)  # the alias GKSS_SEARCH_INDEX names
     raise ValueError(
         f"GKSS_SEARCH_URL must be tantivy:///DIR, sqlite:///PATH or an http(s) URL, got {search_url!r}"
     )

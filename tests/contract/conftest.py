@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hub.search.base import SearchIndex
+from hub.search.cluster import ClusterIndex
+from hub.search.cluster_connection import ClusterConnection, Engine, detect_engine, index_class
 from hub.search.tantivy_index import TantivyIndex
 from normalizers.resource import Resource
 
-SEARCH_ENV = "GKSS_TEST_SEARCH_URL"
+SEARCH_ENV = "GKSS_TEST_SEARCH_URL"  # the default cluster (Elasticsearch in CI)
+OPENSEARCH_ENV = "GKSS_TEST_OPENSEARCH_URL"  # a second cluster, of the other engine (OpenSearch in CI)
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "contract" / "corpus.json"
 # The cluster index gets a tiny result window, so paging past it must go through search_after:
 # the server itself refuses from+size beyond index.max_result_window.
@@ -34,8 +39,10 @@ class Backend:
 BACKENDS = {
     # The embedded engine stems the UN languages it has stemmers for, so it may find more as well.
     "tantivy": Backend("tantivy", exact_text=False),
+    "elasticsearch": Backend("elasticsearch", exact_text=False),
     "opensearch": Backend("opensearch", exact_text=False),
 }
+CLUSTER_ENGINES: tuple[Engine, ...] = ("elasticsearch", "opensearch")
 
 
 def load_corpus() -> list[Resource]:
@@ -48,22 +55,46 @@ def corpus() -> list[Resource]:
     return load_corpus()
 
 
-def cluster_url() -> str:
-    """GKSS_TEST_SEARCH_URL, or skip the test saying how to get one."""
-    url = os.environ.get(SEARCH_ENV)
+@functools.cache
+def engine_urls() -> dict[str, str]:
+    """The test clusters by engine: each of GKSS_TEST_SEARCH_URL and GKSS_TEST_OPENSEARCH_URL
+    counts as the engine its ``GET /`` names."""
+    found: dict[str, str] = {}
+    for variable in (SEARCH_ENV, OPENSEARCH_ENV):
+        url = os.environ.get(variable)
+        if url:
+            found.setdefault(detect_engine(url, ClusterConnection()), url)
+    return found
+
+
+def cluster_url(engine: Engine | None = None) -> str:
+    """The test cluster of ``engine`` (None: GKSS_TEST_SEARCH_URL), or skip the test saying how to get one."""
+    if engine is None:
+        url = os.environ.get(SEARCH_ENV)
+        if not url:
+            pytest.skip(f"{SEARCH_ENV} is not set (start a cluster: URL=$(deploy/local/elasticsearch up))")
+        return url
+    url = engine_urls().get(engine)
     if not url:
-        pytest.skip(f"{SEARCH_ENV} is not set (start a cluster: URL=$(deploy/local/elasticsearch up))")
+        pytest.skip(
+            f"no {engine} test cluster: set {SEARCH_ENV} or {OPENSEARCH_ENV} to one "
+            f"(URL=$(deploy/local/{engine} up))"
+        )
     return url
+
+
+def open_cluster_index(engine: Engine, name: str, **options: Any) -> ClusterIndex:
+    """A cluster index of ``engine`` under alias ``name`` on that engine's test cluster."""
+    return index_class(engine)(cluster_url(engine), name, **options)
 
 
 def open_backend(backend: Backend, directory: Path) -> SearchIndex:
     """A new, empty index of the backend (the cluster one under a unique alias: drop it after)."""
     if backend.name == "tantivy":
         return TantivyIndex(directory / f"index-{uuid.uuid4().hex[:8]}")
-    from hub.search.opensearch import OpenSearchIndex
-
+    engine: Engine = "opensearch" if backend.name == "opensearch" else "elasticsearch"
     name = f"gkss-test-{uuid.uuid4().hex[:12]}"
-    return OpenSearchIndex(cluster_url(), name, max_result_window=CLUSTER_WINDOW, retire_after=0)
+    return open_cluster_index(engine, name, max_result_window=CLUSTER_WINDOW, retire_after=0)
 
 
 def dispose(index: SearchIndex) -> None:

@@ -1,7 +1,8 @@
 """A search cluster stopped mid-harvest: the run completes into the store; `index check --repair` levels it.
 
-Starts its own one-node cluster (a separate state directory and port) so the shared test cluster is
-untouched; needs the cluster tooling, signalled by GKSS_TEST_SEARCH_URL as for the other cluster tests.
+Runs on each engine (Elasticsearch, OpenSearch) with its own one-node cluster (a separate state
+directory and port) so the shared test clusters are untouched; needs the cluster tooling, signalled by
+GKSS_TEST_SEARCH_URL as for the other cluster tests.
 """
 
 from __future__ import annotations
@@ -22,32 +23,39 @@ from normalizers.resource import resource_id
 from tests.support.oai_replay import OaiReplayServer, load_real_records
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = str(ROOT / "deploy" / "local" / "elasticsearch")
-PORT = "9270"
+PORTS = {"elasticsearch": "9270", "opensearch": "9280"}  # transport on port + 100
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("GKSS_TEST_SEARCH_URL"), reason="GKSS_TEST_SEARCH_URL is not set (no cluster tooling)"
 )
 
 
-def _cluster(state: Path, *args: str) -> str:
+@pytest.fixture(params=sorted(PORTS))
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _cluster(engine: str, state: Path, *args: str) -> str:
     env = {**os.environ, "GKSS_LOCAL_DIR": str(state)}
-    done = subprocess.run([SCRIPT, *args], env=env, capture_output=True, text=True, timeout=300)
+    script = str(ROOT / "deploy" / "local" / engine)
+    done = subprocess.run([script, *args], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
 @pytest.fixture
-def private_cluster(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    state = tmp_path / "es-local"
-    url = _cluster(state, "up", "--nodes", "1", "--port", PORT)
+def private_cluster(tmp_path: Path, engine: str) -> Iterator[tuple[Path, str]]:
+    state = tmp_path / "search-local"
+    url = _cluster(engine, state, "up", "--nodes", "1", "--port", PORTS[engine])
     try:
         yield state, url
     finally:
-        _cluster(state, "down")
+        _cluster(engine, state, "down")
 
 
-def test_cluster_down_mid_harvest_then_repair(tmp_path: Path, private_cluster: tuple[Path, str]) -> None:
+def test_cluster_down_mid_harvest_then_repair(
+    tmp_path: Path, engine: str, private_cluster: tuple[Path, str]
+) -> None:
     state, url = private_cluster
     records = load_real_records()
     live = {r.identifier for r in records if r.identifier and not r.deleted and r.metadata}
@@ -59,7 +67,7 @@ def test_cluster_down_mid_harvest_then_repair(tmp_path: Path, private_cluster: t
 
     def stop_cluster_once(seen: int) -> None:
         if seen == 12 and not stopped:
-            _cluster(state, "down")
+            _cluster(engine, state, "down")
             stopped.append(seen)
 
     try:
@@ -73,7 +81,7 @@ def test_cluster_down_mid_harvest_then_repair(tmp_path: Path, private_cluster: t
     assert any("index update failed" in note for note in summary.notes)
     assert summary.added == len(live)
 
-    _cluster(state, "up", "--nodes", "1", "--port", PORT, "--keep-data")
+    _cluster(engine, state, "up", "--nodes", "1", "--port", PORTS[engine], "--keep-data")
     hub = open_hub(settings)
     try:
         indexed_before = set(hub.index.ids())

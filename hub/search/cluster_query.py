@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hub.search.base import FACET_FIELDS, FILTER_FIELDS, Hit, SearchQuery
-from hub.search.opensearch_mapping import json_text
+from hub.search.cluster_mapping import json_text
 from normalizers.resource import Resource
 
 MAX_TERMS = 32  # query words used; the rest of a (hostile) giant query is dropped, never an error

@@ -1,7 +1,10 @@
-"""Operating the cluster index on a real OpenSearch: zero-downtime rebuild, bulk errors, drift, failover.
+"""Operating the cluster index on real Elasticsearch and OpenSearch: zero-downtime rebuild, bulk errors,
+drift, failover.
 
-Needs GKSS_TEST_SEARCH_URL (``URL=$(deploy/local/elasticsearch up)``); the failover test also needs
-GKSS_TEST_SEARCH_NODES >= 3. The CLI drift test runs on the embedded index and needs neither.
+Each test runs on every engine with a test cluster (GKSS_TEST_SEARCH_URL, GKSS_TEST_OPENSEARCH_URL;
+``URL=$(deploy/local/elasticsearch up)``) and skips, saying so, on the others; the failover test needs
+GKSS_TEST_SEARCH_NODES >= 3 nodes on GKSS_TEST_SEARCH_URL's cluster. The CLI drift test runs on the
+embedded index and needs neither.
 """
 
 from __future__ import annotations
@@ -17,20 +20,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from elasticsearch import BadRequestError
 from opensearchpy.exceptions import RequestError
 from typer.testing import CliRunner
 
 from harvesters.records import RawRecord
 from hub.cli import app
 from hub.search.base import SearchIndex, SearchQuery
+from hub.search.cluster import ClusterIndex, IndexWriteError, document
+from hub.search.cluster_connection import Engine
 from hub.search.factory import EMBEDDED_DIRECTORY, open_index
 from hub.search.maintenance import Drift, check, reindex, repair
-from hub.search.opensearch import IndexWriteError, OpenSearchIndex, document
 from hub.search.tantivy_index import TantivyIndex
 from hub.store import Store
 from hub.store.store import NormalisedItem
 from normalizers.resource import Resource
-from tests.contract.conftest import cluster_url, load_corpus
+from tests.contract.conftest import CLUSTER_ENGINES, cluster_url, load_corpus, open_cluster_index
 
 ROOT = Path(__file__).resolve().parents[2]
 NODES_ENV = "GKSS_TEST_SEARCH_NODES"
@@ -45,9 +50,15 @@ def unique_name() -> str:
     return f"gkss-ops-{uuid.uuid4().hex[:12]}"
 
 
+@pytest.fixture(params=CLUSTER_ENGINES)
+def engine(request: pytest.FixtureRequest) -> Engine:
+    chosen: Engine = request.param
+    return chosen
+
+
 @pytest.fixture
-def cluster() -> Iterator[OpenSearchIndex]:
-    index = OpenSearchIndex(cluster_url(), unique_name(), retire_after=0.3, chunk_size=7)
+def cluster(engine: Engine) -> Iterator[ClusterIndex]:
+    index = open_cluster_index(engine, unique_name(), retire_after=0.3, chunk_size=7)
     try:
         yield index
     finally:
@@ -83,34 +94,35 @@ def fill_store(path: Path, resources: list[Resource]) -> Store:
 # --- versioned indices behind the alias --------------------------------------------------------
 
 
-def test_alias_points_at_one_versioned_index(cluster: OpenSearchIndex, corpus: list[Resource]) -> None:
+def test_alias_points_at_one_versioned_index(cluster: ClusterIndex, corpus: list[Resource]) -> None:
     (first,) = cluster.physical_indices()
     assert re.fullmatch(rf"{re.escape(cluster.name)}-v1-\d{{20}}", first)
-    assert cluster.client.indices.exists_alias(name=cluster.name)
+    assert cluster._alias_exists(cluster.name)
     cluster.add(corpus)
     cluster.refresh()
     cluster.reset()
     (second,) = cluster.physical_indices()
     assert version_of(second) == 2
-    assert not cluster.client.indices.exists(index=first)
+    assert not cluster._index_exists(first)
     assert cluster.count() == 0
     assert cluster.versions() == [second]
 
 
-def test_factory_opens_the_cluster_under_the_named_alias(tmp_path: Path) -> None:
+def test_factory_opens_the_cluster_under_the_named_alias(tmp_path: Path, engine: Engine) -> None:
     name = unique_name()
-    index = open_index(cluster_url(), tmp_path, name)
+    index = open_index(cluster_url(engine), tmp_path, name)
     try:
-        assert isinstance(index, OpenSearchIndex)
+        assert isinstance(index, ClusterIndex)
+        assert index.engine == engine  # read from what the URL's GET / answers
         assert index.name == name
         assert index.physical_indices()[0].startswith(f"{name}-v1-")
     finally:
-        assert isinstance(index, OpenSearchIndex)
+        assert isinstance(index, ClusterIndex)
         index.drop()
         index.close()
 
 
-def test_rebuild_swaps_the_alias_with_no_downtime(cluster: OpenSearchIndex, corpus: list[Resource]) -> None:
+def test_rebuild_swaps_the_alias_with_no_downtime(cluster: ClusterIndex, corpus: list[Resource]) -> None:
     assert cluster.add(corpus) == len(corpus)
     cluster.refresh()
     (old,) = cluster.physical_indices()
@@ -149,12 +161,12 @@ def test_rebuild_swaps_the_alias_with_no_downtime(cluster: OpenSearchIndex, corp
     (new,) = cluster.physical_indices()
     assert new != old
     assert version_of(new) == version_of(old) + 1
-    assert not cluster.client.indices.exists(index=old)
+    assert not cluster._index_exists(old)
     assert cluster.search(SearchQuery(text=marker, size=0)).total == len(corpus)
     assert cluster.count() == len(corpus)
 
 
-def test_failed_rebuild_keeps_the_old_index(cluster: OpenSearchIndex, corpus: list[Resource]) -> None:
+def test_failed_rebuild_keeps_the_old_index(cluster: ClusterIndex, corpus: list[Resource]) -> None:
     cluster.add(corpus)
     cluster.refresh()
     (old,) = cluster.physical_indices()
@@ -170,9 +182,7 @@ def test_failed_rebuild_keeps_the_old_index(cluster: OpenSearchIndex, corpus: li
 # --- bulk errors -------------------------------------------------------------------------------
 
 
-def test_rejected_documents_are_listed_after_the_batch(
-    cluster: OpenSearchIndex, corpus: list[Resource]
-) -> None:
+def test_rejected_documents_are_listed_after_the_batch(cluster: ClusterIndex, corpus: list[Resource]) -> None:
     good = corpus[:12]
     bad = corpus[20].model_copy(update={"countries": ["X" * 40_000]})
     with pytest.raises(IndexWriteError) as caught:
@@ -180,14 +190,15 @@ def test_rejected_documents_are_listed_after_the_batch(
     error = caught.value
     assert error.written == len(good)  # the rest of the batch (two chunks of 7) was written
     assert [rid for rid, _ in error.failures] == [bad.id]
-    assert "illegal_argument_exception" in error.failures[0][1]
+    # OpenSearch names the immense term, Elasticsearch the field it failed to parse
+    assert error.failures[0][1].split(":")[0] in {"illegal_argument_exception", "document_parsing_exception"}
     assert bad.id in str(error)
     cluster.refresh()
     assert sorted(cluster.ids()) == sorted(r.id for r in good)
 
 
 def test_strict_mapping_rejects_unknown_fields_per_item(
-    cluster: OpenSearchIndex, corpus: list[Resource]
+    cluster: ClusterIndex, corpus: list[Resource]
 ) -> None:
     fine = {"_op_type": "index", "_id": corpus[0].id, "_source": document(corpus[0])}
     unknown = {**document(corpus[1]), "not_in_the_mapping": "x"}
@@ -200,13 +211,15 @@ def test_strict_mapping_rejects_unknown_fields_per_item(
     assert "strict_dynamic_mapping_exception" in failure[1]
 
 
-def test_deep_pages_use_search_after_where_from_size_is_refused(corpus: list[Resource]) -> None:
-    index = OpenSearchIndex(cluster_url(), unique_name(), max_result_window=10)
+def test_deep_pages_use_search_after_where_from_size_is_refused(
+    corpus: list[Resource], engine: Engine
+) -> None:
+    index = open_cluster_index(engine, unique_name(), max_result_window=10)
     try:
         index.add(corpus)
         index.refresh()
-        with pytest.raises(RequestError):
-            index.client.search(index=index.name, body={"from": 15, "size": 5})
+        with pytest.raises((RequestError, BadRequestError)):
+            index._raw_search(index.name, {"from": 15, "size": 5})
         page = index.search(SearchQuery(sort="date", offset=15, size=5))
         ordered = sorted(corpus, key=lambda r: r.id)
         ordered.sort(key=lambda r: r.display_date() or "", reverse=True)
@@ -219,14 +232,16 @@ def test_deep_pages_use_search_after_where_from_size_is_refused(corpus: list[Res
 # --- drift against the store -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["opensearch", "tantivy"])
+@pytest.mark.parametrize("kind", [*CLUSTER_ENGINES, "tantivy"])
 def test_check_reports_exact_drift_and_repair_clears_it(
     kind: str, tmp_path: Path, corpus: list[Resource]
 ) -> None:
     store = fill_store(tmp_path / "store.sqlite", corpus)
     index: SearchIndex
-    if kind == "opensearch":
-        index = OpenSearchIndex(cluster_url(), unique_name(), retire_after=0)
+    if kind in CLUSTER_ENGINES:
+        index = open_cluster_index(
+            "opensearch" if kind == "opensearch" else "elasticsearch", unique_name(), retire_after=0
+        )
     else:
         index = TantivyIndex(tmp_path / "index")
     try:
@@ -235,7 +250,7 @@ def test_check_reports_exact_drift_and_repair_clears_it(
         deleted = sorted(r.id for r in corpus[5:8])
         changed = corpus[30].model_copy(update={"title": {"en": "Tampered title"}})
         stray = corpus[40].model_copy(update={"id": "stray-" + corpus[40].id})
-        if isinstance(index, OpenSearchIndex):  # behind the hub's back, straight to the cluster
+        if isinstance(index, ClusterIndex):  # behind the hub's back, straight to the cluster
             for rid in deleted:
                 index.client.delete(index=index.name, id=rid)
         else:
@@ -291,39 +306,33 @@ def test_cli_reindex_and_check(
 # --- a node goes away --------------------------------------------------------------------------
 
 
-def cluster_script(*args: str) -> None:
-    subprocess.run([str(ROOT / "deploy" / "local" / "elasticsearch"), *args], check=True, timeout=240)
+def cluster_script(engine: Engine, *args: str) -> None:
+    subprocess.run([str(ROOT / "deploy" / "local" / engine), *args], check=True, timeout=240)
 
 
-def test_search_survives_a_stopped_node(corpus: list[Resource]) -> None:
-    url = cluster_url()
+def test_search_survives_a_stopped_node(corpus: list[Resource], engine: Engine) -> None:
+    url = cluster_url(engine)
     nodes = int(os.environ.get(NODES_ENV) or 1)
-    if nodes < 3:
-        pytest.skip(f"{NODES_ENV} >= 3 needed (deploy/local/elasticsearch up --nodes 3), got {nodes}")
-    index = OpenSearchIndex(url, unique_name(), shards=3, replicas=1)
+    if url != os.environ.get("GKSS_TEST_SEARCH_URL") or nodes < 3:
+        pytest.skip(
+            f"{NODES_ENV} >= 3 nodes needed on GKSS_TEST_SEARCH_URL's {engine} "
+            f"(deploy/local/{engine} up --nodes 3)"
+        )
+    index = open_cluster_index(engine, unique_name(), shards=3, replicas=1)
     try:
         index.add(corpus)
         index.refresh()
-        health = index.client.cluster.health(
-            index=index.name, params={"wait_for_status": "green", "timeout": "60s", "request_timeout": 90}
-        )
+        health = index._health(index.name, "green", "60s", 90)
         assert health["status"] == "green", health
-        cluster_script("stop-node", "2")
+        cluster_script(engine, "stop-node", "2")
         try:
             assert index.search(SearchQuery(size=0)).total == len(corpus)
             assert index.count() == len(corpus)
             assert index.search(SearchQuery(text="biodiversity", size=0)).total > 0
         finally:
-            cluster_script("start-node", "2")
-        health = index.client.cluster.health(
-            params={
-                "wait_for_status": "green",
-                "wait_for_nodes": "3",
-                "timeout": "120s",
-                "request_timeout": 150,
-            }
-        )
-        assert health["status"] == "green", health
+            cluster_script(engine, "start-node", "2")
+        health = index._health(None, "green", "120s", 150)
+        assert health["status"] == "green" and health["number_of_nodes"] == 3, health
         assert index.count() == len(corpus)
     finally:
         index.drop()

@@ -1,0 +1,397 @@
+"""The cluster search backends' shared body: versioned indices behind an alias, per-language analyzers.
+
+Everything the two engines (Elasticsearch, OpenSearch) agree on lives here; a subclass only says how its
+client performs each primitive operation (``hub.search.elastic``, ``hub.search.opensearch``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from hub.search.base import EXTRA_FILTER_FIELDS, FACET_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
+from hub.search.cluster_connection import ClusterConnection
+from hub.search.cluster_mapping import (
+    ANALYSIS,
+    COMPLETION_RESERVED,
+    KEYWORD,
+    MAPPINGS,
+    document,
+    index_action,
+    json_text,
+)
+from hub.search.cluster_query import (
+    after_clause,
+    aggs_of,
+    build_query,
+    facets_of,
+    highlight_clause,
+    hits_of,
+    sort_clause,
+    total_of,
+)
+from normalizers.resource import Resource
+
+__all__ = ["ClusterIndex", "IndexReadError", "IndexWriteError", "document"]
+
+FACET_SIZE = 200
+MAX_WINDOW = 10_000  # from+size beyond this pages with search_after
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
+
+
+class IndexWriteError(RuntimeError):
+    """Documents a bulk write rejected: ``failures`` lists (id, reason) of every one, in order."""
+
+    def __init__(self, failures: list[tuple[str, str]], written: int) -> None:
+        self.failures = failures
+        self.written = written
+        first = "; ".join(f"{rid}: {reason}" for rid, reason in failures[:5])
+        super().__init__(f"{len(failures)} document(s) not written ({written} written); first: {first}")
+
+
+class IndexReadError(RuntimeError):
+    """A search kept failing on some shards; the hub never serves silently partial results."""
+
+
+class ClusterIndex:
+    """SearchIndex on a search cluster; ``name`` is an alias over ``<name>-v<N>-<timestamp>``.
+
+    Writes go through the alias; ``rebuild`` loads a new versioned index and swaps the alias in one
+    atomic ``_aliases`` call, so searches keep answering from the old index until the swap.
+    """
+
+    capabilities = Capabilities(highlight=True, suggest=True, deep_paging=True, cursor=True)
+    engine: ClassVar[str] = ""  # "elasticsearch" or "opensearch"
+
+    def __init__(
+        self,
+        url: str,
+        name: str = "gkss",
+        *,
+        shards: int = 1,
+        replicas: int | None = None,
+        max_result_window: int = MAX_WINDOW,
+        chunk_size: int = 1000,
+        max_chunk_bytes: int = 8 * 1024 * 1024,
+        max_retries: int = 5,
+        retire_after: float = 1.0,
+        pool_maxsize: int = 32,
+        timeout: float = 60.0,
+        connection: ClusterConnection | None = None,
+    ) -> None:
+        if not _NAME.match(name):
+            raise ValueError(f"index name must be lower-case letters, digits and _.+-, got {name!r}")
+        self.name = name
+        self.shards = shards
+        self.replicas = replicas
+        self.max_result_window = max_result_window
+        self.chunk_size = chunk_size
+        self.max_chunk_bytes = max_chunk_bytes
+        self.max_retries = max_retries
+        self.retire_after = retire_after
+        hosts = [h.strip() for h in url.split(",") if h.strip()]
+        self._connect(
+            hosts, timeout=timeout, pool_maxsize=pool_maxsize, connection=connection or ClusterConnection()
+        )
+        self._ensure_alias()
+
+    # --- what each engine's client does (the only part that differs) ---------------------------
+
+    def _connect(
+        self, hosts: list[str], *, timeout: float, pool_maxsize: int, connection: ClusterConnection
+    ) -> None:
+        raise NotImplementedError
+
+    def _aliased(self, alias: str) -> list[str]:
+        """The indices ``alias`` points to ([] when there is no such alias)."""
+        raise NotImplementedError
+
+    def _index_names(self, pattern: str) -> list[str]:
+        raise NotImplementedError
+
+    def _alias_exists(self, alias: str) -> bool:
+        raise NotImplementedError
+
+    def _index_exists(self, index: str) -> bool:
+        raise NotImplementedError
+
+    def _create(self, index: str, settings: dict[str, Any], mappings: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _put_mapping(self, index: str, properties: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _put_settings(self, index: str, settings: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _update_aliases(self, actions: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def _delete_index(self, index: str) -> None:
+        """Delete ``index``; a missing one is no error."""
+        raise NotImplementedError
+
+    def _health(self, index: str | None, status: str, timeout: str, request_timeout: float) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _refresh(self, index: str) -> None:
+        raise NotImplementedError
+
+    def _raw_search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _get_source(self, index: str, id: str, includes: str) -> dict[str, Any] | None:
+        """The ``includes`` part of a document's source, None when there is no such document."""
+        raise NotImplementedError
+
+    def _mget(self, index: str, ids: list[str], includes: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _count(self, index: str) -> int:
+        raise NotImplementedError
+
+    def _streaming_bulk(
+        self, actions: Iterable[dict[str, Any]], **options: Any
+    ) -> Iterable[tuple[bool, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # --- versioned indices and the alias -----------------------------------------------------
+
+    def physical_indices(self) -> list[str]:
+        """The indices the alias points to now (one, except for a moment during a failed swap)."""
+        return sorted(self._aliased(self.name))
+
+    def versions(self) -> list[str]:
+        """Every versioned index of this name, aliased or not, oldest first."""
+        pattern = re.compile(rf"^{re.escape(self.name)}-v(\d+)-\d+$")
+        names = self._index_names(f"{self.name}-v*")
+        found = [(int(m.group(1)), n) for n in names if (m := pattern.match(n))]
+        return [n for _, n in sorted(found)]
+
+    def _create_version(self, *, loading: bool = False) -> str:
+        existing = self.versions()
+        last = int(existing[-1].split("-v")[-1].split("-")[0]) if existing else 0
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        new = f"{self.name}-v{last + 1}-{stamp}"
+        settings: dict[str, Any] = {
+            "number_of_shards": self.shards,
+            "max_result_window": self.max_result_window,
+            "analysis": ANALYSIS,
+        }
+        if self.replicas is not None:
+            settings["number_of_replicas"] = self.replicas
+        if loading:
+            settings["refresh_interval"] = "-1"
+        self._create(new, {"index": settings}, MAPPINGS)
+        return new
+
+    def _ensure_alias(self) -> None:
+        if self._alias_exists(self.name):
+            # Fields added since the index was made (mappings only grow); `gkss reindex` fills them.
+            added: dict[str, Any] = {field: KEYWORD for field in EXTRA_FILTER_FIELDS}
+            # language sub-fields added to LANGUAGE_ANALYZERS since (issue 19)
+            added.update({group: MAPPINGS["properties"][group] for group in ("title", "description")})
+            self._put_mapping(self.name, added)
+            return
+        if self._index_exists(self.name):
+            raise RuntimeError(f"{self.name!r} is a concrete index, not an alias; rename or delete it first")
+        new = self._create_version()
+        self._update_aliases([{"add": {"index": new, "alias": self.name}}])
+        targets = self.physical_indices()
+        if len(targets) > 1 and new != targets[0]:  # another process created one at the same moment
+            self._update_aliases([{"remove_index": {"index": new}}])
+
+    def _swap(self, old: list[str], new: str) -> None:
+        actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": self.name}} for o in old]
+        actions.append({"add": {"index": new, "alias": self.name}})
+        self._update_aliases(actions)
+
+    def _retire(self, old: list[str], grace: float) -> None:
+        if old and grace > 0:
+            time.sleep(grace)  # let searches that resolved the alias before the swap finish
+        for index in old:
+            self._delete_index(index)
+
+    def _wait_ready(self, index: str) -> None:
+        # "request_timeout" is the HTTP timeout; "timeout" the server-side wait
+        if self._health(index, "green", "30s", 45).get("timed_out"):
+            self._health(index, "yellow", "60s", 75)
+
+    def rebuild(self, resources: Iterable[Resource]) -> int:
+        """Load a new versioned index, swap the alias atomically, delete the old index; zero downtime.
+
+        On any error (including rejected documents) the new index is deleted and the old one keeps
+        serving. Writes other processes make through the alias during the load land in the old index;
+        run ``gkss index check --repair`` afterwards if writers were active.
+        """
+        old = self.physical_indices()
+        new = self._create_version(loading=True)
+        try:
+            written = self._bulk(new, map(index_action, resources))
+            self._put_settings(new, {"index": {"refresh_interval": None}})
+            self._refresh(new)
+            self._wait_ready(new)
+            self._swap(old, new)
+        except BaseException:
+            self._delete_index(new)
+            raise
+        self._retire(old, self.retire_after)
+        return written
+
+    def drop(self) -> None:
+        """Delete the alias and every versioned index of this name."""
+        for index in sorted(set(self.physical_indices()) | set(self.versions())):
+            self._delete_index(index)
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def _bulk(self, index: str, actions: Iterable[dict[str, Any]], *, missing_ok: bool = False) -> int:
+        """Stream actions in chunks (retrying 429s with backoff); IndexWriteError after the batch."""
+        done = 0
+        failures: list[tuple[str, str]] = []
+        for ok, item in self._streaming_bulk(
+            ({**action, "_index": index} for action in actions),
+            chunk_size=self.chunk_size,
+            max_chunk_bytes=self.max_chunk_bytes,
+            raise_on_error=False,
+            max_retries=self.max_retries,
+            initial_backoff=1,
+            max_backoff=30,
+        ):
+            info = next(iter(item.values()))
+            if ok and info.get("result") != "not_found":
+                done += 1
+            elif not ok and not (missing_ok and info.get("status") == 404):
+                error = info.get("error")
+                reason = (
+                    f"{error.get('type')}: {error.get('reason')}" if isinstance(error, dict) else str(error)
+                )
+                failures.append((str(info.get("_id")), reason))
+        if failures:
+            raise IndexWriteError(failures, done)
+        return done
+
+    def add(self, resources: Iterable[Resource]) -> int:
+        return self._bulk(self.name, map(index_action, resources))
+
+    def delete(self, ids: Iterable[str]) -> int:
+        actions = ({"_op_type": "delete", "_id": rid} for rid in dict.fromkeys(ids))
+        return self._bulk(self.name, actions, missing_ok=True)
+
+    def refresh(self) -> None:
+        self._refresh(self.name)
+
+    def reset(self) -> None:
+        """Point the alias at a new empty index and delete the old one."""
+        old = self.physical_indices()
+        new = self._create_version()
+        self._swap(old, new)
+        self._retire(old, 0.0)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        for delay in (0.2, 0.5, 1.0, None):
+            answer = self._raw_search(self.name, body)
+            failed = int(answer.get("_shards", {}).get("failed", 0))
+            if not failed:
+                return answer
+            if delay is None:
+                raise IndexReadError(f"search failed on {failed} shard(s) of {self.name!r}")
+            time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        dsl, words = build_query(query)
+        offset, size = max(0, query.offset), max(0, query.size)
+        body: dict[str, Any] = {"query": dsl, "sort": sort_clause(query.sort), "track_total_hits": True}
+        if query.facets:
+            body["aggs"] = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
+        page: dict[str, Any] = {"size": size, "_source": ["resource"], "track_scores": True}
+        if words:
+            page["highlight"] = highlight_clause(words)
+        if query.after is not None:  # keyset paging: never deeper than one page
+            answer = self._search({**body, **page, "search_after": list(query.after)})
+            return SearchPage(
+                total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
+            )
+        if offset + size <= self.max_result_window:
+            answer = self._search({**body, **page, "from": offset})
+            return SearchPage(
+                total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
+            )
+        return self._deep_page(body, page, offset)
+
+    def _deep_page(self, body: dict[str, Any], page: dict[str, Any], offset: int) -> SearchPage:
+        """Skip to ``offset`` (sort values only), then read the page, with search_after on the stable
+        sort (score or date, then id) in steps no larger than the result window: never scroll."""
+        head = self._search({"query": body["query"], "size": 0, "track_total_hits": True, **aggs_of(body)})
+        total = total_of(head)
+        window = min(self.max_result_window, MAX_WINDOW)
+        base = {"query": body["query"], "sort": body["sort"], "track_total_hits": False}
+        after: list[Any] | None = None
+        found: list[Hit] = []
+        skip, wanted = min(offset, total), min(page["size"], max(0, total - offset))
+        while skip or len(found) < wanted:
+            extra = {"_source": False} if skip else page
+            size = min(window, skip or wanted - len(found))
+            answer = self._search({**base, **extra, "size": size, **after_clause(after)})
+            hits = answer["hits"]["hits"]
+            if not hits:
+                break
+            after = hits[-1]["sort"]
+            if skip:
+                skip -= len(hits)
+            else:
+                found.extend(hits_of(answer))
+        return SearchPage(total=total, hits=found, facets=facets_of(head) if "aggs" in body else {})
+
+    def suggest(self, prefix: str, size: int = 10) -> list[str]:
+        """Titles that start with ``prefix`` (accent- and case-insensitive), best first."""
+        cleaned = COMPLETION_RESERVED.sub(" ", json_text(prefix)).lstrip()
+        if not cleaned.strip() or size <= 0:
+            return []
+        completion = {"field": "suggest", "size": size, "skip_duplicates": True}
+        suggest = {"titles": {"prefix": cleaned[:100], "completion": completion}}
+        answer = self._raw_search(self.name, {"_source": ["suggest.input"], "suggest": suggest})
+        found: list[str] = []
+        for option in answer["suggest"]["titles"][0]["options"]:
+            text = str(option["text"])  # cut at max_input_length: give the whole title back
+            inputs = option.get("_source", {}).get("suggest", {}).get("input", [])
+            full = next((str(t) for t in inputs if str(t).startswith(text)), text)
+            if full not in found:
+                found.append(full)
+        return found
+
+    def get(self, id: str) -> Resource | None:
+        source = self._get_source(self.name, id, "resource")
+        return None if source is None else Resource.model_validate(source["resource"])
+
+    def content_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        """The indexed content hash of each of ``ids`` that the index holds (one request)."""
+        if not ids:
+            return {}
+        docs = self._mget(self.name, list(ids), "content_hash")
+        return {d["_id"]: str(d["_source"]["content_hash"]) for d in docs if d.get("found")}
+
+    def count(self) -> int:
+        return self._count(self.name)
+
+    def ids(self, batch: int = 5000) -> Iterator[str]:
+        """Every id, in id order, paged with search_after."""
+        after: list[Any] | None = None
+        batch = min(batch, self.max_result_window)
+        while True:
+            body = {"sort": [{"id": "asc"}], "size": batch, "_source": False, **after_clause(after)}
+            hits = self._search(body)["hits"]["hits"]
+            for hit in hits:
+                yield str(hit["_id"])
+            if len(hits) < batch:
+                return
+            after = hits[-1]["sort"]

@@ -1,0 +1,107 @@
+"""The Elasticsearch backend: the shared cluster index through the official ``elasticsearch`` client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from elasticsearch import Elasticsearch, NotFoundError, helpers
+
+from hub.search.cluster import ClusterIndex, IndexReadError, IndexWriteError, document
+from hub.search.cluster_connection import ClusterConnection
+
+__all__ = ["ElasticsearchIndex", "IndexReadError", "IndexWriteError", "document"]
+
+
+class ElasticsearchIndex(ClusterIndex):
+    """SearchIndex on an Elasticsearch 8/9 cluster (see ``ClusterIndex``)."""
+
+    engine: ClassVar[str] = "elasticsearch"
+    _client: Elasticsearch
+
+    def _connect(
+        self, hosts: list[str], *, timeout: float, pool_maxsize: int, connection: ClusterConnection
+    ) -> None:
+        secured: dict[str, Any] = {}
+        if connection.basic_auth() is not None:
+            secured["basic_auth"] = connection.basic_auth()
+        elif connection.api_key is not None:
+            secured["api_key"] = connection.encoded_api_key()
+        if connection.ca_certs is not None:
+            secured["ca_certs"] = connection.ca_certs
+        self._client = Elasticsearch(
+            hosts=hosts,
+            request_timeout=timeout,
+            max_retries=3,
+            retry_on_timeout=True,
+            connections_per_node=pool_maxsize,
+            **secured,
+        )
+
+    @property
+    def client(self) -> Elasticsearch:
+        """The underlying client (for operations tooling and tests)."""
+        return self._client
+
+    def _aliased(self, alias: str) -> list[str]:
+        try:
+            return list(self._client.indices.get_alias(name=alias))
+        except NotFoundError:
+            return []
+
+    def _index_names(self, pattern: str) -> list[str]:
+        return list(self._client.indices.get(index=pattern, allow_no_indices=True))
+
+    def _alias_exists(self, alias: str) -> bool:
+        return bool(self._client.indices.exists_alias(name=alias))
+
+    def _index_exists(self, index: str) -> bool:
+        return bool(self._client.indices.exists(index=index))
+
+    def _create(self, index: str, settings: dict[str, Any], mappings: dict[str, Any]) -> None:
+        self._client.indices.create(index=index, settings=settings, mappings=mappings)
+
+    def _put_mapping(self, index: str, properties: dict[str, Any]) -> None:
+        self._client.indices.put_mapping(index=index, properties=properties)
+
+    def _put_settings(self, index: str, settings: dict[str, Any]) -> None:
+        self._client.indices.put_settings(index=index, settings=settings)
+
+    def _update_aliases(self, actions: list[dict[str, Any]]) -> None:
+        self._client.indices.update_aliases(actions=actions)
+
+    def _delete_index(self, index: str) -> None:
+        self._client.indices.delete(index=index, ignore_unavailable=True)
+
+    def _health(self, index: str | None, status: str, timeout: str, request_timeout: float) -> dict[str, Any]:
+        client = self._client.options(request_timeout=request_timeout)
+        return dict(client.cluster.health(index=index, wait_for_status=status, timeout=timeout))  # type: ignore[arg-type]
+
+    def _refresh(self, index: str) -> None:
+        self._client.indices.refresh(index=index)
+
+    def _raw_search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._client.search(index=index, body=body))
+
+    def _get_source(self, index: str, id: str, includes: str) -> dict[str, Any] | None:
+        try:
+            answer = self._client.get(index=index, id=id, source_includes=includes)
+        except NotFoundError:
+            return None
+        source: dict[str, Any] = answer["_source"]
+        return source
+
+    def _mget(self, index: str, ids: list[str], includes: str) -> list[dict[str, Any]]:
+        answer = self._client.mget(index=index, ids=ids, source_includes=includes)
+        return list(answer["docs"])
+
+    def _count(self, index: str) -> int:
+        return int(self._client.count(index=index)["count"])
+
+    def _streaming_bulk(
+        self, actions: Iterable[dict[str, Any]], **options: Any
+    ) -> Iterable[tuple[bool, Any]]:
+        return helpers.streaming_bulk(self._client, actions, **options)
+
+    def close(self) -> None:
+        self._client.close()
