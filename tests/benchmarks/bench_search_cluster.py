@@ -274,11 +274,10 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
 
 
 def bench_sqlite(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
-    from hub.search.sqlite_fts import SqliteFtsIndex
+    from hub.search.tantivy_index import TantivyIndex  # the embedded engine
 
     with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "index.sqlite"
-        index: SearchIndex = SqliteFtsIndex(path)
+        index: SearchIndex = TantivyIndex(Path(directory) / "index")
         start = time.perf_counter()
         batch: list[Resource] = []
         for resource in stream(0, args.docs, vocabulary, args.seed):

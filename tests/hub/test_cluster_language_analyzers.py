@@ -8,7 +8,7 @@ with this mapping in the scale-out tests.
 
 from __future__ import annotations
 
-from hub.search.opensearch_mapping import MAPPINGS, OTHER, document
+from hub.search.cluster_mapping import MAPPINGS, OTHER, document
 from tests.normalizers.test_enrichment import resource
 
 BEYOND_UN = {"de": "german", "it": "italian", "pt": "portuguese", "id": "indonesian", "nl": "dutch"}

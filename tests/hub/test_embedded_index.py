@@ -21,7 +21,7 @@ from hub.search.tantivy_index import TantivyIndex
 from hub.settings import Settings
 from normalizers.resource import Resource
 from tests.contract.conftest import load_corpus
-from tests.hub.test_opensearch_ops import fill_store
+from tests.hub.test_cluster_ops import fill_store
 from tests.support.hubs import HubProcess
 
 ROOT = Path(__file__).resolve().parents[2]
