@@ -4,7 +4,6 @@ Not collected by pytest (``tests/benchmarks`` is in ``norecursedirs``). Run it f
 
     URL=$(deploy/local/elasticsearch up --heap 2g)
     python tests/benchmarks/bench_search_cluster.py --url $URL --docs 1000000
-    python tests/benchmarks/bench_search_cluster.py --backend sqlite --docs 100000
 
 Documents are synthetic, made by recombining the words of the real contract corpus
 (tests/fixtures/contract/corpus.json): document ``i`` takes the languages, type and source of corpus
@@ -29,9 +28,7 @@ Cluster (``--backend opensearch``):
    Resources included). Baseline, same threads and count in the same run: a bare ``match_all``
    size=10 query through the same client.
 
-SQLite (``--backend sqlite``): ``add`` in batches of 1,000 into a fresh file, then the same query
-mix; baseline: the bare ``SELECT rowid FROM fts WHERE fts MATCH ? LIMIT 10`` with the query's first
-word as a phrase, one connection per thread.
+The embedded engine has its own benchmark, ``bench_search.py``.
 
 It measures and exits 0, printing the figures and the ratios.
 """
@@ -43,9 +40,7 @@ import json
 import os
 import random
 import re
-import sqlite3
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -59,7 +54,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script: make ``hub`` and ``normalizers`` importable
     sys.path.insert(0, str(ROOT))
 
-from hub.search.base import SearchIndex, SearchQuery  # noqa: E402
+from hub.search.base import SearchQuery  # noqa: E402
 from normalizers.resource import Provenance, Resource  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
@@ -273,45 +268,11 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
             index.close()
 
 
-def bench_sqlite(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
-    from hub.search.tantivy_index import TantivyIndex  # the embedded engine
-
-    with tempfile.TemporaryDirectory() as directory:
-        index: SearchIndex = TantivyIndex(Path(directory) / "index")
-        start = time.perf_counter()
-        batch: list[Resource] = []
-        for resource in stream(0, args.docs, vocabulary, args.seed):
-            batch.append(resource)
-            if len(batch) == 1000:
-                index.add(batch)
-                batch = []
-        index.add(batch)
-        index.refresh()
-        elapsed = time.perf_counter() - start
-        assert index.count() == args.docs
-        print(f"loaded {args.docs:,} documents with add() at {args.docs / elapsed:,.0f} docs/s")
-        queries = query_mix(vocabulary, args.queries, args.seed)
-        local = threading.local()
-
-        def bare(word: str) -> None:
-            db = getattr(local, "db", None)
-            if db is None:
-                db = local.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            db.execute("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT 10", ('"' + word + '"',)).fetchall()
-
-        words = [(q.text.split() or ["biodiversity"])[0].rstrip("*") for q in queries]
-        ours: list[Callable[[], object]] = [lambda q=q: index.search(q) for q in queries]  # type: ignore[misc]
-        base: list[Callable[[], object]] = [lambda w=w: bare(w) for w in words]  # type: ignore[misc]
-        print(f"search latency, {args.docs:,} documents, {args.threads} threads, {args.queries:,} queries:")
-        compare_latency(ours, base, args.threads)
-        index.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("opensearch", "sqlite"), default="opensearch")
+    parser.add_argument("--backend", choices=("opensearch",), default="opensearch")
     parser.add_argument("--url", default=os.environ.get("GKSS_TEST_SEARCH_URL", "http://127.0.0.1:9201"))
-    parser.add_argument("--docs", type=int, help="default 1,000,000 (cluster) or 100,000 (sqlite)")
+    parser.add_argument("--docs", type=int, help="default 1,000,000")
     parser.add_argument("--compare-docs", type=int, default=0, help="documents for the bulk comparison")
     parser.add_argument("--chunk", type=int, default=1000, help="documents per bulk request")
     parser.add_argument("--threads", type=int, default=32)
@@ -319,14 +280,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the loaded cluster index")
     args = parser.parse_args()
-    args.docs = args.docs or (1_000_000 if args.backend == "opensearch" else 100_000)
+    args.docs = args.docs or 1_000_000
     data = json.loads(CORPUS.read_text(encoding="utf-8"))
     vocabulary = Vocabulary([Resource.model_validate(item) for item in data["resources"]])
     print(f"backend {args.backend}, {os.cpu_count()} CPUs, corpus of {len(vocabulary.corpus)} real records")
-    if args.backend == "opensearch":
-        bench_cluster(args, vocabulary)
-    else:
-        bench_sqlite(args, vocabulary)
+    bench_cluster(args, vocabulary)
 
 
 if __name__ == "__main__":
