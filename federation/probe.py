@@ -12,7 +12,7 @@ from lxml import etree
 from federation.fanout import tls_context
 from federation.identity import IdentityError, NodeIdentity, async_request_signer, check_document
 from federation.peers import Peer, get_peer, list_peers, now, record_probe
-from hub.store import Store
+from federation.tables import Database
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,9 @@ async def read_capabilities(client: httpx.AsyncClient, peer: Peer) -> tuple[dict
     return document, capabilities
 
 
-async def probe_peer(store: Store, peer: Peer, identity: NodeIdentity | None, timeout: float = 10.0) -> bool:
+async def probe_peer(
+    store: Database, peer: Peer, identity: NodeIdentity | None, timeout: float = 10.0
+) -> bool:
     """Probe one peer (signed as this hub) and record the outcome (a failure keeps the last known good)."""
     hooks = {"request": [async_request_signer(identity)]} if identity else {}
     try:
@@ -86,7 +88,7 @@ async def probe_peer(store: Store, peer: Peer, identity: NodeIdentity | None, ti
 
 
 async def probe_all(
-    store: Store, identity: NodeIdentity | None, only: str | None = None, stale_after: float | None = None
+    store: Database, identity: NodeIdentity | None, only: str | None = None, stale_after: float | None = None
 ) -> dict[str, bool]:
     """Probe every peer (or one; or only those not probed for ``stale_after`` seconds) concurrently."""
     peers = [get_peer(store, only)] if only else list_peers(store)

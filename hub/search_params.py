@@ -11,7 +11,8 @@ from fastapi import HTTPException, Query
 from hub.results import BadSearchParameter, build_query
 from hub.search.base import SearchQuery
 from hub.store import Store
-from registry.nodes import NodeError, node_sources
+from hub.store.nodes import node_sources
+from registry.nodes import NodeError
 
 
 @dataclass(frozen=True, slots=True)
