@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI): search, resources, sources, health; OpenAPI at /docs."""
+"""The FastAPI app: search, suggest, resources, sources, health, every router mounted; OpenAPI at /docs."""
 
 from __future__ import annotations
 
