@@ -12,7 +12,7 @@ from federation.api import identity_of
 from federation.fanout import federated_search
 from federation.peers import PeerError, add_peer, get_peer, list_peers, remove_peer
 from federation.probe import probe_all
-from hub.cli_common import console, fail, open_cli_hub
+from hub.cli.common import console, fail, open_cli_hub
 from hub.context import Hub
 from hub.search.base import SearchQuery
 

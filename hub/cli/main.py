@@ -12,10 +12,10 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from federation.cli import federated_cli_search, peers_app
-from hub.cli_common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
-from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
-from hub.cli_network import dedup, parse_options, sources_enable, sources_seed
-from hub.cli_registry import (
+from hub.cli.common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
+from hub.cli.jobs import harvest_via_broker, scheduler, sources_schedule, worker
+from hub.cli.network import dedup, parse_options, sources_enable, sources_seed
+from hub.cli.registry import (
     audit_log,
     check_node,
     cli_operator,
@@ -25,12 +25,12 @@ from hub.cli_registry import (
     sources_probe,
     sources_quality,
 )
+from hub.cli.websub import websub_app
 from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, page_json
 from hub.run_history import run_json
 from hub.search_params import filters_from, filters_query
 from hub.settings import Settings
-from hub.websub.cli import websub_app
 from registry import audit
 from registry.network_options import source_enabled
 from registry.sources import SourceConfig

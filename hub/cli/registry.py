@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from hub.cli_common import console, fail, open_cli_hub
-from hub.cli_network import parse_options
+from hub.cli.common import console, fail, open_cli_hub
+from hub.cli.network import parse_options
 from hub.dry_run import dry_run
 from hub.run_history import quality_report
 from hub.settings import Settings
