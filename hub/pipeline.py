@@ -165,7 +165,7 @@ def source_spec(
     if protocol in ("oai-pmh", "hub"):
         options.setdefault("overlap_seconds", settings.oai_overlap_seconds)
     if protocol == "hub":
-        from federation.api import identity_of
+        from hub.identity import identity_of
 
         options["identity"] = identity_of(settings)
     return SourceSpec(id=source_id, protocol=protocol, url=url, options=options)

@@ -12,9 +12,9 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from federation.api import federation_router, search_branch
 from hub.admin.registry_routes import registry_router
 from hub.admin.source_routes import source_router
+from hub.api.federation_routes import federation_router, search_branch
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
 from hub.feeds import feeds_router

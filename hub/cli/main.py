@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from federation.cli import federated_cli_search, peers_app
 from hub.cli.common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
+from hub.cli.federation import federated_cli_search, peers_app
 from hub.cli.jobs import harvest_via_broker, scheduler, sources_schedule, worker
 from hub.cli.network import dedup, parse_options, sources_enable, sources_seed
 from hub.cli.registry import (

@@ -159,8 +159,8 @@ def test_unregistered_hub_signature_is_refused(federation: dict[str, object]) ->
     hubs: dict[str, HubProcess] = federation["hubs"]  # type: ignore[assignment]
     b = hubs["hub-b"]
     # hub-b does not know hub-c: a request hub-c signs is refused by hub-b
-    from federation.api import identity_of
     from federation.identity import Route, signed_headers
+    from hub.identity import identity_of
     from hub.settings import Settings
 
     c = identity_of(Settings(home=hubs["hub-c"].home, node_id="hub-c"))
