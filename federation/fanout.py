@@ -19,7 +19,7 @@ from federation.identity import NodeIdentity, Route, signed_headers
 from federation.merge import RankedList, fuse, sum_facets
 from federation.peers import Peer, list_peers, record_call
 from federation.tables import Database
-from normalizers.search_query import SearchQuery
+from normalizers.search_query import SearchQuery, query_params
 
 SEARCH_PATH = "/api/search"
 SAFETY_MS = 15  # kept back from the budget for merging and answering
@@ -84,19 +84,9 @@ class PeerOutcome:
 
 
 def peer_params(query: SearchQuery, forward: bool) -> list[tuple[str, str]]:
-    """The /api/search parameters asking a peer for the top ``offset + size`` results of the same query."""
-    params: list[tuple[str, str]] = []
-    if query.text:
-        params.append(("q", query.text))
-    for name, values in (
-        ("source", query.source),
-        ("type", query.type),
-        ("country", query.country),
-        ("target", query.target),
-        ("language", query.language),
-        ("year", query.year),
-    ):
-        params.extend((name, str(v)) for v in values)
+    """The /api/search parameters asking a peer for the top ``offset + size`` results of the same query:
+    its text and every declared filter (``query_params``), then sort and size."""
+    params = query_params(query)
     params += [("sort", query.sort), ("size", str(min(100, query.offset + query.size))), ("page", "1")]
     if forward:
         params.append(("federated", "true"))

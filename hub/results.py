@@ -1,96 +1,12 @@
-"""One search surface for the CLI and the HTTP API: parameters in, the documented JSON out."""
+"""The documented search JSON the CLI and the HTTP API answer (parameters: normalizers/search_query.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from hub.search.base import SearchPage, SearchQuery
 from normalizers.resource import Resource
-from normalizers.vocabularies.gbf import goal_id, target_id
-from normalizers.vocabularies.indicators import indicator_id
-from normalizers.vocabularies.regions import region_id
-
-
-class BadSearchParameter(ValueError):
-    """A search parameter cannot be understood."""
-
-
-def build_query(
-    text: str | None = None,
-    *,
-    source: Sequence[str] = (),
-    type: Sequence[str] = (),
-    country: Sequence[str] = (),
-    target: Sequence[str] = (),
-    language: Sequence[str] = (),
-    year: Sequence[int] = (),
-    region: Sequence[str] = (),
-    goal: Sequence[str] = (),
-    indicator: Sequence[str] = (),
-    date_from: str | None = None,
-    date_until: str | None = None,
-    sort: str = "relevance",
-    page: int = 1,
-    size: int = 10,
-) -> SearchQuery:
-    """Validate user parameters into a SearchQuery (targets as ``3`` or ``GBF-TARGET-03``, regions as
-    M49 codes, CBD group GUIDs or slugs, goals as ``A`` or ``GBF-GOAL-A``, indicators by code)."""
-    targets = _known(target, target_id, "GBF target", "1-23 or GBF-TARGET-NN")
-    regions = _known(
-        region, region_id, "region", "an M49 code, a CBD group GUID or a slug like eastern-africa"
-    )
-    goals = _known(goal, goal_id, "GBF goal", "A-D or GBF-GOAL-A")
-    indicators = _known(indicator, indicator_id, "GBF indicator", "a code such as A.1 or 1.b")
-    low, high = _day(date_from, "from"), _day(date_until, "until")
-    if low and high and low > high:
-        raise BadSearchParameter("from must not be after until")
-    if sort not in ("relevance", "date"):
-        raise BadSearchParameter("sort must be 'relevance' or 'date'")
-    if not 1 <= size <= 100:
-        raise BadSearchParameter("size must be between 1 and 100")
-    if page < 1:
-        raise BadSearchParameter("page must be 1 or more")
-    sort_value: Literal["relevance", "date"] = "date" if sort == "date" else "relevance"
-    return SearchQuery(
-        text=(text or "").strip(),
-        source=tuple(source),
-        type=tuple(type),
-        country=tuple(c.upper() for c in country),
-        target=targets,
-        language=tuple(language),
-        year=tuple(year),
-        region=regions,
-        goal=goals,
-        indicator=indicators,
-        date_from=low,
-        date_until=high,
-        sort=sort_value,
-        offset=(page - 1) * size,
-        size=size,
-    )
-
-
-def _known(
-    values: Sequence[str], canonical: Callable[[str], str | None], what: str, forms: str
-) -> tuple[str, ...]:
-    found = []
-    for value in values:
-        identifier = canonical(value)
-        if identifier is None:
-            raise BadSearchParameter(f"unknown {what} {value!r}: use {forms}")
-        found.append(identifier)
-    return tuple(dict.fromkeys(found))
-
-
-def _day(value: str | None, name: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise BadSearchParameter(f"{name} must be a date, YYYY-MM-DD") from None
+from normalizers.search_query import BadSearchParameter as BadSearchParameter
 
 
 def result_json(resource: Resource, score: float | None = None) -> dict[str, Any]:

@@ -1,86 +1,102 @@
-"""The search filters every HTTP endpoint takes (/api/search, /feeds/*), declared once."""
+"""The search filters every HTTP endpoint takes (/api/search, /feeds/*), read from their one declaration.
+
+The filters themselves (name, parameter, parsing, repeatability, engine field) are declared once, in
+``normalizers/search_query.py`` ``FILTERS``; this module adds what only the hub can answer: ``node``,
+resolved to the sources of a node's subtree in the store.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any, cast
 
 from fastapi import HTTPException, Query
 
-from hub.results import BadSearchParameter, build_query
-from hub.search.base import SearchQuery
 from hub.store import Store
 from hub.store.nodes import node_sources
+from normalizers.search_query import FILTER_NAMES, FILTERS, BadSearchParameter, SearchQuery, build_query
 from registry.nodes import NodeError
 
+Q_HELP = "Free text"
+NODE_HELP = "Node id: the sources of that node and the nodes below it"
 
-@dataclass(frozen=True, slots=True)
+
 class SearchFilters:
-    """Free text and exact filters as the request gave them."""
+    """Free text, the node filter and the declared filters as the request gave them (not yet parsed)."""
 
-    q: str | None = None
-    source: tuple[str, ...] = ()
-    type: tuple[str, ...] = ()
-    country: tuple[str, ...] = ()
-    target: tuple[str, ...] = ()
-    language: tuple[str, ...] = ()
-    year: tuple[int, ...] = ()
-    node: tuple[str, ...] = ()
-    region: tuple[str, ...] = ()
-    goal: tuple[str, ...] = ()
-    indicator: tuple[str, ...] = ()
-    date_from: str | None = None
-    date_until: str | None = None
+    __slots__ = ("node", "q", "values")
 
+    def __init__(self, q: str | None = None, node: Sequence[str] = (), **values: Any) -> None:
+        unknown = set(values) - set(FILTER_NAMES)
+        if unknown:
+            raise TypeError(f"not search filters: {', '.join(sorted(unknown))}")
+        self.q = q
+        self.node = tuple(node)
+        self.values: dict[str, Any] = {}
+        for f in FILTERS:
+            given = values.get(f.name)
+            self.values[f.name] = tuple(given or ()) if f.repeatable else given
 
-def search_filters(
-    q: Annotated[str | None, Query(description="Free text")] = None,
-    source: Annotated[list[str] | None, Query(description="Source id (repeatable)")] = None,
-    type: Annotated[list[str] | None, Query(description="Resource type (repeatable)")] = None,
-    country: Annotated[list[str] | None, Query(description="ISO 3166-1 alpha-2 (repeatable)")] = None,
-    target: Annotated[list[str] | None, Query(description="GBF target: 3 or GBF-TARGET-03")] = None,
-    language: Annotated[list[str] | None, Query(description="Language tag (repeatable)")] = None,
-    year: Annotated[list[int] | None, Query(description="Year (repeatable)")] = None,
-    node: Annotated[
-        list[str] | None, Query(description="Node id: the sources of that node and the nodes below it")
-    ] = None,
-    region: Annotated[
-        list[str] | None, Query(description="Region: M49 code, CBD group GUID or slug (repeatable)")
-    ] = None,
-    goal: Annotated[list[str] | None, Query(description="GBF goal: A or GBF-GOAL-A (repeatable)")] = None,
-    indicator: Annotated[
-        list[str] | None, Query(description="GBF indicator code, e.g. A.1 (repeatable)")
-    ] = None,
-    date_from: Annotated[str | None, Query(alias="from", description="Dated on or after, YYYY-MM-DD")] = None,
-    date_until: Annotated[
-        str | None, Query(alias="until", description="Dated on or before, YYYY-MM-DD")
-    ] = None,
-) -> SearchFilters:
-    """A FastAPI dependency reading the filters from the query string."""
-    return filters_from(
-        q,
-        date_from,
-        date_until,
-        source=source,
-        type=type,
-        country=country,
-        target=target,
-        language=language,
-        year=year,
-        node=node,
-        region=region,
-        goal=goal,
-        indicator=indicator,
-    )
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SearchFilters) and (self.q, self.node, self.values) == (
+            other.q,
+            other.node,
+            other.values,
+        )
+
+    def __repr__(self) -> str:
+        given = {k: v for k, v in self.values.items() if v}
+        return f"SearchFilters(q={self.q!r}, node={self.node!r}, {given!r})"
 
 
-def filters_from(
-    q: str | None, date_from: str | None, date_until: str | None, **repeated: Sequence[Any] | None
-) -> SearchFilters:
-    """SearchFilters from optional lists (the HTTP query string's and the CLI's repeatable options)."""
-    lists: dict[str, Any] = {name: tuple(values or ()) for name, values in repeated.items()}
-    return SearchFilters(q=q, date_from=date_from, date_until=date_until, **lists)
+def _as_given_type(value_type: type, repeatable: bool) -> Any:
+    """The annotation a framework reads for a filter: ``list[str] | None``, ``int | None`` ..."""
+    inner = cast(Any, list)[value_type] if repeatable else value_type
+    return inner | None
+
+
+def filter_parameters(option: Any, *, alias: bool) -> list[inspect.Parameter]:
+    """One keyword parameter per declared filter, its default ``option(...)`` (FastAPI's ``Query`` with
+    the parameter as its alias, or typer's ``Option`` named ``--param``), for generated signatures."""
+    out = []
+    for f in FILTERS:
+        default = (
+            option(None, alias=f.param, description=f.help)
+            if alias
+            else option(None, f"--{f.param}", help=f.help)
+        )
+        annotation = _as_given_type(f.value_type, f.repeatable)
+        out.append(
+            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        )
+    return out
+
+
+def search_filters(**given: Any) -> SearchFilters:
+    """A FastAPI dependency reading the filters from the query string (its signature is generated)."""
+    return filters_from(given.pop("q", None), node=given.pop("node", None), **given)
+
+
+_http = [
+    inspect.Parameter(
+        "q", inspect.Parameter.KEYWORD_ONLY, default=Query(None, description=Q_HELP), annotation=str | None
+    ),
+    *filter_parameters(Query, alias=True),
+    inspect.Parameter(
+        "node",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=Query(None, description=NODE_HELP),
+        annotation=_as_given_type(str, True),
+    ),
+]
+search_filters.__signature__ = inspect.Signature(_http, return_annotation=SearchFilters)  # type: ignore[attr-defined]
+search_filters.__annotations__ = {p.name: p.annotation for p in _http} | {"return": SearchFilters}
+
+
+def filters_from(q: str | None, node: Sequence[str] | None = None, **given: Any) -> SearchFilters:
+    """SearchFilters from optional values by filter name (the HTTP query string's and the CLI's options)."""
+    return SearchFilters(q=q, node=tuple(node or ()), **given)
 
 
 def filters_query(
@@ -93,57 +109,24 @@ def filters_query(
 ) -> SearchQuery:
     """The SearchQuery for these filters, ``node`` resolved to its sources in ``store``; raises
     BadSearchParameter for a parameter that cannot be understood."""
-    sources = filters.source
+    values = dict(filters.values)
     if filters.node:
         if store is None:
             raise BadSearchParameter("node filters need the hub's store")
         try:
-            sources = node_sources(store, filters.node, within=filters.source)
+            values["source"] = node_sources(store, filters.node, within=values["source"])
         except NodeError as exc:
             raise BadSearchParameter(str(exc)) from None
-    return build_query(
-        filters.q,
-        source=sources,
-        type=filters.type,
-        country=filters.country,
-        target=filters.target,
-        language=filters.language,
-        year=filters.year,
-        region=filters.region,
-        goal=filters.goal,
-        indicator=filters.indicator,
-        date_from=filters.date_from,
-        date_until=filters.date_until,
-        sort=sort,
-        page=page,
-        size=size,
-    )
+    return build_query(filters.q, sort=sort, page=page, size=size, **values)
 
 
 def filters_of_params(params: Mapping[str, list[str]]) -> SearchFilters:
     """The filters a feed URL's query string carries (``parse_qs`` form), as the endpoints read them."""
-    years = params.get("year", [])
-    if not all(y.isdigit() for y in years):
-        raise BadSearchParameter("year must be a four-digit year")
-
-    def many(name: str) -> tuple[str, ...]:
-        return tuple(params.get(name, []))
-
-    return SearchFilters(
-        q=" ".join(params.get("q", [])) or None,
-        source=many("source"),
-        type=many("type"),
-        country=many("country"),
-        target=many("target"),
-        language=many("language"),
-        year=tuple(int(y) for y in years),
-        node=many("node"),
-        region=many("region"),
-        goal=many("goal"),
-        indicator=many("indicator"),
-        date_from=next(iter(params.get("from", [])), None),
-        date_until=next(iter(params.get("until", [])), None),
-    )
+    values: dict[str, Any] = {}
+    for f in FILTERS:  # parsed, each by its filter, when the query is built
+        given = params.get(f.param, [])
+        values[f.name] = tuple(given) if f.repeatable else next(iter(given), None)
+    return SearchFilters(q=" ".join(params.get("q", [])) or None, node=params.get("node", []), **values)
 
 
 def query_of(

@@ -1,4 +1,4 @@
-"""The search query over the common schema: free text, the filters, sort and paging.
+"""The search query over the common schema: free text, the filters (declared once, ``FILTERS``), sort, paging.
 
 It sits beside the vocabularies it filters by, below registry, federation and hub, so that every
 layer reads the same declaration: the HTTP API and the command line, the peer forwarding of a
@@ -7,16 +7,129 @@ federated search, the search cursor and the engines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from normalizers.resource import Resource
 from normalizers.vocabularies.countries import regions_of
+from normalizers.vocabularies.gbf import goal_id, target_id
+from normalizers.vocabularies.indicators import indicator_id
+from normalizers.vocabularies.regions import region_id
 
-FACET_FIELDS: tuple[str, ...] = ("type", "source", "country", "target", "language", "year")
+
+class BadSearchParameter(ValueError):
+    """A search parameter cannot be understood."""
+
+
+def _as_given(value: str) -> str:
+    return value
+
+
+def _upper(value: str) -> str:
+    return value.upper()
+
+
+def _year(value: str | int) -> int:
+    text = str(value)
+    if not (text.isdigit() and len(text) <= 4):
+        raise BadSearchParameter("year must be a four-digit year")
+    return int(text)
+
+
+def _known(canonical: Callable[[str], str | None], what: str, forms: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        identifier = canonical(value)
+        if identifier is None:
+            raise BadSearchParameter(f"unknown {what} {value!r}: use {forms}")
+        return identifier
+
+    return parse
+
+
+def _day(name: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise BadSearchParameter(f"{name} must be a date, YYYY-MM-DD") from None
+
+    return parse
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """One search filter, as every layer reads it.
+
+    ``name`` is the SearchQuery field; ``param`` the HTTP query parameter, the CLI option
+    (``--param``) and what a peer hub is sent; ``parse`` turns one given value into the canonical
+    one (BadSearchParameter when it cannot); a ``repeatable`` filter takes many values, OR-ed;
+    ``engine_field`` is the index field it matches (None for the date bounds, which match the
+    record's date); a ``facet`` is also counted.
+    """
+
+    name: str
+    param: str
+    help: str
+    parse: Callable[[str], Any]
+    value_type: type = str  # what the HTTP and CLI layers accept before ``parse``
+    repeatable: bool = True
+    engine_field: str | None = None
+    facet: bool = False
+
+
+FILTERS: tuple[SearchFilter, ...] = (
+    SearchFilter("type", "type", "Resource type (repeatable)", _as_given, engine_field="type", facet=True),
+    SearchFilter("source", "source", "Source id (repeatable)", _as_given, engine_field="source", facet=True),
+    SearchFilter(
+        "country", "country", "ISO 3166-1 alpha-2 (repeatable)", _upper, engine_field="country", facet=True
+    ),
+    SearchFilter(
+        "target",
+        "target",
+        "GBF target: 3 or GBF-TARGET-03 (repeatable)",
+        _known(target_id, "GBF target", "1-23 or GBF-TARGET-NN"),
+        engine_field="target",
+        facet=True,
+    ),
+    SearchFilter(
+        "language", "language", "Language tag (repeatable)", _as_given, engine_field="language", facet=True
+    ),
+    SearchFilter("year", "year", "Year (repeatable)", _year, value_type=int, engine_field="year", facet=True),
+    # Filter-only fields: indexed like facets, never counted.
+    SearchFilter(
+        "region",
+        "region",
+        "Region: M49 code, CBD group GUID or slug (repeatable)",
+        _known(region_id, "region", "an M49 code, a CBD group GUID or a slug like eastern-africa"),
+        engine_field="region",
+    ),
+    SearchFilter(
+        "goal",
+        "goal",
+        "GBF goal: A or GBF-GOAL-A (repeatable)",
+        _known(goal_id, "GBF goal", "A-D or GBF-GOAL-A"),
+        engine_field="goal",
+    ),
+    SearchFilter(
+        "indicator",
+        "indicator",
+        "GBF indicator code, e.g. A.1 (repeatable)",
+        _known(indicator_id, "GBF indicator", "a code such as A.1 or 1.b"),
+        engine_field="indicator",
+    ),
+    SearchFilter("date_from", "from", "Dated on or after, YYYY-MM-DD", _day("from"), repeatable=False),
+    SearchFilter("date_until", "until", "Dated on or before, YYYY-MM-DD", _day("until"), repeatable=False),
+)
+FILTER_NAMES: tuple[str, ...] = tuple(f.name for f in FILTERS)
+FACET_FIELDS: tuple[str, ...] = tuple(f.engine_field for f in FILTERS if f.engine_field and f.facet)
 # Filter-only fields: indexed like facets, never counted.
-EXTRA_FILTER_FIELDS: tuple[str, ...] = ("region", "goal", "indicator")
+EXTRA_FILTER_FIELDS: tuple[str, ...] = tuple(
+    f.engine_field for f in FILTERS if f.engine_field and not f.facet
+)
 FILTER_FIELDS: tuple[str, ...] = (*FACET_FIELDS, *EXTRA_FILTER_FIELDS)
+SORTS: tuple[str, ...] = ("relevance", "date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +170,64 @@ def filter_terms(resource: Resource) -> dict[str, list[str]]:
         "goal": list(dict.fromkeys(resource.gbf_goals)),
         "indicator": list(dict.fromkeys(resource.gbf_indicators)),
     }
+
+
+def field_terms(resource: Resource) -> dict[str, list[Any]]:
+    """A Resource's values for every filter field (``FILTER_FIELDS``): what a filter on that field is
+    matched against."""
+    year = resource.year()
+    return {
+        "type": [resource.type],
+        "source": [resource.source],
+        "country": list(resource.countries),
+        "target": list(resource.gbf_targets),
+        "language": list(resource.languages),
+        "year": [] if year is None else [year],
+        **filter_terms(resource),
+    }
+
+
+def build_query(
+    text: str | None = None,
+    *,
+    sort: str = "relevance",
+    page: int = 1,
+    size: int = 10,
+    **values: Any,
+) -> SearchQuery:
+    """Validate user parameters into a SearchQuery: ``values`` by filter name (a sequence for a
+    repeatable filter, one value or None otherwise), each read by its filter's ``parse``; raises
+    BadSearchParameter for a parameter that cannot be understood."""
+    unknown = set(values) - set(FILTER_NAMES)
+    if unknown:
+        raise TypeError(f"not search filters: {', '.join(sorted(unknown))}")
+    fields: dict[str, Any] = {}
+    for f in FILTERS:
+        given = values.get(f.name)
+        if f.repeatable:
+            fields[f.name] = tuple(dict.fromkeys(f.parse(v) for v in given or ()))
+        else:
+            fields[f.name] = f.parse(given) if given else None
+    if fields["date_from"] and fields["date_until"] and fields["date_from"] > fields["date_until"]:
+        raise BadSearchParameter("from must not be after until")
+    if sort not in SORTS:
+        raise BadSearchParameter("sort must be 'relevance' or 'date'")
+    if not 1 <= size <= 100:
+        raise BadSearchParameter("size must be between 1 and 100")
+    if page < 1:
+        raise BadSearchParameter("page must be 1 or more")
+    sort_value: Literal["relevance", "date"] = "date" if sort == "date" else "relevance"
+    return SearchQuery(
+        text=(text or "").strip(), sort=sort_value, offset=(page - 1) * size, size=size, **fields
+    )
+
+
+def query_params(query: SearchQuery) -> list[tuple[str, str]]:
+    """The query's text and filters as ``/api/search`` parameters (``q``, then each filter's
+    ``param`` once per value): what a peer hub is asked, which reads them back into the same query."""
+    params: list[tuple[str, str]] = [("q", query.text)] if query.text else []
+    for f in FILTERS:
+        value = getattr(query, f.name)
+        values = value if f.repeatable else (() if value is None else (value,))
+        params.extend((f.param, str(v)) for v in values)
+    return params

@@ -12,7 +12,7 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from hub.cli.common import console, fail, open_cli_hub, print_summary, progress_bar, source_options
-from hub.cli.federation import federated_cli_search, peers_app
+from hub.cli.federation import peers_app
 from hub.cli.jobs import harvest_via_broker, scheduler, sources_schedule, worker
 from hub.cli.network import dedup, parse_options, sources_enable, sources_seed
 from hub.cli.registry import (
@@ -25,11 +25,10 @@ from hub.cli.registry import (
     sources_probe,
     sources_quality,
 )
+from hub.cli.search import search
 from hub.cli.websub import websub_app
 from hub.pipeline import RunSummary, harvest_source
-from hub.results import BadSearchParameter, page_json
 from hub.run_history import run_json
-from hub.search_params import filters_from, filters_query
 from hub.settings import Settings
 from registry import audit
 from registry.network_options import source_enabled
@@ -55,6 +54,7 @@ app.command()(scheduler)
 sources_app.command("schedule")(sources_schedule)
 sources_app.command("seed")(sources_seed)
 app.command()(dedup)
+app.command()(search)
 sources_app.command("enable")(sources_enable)
 
 
@@ -294,65 +294,6 @@ def runs(
             typer.echo(f"    error: {row['error']}")
         for err in row["record_errors"]:
             typer.echo(f"    {err['severity']}: {err['native_id']}: {err['message']}")
-
-
-@app.command()
-def search(
-    query: Annotated[str | None, typer.Argument(metavar="[QUERY]", help="Free text")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Source id (repeatable)")] = None,
-    type: Annotated[list[str] | None, typer.Option(help="Resource type (repeatable)")] = None,
-    country: Annotated[list[str] | None, typer.Option(help="ISO 3166-1 alpha-2 (repeatable)")] = None,
-    target: Annotated[list[str] | None, typer.Option(help="GBF target: 3 or GBF-TARGET-03")] = None,
-    language: Annotated[list[str] | None, typer.Option(help="Language (repeatable)")] = None,
-    node: Annotated[list[str] | None, typer.Option(help="Node id: its sources and those below it")] = None,
-    region: Annotated[list[str] | None, typer.Option(help="Region: M49 code, CBD group or slug")] = None,
-    goal: Annotated[list[str] | None, typer.Option(help="GBF goal: A-D")] = None,
-    indicator: Annotated[list[str] | None, typer.Option(help="GBF indicator code, e.g. A.1")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="Dated on or after YYYY-MM-DD")] = None,
-    date_until: Annotated[str | None, typer.Option("--until", help="Dated on or before YYYY-MM-DD")] = None,
-    sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
-    page: Annotated[int, typer.Option(help="Page number")] = 1,
-    size: Annotated[int, typer.Option(help="Results per page")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-    federated: Annotated[bool, typer.Option("--federated", help="Also search every peer hub")] = False,
-) -> None:
-    """Search the hub's index."""
-    filters = filters_from(
-        query,
-        date_from,
-        date_until,
-        source=source,
-        type=type,
-        country=country,
-        target=target,
-        language=language,
-        node=node,
-        region=region,
-        goal=goal,
-        indicator=indicator,
-    )
-    hub = open_cli_hub()
-    try:
-        search_query = filters_query(filters, sort=sort, page=page, size=size, store=hub.store)
-    except BadSearchParameter as exc:
-        hub.close()
-        raise fail(str(exc), 2) from None
-    hub = open_cli_hub()
-    try:
-        if federated:
-            data = federated_cli_search(hub, search_query)
-        else:
-            data = page_json(hub.index.search(search_query), search_query)
-    finally:
-        hub.close()
-    if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    typer.echo(f"{data['total']} results")
-    for item in data["results"]:
-        typer.echo(f"- {item['title']}  [{item['source']} · {item['type']} · {item['date'] or 'undated'}]")
-        if item["url"]:
-            typer.echo(f"  {item['url']}")
 
 
 @index_app.command("rebuild")
