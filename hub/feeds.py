@@ -29,7 +29,7 @@ from hub.conditional import conditional
 from hub.context import Hub
 from hub.oai.envelope import default_ns
 from hub.search.base import SearchQuery
-from hub.search_params import SearchFilters, query_of, search_filters
+from hub.search.params import SearchFilters, query_of, search_filters
 from hub.store.models import RecordRow
 from hub.websub.discovery import hub_url, link_header
 from normalizers.resource import Resource

@@ -22,9 +22,9 @@ from hub.metrics import metrics_router
 from hub.oai import oai_router
 from hub.opensearch_description import opensearch_router
 from hub.rate_limit import PublicApiGuard
-from hub.results import BadSearchParameter, page_json
-from hub.search_cursor import cursor_after, next_cursor
-from hub.search_params import SearchFilters, query_of, search_filters
+from hub.search.cursor import cursor_after, next_cursor
+from hub.search.params import SearchFilters, query_of, search_filters
+from hub.search.results import BadSearchParameter, page_json
 from hub.settings import Settings
 from hub.web.admin_page import admin_page_router
 from hub.web.embed import embed_router

@@ -11,8 +11,8 @@ import typer
 
 from hub.cli.common import fail, open_cli_hub
 from hub.cli.federation import federated_cli_search
-from hub.results import page_json
-from hub.search_params import NODE_HELP, filter_parameters, filters_from, filters_query
+from hub.search.params import NODE_HELP, filter_parameters, filters_from, filters_query
+from hub.search.results import page_json
 from normalizers.search_query import BadSearchParameter
 
 

@@ -7,8 +7,8 @@ from typing import Any
 from federation.fanout import federated_search
 from federation.identity import Route
 from hub.identity import identity_of
-from hub.results import page_json
 from hub.search.base import SearchIndex, SearchQuery
+from hub.search.results import page_json
 from hub.settings import Settings
 from hub.store import Store
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from hub.search.base import SearchQuery
-from hub.search_params import filters_of_params, filters_query
+from hub.search.params import filters_of_params, filters_query
 from hub.store import Store
 from normalizers.resource import Resource
 from normalizers.search_query import FILTERS, field_terms

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from hub.search_params import filters_of_params, filters_query
+from hub.search.params import filters_of_params, filters_query
 from normalizers.search_query import (
     FACET_FIELDS,
     FILTER_FIELDS,

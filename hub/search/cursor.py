@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 from hub.oai.tokens import BadToken, TokenCodec, token_key
-from hub.results import BadSearchParameter
 from hub.search.base import SearchQuery
+from hub.search.results import BadSearchParameter
 from hub.settings import Settings
 from normalizers.search_query import FILTER_NAMES
 
