@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from hub.admin.auth import check, done, principal_dependency
 from hub.context import Hub
-from hub.dry_run import dry_run
-from hub.run_history import quality_report, run_json
+from hub.pipeline.dry_run import dry_run
+from hub.pipeline.history import quality_report, run_json
 from hub.store.models import SourceRow
 from registry.nodes import get_node
 from registry.probe import probe

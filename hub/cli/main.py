@@ -28,7 +28,7 @@ from hub.cli.registry import (
 from hub.cli.search import search
 from hub.cli.websub import websub_app
 from hub.pipeline import RunSummary, harvest_source
-from hub.run_history import run_json
+from hub.pipeline.history import run_json
 from hub.settings import Settings
 from registry import audit
 from registry.network_options import source_enabled

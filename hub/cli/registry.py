@@ -14,8 +14,8 @@ from rich.table import Table
 
 from hub.cli.common import console, fail, open_cli_hub
 from hub.cli.network import parse_options
-from hub.dry_run import dry_run
-from hub.run_history import quality_report
+from hub.pipeline.dry_run import dry_run
+from hub.pipeline.history import quality_report
 from hub.settings import Settings
 from hub.store.nodes import remove_node
 from registry import audit

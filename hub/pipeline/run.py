@@ -16,11 +16,11 @@ from harvesters.base import HarvestState, SourceSpec
 from harvesters.errors import HarvestError
 from harvesters.records import RawRecord, RecordFailure
 from harvesters.registry import build_harvester
-from hub.adaptive_polling import adapt_schedule
 from hub.background import OrderedWorker, ReadAhead
 from hub.context import Hub
-from hub.deletions import DeletionGuard
-from hub.notifications import notify_source
+from hub.pipeline.adaptive_polling import adapt_schedule
+from hub.pipeline.deletions import DeletionGuard
+from hub.pipeline.notifications import notify_source
 from hub.settings import Settings
 from hub.store.models import SourceRow
 from hub.store.store import BatchResult, NormalisedItem, aware

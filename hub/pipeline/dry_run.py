@@ -14,7 +14,7 @@ from harvesters.errors import HarvestError
 from harvesters.http import HttpPolicy, fetch_once, make_client
 from harvesters.records import RecordFailure
 from harvesters.registry import build_harvester
-from hub.pipeline import normalise_record, source_spec
+from hub.pipeline.run import normalise_record, source_spec
 from hub.settings import Settings
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.quality import Quality, assess, summarise
