@@ -54,7 +54,6 @@ app.command()(scheduler)
 sources_app.command("schedule")(sources_schedule)
 sources_app.command("seed")(sources_seed)
 app.command()(dedup)
-app.command()(search)
 sources_app.command("enable")(sources_enable)
 
 
@@ -294,6 +293,9 @@ def runs(
             typer.echo(f"    error: {row['error']}")
         for err in row["record_errors"]:
             typer.echo(f"    {err['severity']}: {err['native_id']}: {err['message']}")
+
+
+app.command()(search)  # hub/cli/search.py, listed after `runs` as before
 
 
 @index_app.command("rebuild")
