@@ -12,16 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from federation import peer_client
 from federation.identity import NodeIdentity, Route, signed_headers
 from federation.merge import RankedList, fuse, sum_facets
 from federation.peers import Peer, list_peers, record_call
-from hub.context import Hub
-from hub.results import page_json
-from hub.search.base import SearchQuery
+from federation.tables import Database
+from normalizers.search_query import SearchQuery, query_params
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +34,23 @@ PUBLIC_REASONS = {
     "suspended": "suspended after repeated failures",
 }
 """What a search answer says of a failed peer: never the network detail (see PeerOutcome.as_json)."""
+
+# This hub's own search: the documented search JSON ({"total", "results", "facets", ...}) of a query.
+LocalSearch = Callable[[SearchQuery], dict[str, Any]]
+
+
+class FanoutSettings(Protocol):
+    """The settings a fan-out reads (the hub's Settings has them)."""
+
+    @property
+    def federation_budget_ms(self) -> int: ...
+    @property
+    def federation_max_hops(self) -> int: ...
+    @property
+    def federation_breaker_failures(self) -> int: ...
+    @property
+    def federation_breaker_cooldown(self) -> float: ...
+    def outbound_guard(self) -> Callable[[str], None]: ...
 
 
 @cache
@@ -83,19 +99,9 @@ class PeerOutcome:
 
 
 def peer_params(query: SearchQuery, forward: bool) -> list[tuple[str, str]]:
-    """The /api/search parameters asking a peer for the top ``offset + size`` results of the same query."""
-    params: list[tuple[str, str]] = []
-    if query.text:
-        params.append(("q", query.text))
-    for name, values in (
-        ("source", query.source),
-        ("type", query.type),
-        ("country", query.country),
-        ("target", query.target),
-        ("language", query.language),
-        ("year", query.year),
-    ):
-        params.extend((name, str(v)) for v in values)
+    """The /api/search parameters asking a peer for the top ``offset + size`` results of the same query:
+    its text and every declared filter (``query_params``), then sort and size."""
+    params = query_params(query)
     params += [("sort", query.sort), ("size", str(min(100, query.offset + query.size))), ("page", "1")]
     if forward:
         params.append(("federated", "true"))
@@ -144,7 +150,9 @@ def _route_onwards(identity: NodeIdentity, incoming: Route, peers: list[Peer]) -
 
 
 async def federated_search(
-    hub: Hub,
+    store: Database,
+    settings: FanoutSettings,
+    local_search: LocalSearch,
     identity: NodeIdentity,
     query: SearchQuery,
     incoming: Route = Route(),
@@ -153,15 +161,13 @@ async def federated_search(
     detail: bool = False,
 ) -> dict[str, Any]:
     """Search here and at every eligible peer within GKSS_FEDERATION_BUDGET_MS (or the smaller budget a
-    calling hub passed on); answer with what arrived. Why a peer failed is told only with ``detail``."""
-    settings = hub.settings
+    calling hub passed on); answer with what arrived. ``store`` holds the peers and their breakers;
+    ``local_search`` searches this hub. Why a peer failed is told only with ``detail``."""
     started = time.monotonic()
     budget_ms = min(settings.federation_budget_ms, budget_ms or settings.federation_budget_ms)
     budget = budget_ms / 1000
     at = datetime.now(UTC)
-    candidates = [
-        p for p in (list_peers(hub.store) if peers is None else peers) if p.trust in ("full", "search")
-    ]
+    candidates = [p for p in (list_peers(store) if peers is None else peers) if p.trust in ("full", "search")]
     outcomes: dict[str, PeerOutcome] = {}
     callable_peers: list[Peer] = []
     for peer in candidates:
@@ -181,11 +187,11 @@ async def federated_search(
     loop = asyncio.get_running_loop()
     local_task: asyncio.Future[Any]
     if callable_peers:
-        local_task = loop.run_in_executor(_local_pool(), _local, hub, local_query)
+        local_task = loop.run_in_executor(_local_pool(), _timed, local_search, local_query)
     else:  # nothing to wait for but the local search (a forwarded search at the end of its route)
         local_task = loop.create_future()
         try:
-            local_task.set_result(_local(hub, local_query))
+            local_task.set_result(_timed(local_search, local_query))
         except Exception as exc:  # reported as the local status "error", as from the executor
             local_task.set_exception(exc)
     budget_left = int(remaining * 1000)
@@ -207,7 +213,7 @@ async def federated_search(
             )
     changed = [(p.id, outcomes[p.id]) for p in callable_peers if outcomes[p.id].status != "ok" or p.failures]
     if changed:
-        await asyncio.to_thread(_record_calls, hub, changed)
+        await asyncio.to_thread(_record_calls, store, settings, changed)
     lists: list[RankedList] = []
     local: dict[str, Any] = {"id": identity.node_id, "status": "timeout", "count": 0}
     if local_task in done and local_task.exception() is None:
@@ -252,12 +258,11 @@ async def federated_search(
     }
 
 
-def _record_calls(hub: Hub, changed: list[tuple[str, PeerOutcome]]) -> None:
+def _record_calls(store: Database, settings: FanoutSettings, changed: list[tuple[str, PeerOutcome]]) -> None:
     """Breaker bookkeeping, only for peers whose state moves (a healthy peer costs no write)."""
-    settings = hub.settings
     for peer_id, outcome in changed:
         record_call(
-            hub.store,
+            store,
             peer_id,
             ok=outcome.status == "ok",
             reason=f"{outcome.status}: {outcome.reason}",
@@ -270,8 +275,8 @@ def _fields(query: SearchQuery) -> dict[str, Any]:
     return {name: getattr(query, name) for name in query.__dataclass_fields__}
 
 
-def _local(hub: Hub, query: SearchQuery) -> dict[str, Any]:
+def _timed(local_search: LocalSearch, query: SearchQuery) -> dict[str, Any]:
     started = time.monotonic()
-    data = page_json(hub.index.search(query), query)
+    data = local_search(query)
     data["_took_ms"] = int((time.monotonic() - started) * 1000)
     return data

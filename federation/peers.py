@@ -1,4 +1,4 @@
-"""The peers registry: explicitly registered hubs, their capabilities cache and breaker state (store)."""
+"""The peers registry: explicitly registered hubs, their capabilities cache and breaker state (own table)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
-from hub.store import Store
-from hub.store.models import PeerRow
+from federation.tables import Database, PeerRow
 
 PEER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 TRUST_LEVELS = ("full", "search", "replicate")
@@ -107,7 +106,7 @@ def normalise_url(url: str) -> str:
 
 
 def add_peer(
-    store: Store,
+    store: Database,
     peer_id: str,
     url: str,
     *,
@@ -141,18 +140,18 @@ def add_peer(
     return _peer(row)
 
 
-def get_peer(store: Store, peer_id: str) -> Peer | None:
+def get_peer(store: Database, peer_id: str) -> Peer | None:
     with store.session() as s:
         row = s.get(PeerRow, peer_id)
         return None if row is None else _peer(row)
 
 
-def list_peers(store: Store) -> list[Peer]:
+def list_peers(store: Database) -> list[Peer]:
     with store.session() as s:
         return [_peer(row) for row in s.scalars(select(PeerRow).order_by(PeerRow.id))]
 
 
-def remove_peer(store: Store, peer_id: str) -> bool:
+def remove_peer(store: Database, peer_id: str) -> bool:
     with store.session() as s, s.begin():
         row = s.get(PeerRow, peer_id)
         if row is None:
@@ -161,7 +160,7 @@ def remove_peer(store: Store, peer_id: str) -> bool:
         return True
 
 
-def known_keys(store: Store) -> dict[str, str]:
+def known_keys(store: Database) -> dict[str, str]:
     """Peer id -> pinned public key, for verifying signed requests."""
     with store.session() as s:
         rows = s.execute(select(PeerRow.id, PeerRow.public_key).where(PeerRow.public_key.is_not(None)))
@@ -169,7 +168,7 @@ def known_keys(store: Store) -> dict[str, str]:
 
 
 def record_probe(
-    store: Store,
+    store: Database,
     peer_id: str,
     *,
     ok: bool,
@@ -198,7 +197,7 @@ def record_probe(
 
 
 def record_call(
-    store: Store, peer_id: str, *, ok: bool, reason: str | None, threshold: int, cooldown: float
+    store: Database, peer_id: str, *, ok: bool, reason: str | None, threshold: int, cooldown: float
 ) -> None:
     """The circuit breaker, in the store so every API worker shares it: ``threshold`` failures in a row
     open it for ``cooldown`` seconds; the next call after that is a trial that closes or re-opens it.

@@ -14,8 +14,8 @@ from lxml import etree
 from federation.fanout import tls_context
 from federation.identity import IdentityError, NodeIdentity, async_request_signer, check_document
 from federation.peers import Peer, get_peer, list_peers, now, record_probe
+from federation.tables import Database
 from harvesters.netguard import UnsafeDestination
-from hub.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _guard_hook(guard: Callable[[str], None]) -> Callable[[httpx.Request], Any]:
 
 
 async def probe_peer(
-    store: Store,
+    store: Database,
     peer: Peer,
     identity: NodeIdentity | None,
     *,
@@ -130,7 +130,7 @@ async def probe_peer(
 
 
 async def probe_all(
-    store: Store,
+    store: Database,
     identity: NodeIdentity | None,
     only: str | None = None,
     stale_after: float | None = None,

@@ -38,19 +38,24 @@ class HubHarvester:
 
     Each record keeps its origin hub (the peer's id for the peer's own records, the recorded one for
     records the peer replicated), origin source and original identifiers in its provenance; records
-    whose origin is this hub (option ``identity``, set by the pipeline) are dropped: nothing returns
+    whose origin is this hub (``identity``, given by the hub) are dropped: nothing returns
     to where it began.
     The native id of a replicated record is the peer's record id, so a deletion at the peer (a
     ``status="deleted"`` header) removes exactly that record here and travels on down a chain.
     """
 
-    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        spec: SourceSpec,
+        policy: HttpPolicy,
+        client: httpx.Client | None = None,
+        identity: NodeIdentity | None = None,
+    ) -> None:
         self.spec = spec
         self.policy = policy
         self.client = client
         self.base_url = spec.url.rstrip("/")
-        identity = spec.options.get("identity")
-        self.identity = identity if isinstance(identity, NodeIdentity) else None
+        self.identity = identity
         self.local_hub = self.identity.node_id if self.identity else ""
         self.pinned_key = spec.options.get("public_key")
         overlap = spec.options.get("overlap_seconds", 60)
@@ -63,7 +68,7 @@ class HubHarvester:
         self.oai = OaiPmhHarvester(oai_spec, policy, client)
         if not self.local_hub:
             raise ConfigurationError(
-                f"{spec.id}: the hub protocol needs this hub's identity (option identity)"
+                f"{spec.id}: the hub protocol needs this hub's identity (built by hub.protocols)"
             )
 
     def peer_id(self, http: httpx.Client, state: HarvestState) -> str:

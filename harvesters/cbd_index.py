@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.dates import parse_solr_datetime
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
 from harvesters.records import RawRecord, RecordFailure, json_payload
@@ -61,17 +62,6 @@ def solr_datetime(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_solr_datetime(value: Any) -> datetime | None:
-    """``2025-07-23T13:02:42Z`` (or with milliseconds) as an aware datetime; None when unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class CbdIndexHarvester:

@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import httpx
 
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
-from harvesters.cbd_index import parse_solr_datetime
+from harvesters.dates import parse_solr_datetime
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
 from harvesters.options import int_option, place_context

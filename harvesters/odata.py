@@ -16,13 +16,14 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.dates import parse_odata_date
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
 from harvesters.options import int_option, place_context
@@ -43,23 +44,6 @@ EXPANDS: dict[str, str] = {
     "NationalPlans": "title,files",
     "Documents": "title,description,files,keywords",
 }
-_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
-
-
-def parse_odata_date(value: Any) -> datetime | None:
-    """``/Date(1700000000000)/`` (optionally ``+0100``) or ISO 8601 text as an aware UTC datetime."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    match = _DATE.match(text)
-    if match:
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(match.group(1)))
-        return moment  # the offset suffix only says where the value was local; ms are UTC
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def parse_feed(response: FetchedResponse) -> tuple[list[Any], str | None]:

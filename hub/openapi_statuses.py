@@ -18,7 +18,7 @@ from starlette.responses import Response
 from federation.peers import TRUST_LEVELS
 from harvesters.registry import PROTOCOLS
 from hub.rate_limit import EXEMPT
-from hub.results import MAX_PAGE
+from hub.search.results import MAX_PAGE
 from registry.nodes import KINDS, NODE_ID
 from registry.rights import ROLES
 

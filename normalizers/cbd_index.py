@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from harvesters.cbd_index import parse_solr_datetime
+from harvesters.dates import parse_solr_datetime
 from harvesters.records import RawRecord
 from normalizers.payload import json_object
 from normalizers.resource import Resource, check_type, provenance_of, resource_id

@@ -17,7 +17,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from harvesters.cbd_index import parse_solr_datetime
+from harvesters.dates import parse_solr_datetime
 from harvesters.records import RawRecord
 from normalizers.errors import InvalidRecord
 from normalizers.payload import json_object

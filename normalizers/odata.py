@@ -13,7 +13,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from harvesters.odata import parse_odata_date
+from harvesters.dates import parse_odata_date
 from harvesters.records import RawRecord
 from normalizers.errors import InvalidRecord
 from normalizers.payload import json_object

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from harvesters.cbd_index import parse_solr_datetime
+from harvesters.dates import parse_solr_datetime
 from harvesters.records import RawRecord
 from normalizers.errors import InvalidRecord
 from normalizers.oai_dc import country_code

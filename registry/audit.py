@@ -1,4 +1,4 @@
-"""The audit log: every administrative action, and every refused attempt at one (store)."""
+"""The audit log: every administrative action, and every refused attempt at one (registry's tables)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.store import Store
-from hub.store.models import AuditRow
 from registry.rights import Principal
+from registry.tables import AuditRow, Database
 
 
 def record(
-    store: Store,
+    store: Database,
     principal: Principal,
     action: str,
     target: str,
@@ -39,7 +38,7 @@ def record(
 
 
 def entries(
-    store: Store, principal: Principal, *, limit: int = 100, node_id: str | None = None
+    store: Database, principal: Principal, *, limit: int = 100, node_id: str | None = None
 ) -> list[dict[str, Any]]:
     """The newest entries the principal may read (its nodes' entries; all for a hub admin)."""
     query = select(AuditRow).order_by(AuditRow.id.desc())

@@ -11,10 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.store import Store
-from hub.store.models import ApiKeyRow, NodeRow
 from registry.nodes import subtree
 from registry.rights import HUB_ADMIN, ROLES, Principal
+from registry.tables import ApiKeyRow, Database, NodeRow
 
 PREFIX = "gkss_"
 
@@ -89,7 +88,7 @@ def _hash(secret: str) -> str:
 
 
 def create_key(
-    store: Store,
+    store: Database,
     node_id: str,
     role: str,
     *,
@@ -120,23 +119,23 @@ def create_key(
     return _key(row), f"{PREFIX}{key_id}_{secret}"
 
 
-def get_key(store: Store, key_id: str) -> ApiKey | None:
+def get_key(store: Database, key_id: str) -> ApiKey | None:
     with store.session() as s:
         row = s.get(ApiKeyRow, key_id)
         return None if row is None else _key(row)
 
 
-def list_keys(store: Store) -> list[ApiKey]:
+def list_keys(store: Database) -> list[ApiKey]:
     with store.session() as s:
         return [_key(r) for r in s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id))]
 
 
-def any_keys(store: Store) -> bool:
+def any_keys(store: Database) -> bool:
     with store.session() as s:
         return s.scalar(select(ApiKeyRow.id).limit(1)) is not None
 
 
-def revoke_key(store: Store, key_id: str) -> ApiKey:
+def revoke_key(store: Database, key_id: str) -> ApiKey:
     with store.session() as s, s.begin():
         row = s.get(ApiKeyRow, key_id)
         if row is None:
@@ -146,7 +145,7 @@ def revoke_key(store: Store, key_id: str) -> ApiKey:
         return _key(row)
 
 
-def authenticate(store: Store, token: str) -> Principal:
+def authenticate(store: Database, token: str) -> Principal:
     """The principal a presented token stands for; KeyRefused says why not, without telling secrets."""
     body = token.removeprefix(PREFIX) if token.startswith(PREFIX) else None
     key_id, _, secret = (body or "").partition("_")

@@ -1,17 +1,17 @@
-"""The node hierarchy: the service, its regional centres and their national nodes (store)."""
+"""The node hierarchy: the service, its regional centres and their national nodes (registry's tables)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from hub.store import Store
-from hub.store.models import ApiKeyRow, NodeRow, PeerRow, SourceRow
+from registry.tables import ApiKeyRow, Database, NodeRow
 
 NODE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 KINDS = ("service", "regional", "national")
@@ -47,7 +47,7 @@ def _node(row: NodeRow) -> Node:
     return Node(id=row.id, name=row.name, kind=row.kind, parent_id=row.parent_id, created_at=created)
 
 
-def add_node(store: Store, node_id: str, name: str, kind: str, parent_id: str | None = None) -> Node:
+def add_node(store: Database, node_id: str, name: str, kind: str, parent_id: str | None = None) -> Node:
     """Add a node: the service has no parent; a regional centre sits under the service, a national node
     under a regional centre."""
     if not NODE_ID.fullmatch(node_id):
@@ -71,18 +71,18 @@ def add_node(store: Store, node_id: str, name: str, kind: str, parent_id: str | 
     return _node(row)
 
 
-def get_node(store: Store, node_id: str) -> Node | None:
+def get_node(store: Database, node_id: str) -> Node | None:
     with store.session() as s:
         row = s.get(NodeRow, node_id)
         return None if row is None else _node(row)
 
 
-def list_nodes(store: Store) -> list[Node]:
+def list_nodes(store: Database) -> list[Node]:
     with store.session() as s:
         return [_node(r) for r in s.scalars(select(NodeRow).order_by(NodeRow.id))]
 
 
-def subtree(store: Store, node_id: str) -> frozenset[str]:
+def subtree(store: Database, node_id: str) -> frozenset[str]:
     """The node and every node below it."""
     children: dict[str | None, list[str]] = {}
     for node in list_nodes(store):
@@ -96,16 +96,20 @@ def subtree(store: Store, node_id: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def remove_node(store: Store, node_id: str) -> None:
-    """Remove a node that holds nothing: no child nodes, sources or peers (its keys go with it)."""
+# What else a node holds, counted in the removal's own transaction: ``{"sources": 2}``. The packages
+# that own those tables (the hub's sources, federation's peers) provide them; the hub passes them in.
+Holdings = Callable[[Session, str], Mapping[str, int]]
+
+
+def remove_node(store: Database, node_id: str, holdings: Sequence[Holdings] = ()) -> None:
+    """Remove a node that holds nothing: no child nodes, nor anything ``holdings`` count (sources,
+    peers); its keys go with it."""
     with store.session() as s, s.begin():
         if s.get(NodeRow, node_id) is None:
             raise NodeError(f"no node {node_id!r}")
-        held = {
-            "child nodes": s.scalar(select(func.count()).where(NodeRow.parent_id == node_id)),
-            "sources": s.scalar(select(func.count()).where(SourceRow.node_id == node_id)),
-            "peers": s.scalar(select(func.count()).where(PeerRow.node_id == node_id)),
-        }
+        held = {"child nodes": s.scalar(select(func.count()).where(NodeRow.parent_id == node_id))}
+        for holding in holdings:
+            held.update(holding(s, node_id))
         busy = [f"{n} {what}" for what, n in held.items() if n]
         if busy:
             raise NodeError(f"node {node_id!r} still holds {', '.join(busy)}")
@@ -114,19 +118,11 @@ def remove_node(store: Store, node_id: str) -> None:
         s.delete(s.get(NodeRow, node_id))
 
 
-NO_SOURCE = " "  # a source id no source can have: a node filter that leaves no source matches nothing
-
-
-def node_sources(store: Store, nodes: Iterable[str], within: Iterable[str] = ()) -> tuple[str, ...]:
-    """The ids of the sources of these nodes and the nodes below them (restricted to ``within`` when
-    given); ``(NO_SOURCE,)`` when there are none. Raises NodeError for an unknown node."""
+def node_scope(store: Database, nodes: Iterable[str]) -> frozenset[str]:
+    """These nodes and every node below them; raises NodeError for an unknown node."""
     scope: set[str] = set()
     for node_id in nodes:
         if get_node(store, node_id) is None:
             raise NodeError(f"unknown node {node_id!r}")
         scope |= subtree(store, node_id)
-    with store.session() as s:
-        ids = set(s.scalars(select(SourceRow.id).where(SourceRow.node_id.in_(sorted(scope)))))
-    wanted = set(within)
-    found = sorted(ids & wanted if wanted else ids)
-    return tuple(found) or (NO_SOURCE,)
+    return frozenset(scope)

@@ -19,7 +19,6 @@ from harvesters.feed import JSONFEED_VERSION_PREFIX
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client
 from harvesters.oaipmh import OAI_NS
 from harvesters.xml import parse_xml
-from hub.settings import Settings
 
 OAI = "{" + OAI_NS + "}"
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -251,7 +250,7 @@ def _base(url: str) -> str:
 
 
 def probe(
-    settings: Settings, url: str, client_factory: Callable[[HttpPolicy], httpx.Client] = make_client
+    policy: HttpPolicy, url: str, client_factory: Callable[[HttpPolicy], httpx.Client] = make_client
 ) -> ProbeReport:
     """Probe ``url`` under the harvest HTTP policy (SSRF guard, caps, timeouts); never raises for
     what the remote end does: what went wrong is in ``notes``."""
@@ -260,7 +259,6 @@ def probe(
     if parts.scheme not in ("http", "https") or not parts.netloc:
         report.notes.append(f"not an absolute http(s) URL: {url!r}")
         return report
-    policy = settings.http_policy()
     with client_factory(policy) as client:
         try:
             _Prober(client, policy, report).run()

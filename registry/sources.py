@@ -6,11 +6,11 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from harvesters.cbd_index import PRESETS as CBD_PRESETS
 from harvesters.netguard import registration_refusal as url_refusal
-from harvesters.registry import PROTOCOLS
+from harvesters.registry import OPTIONS, PROTOCOLS
 from registry.deletion_policy import DELETION_OPTIONS, check_deletion_options
 from registry.network_options import NETWORK_PROTOCOL_OPTIONS, PLACE_OPTIONS, check_network_options
 from registry.run_options import RUN_OPTIONS, check_run_options
@@ -52,6 +52,18 @@ class SourceConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_options(self) -> SourceConfig:
+        model = OPTIONS.get(self.protocol)
+        if model is not None:  # a protocol registered with its options model
+            common = PLACE_OPTIONS | DELETION_OPTIONS | RUN_OPTIONS
+            try:
+                model.model_validate({k: v for k, v in self.options.items() if k not in common})
+            except ValidationError as exc:
+                problems = [f"option {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+                raise ValueError(f"{self.protocol}: {'; '.join(problems)}") from None
+            check_network_options(self.protocol, self.options)
+            check_deletion_options(self.options)
+            check_run_options(self.options)
+            return self
         allowed = {
             "feed": {"title"},
             "oai-pmh": {"metadata_prefix", "set", "overlap_seconds", "title"},

@@ -29,6 +29,9 @@ ruff check .
 ruff format --check .
 echo "== mypy"
 mypy
+echo "== layers and dependencies"  # the contract in pyproject.toml ([tool.importlinter], [tool.deptry])
+lint-imports
+deptry .
 
 started=()
 stop_services() {

@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 
 from hub.admin.auth import check, done, principal_dependency
 from hub.context import Hub
+from hub.store.nodes import remove_node
 from registry import audit
 from registry.keys import ApiKeyError, create_key, get_key, list_keys, revoke_key
-from registry.nodes import NodeError, add_node, get_node, list_nodes, remove_node
+from registry.nodes import NodeError, add_node, get_node, list_nodes
 from registry.rights import HUB_ADMIN, NODE_ADMIN, READER, Principal
 
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from hub.admin.auth import check, done, owner, principal_dependency
 from hub.context import Hub
-from hub.run_history import quality_report, run_json
+from hub.pipeline.dry_run import dry_run
+from hub.pipeline.history import quality_report, run_json
 from hub.store.models import SourceRow
-from registry.dry_run import dry_run
 from registry.nodes import get_node
 from registry.probe import probe
 from registry.rights import Principal
@@ -193,7 +193,7 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
     def sources_probe(body: ProbeIn, caller: Principal = Depends(authed)) -> dict[str, Any]:
         """Which protocol a URL speaks and what it offers (formats, sets, granularity, feed type)."""
         check(current(), caller, "source.probe", body.url, caller.node_id)
-        return probe(current().settings, body.url).as_json()
+        return probe(current().settings.http_policy(), body.url).as_json()
 
     @router.post("/sources/dry-run")
     def sources_dry_run(body: DryRunIn, caller: Principal = Depends(authed)) -> dict[str, Any]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from hub.jobs.task_names import ENQUEUE_DUE_TASK as ENQUEUE_DUE_TASK
+from hub.jobs.task_names import HARVEST_TASK as HARVEST_TASK
+from hub.jobs.task_names import QUEUE as QUEUE
+from hub.jobs.task_names import WATCHDOG_TASK as WATCHDOG_TASK
 from hub.settings import Settings
-
-QUEUE = "gkss"
-HARVEST_TASK = "gkss.harvest"
-ENQUEUE_DUE_TASK = "gkss.enqueue_due"
-WATCHDOG_TASK = "gkss.watchdog"
 
 
 def make_celery(settings: Settings) -> Any:

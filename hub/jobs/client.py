@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from hub.jobs.celery_app import HARVEST_TASK, QUEUE
 from hub.jobs.runner import RunRequest
+from hub.jobs.task_names import HARVEST_TASK, QUEUE
 from hub.pipeline import RunSummary
 
 

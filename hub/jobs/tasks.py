@@ -8,13 +8,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from hub.context import open_hub
-from hub.jobs.celery_app import ENQUEUE_DUE_TASK, HARVEST_TASK, WATCHDOG_TASK
 from hub.jobs.client import send_request
 from hub.jobs.in_flight import RedisInFlight
 from hub.jobs.locks import RedisSourceLock
 from hub.jobs.politeness import RedisBucket
 from hub.jobs.runner import RunRequest, SourceBusy, run_request
 from hub.jobs.schedule import enqueue_due
+from hub.jobs.task_names import ENQUEUE_DUE_TASK, HARVEST_TASK, WATCHDOG_TASK
 from hub.jobs.watchdog import reap_lost_runs, repair_index
 from hub.settings import Settings
 from hub.store import Store

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from hub.store.models import Base
+from hub.store.models import METADATA
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = list(METADATA)
 
 
 def run_migrations() -> None:

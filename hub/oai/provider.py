@@ -1,18 +1,21 @@
-"""The OAI-PMH 2.0 data provider: argument checks exactly per the protocol, the six verbs, errors."""
+"""The OAI-PMH 2.0 data provider: the six verbs and their errors (arguments are checked in arguments.py)."""
 
 from __future__ import annotations
 
 import re
 import threading
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from lxml import etree
 
 from hub.context import Hub
 from hub.oai import queries
+from hub.oai.arguments import VERBS as VERBS
+from hub.oai.arguments import OaiError as OaiError
+from hub.oai.arguments import OaiErrors as OaiErrors
+from hub.oai.arguments import check_arguments, window_of
 from hub.oai.envelope import (
     GRANULARITY,
     OAI,
@@ -24,37 +27,20 @@ from hub.oai.envelope import (
     default_ns,
     escape_text,
     fragment,
-    is_xml_text,
     response_root,
     stream_list,
     to_bytes,
 )
-from hub.oai.queries import Item, Window
+from hub.oai.queries import Item
 from hub.oai.read_ahead import PageReadAhead
 from hub.oai.serializers import SERIALIZERS, Links, Serializer
-from hub.oai.sets import Classified, SetFilter, is_set_spec, parse_set, record_sets, set_name, sets_of
+from hub.oai.sets import Classified, SetFilter, parse_set, record_sets, set_name, sets_of
 from hub.oai.tokens import BadToken, TokenCodec, TokenState, after_key, token_key
 from normalizers.resource import Resource
 
-VERBS = ("Identify", "ListMetadataFormats", "ListSets", "GetRecord", "ListIdentifiers", "ListRecords")
-_LIST_ARGS = ("from", "until", "set", "resumptionToken")
-# verb -> (required, optional); resumptionToken is exclusive wherever it is allowed.
-_ARGUMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "Identify": ((), ()),
-    "ListMetadataFormats": ((), ("identifier",)),
-    "ListSets": ((), ("resumptionToken",)),
-    "GetRecord": (("identifier", "metadataPrefix"), ()),
-    "ListIdentifiers": (("metadataPrefix",), _LIST_ARGS),
-    "ListRecords": (("metadataPrefix",), _LIST_ARGS),
-}
 OAI_IDENTIFIER_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 OAI_IDENTIFIER_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
 REPOSITORY_ID = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]*(?:\.[a-zA-Z][a-zA-Z0-9\-]*)+")
-_PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-_MAX_ARGUMENTS = 20
 
 
 _datestamp = lru_cache(maxsize=1024)(datestamp)  # a store batch shares one changed_at
@@ -63,120 +49,6 @@ _Answer = tuple[bytes, tuple[str, str] | None]  # a response body, and (verb, to
 
 def _request_key(pairs: Sequence[tuple[str, str]], base_url: str, hub_url: str) -> Hashable:
     return tuple(sorted(pairs)), base_url, hub_url
-
-
-class OaiError(Exception):
-    """One OAI-PMH error condition (``code`` from the protocol's table) with a message for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class OaiErrors(Exception):
-    """Every error condition a request raised; badVerb and badArgument replies echo no arguments."""
-
-    def __init__(self, errors: Sequence[OaiError]) -> None:
-        super().__init__("; ".join(e.message for e in errors))
-        self.errors = list(errors)
-
-    @property
-    def echo(self) -> bool:
-        return not any(e.code in ("badVerb", "badArgument") for e in self.errors)
-
-
-@dataclass(frozen=True, slots=True)
-class Bound:
-    """A from/until argument: the moment it names and whether it was a day (``YYYY-MM-DD``)."""
-
-    moment: datetime
-    day: bool
-
-
-LATEST_BOUND = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)
-"""The latest from/until: a window ends a day (or a second) after its until, within datetime's range."""
-
-
-def parse_bound(text: str) -> Bound | None:
-    """A UTC date or datetime in one of the two granularities; None when it is neither."""
-    try:
-        if _DAY.fullmatch(text):
-            return Bound(datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC), True)
-        if _SECOND.fullmatch(text):
-            return Bound(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC), False)
-    except ValueError:
-        return None
-    return None
-
-
-def window_of(from_: str | None, until: str | None) -> Window:
-    """Datestamps are changed_at at seconds: ``from`` is inclusive, ``until`` covers its whole second/day."""
-    start = parse_bound(from_) if from_ else None
-    end = parse_bound(until) if until else None
-    upper = None if end is None else end.moment + (timedelta(days=1) if end.day else timedelta(seconds=1))
-    return Window(None if start is None else start.moment, upper)
-
-
-def check_arguments(pairs: Sequence[tuple[str, str]]) -> tuple[str, dict[str, str]]:
-    """The verb and arguments of a request, or OaiErrors (badVerb / badArgument) per the protocol."""
-    verbs = [value for key, value in pairs if key == "verb"]
-    if len(verbs) != 1 or verbs[0] not in VERBS:
-        problem = "missing" if not verbs else "repeated" if len(verbs) > 1 else "illegal"
-        raise OaiErrors([OaiError("badVerb", f"the verb argument is {problem}")])
-    verb = verbs[0]
-    required, optional = _ARGUMENTS[verb]
-    errors: list[OaiError] = []
-    keys = [key for key, _ in pairs]
-    if len(keys) > _MAX_ARGUMENTS:
-        raise OaiErrors([OaiError("badArgument", "too many arguments")])
-    for key in sorted({k for k in keys if keys.count(k) > 1}):
-        errors.append(OaiError("badArgument", f"repeated argument: {_shown(key)}"))
-    for key in sorted(set(keys) - {"verb", *required, *optional}):
-        errors.append(OaiError("badArgument", f"illegal argument for {verb}: {_shown(key)}"))
-    args = {key: value for key, value in pairs if key != "verb"}
-    for key, value in args.items():
-        if not value or not is_xml_text(value):
-            errors.append(OaiError("badArgument", f"empty or illegal value of {_shown(key)}"))
-    if "resumptionToken" in args:
-        if len(args) > 1:
-            errors.append(OaiError("badArgument", "resumptionToken is exclusive: only verb may go with it"))
-    else:
-        errors += [OaiError("badArgument", f"missing argument: {k}") for k in required if k not in args]
-    errors += _syntax_errors(args)
-    if errors:
-        raise OaiErrors(errors)
-    return verb, args
-
-
-def _syntax_errors(args: dict[str, str]) -> list[OaiError]:
-    errors: list[OaiError] = []
-    if "metadataPrefix" in args and not _PREFIX.fullmatch(args["metadataPrefix"]):
-        errors.append(OaiError("badArgument", "metadataPrefix has characters a prefix cannot have"))
-    if "identifier" in args and not _URI.fullmatch(args["identifier"]):
-        errors.append(OaiError("badArgument", "identifier is not a URI"))
-    if "set" in args and not is_set_spec(args["set"]):
-        errors.append(OaiError("badArgument", "set is not a setSpec"))
-    bounds = {}
-    for name in ("from", "until"):
-        if name in args:
-            bound = parse_bound(args[name])
-            if bound is None:
-                errors.append(OaiError("badArgument", f"{name} is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"))
-            elif bound.moment > LATEST_BOUND:
-                errors.append(OaiError("badArgument", f"{name} is out of range: the latest is 9999-12-30"))
-            else:
-                bounds[name] = bound
-    if len(bounds) == 2:
-        if bounds["from"].day != bounds["until"].day:
-            errors.append(OaiError("badArgument", "from and until have different granularities"))
-        elif bounds["from"].moment > bounds["until"].moment:
-            errors.append(OaiError("badArgument", "from is later than until"))
-    return errors
-
-
-def _shown(key: str) -> str:
-    return repr(key[:40]) if is_xml_text(key) else "(an argument name XML cannot carry)"
 
 
 class OaiProvider:

@@ -1,69 +1,17 @@
-"""The SearchIndex protocol and the query and page types every backend speaks."""
+"""The SearchIndex protocol and the page types every backend speaks (the query is in normalizers)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from normalizers.resource import Resource
-from normalizers.vocabularies.countries import regions_of
-
-FACET_FIELDS: tuple[str, ...] = ("type", "source", "country", "target", "language", "year")
-# Filter-only fields: indexed like facets, never counted.
-EXTRA_FILTER_FIELDS: tuple[str, ...] = (
-    "region", "goal", "indicator",
-    # issue 19 (target_basis): targets inferred from the text, and stated-or-inferred
-    "target_inferred", "target_any",
-)  # fmt: skip
-FILTER_FIELDS: tuple[str, ...] = (*FACET_FIELDS, *EXTRA_FILTER_FIELDS)
-
-
-@dataclass(frozen=True, slots=True)
-class SearchQuery:
-    """A search: free text plus exact filters; filters of one field are OR-ed, fields AND-ed.
-
-    ``target`` takes ``GBF-TARGET-03`` identifiers; ``country`` ISO alpha-2 codes; ``year``
-    four-digit years; ``region`` M49 codes or CBD group GUIDs; ``goal`` ``GBF-GOAL-A``;
-    ``indicator`` GBF indicator identifiers. ``target_inferred`` matches targets inferred from the
-    text (``Resource.gbf_targets_inferred``), ``target_any`` stated or inferred ones (``target``
-    stays the stated ones). ``date_from``/``date_until`` (``YYYY-MM-DD``,
-    inclusive) bound the record's date. ``sort`` is ``relevance`` (date as tie-break) or ``date``
-    (newest first).
-    """
-
-    text: str = ""
-    type: tuple[str, ...] = ()
-    source: tuple[str, ...] = ()
-    country: tuple[str, ...] = ()
-    target: tuple[str, ...] = ()
-    language: tuple[str, ...] = ()
-    year: tuple[int, ...] = ()
-    region: tuple[str, ...] = ()
-    goal: tuple[str, ...] = ()
-    indicator: tuple[str, ...] = ()
-    target_inferred: tuple[str, ...] = ()
-    target_any: tuple[str, ...] = ()
-    date_from: str | None = None
-    date_until: str | None = None
-    sort: Literal["relevance", "date"] = "relevance"
-    after: tuple[Any, ...] | None = None  # a hit's sort_key: the page starts after it (offset ignored)
-    offset: int = 0
-    size: int = 10
-    facets: bool = True
-
-
-def filter_terms(resource: Resource) -> dict[str, list[str]]:
-    """The filter-only fields of a Resource: its regions (named, and those of its countries), GBF
-    goals and indicators, and its inferred targets (alone, and with the stated ones)."""
-    inferred = list(resource.gbf_targets_inferred)
-    return {
-        "region": list(dict.fromkeys([*resource.regions, *regions_of(resource.countries)])),
-        "goal": list(dict.fromkeys(resource.gbf_goals)),
-        "indicator": list(dict.fromkeys(resource.gbf_indicators)),
-        "target_inferred": inferred,
-        "target_any": list(dict.fromkeys([*resource.gbf_targets, *inferred])),
-    }
+from normalizers.search_query import EXTRA_FILTER_FIELDS as EXTRA_FILTER_FIELDS
+from normalizers.search_query import FACET_FIELDS as FACET_FIELDS
+from normalizers.search_query import FILTER_FIELDS as FILTER_FIELDS
+from normalizers.search_query import SearchQuery as SearchQuery
+from normalizers.search_query import filter_terms as filter_terms
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
-
-if TYPE_CHECKING:
-    from hub.search.cluster import ClusterIndex as ClusterIndexType
+from typing import Literal, cast
 
 Engine = Literal["elasticsearch", "opensearch"]
 ENGINES: tuple[str, ...] = ("auto", "elasticsearch", "opensearch")
@@ -130,20 +127,3 @@ def detect_engine(url: str, connection: ClusterConnection, timeout: float = 10.0
         "could not tell the search engine (set GKSS_SEARCH_ENGINE=elasticsearch|opensearch to skip this): "
         + "; ".join(failures)
     )
-
-
-def index_class(engine: Engine) -> type[ClusterIndexType]:
-    """The backend class of an engine."""
-    if engine == "opensearch":
-        from hub.search.opensearch import OpenSearchIndex
-
-        return OpenSearchIndex
-    from hub.search.elastic import ElasticsearchIndex
-
-    return ElasticsearchIndex
-
-
-def open_cluster(url: str, name: str, connection: ClusterConnection | None = None) -> ClusterIndexType:
-    """The cluster index behind alias ``name`` on the engine ``url`` runs (or the one the setting names)."""
-    connection = connection or ClusterConnection()
-    return index_class(detect_engine(url, connection))(url, name, connection=connection)

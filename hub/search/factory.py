@@ -34,7 +34,7 @@ def open_index(
         path = search_url.removeprefix("sqlite:///")
         return _embedded(path if path in ("", ":memory:") else str(Path(path).with_suffix(".tantivy")), home)
     if search_url.startswith(("http://", "https://")):
-        from hub.search.cluster_connection import open_cluster
+        from hub.search.cluster_open import open_cluster
 
         return open_cluster(search_url, index_name, connection)  # the alias GKSS_SEARCH_INDEX names
     raise ValueError(

@@ -8,9 +8,9 @@ from typing import Any
 
 import tantivy
 
-from hub.results import result_json
 from hub.search.base import filter_terms
 from hub.search.fts_text import cjk_bigrams, clean, fold, without_cjk
+from hub.search.results import result_json
 from normalizers.resource import Resource
 from normalizers.symbols import symbol_search_text
 
@@ -73,7 +73,7 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("order", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", indexed=True, fast=True)  # YYYYMMDD, 0 when undated
     builder.add_bytes_field("resource", stored=True)  # the Resource JSON, as the store validated it
-    builder.add_bytes_field("card", stored=True)  # its search result JSON (hub.results.result_json)
+    builder.add_bytes_field("card", stored=True)  # its search result JSON (hub.search.results.result_json)
     builder.add_text_field("title", stored=True, tokenizer_name=WORDS)
     builder.add_text_field("description", stored=True, tokenizer_name=WORDS)
     builder.add_text_field("subjects", tokenizer_name=WORDS)

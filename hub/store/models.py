@@ -1,4 +1,8 @@
-"""SQLAlchemy tables of the store, portable between SQLite and PostgreSQL."""
+"""SQLAlchemy tables of the store, portable between SQLite and PostgreSQL.
+
+The registry's tables (nodes, API keys, audit log) live in ``registry/tables.py`` and the peers' in
+``federation/tables.py``: each package owns its tables and their SQL; ``METADATA`` lists them all.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +22,9 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from federation.tables import metadata as federation_metadata
+from registry.tables import metadata as registry_metadata
 
 
 class Base(DeclarativeBase):
@@ -130,74 +136,6 @@ class RecordRow(Base):
     )
 
 
-class PeerRow(Base):
-    """A peer hub registered explicitly: where it is, how much it is trusted, what it offers, its breaker."""
-
-    __tablename__ = "peers"
-
-    id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    url: Mapped[str] = mapped_column(Text)
-    name: Mapped[str | None] = mapped_column(Text, nullable=True)
-    public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
-    trust: Mapped[str] = mapped_column(String(20), default="full")
-    weight: Mapped[float] = mapped_column(Float, default=1.0)
-    status: Mapped[str] = mapped_column(String(20), default="new")
-    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    capabilities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    probed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    breaker_open_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    breaker_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    node_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class NodeRow(Base):
-    """A node of the service: the service itself, a regional centre, a national node."""
-
-    __tablename__ = "nodes"
-
-    id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(20))
-    parent_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class ApiKeyRow(Base):
-    """An API key: its secret kept only as a SHA-256 hash, bound to a node and a role."""
-
-    __tablename__ = "api_keys"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    secret_hash: Mapped[str] = mapped_column(String(64))
-    node_id: Mapped[str] = mapped_column(String(100), index=True)
-    role: Mapped[str] = mapped_column(String(20))
-    label: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class AuditRow(Base):
-    """One administrative action (or a refused attempt at one): who, as what, on what, when."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    actor: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))
-    node_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
-    action: Mapped[str] = mapped_column(String(60))
-    target: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(String(20))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
 class WebSubSubscriptionRow(Base):
     """A verified WebSub subscription: a callback, the feed URL it follows, its secret and its lease."""
 
@@ -213,3 +151,7 @@ class WebSubSubscriptionRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_status: Mapped[str | None] = mapped_column(Text, nullable=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Every table the store's database holds, its own and those of the packages below it (for Alembic).
+METADATA = (Base.metadata, registry_metadata, federation_metadata)

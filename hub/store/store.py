@@ -87,7 +87,7 @@ class Store:
 
     def create_all(self) -> None:
         """Bring the database to the newest schema (Alembic migrations, the same for every database)."""
-        from hub.migrations.migrate import upgrade
+        from hub.store.migrate import upgrade
 
         upgrade(self.engine)
 

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from hub.conditional import conditional
 from hub.context import Hub
-from hub.results import page_json
 from hub.search.base import FACET_FIELDS
-from hub.search_params import query_of
+from hub.search.params import query_of
+from hub.search.results import page_json
 from hub.web.embed_state import (
     FIXED_ATTRIBUTES,
     EmbedState,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from hub.search.base import FACET_FIELDS
-from hub.search_params import SearchFilters
+from hub.search.params import SearchFilters
 from normalizers.vocabularies.countries import countries
 from normalizers.vocabularies.regions import region_id, regions
 

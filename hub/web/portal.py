@@ -9,8 +9,8 @@ from fastapi import APIRouter, Cookie, Query
 from fastapi.responses import HTMLResponse
 
 from hub.context import Hub
-from hub.results import page_json
-from hub.search_params import SearchFilters, query_of
+from hub.search.params import SearchFilters, query_of
+from hub.search.results import page_json
 from hub.web.i18n import LANGUAGE_COOKIE, chosen_language
 from hub.web.labels import (
     country_label,

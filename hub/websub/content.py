@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from hub.feeds import (
     ATOM_MEDIA,
+    FEED_ID_PARAMS,
     JSON_MEDIA,
     RSS_MEDIA,
     FeedPage,
@@ -18,10 +19,8 @@ from hub.feeds import (
     render_rss,
     tag_uri,
 )
-from hub.websub.discovery import hub_url, link_header
+from hub.feeds.discovery import hub_url, link_header
 from normalizers.resource import Resource
-
-_FILTERS = ("q", "source", "type", "country", "target", "language", "year")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +44,7 @@ def push_for(
     parts = urlsplit(topic)
     base_url = f"{parts.scheme}://{parts.netloc}/"
     hub = hub_url(base_url)
-    filters = sorted((k, v) for k, v in parse_qsl(parts.query) if k in _FILTERS)
+    filters = sorted((k, v) for k, v in parse_qsl(parts.query) if k in FEED_ID_PARAMS)
     feed = FeedPage(
         resources=list(resources),
         tombstones=list(tombstones),

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from hub.context import Hub
-from hub.results import BadSearchParameter
+from hub.search.results import BadSearchParameter
 from hub.websub.content import Push, push_for
 from hub.websub.deleted import deletion_matches, run_deletions
 from hub.websub.delivery import deliver

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from hub.search.base import EXTRA_FILTER_FIELDS, SearchQuery, filter_terms
-from hub.search_params import filters_of_params, filters_query
+from hub.search.base import SearchQuery
+from hub.search.params import filters_of_params, filters_query
 from hub.store import Store
 from normalizers.resource import Resource
+from normalizers.search_query import FILTERS, field_terms
 
 
 def topic_query(topic: str, store: Store | None = None) -> SearchQuery:
@@ -22,17 +23,10 @@ def _words(text: str) -> set[str]:
 def matches(query: SearchQuery, resource: Resource) -> bool:
     """The feed's filters (fields AND-ed, values of one field OR-ed); free text: every word in a title or
     description (a plain word test, not the search backend's stemming)."""
-    checks: tuple[tuple[tuple[object, ...], set[object]], ...] = (
-        (query.source, {resource.source}),
-        (query.type, {resource.type}),
-        (query.country, set(resource.countries)),
-        (query.target, set(resource.gbf_targets)),
-        (query.language, set(resource.languages)),
-        (query.year, {resource.year()}),
-        *((wanted, set[object](values)) for wanted, values in _filter_only(query, resource)),
-    )
-    for wanted, has in checks:
-        if wanted and not set(wanted) & has:
+    terms = field_terms(resource)
+    for f in FILTERS:
+        wanted = getattr(query, f.name)
+        if f.engine_field is not None and wanted and not set(wanted) & set(terms[f.engine_field]):
             return False
     day = resource.display_date()
     if (query.date_from or query.date_until) and (
@@ -43,8 +37,3 @@ def matches(query: SearchQuery, resource: Resource) -> bool:
         text = _words(" ".join([*resource.title.values(), *resource.description.values()]))
         return _words(query.text) <= text
     return True
-
-
-def _filter_only(query: SearchQuery, resource: Resource) -> list[tuple[tuple[object, ...], list[str]]]:
-    terms = filter_terms(resource)
-    return [(getattr(query, field), terms[field]) for field in EXTRA_FILTER_FIELDS]

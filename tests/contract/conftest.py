@@ -15,7 +15,8 @@ import pytest
 
 from hub.search.base import SearchIndex
 from hub.search.cluster import ClusterIndex
-from hub.search.cluster_connection import ClusterConnection, Engine, detect_engine, index_class
+from hub.search.cluster_connection import ClusterConnection, Engine, detect_engine
+from hub.search.cluster_open import index_class
 from hub.search.tantivy_index import TantivyIndex
 from normalizers.resource import Resource
 

@@ -164,8 +164,8 @@ def test_an_unregistered_or_unverified_hub_gets_this_hubs_own_results(federation
     hubs: dict[str, HubProcess] = federation["hubs"]  # type: ignore[assignment]
     b = hubs["hub-b"]
     # hub-b does not know hub-c: a request hub-c signs is answered with hub-b's own results, no fan-out
-    from federation.api import identity_of
     from federation.identity import Route, signed_headers
+    from hub.identity import identity_of
     from hub.settings import Settings
 
     c = identity_of(Settings(home=hubs["hub-c"].home, node_id="hub-c"))

@@ -42,8 +42,8 @@ def test_search_is_forwarded_one_hop_without_loops(tmp_path: Path) -> None:
         }, "each result names the hub that holds it, also through a forwarding hub"
 
         # what b answers a signed, forwarded request: e asked, a (the caller) skipped
-        from federation.api import identity_of
         from federation.identity import Route, signed_headers
+        from hub.identity import identity_of
         from hub.settings import Settings
 
         me = identity_of(Settings(home=a.home, node_id="a"))

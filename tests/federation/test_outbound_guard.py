@@ -17,11 +17,11 @@ from types import TracebackType
 import pytest
 from fastapi.testclient import TestClient
 
-from federation.api import probe_peers
 from federation.peers import add_peer, get_peer
 from hub.api import create_app
+from hub.api.federation_routes import probe_peers
 from hub.context import Hub, open_hub
-from hub.notifications import notify_source
+from hub.pipeline.notifications import notify_source
 from hub.settings import Settings
 from hub.websub.content import Push
 from hub.websub.delivery import deliver

@@ -18,9 +18,10 @@ import pycountry
 import pytest
 
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.dates import parse_odata_date
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import HttpPolicy, make_client
-from harvesters.odata import CONTENT_TYPE, ODataHarvester, parse_odata_date
+from harvesters.odata import CONTENT_TYPE, ODataHarvester
 from harvesters.records import RawRecord, RecordFailure
 from normalizers.dispatch import normalize
 from normalizers.errors import InvalidRecord

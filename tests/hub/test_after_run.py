@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.adaptive_polling import WINDOW, poll_interval
 from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
+from hub.pipeline.adaptive_polling import WINDOW, poll_interval
 from hub.settings import Settings
 from hub.store.schedules import get_schedule, set_schedule
 from registry.sources import SourceConfig

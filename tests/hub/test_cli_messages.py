@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.cli_common import error, fail
+from hub.cli.common import error, fail
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_MODULES = sorted(

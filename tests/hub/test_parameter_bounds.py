@@ -13,7 +13,7 @@ from lxml import etree
 from hub.api import create_app
 from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
-from hub.results import MAX_PAGE
+from hub.search.results import MAX_PAGE
 from hub.settings import Settings
 from tests.support.oai_replay import OaiReplayServer, ReplayRecord, live_and_deleted, load_real_records
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hub.context import open_hub
-from hub.results import BadSearchParameter
+from hub.search.results import BadSearchParameter
 from hub.settings import Settings
 from hub.websub.matching import matches, topic_query
 from normalizers.resource import Provenance, Resource

@@ -13,8 +13,8 @@ from harvesters.base import HarvestState
 from harvesters.errors import HarvestError
 from harvesters.http import HttpPolicy, fetch_once, make_client
 from harvesters.records import RecordFailure
-from harvesters.registry import build_harvester
-from hub.pipeline import normalise_record, source_spec
+from hub.pipeline.run import normalise_record, source_spec
+from hub.protocols import hub_harvester
 from hub.settings import Settings
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.quality import Quality, assess, summarise
@@ -59,7 +59,7 @@ def dry_run(
     error: str | None = None
     started = time.monotonic()
     with make_client(policy) as client:
-        items = build_harvester(spec, policy, client).harvest(state)
+        items = hub_harvester(settings, spec, policy, client).harvest(state)
         try:
             for item in itertools.islice(items, limit * 5):  # tombstones and skips do not fill the sample
                 if isinstance(item, RecordFailure):

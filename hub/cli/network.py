@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hub.cli_common import console, fail, open_cli_hub
+from hub.cli.common import console, fail, open_cli_hub
 from hub.store.schedules import get_schedule, set_schedule
 from normalizers.dedup import find_duplicates, merge
 from registry.seed import GROUPS, network_sources

@@ -15,12 +15,12 @@ import httpx
 from harvesters.base import HarvestState, SourceSpec
 from harvesters.errors import HarvestError
 from harvesters.records import RawRecord, RecordFailure
-from harvesters.registry import build_harvester
-from hub.adaptive_polling import adapt_schedule
 from hub.background import OrderedWorker, ReadAhead
 from hub.context import Hub, recover_hub
-from hub.deletions import DeletionGuard
-from hub.notifications import notify_source
+from hub.pipeline.adaptive_polling import adapt_schedule
+from hub.pipeline.deletions import DeletionGuard
+from hub.pipeline.notifications import notify_source
+from hub.protocols import hub_harvester
 from hub.settings import Settings
 from hub.store.models import SourceRow
 from hub.store.store import BatchResult, NormalisedItem, aware
@@ -161,14 +161,10 @@ class _RunWriter:
 def source_spec(
     settings: Settings, source_id: str, protocol: str, url: str, options: dict[str, Any]
 ) -> SourceSpec:
-    """What a harvester is built from: the source's options and the hub's defaults (overlap, identity)."""
+    """What a harvester is built from: the source's options and the hub's defaults (overlap)."""
     options = dict(options)
     if protocol in ("oai-pmh", "hub"):
         options.setdefault("overlap_seconds", settings.oai_overlap_seconds)
-    if protocol == "hub":
-        from federation.api import identity_of
-
-        options["identity"] = identity_of(settings)
     return SourceSpec(id=source_id, protocol=protocol, url=url, options=options)
 
 
@@ -223,7 +219,7 @@ def harvest_source(
     seen = 0
     log = logging.LoggerAdapter(logger, {"source": source_id, "run": run.id})
     try:
-        harvester = build_harvester(spec, hub.settings.http_policy(), client)
+        harvester = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client)
         with ReadAhead(harvester.harvest(state), READ_AHEAD, name=f"harvest-{source_id}") as items:
             for item in items:
                 seen += 1

@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from hub.context import Hub
-from hub.run_history import run_json
+from hub.pipeline.history import run_json
 from hub.store.models import SourceRow
 from hub.webhook import post
 from registry.run_options import notify_target

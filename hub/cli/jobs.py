@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress, TaskID
 
-from hub.cli_common import console, error, fail, open_cli_hub, print_summary, progress_bar
+from hub.cli.common import console, error, fail, open_cli_hub, print_summary, progress_bar
 from hub.context import open_hub
 from hub.pipeline import RunSummary
 from hub.settings import Settings

@@ -11,14 +11,15 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from hub.cli_common import console, error, fail, open_cli_hub, out
-from hub.cli_network import parse_options
-from hub.run_history import quality_report
+from hub.cli.common import console, error, fail, open_cli_hub, out
+from hub.cli.network import parse_options
+from hub.pipeline.dry_run import dry_run
+from hub.pipeline.history import quality_report
 from hub.settings import Settings
+from hub.store.nodes import remove_node
 from registry import audit
-from registry.dry_run import dry_run
 from registry.keys import ApiKeyError, create_key, list_keys, revoke_key
-from registry.nodes import KINDS, NodeError, add_node, get_node, list_nodes, remove_node
+from registry.nodes import KINDS, NodeError, add_node, get_node, list_nodes
 from registry.probe import probe
 from registry.rights import ROLES, Principal, operator
 from registry.sources import SourceConfig
@@ -184,7 +185,7 @@ def sources_probe(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Find which protocol a URL speaks and what it offers; exit status 1 when nothing fitted."""
-    report = probe(Settings(), url)
+    report = probe(Settings().http_policy(), url)
     if as_json:
         _print_json(report.as_json())
     else:

@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI): search, resources, sources, health; OpenAPI at /docs."""
+"""The FastAPI app: search, suggest, resources, sources, health, every router mounted; OpenAPI at /docs."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from federation.api import federation_router, search_branch
 from hub.admin.registry_routes import registry_router
 from hub.admin.run_routes import run_router
 from hub.admin.source_routes import source_router
+from hub.api.federation_routes import federation_router, search_branch
 from hub.cached_value import CachedValue
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
@@ -25,10 +25,10 @@ from hub.oai import oai_router
 from hub.openapi_statuses import document_statuses
 from hub.opensearch_description import opensearch_router
 from hub.rate_limit import PublicApiGuard
-from hub.results import BadSearchParameter, page_body
+from hub.search.cursor import cursor_after, next_cursor
 from hub.search.page_cache import PageCache
-from hub.search_cursor import cursor_after, next_cursor
-from hub.search_params import SearchFilters, query_of, search_filters
+from hub.search.params import SearchFilters, query_of, search_filters
+from hub.search.results import BadSearchParameter, page_body
 from hub.settings import Settings
 from hub.web.admin_page import admin_page_router
 from hub.web.docs_page import docs_router

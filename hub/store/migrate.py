@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "migrations"  # the Alembic scripts (hub/migrations/)
 
 
 def alembic_config(url: str) -> Config:

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from federation.api import identity_of, probe_peers
-from federation.fanout import federated_search
 from federation.peers import PeerError, add_peer, get_peer, list_peers, remove_peer
 from harvesters.netguard import registration_refusal
-from hub.cli_common import console, fail, open_cli_hub
+from hub.cli.common import console, fail, open_cli_hub
 from hub.context import Hub
+from hub.peer_probe import probe_peers
 from hub.search.base import SearchQuery
+from hub.search.federated import hub_federated_search
 
 peers_app = typer.Typer(help="Peer hubs of the federation (registered explicitly).", no_args_is_help=True)
 
@@ -99,4 +99,4 @@ def peers_probe(peer_id: Annotated[str | None, typer.Argument(metavar="[ID]")] =
 
 def federated_cli_search(hub: Hub, query: SearchQuery) -> dict[str, Any]:
     """What `gkss search --federated` prints: the federated JSON with ``peers``."""
-    return asyncio.run(federated_search(hub, identity_of(hub.settings), query, detail=True))
+    return asyncio.run(hub_federated_search(hub.store, hub.settings, hub.index, query, detail=True))

@@ -10,11 +10,11 @@ from pydantic import ValidationError
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from federation.cli import federated_cli_search, peers_app
-from hub.cli_common import console, fail, open_cli_hub, out, print_summary, progress_bar, source_options
-from hub.cli_jobs import harvest_via_broker, scheduler, sources_schedule, worker
-from hub.cli_network import dedup, parse_options, sources_enable, sources_seed
-from hub.cli_registry import (
+from hub.cli.common import console, fail, open_cli_hub, out, print_summary, progress_bar, source_options
+from hub.cli.federation import peers_app
+from hub.cli.jobs import harvest_via_broker, scheduler, sources_schedule, worker
+from hub.cli.network import dedup, parse_options, sources_enable, sources_seed
+from hub.cli.registry import (
     audit_log,
     check_node,
     cli_operator,
@@ -24,12 +24,11 @@ from hub.cli_registry import (
     sources_probe,
     sources_quality,
 )
+from hub.cli.search import search
+from hub.cli.websub import websub_app
 from hub.pipeline import RunSummary, harvest_source
-from hub.results import BadSearchParameter, page_json
-from hub.run_history import run_json
-from hub.search_params import filters_from, filters_query
+from hub.pipeline.history import run_json
 from hub.settings import Settings
-from hub.websub.cli import websub_app
 from registry import audit
 from registry.network_options import source_enabled
 from registry.nodes import get_node
@@ -307,67 +306,7 @@ def runs(
             typer.echo(f"    {err['severity']}: {err['native_id']}: {err['message']}")
 
 
-@app.command()
-def search(
-    query: Annotated[str | None, typer.Argument(metavar="[QUERY]", help="Free text")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Source id (repeatable)")] = None,
-    type: Annotated[list[str] | None, typer.Option(help="Resource type (repeatable)")] = None,
-    country: Annotated[list[str] | None, typer.Option(help="ISO 3166-1 alpha-2 (repeatable)")] = None,
-    target: Annotated[list[str] | None, typer.Option(help="GBF target: 3 or GBF-TARGET-03")] = None,
-    language: Annotated[list[str] | None, typer.Option(help="Language (repeatable)")] = None,
-    node: Annotated[list[str] | None, typer.Option(help="Node id: its sources and those below it")] = None,
-    region: Annotated[list[str] | None, typer.Option(help="Region: M49 code, CBD group or slug")] = None,
-    goal: Annotated[list[str] | None, typer.Option(help="GBF goal: A-D")] = None,
-    indicator: Annotated[list[str] | None, typer.Option(help="GBF indicator code, e.g. A.1")] = None,
-    target_basis: Annotated[
-        str | None, typer.Option(help="Which targets --target matches: stated (default), inferred or any")
-    ] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="Dated on or after YYYY-MM-DD")] = None,
-    date_until: Annotated[str | None, typer.Option("--until", help="Dated on or before YYYY-MM-DD")] = None,
-    sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
-    page: Annotated[int, typer.Option(help="Page number")] = 1,
-    size: Annotated[int, typer.Option(help="Results per page")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-    federated: Annotated[bool, typer.Option("--federated", help="Also search every peer hub")] = False,
-) -> None:
-    """Search the hub's index."""
-    filters = filters_from(
-        query,
-        date_from,
-        date_until,
-        source=source,
-        type=type,
-        country=country,
-        target=target,
-        language=language,
-        node=node,
-        region=region,
-        goal=goal,
-        indicator=indicator,
-        target_basis=target_basis,
-    )
-    hub = open_cli_hub()
-    try:
-        search_query = filters_query(filters, sort=sort, page=page, size=size, store=hub.store)
-    except BadSearchParameter as exc:
-        hub.close()
-        raise fail(str(exc), 2) from None
-    hub = open_cli_hub()
-    try:
-        if federated:
-            data = federated_cli_search(hub, search_query)
-        else:
-            data = page_json(hub.index.search(search_query), search_query)
-    finally:
-        hub.close()
-    if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    typer.echo(f"{data['total']} results")
-    for item in data["results"]:
-        typer.echo(f"- {item['title']}  [{item['source']} · {item['type']} · {item['date'] or 'undated'}]")
-        if item["url"]:
-            typer.echo(f"  {item['url']}")
+app.command()(search)  # hub/cli/search.py, listed after `runs` as before
 
 
 @index_app.command("rebuild")

@@ -7,43 +7,27 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from federation.fanout import BUDGET_HEADER, federated_search
-from federation.identity import IdentityError, NodeIdentity, Route, caller_of, load_identity, signed_document
+from federation.fanout import BUDGET_HEADER
+from federation.identity import IdentityError, Route, caller_of, signed_document
 from federation.peers import PeerError, add_peer, get_peer, known_keys, list_peers, remove_peer
-from federation.probe import WELL_KNOWN, probe_all
+from federation.probe import WELL_KNOWN
 from harvesters.netguard import registration_refusal
 from hub.admin.auth import check, done, principal_dependency
 from hub.context import Hub
+from hub.identity import identity_of
+from hub.peer_probe import probe_peers
 from hub.search.base import SearchQuery
+from hub.search.federated import hub_federated_search
 from hub.settings import Settings
 from registry.rights import Principal
 
 logger = logging.getLogger(__name__)
 SEARCH_API_VERSION = "1"
-
-
-@cache
-def _identity(home: Path, node_id: str | None) -> NodeIdentity:
-    return load_identity(home, node_id)
-
-
-def identity_of(settings: Settings) -> NodeIdentity:
-    """This hub's identity (GKSS_NODE_ID, else the id kept in GKSS_HOME/node-id)."""
-    return _identity(settings.home.resolve(), settings.node_id)
-
-
-def probe_peers(hub: Hub, only: str | None = None, stale_after: float | None = None) -> dict[str, bool]:
-    """Probe peers now as this hub, through its outbound guard (see ``federation.probe.probe_all``)."""
-    identity = identity_of(hub.settings)
-    guard = hub.settings.outbound_guard()
-    return asyncio.run(probe_all(hub.store, identity, only, stale_after, guard=guard))
 
 
 def self_description(settings: Settings, base_url: str) -> dict[str, Any]:
@@ -130,7 +114,7 @@ def search_branch(hub: Hub, query: SearchQuery, request: Request) -> dict[str, A
         text = request.headers.get(BUDGET_HEADER, "")
         budget = int(text) if text.isdigit() and int(text) > 0 else None
     ensure_prober(hub)
-    return asyncio.run(federated_search(hub, identity_of(settings), query, route, budget_ms=budget))
+    return asyncio.run(hub_federated_search(hub.store, settings, hub.index, query, route, budget_ms=budget))
 
 
 def federation_router(current: Callable[[], Hub]) -> APIRouter:

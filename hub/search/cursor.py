@@ -8,17 +8,20 @@ import json
 from typing import Any
 
 from hub.oai.tokens import BadToken, TokenCodec, token_key
-from hub.results import BadSearchParameter
 from hub.search.base import SearchQuery
+from hub.search.results import BadSearchParameter
 from hub.settings import Settings
+from normalizers.search_query import FILTER_NAMES
 
 _VERSION = 1
-_PAGING = ("offset", "size", "after", "facets")  # what may change between the pages of one search
+# What may not change between the pages of one search: its text, sort and every declared filter
+# (offset, size, after and facets may).
+_SEARCH = ("text", "sort", *FILTER_NAMES)
 
 
 def _search_of(query: SearchQuery) -> str:
     """A digest of what the search asks, whatever the page."""
-    fields = {f.name: getattr(query, f.name) for f in dataclasses.fields(query) if f.name not in _PAGING}
+    fields = {name: getattr(query, name) for name in _SEARCH}
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=list).encode()).hexdigest()[:32]
 
 

@@ -13,26 +13,16 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
-from typing import Annotated
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
 from lxml import etree
-from sqlalchemy import func, select
 
-from hub.conditional import conditional
-from hub.context import Hub
 from hub.oai.envelope import default_ns
-from hub.search.base import SearchQuery
-from hub.search_params import SearchFilters, query_of, search_filters
-from hub.store.models import RecordRow
-from hub.websub.discovery import hub_url, link_header
 from normalizers.resource import Resource
+from normalizers.search_query import FILTERS
 from normalizers.vocabularies.languages import UN_LANGUAGES
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -46,9 +36,10 @@ TYPE_SCHEME = "https://gkss-hub.cbd.int/ns/resource-type"
 TARGET_SCHEME = "https://gkss-hub.cbd.int/ns/gbf-target"
 SOURCE_SCHEME = "https://gkss-hub.cbd.int/ns/source"
 TAG_DATE = "2024"  # the dating of the hub's tag: URIs; never changes, or every id would
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# What names a feed (its id): its text, node and declared filters, as the URL gave them.
+FEED_ID_PARAMS = frozenset({"q", "node", *(f.param for f in FILTERS)})
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_FILTERS = ("q", "source", "type", "country", "target", "language", "year")
 
 ATOM_MEDIA = "application/atom+xml; charset=utf-8"
 RSS_MEDIA = "application/rss+xml; charset=utf-8"
@@ -91,7 +82,7 @@ class FeedPage:
         return self.changed.replace(microsecond=0)
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -103,21 +94,21 @@ def entry_updated(resource: Resource) -> datetime:
     """When the entry last changed: modified, else harvested, else published, else the epoch."""
     for value in (resource.modified, resource.harvested):
         if value is not None:
-            return _aware(value).astimezone(UTC)
-    return _midnight(resource.published) if resource.published else _EPOCH
+            return aware(value).astimezone(UTC)
+    return _midnight(resource.published) if resource.published else EPOCH
 
 
 def entry_published(resource: Resource) -> datetime | None:
     """When the entry was published: the moment with its own UTC offset where the source gave one,
     else midnight UTC of the publication date."""
     if resource.published_at is not None:
-        return _aware(resource.published_at)
+        return aware(resource.published_at)
     return _midnight(resource.published) if resource.published else None
 
 
 def rfc3339(moment: datetime, *, keep_offset: bool = False) -> str:
     """RFC 3339 to the second: in UTC (``Z``), or with the moment's own UTC offset (``keep_offset``)."""
-    moment = _aware(moment).replace(microsecond=0)
+    moment = aware(moment).replace(microsecond=0)
     if keep_offset and moment.utcoffset():
         return moment.isoformat()
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -162,62 +153,6 @@ def api_url(rid: str, base_url: str) -> str:
 
 def _xml_lang(lang: str | None) -> str | None:
     return None if lang in (None, "und") else lang
-
-
-def load_page(hub: Hub, request: Request, query: SearchQuery, page: int, *, tombstones: bool) -> FeedPage:
-    """Run the query (newest first) and gather what every feed format renders."""
-    found = hub.index.search(query)
-    base_url = str(request.base_url)
-    size = query.size
-    last = max(1, -(-found.total // size))
-    url = request.url
-
-    def at(n: int) -> str:
-        return str(url.include_query_params(page=n))
-
-    links = {"self": str(url), "hub": hub_url(base_url), "first": at(1), "last": at(last)}
-    if page > 1:
-        links["previous"] = at(min(page - 1, last))
-    if page < last:
-        links["next"] = at(page + 1)
-    filters = sorted((k, v) for k, v in request.query_params.multi_items() if k in _FILTERS)
-    authority = hub.settings.oai_repository_id
-    feed_id = tag_uri(authority, "feed", urlencode(filters) or "all")
-    stones = _tombstones(hub, query.source, size) if tombstones and page == 1 else []
-    changed = _newest_change(hub, query.source)
-    return FeedPage(
-        resources=[hit.resource for hit in found.hits],
-        tombstones=stones,
-        total=found.total,
-        page=page,
-        size=size,
-        self_url=str(url),
-        base_url=base_url,
-        feed_id=feed_id,
-        links=links,
-        changed=changed,
-    )
-
-
-def _newest_change(hub: Hub, sources: Sequence[str]) -> datetime:
-    """The newest ``changed_at`` of the records of the sources (all when none is named); the epoch if none."""
-    query = select(func.max(RecordRow.changed_at))
-    if sources:
-        query = query.where(RecordRow.source_id.in_(list(sources)))
-    with hub.store.session() as session:
-        newest = session.scalar(query)
-    return _aware(newest).astimezone(UTC) if newest is not None else _EPOCH
-
-
-def _tombstones(hub: Hub, sources: Sequence[str], limit: int) -> list[Tombstone]:
-    """The ``limit`` most recent tombstones of the sources (all sources when none is named)."""
-    query = select(RecordRow.id, RecordRow.source_id, RecordRow.changed_at).where(RecordRow.deleted.is_(True))
-    if sources:
-        query = query.where(RecordRow.source_id.in_(list(sources)))
-    query = query.order_by(RecordRow.changed_at.desc(), RecordRow.id).limit(limit)
-    with hub.store.session() as session:
-        rows = session.execute(query).all()
-    return [Tombstone(id=row.id, source=row.source_id, when=_aware(row.changed_at)) for row in rows]
 
 
 # -- Atom 1.0 (RFC 4287) --------------------------------------------------------------------------
@@ -383,46 +318,3 @@ def render_json(feed: FeedPage, authority: str) -> bytes:
     text = json.dumps(document, ensure_ascii=False, indent=1)
     # "<", ">" and "&" occur only inside strings: as \u escapes, no sniffing client can take them for markup
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")
-
-
-# -- the router -----------------------------------------------------------------------------------
-
-
-def feeds_router(current: Callable[[], Hub]) -> APIRouter:
-    """``/feeds/atom``, ``/feeds/rss`` and ``/feeds/json``; ``current`` gives the Hub of the running app."""
-    router = APIRouter(prefix="/feeds", tags=["feeds"])
-
-    def serve(request: Request, kind: str, filters: SearchFilters, page: int, size: int) -> Response:
-        hub = current()
-        query = query_of(filters, sort="date", page=page, size=size, store=hub.store)
-        authority = hub.settings.oai_repository_id
-        feed = load_page(hub, request, query, page, tombstones=kind == "atom")
-        if kind == "atom":
-            urls = {s.id: s.url for s in hub.store.list_sources()}
-            response = conditional(request, render_atom(feed, authority, urls), ATOM_MEDIA, feed.updated)
-        elif kind == "rss":
-            response = conditional(request, render_rss(feed, authority), RSS_MEDIA, feed.updated)
-        else:
-            response = conditional(request, render_json(feed, authority), JSON_MEDIA, feed.updated)
-        response.headers["Link"] = link_header(feed.links["hub"], feed.self_url)
-        return response
-
-    def route(kind: str, media: str, summary: str) -> None:
-        responses: dict[int | str, dict[str, object]] = {
-            200: {"content": {media.split(";")[0]: {}}, "description": summary},
-            304: {"description": "not modified (If-None-Match / If-Modified-Since)"},
-        }
-
-        @router.get(f"/{kind}", response_class=Response, responses=responses, summary=summary)
-        def feed(
-            request: Request,
-            filters: Annotated[SearchFilters, Depends(search_filters)],
-            page: Annotated[int, Query(ge=1)] = 1,
-            size: Annotated[int, Query(ge=1, le=100)] = 20,
-        ) -> Response:
-            return serve(request, kind, filters, page, size)
-
-    route("atom", ATOM_MEDIA, "Atom 1.0 feed of the newest resources (search filters)")
-    route("rss", RSS_MEDIA, "RSS 2.0 feed of the newest resources (search filters)")
-    route("json", JSON_MEDIA, "JSON Feed 1.1 of the newest resources (search filters)")
-    return router

@@ -1,0 +1,27 @@
+"""The protocols the hub harvests: the harvesters' own, plus ``hub`` (a peer hub), which federation provides.
+
+Imported by ``hub/__init__.py``, so every entry point (the CLI, the app, the workers) knows them.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from federation.replication import HubHarvester
+from harvesters.base import Harvester, SourceSpec
+from harvesters.http import HttpPolicy
+from harvesters.registry import build_harvester, register_protocol
+from hub.identity import identity_of
+from hub.settings import Settings
+
+register_protocol("hub", HubHarvester)
+
+
+def hub_harvester(
+    settings: Settings, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None
+) -> Harvester:
+    """The harvester of a source, given what only the hub knows: a peer hub's gets this hub's identity
+    (to sign its requests and drop records that began here), never through the source's options."""
+    if spec.protocol == "hub":
+        return HubHarvester(spec, policy, client, identity=identity_of(settings))
+    return build_harvester(spec, policy, client)
