@@ -8,7 +8,7 @@ from typing import Any
 from hub.search.base import FILTER_FIELDS, filter_terms
 from normalizers.resource import Resource
 
-# Title/description sub-field per UN language; OpenSearch ships smartcn only as a plugin, so zh uses cjk.
+# Title/description sub-field per UN language; both engines ship smartcn only as a plugin, so zh uses cjk.
 LANGUAGE_ANALYZERS: dict[str, str] = {
     "en": "english", "fr": "french", "es": "spanish", "ru": "russian", "ar": "arabic", "zh": "cjk",
 }  # fmt: skip
