@@ -19,8 +19,11 @@ SCRIPT = Path(__file__).resolve().parents[1] / "deploy" / "local" / "elasticsear
 LISTEN = "0A"  # TCP state in /proc/net/tcp*
 
 
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: never through a proxy
+
+
 def _get(url: str) -> dict[str, object]:
-    with urllib.request.urlopen(url, timeout=30) as answer:
+    with _OPENER.open(url, timeout=30) as answer:
         data = json.loads(answer.read())
     assert isinstance(data, dict)
     return data
@@ -79,7 +82,7 @@ def test_get_root_reports_elasticsearch_9(elasticsearch_url: str) -> None:
     assert "distribution" not in version
     assert info["tagline"] == "You Know, for Search"
     request = urllib.request.Request(elasticsearch_url + "/", method="HEAD")
-    with urllib.request.urlopen(request, timeout=30) as answer:
+    with _OPENER.open(request, timeout=30) as answer:
         assert answer.status == 200
         assert answer.headers["X-elastic-product"] == "Elasticsearch"
 

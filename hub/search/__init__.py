@@ -1,4 +1,4 @@
-"""Search backends behind one SearchIndex protocol: SQLite FTS5 (embedded) and Elasticsearch."""
+"""Search backends behind one SearchIndex protocol: SQLite FTS5 (embedded), Elasticsearch and OpenSearch."""
 
 from hub.search.base import FACET_FIELDS, Hit, SearchIndex, SearchPage, SearchQuery
 

@@ -110,9 +110,13 @@ def detect_engine(url: str, connection: ClusterConnection, timeout: float = 10.0
     failures: list[str] = []
     for host in (h.strip() for h in url.split(",") if h.strip()):
         request = urllib.request.Request(host.rstrip("/") + "/", headers=connection.headers())
-        context = connection.ssl_context() if host.startswith("https://") else None
+        handlers: list[urllib.request.BaseHandler] = [
+            urllib.request.ProxyHandler({})
+        ]  # as the clients: no proxy
+        if host.startswith("https://"):
+            handlers.append(urllib.request.HTTPSHandler(context=connection.ssl_context()))
         try:
-            with urllib.request.urlopen(request, timeout=timeout, context=context) as answer:
+            with urllib.request.build_opener(*handlers).open(request, timeout=timeout) as answer:
                 info = json.loads(answer.read())
                 found = engine_of(
                     info if isinstance(info, dict) else {}, answer.headers.get("X-Elastic-Product")

@@ -12,7 +12,7 @@ from normalizers.resource import Resource
 
 MAX_TERMS = 32  # query words used; the rest of a (hostile) giant query is dropped, never an error
 _WORDY = re.compile(r"\w", re.UNICODE)
-_SEARCH_FIELDS = ["title.*^5", "description.*^1.5", "subjects^2"]
+SEARCH_FIELDS = ["title.*^5", "description.*^1.5", "subjects^2"]  # what the text matches, with boosts
 _HIGHLIGHT_FIELDS = ["title.*", "description.*"]
 
 
@@ -35,7 +35,7 @@ def build_query(query: SearchQuery) -> tuple[dict[str, Any], list[tuple[str, boo
         options: list[dict[str, Any]] = [{exact_kind: {"all_text": {"query": word}}}]
         if not prefix:
             options.append(
-                {"multi_match": {"query": word, "fields": _SEARCH_FIELDS, "operator": "and", "lenient": True}}
+                {"multi_match": {"query": word, "fields": SEARCH_FIELDS, "operator": "and", "lenient": True}}
             )
         must.append({"bool": {"should": options, "minimum_should_match": 1}})
     pairs: list[tuple[str, Sequence[object]]] = [(name, getattr(query, name)) for name in FILTER_FIELDS]

@@ -2,7 +2,7 @@
 
 Not collected by pytest (``tests/benchmarks`` is in ``norecursedirs``). Run it from the repository::
 
-    URL=$(deploy/local/elasticsearch up --heap 2g)
+    URL=$(deploy/local/elasticsearch up --heap 2g)      # or deploy/local/opensearch up --heap 2g
     python tests/benchmarks/bench_search_cluster.py --url $URL --docs 1000000
 
 Documents are synthetic, made by recombining the words of the real contract corpus
@@ -13,20 +13,22 @@ corpus with their real frequencies (CJK text as 2-4 character pieces of the corp
 countries (0-2 of 60), GBF targets (0-3 of 23) and a date (2000-2026) are drawn at random. Document
 ``i`` depends only on ``--seed`` and ``i``, so documents are generated as they are indexed.
 
-Cluster (``--backend opensearch``):
+Cluster (``--backend cluster``, the default; the engine, Elasticsearch or OpenSearch, is read from the
+URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
 
 1. Bulk throughput, on the first ``--compare-docs`` documents (default min(docs, 100,000)), after a
-   10,000-document warm-up of each: the raw client (``opensearchpy.helpers.bulk`` of the already built
+   10,000-document warm-up of each: the raw client (the engine client's ``helpers.bulk`` of the already built
    documents, same chunking, into an index with the same settings and mapping) vs the pipeline
-   (``OpenSearchIndex.add`` of the Resources: it builds each document, streams chunks and checks
+   (``ClusterIndex.add`` of the Resources: it builds each document, streams chunks and checks
    every item). They alternate every 10,000 documents (raw, add, raw, add, ...) so neither runs on a
    colder or emptier cluster. Ratio = pipeline docs/s / raw docs/s (target >= 0.8).
 2. The pipeline's index is filled up to ``--docs`` with ``add`` and refreshed.
 3. Search latency: ``--queries`` queries from a fixed mix (one word, two words, a word and a type,
    a word sorted by date, a prefix, a country filter, no text at all; facets on, size 10) run by
-   ``--threads`` threads sharing one OpenSearchIndex, each timed from call to return (parsing the
-   Resources included). Baseline, same threads and count in the same run: a bare ``match_all``
-   size=10 query through the same client.
+   ``--threads`` threads sharing one ClusterIndex, each timed from call to return (parsing the
+   Resources included). Two baselines, same threads and count in the same run, through the same
+   client: a bare ``match_all`` size=10 query, and a bare ``multi_match`` of the query's text on the
+   hub's field set (``match_all`` for the queries without text), size=10, no facets, no highlight.
 
 The embedded engine has its own benchmark, ``bench_search.py``.
 
@@ -189,7 +191,7 @@ def settle(index: Any, limit: float = 600.0) -> None:
     """Wait until the cluster has no merges running (both latency runs then see the same segments)."""
     start = time.perf_counter()
     while time.perf_counter() - start < limit:
-        stats = index.client.indices.stats(index=index.name, params={"metric": "merge"})
+        stats = index.client.indices.stats(index=index.name, metric="merge")
         if not stats["_all"]["total"]["merges"]["current"]:
             break
         time.sleep(2)
@@ -197,14 +199,23 @@ def settle(index: Any, limit: float = 600.0) -> None:
 
 
 def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
-    from opensearchpy import helpers
+    from hub.search.cluster import ClusterIndex, document
+    from hub.search.cluster_connection import ClusterConnection, detect_engine, index_class
+    from hub.search.cluster_query import SEARCH_FIELDS
 
-    from hub.search.opensearch import OpenSearchIndex, document
-
+    engine = detect_engine(
+        args.url, ClusterConnection.parse(args.backend if args.backend != "cluster" else "auto")
+    )
+    if engine == "opensearch":
+        from opensearchpy import helpers
+    else:
+        from elasticsearch import helpers  # type: ignore[no-redef]
+    print(f"engine {engine} at {args.url}", flush=True)
+    kind = index_class(engine)
     tag = uuid.uuid4().hex[:8]
-    pipeline = OpenSearchIndex(args.url, f"bench-add-{tag}", chunk_size=args.chunk, max_result_window=10_000)
-    raw = OpenSearchIndex(args.url, f"bench-raw-{tag}", chunk_size=args.chunk)
-    warm = OpenSearchIndex(args.url, f"bench-warm-{tag}", chunk_size=args.chunk)
+    pipeline = kind(args.url, f"bench-add-{tag}", chunk_size=args.chunk, max_result_window=10_000)
+    raw = kind(args.url, f"bench-raw-{tag}", chunk_size=args.chunk)
+    warm = kind(args.url, f"bench-warm-{tag}", chunk_size=args.chunk)
     try:
         (raw_target,) = raw.physical_indices()
         compare = min(args.compare_docs or min(args.docs, 100_000), args.docs)
@@ -218,7 +229,7 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
             helpers.bulk(raw.client, actions, chunk_size=args.chunk, max_chunk_bytes=8 * 1024 * 1024)
             return time.perf_counter() - start
 
-        def add(index: OpenSearchIndex, batch: list[Resource]) -> float:
+        def add(index: ClusterIndex, batch: list[Resource]) -> float:
             start = time.perf_counter()
             assert index.add(batch) == len(batch)
             return time.perf_counter() - start
@@ -236,7 +247,7 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
         raw_rate, add_rate = compare / raw_time, compare / add_time
         print(f"bulk indexing, {compare:,} documents, chunks of {args.chunk}:")
         print(f"  raw helpers.bulk           {raw_rate:10,.0f} docs/s")
-        print(f"  OpenSearchIndex.add        {add_rate:10,.0f} docs/s")
+        print(f"  ClusterIndex.add           {add_rate:10,.0f} docs/s")
         print(f"  ratio add/raw              {add_rate / raw_rate:10.2f}  (target >= 0.8)", flush=True)
         raw.drop()
 
@@ -259,8 +270,22 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
         bare: list[Callable[[], object]] = [
             lambda: pipeline.client.search(index=pipeline.name, body=body) for _ in queries
         ]
-        print(f"search latency, {args.docs:,} documents, {args.threads} threads, {args.queries:,} queries:")
-        compare_latency(ours, bare, args.threads)
+
+        def multi_match(text: str) -> dict[str, Any]:
+            if not text.strip():
+                return body
+            return {"query": {"multi_match": {"query": text, "fields": SEARCH_FIELDS}}, "size": 10}
+
+        bare_text: list[Callable[[], object]] = [
+            lambda b=multi_match(q.text): pipeline.client.search(index=pipeline.name, body=b)  # type: ignore[misc]
+            for q in queries
+        ]
+        for threads in sorted({1, args.threads}):
+            print(f"search latency, {args.docs:,} documents, {threads} thread(s), {args.queries:,} queries:")
+            print("  against a bare match_all:")
+            compare_latency(ours, bare, threads)
+            print("  against a bare multi_match on the same fields:")
+            compare_latency(ours, bare_text, threads)
     finally:
         for index in (warm, raw, pipeline):
             if not (args.keep and index is pipeline):
@@ -270,7 +295,7 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("opensearch",), default="opensearch")
+    parser.add_argument("--backend", choices=("cluster", "elasticsearch", "opensearch"), default="cluster")
     parser.add_argument("--url", default=os.environ.get("GKSS_TEST_SEARCH_URL", "http://127.0.0.1:9201"))
     parser.add_argument("--docs", type=int, help="default 1,000,000")
     parser.add_argument("--compare-docs", type=int, default=0, help="documents for the bulk comparison")
