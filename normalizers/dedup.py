@@ -223,6 +223,12 @@ def merge(resources: list[Resource]) -> Resource:
         description.update({k: v for k, v in record.description.items() if k not in description})
     provenance = [p for record in others for p in (record.provenance, *record.merged_provenance)]
     dates = [r.published for r in ordered if r.published]
+    targets = sorted(union("gbf_targets"))
+    inferred: dict[str, float] = {}  # issue 19: each copy's inferred targets, none a copy states
+    for record in ordered:
+        for target, score in record.gbf_targets_inferred.items():
+            if target not in targets:
+                inferred[target] = max(score, inferred.get(target, 0.0))
     return base.model_copy(
         update={
             "title": title,
@@ -235,7 +241,8 @@ def merge(resources: list[Resource]) -> Resource:
             "subjects": union("subjects"),
             "creators": union("creators"),
             "gbf_goals": sorted(union("gbf_goals")),
-            "gbf_targets": sorted(union("gbf_targets")),
+            "gbf_targets": targets,
+            "gbf_targets_inferred": dict(sorted(inferred.items())),
             "gbf_indicators": sorted(union("gbf_indicators")),
             "merged_provenance": [*base.merged_provenance, *provenance],
         }
