@@ -227,6 +227,12 @@ def merge(resources: list[Resource]) -> Resource:
         next((r for r in ordered if r.published and r.published == min(dates)), None) if dates else None
     )
     dated = base if base.published else earliest
+    targets = sorted(union("gbf_targets"))
+    inferred: dict[str, float] = {}  # issue 19: each copy's inferred targets, none a copy states
+    for record in ordered:
+        for target, score in record.gbf_targets_inferred.items():
+            if target not in targets:
+                inferred[target] = max(score, inferred.get(target, 0.0))
     return base.model_copy(
         update={
             "title": title,
@@ -240,7 +246,8 @@ def merge(resources: list[Resource]) -> Resource:
             "subjects": union("subjects"),
             "creators": union("creators"),
             "gbf_goals": sorted(union("gbf_goals")),
-            "gbf_targets": sorted(union("gbf_targets")),
+            "gbf_targets": targets,
+            "gbf_targets_inferred": dict(sorted(inferred.items())),
             "gbf_indicators": sorted(union("gbf_indicators")),
             "merged_provenance": [*base.merged_provenance, *provenance],
         }

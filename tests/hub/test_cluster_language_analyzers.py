@@ -8,7 +8,13 @@ with this mapping in the scale-out tests.
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
+
+from hub.search.cluster_connection import Engine
 from hub.search.cluster_mapping import MAPPINGS, OTHER, document
+from tests.contract.conftest import CLUSTER_ENGINES, open_cluster_index
 from tests.normalizers.test_enrichment import resource
 
 BEYOND_UN = {"de": "german", "it": "italian", "pt": "portuguese", "id": "indonesian", "nl": "dutch"}
@@ -40,3 +46,26 @@ def test_documents_put_each_language_in_its_sub_field() -> None:
         OTHER: "Bioanuwai ya Tanzania",
         "pt": "Biodiversidade",
     }
+
+
+@pytest.mark.parametrize("engine", CLUSTER_ENGINES)
+def test_a_cluster_stems_german_and_tells_stated_from_inferred_targets(engine: Engine) -> None:
+    """On each real cluster engine: German is stemmed by the german analyzer, and the target filters
+    match stated, inferred or either targets."""
+    from hub.search.base import SearchQuery
+
+    index = open_cluster_index(engine, f"gkss-lang-{uuid.uuid4().hex[:12]}", retire_after=0.1)
+    try:
+        stated = resource(title={"de": "Die Schutzgebiete Österreichs"}, gbf_targets=["GBF-TARGET-03"])
+        inferred = resource(title={"en": "Pesticide use"}, gbf_targets_inferred={"GBF-TARGET-07": 0.6})
+        inferred = inferred.model_copy(update={"id": "s-2", "native_id": "n2"})
+        index.add([stated, inferred])
+        index.refresh()
+        assert [h.id for h in index.search(SearchQuery(text="Schutzgebiet")).hits] == [stated.id]
+        assert index.search(SearchQuery(target=("GBF-TARGET-07",))).total == 0
+        assert [h.id for h in index.search(SearchQuery(target_inferred=("GBF-TARGET-07",))).hits] == ["s-2"]
+        both = index.search(SearchQuery(target_any=("GBF-TARGET-03", "GBF-TARGET-07")))
+        assert {h.id for h in both.hits} == {stated.id, "s-2"}
+    finally:
+        index.drop()
+        index.close()

@@ -180,3 +180,15 @@ def test_an_empty_inferred_field_leaves_the_stored_json_as_it_was() -> None:
     tagged = plain.model_copy(update={"gbf_targets_inferred": {"GBF-TARGET-07": 0.6}})
     assert tagged.content_hash() != plain.content_hash()
     assert type(plain).model_validate_json(tagged.model_dump_json()) == tagged
+
+
+def test_merged_copies_never_infer_what_another_copy_states() -> None:
+    from normalizers.dedup import merge
+
+    text = "Reducing pesticide use and excess nutrient pollution to levels not harmful to biodiversity"
+    inferred = enrich_network(resource(title={"en": text}))
+    stating = resource(title={"en": text}, gbf_targets=["GBF-TARGET-07"]).model_copy(update={"id": "s-2"})
+    merged = merge([inferred, stating])
+    assert merged.gbf_targets == ["GBF-TARGET-07"] and merged.gbf_targets_inferred == {}
+    alone = merge([inferred, resource(title={"en": "x"}).model_copy(update={"id": "s-3"})])
+    assert alone.gbf_targets_inferred == inferred.gbf_targets_inferred
