@@ -35,7 +35,7 @@ from hub.oai.queries import Item
 from hub.oai.read_ahead import PageReadAhead
 from hub.oai.serializers import SERIALIZERS, Links, Serializer
 from hub.oai.sets import Classified, SetFilter, parse_set, record_sets, set_name, sets_of
-from hub.oai.tokens import BadToken, TokenCodec, TokenState, after_key, token_key
+from hub.tokens import BadToken, TokenCodec, TokenState, after_key, token_key
 from normalizers.resource import Resource
 
 OAI_IDENTIFIER_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"

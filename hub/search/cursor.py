@@ -7,10 +7,10 @@ import hashlib
 import json
 from typing import Any
 
-from hub.oai.tokens import BadToken, TokenCodec, token_key
 from hub.search.base import SearchQuery
 from hub.search.results import BadSearchParameter
 from hub.settings import Settings
+from hub.tokens import BadToken, TokenCodec, token_key
 from normalizers.search_query import FILTER_NAMES
 
 _VERSION = 1

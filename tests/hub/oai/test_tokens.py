@@ -17,9 +17,9 @@ import pytest
 from lxml import etree
 
 from hub.context import open_hub
-from hub.oai.tokens import KEY_FILE, BadToken, TokenCodec, TokenState, token_key
 from hub.pipeline import harvest_source
 from hub.settings import Settings
+from hub.tokens import KEY_FILE, BadToken, TokenCodec, TokenState, token_key
 from tests.hub.oai.support import OAI, ROOT, Oai, Stored, check_oai, error_codes, stored_records
 from tests.support.oai_replay import OaiReplayServer, load_real_records
 

@@ -1,4 +1,4 @@
-"""Stateless resumption tokens: the list arguments and the last sort key, signed with HMAC-SHA256."""
+"""Signed stateless tokens (HMAC-SHA256): OAI-PMH resumption tokens and the search API's cursors."""
 
 from __future__ import annotations
 
