@@ -34,6 +34,13 @@ machine the server thread competes with the baseline and the pipeline alike:
   (``gkssbench`` must match N documents, ``gkssbench <k>`` must find copy ``k``). Its time runs
   from the call of ``harvest_source`` to the end of those checks ("harvest to searchable").
 * Run B again at N/4 on its own server, to show that peak memory does not grow with the source.
+* After B, in the same child: ``renormalise_source`` (``gkss renormalise``) over B's store, nothing
+  fetched; issue 20's target is twice B's harvest rate.
+* Run S (``harvest_stages.py``): the pipeline's stages one at a time, CPU us per record each.
+* Run P (``harvest_stages.py``): oaipmh-scythe dumping the same replay to JSON lines, what a user
+  writes instead of running a hub; issue 20's target is B/P >= 1.0.
+
+``--only stages`` runs S alone; ``--only peer`` runs S, P and B (not A, F, G).
 
 Peak memory is each child's VmHWM (``/proc/self/status``, the high-water mark of its own address
 space, read just before it exits; ``getrusage(RUSAGE_SELF)`` where there is no /proc). The parent
@@ -42,7 +49,7 @@ RssShmem, to tell heap growth from file pages SQLite maps (``PRAGMA mmap_size``)
 RSS but are reclaimable.
 
 The benchmark measures; it always exits 0, printing PASS/MISS against the targets
-(B/A >= 0.50, peak RSS of B < 300 MB).
+(B/A >= 0.50, B/P >= 1.0, re-normalising >= 2 x B, peak RSS of B < 300 MB).
 """
 
 from __future__ import annotations
