@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from harvesters.http import DEFAULT_USER_AGENT, HttpPolicy
 from harvesters.netguard import check_url, outbound_guard
-from hub.search.cluster_connection import ClusterConnection
+from hub.cluster_connection import ClusterConnection
 
 
 class Settings(BaseSettings):

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from hub.cluster_connection import ClusterConnection
 from hub.search.base import EXTRA_FILTER_FIELDS, FACET_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
-from hub.search.cluster_connection import ClusterConnection
 from hub.search.cluster_mapping import (
     ANALYSIS,
     COMPLETION_RESERVED,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hub.cluster_connection import ClusterConnection, Engine, detect_engine
 from hub.search.cluster import ClusterIndex as ClusterIndexType
-from hub.search.cluster_connection import ClusterConnection, Engine, detect_engine
 
 
 def index_class(engine: Engine) -> type[ClusterIndexType]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hub.cluster_connection import ClusterConnection
 from hub.search.base import SearchIndex
-from hub.search.cluster_connection import ClusterConnection
 
 EMBEDDED_DIRECTORY = "search-index"  # the embedded index's directory in the hub's home
 

@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError
 
+from hub.cluster_connection import ClusterConnection
 from hub.search.cluster import ClusterIndex, IndexReadError, IndexWriteError, document
-from hub.search.cluster_connection import ClusterConnection
 
 __all__ = ["IndexReadError", "IndexWriteError", "OpenSearchIndex", "document"]
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from hub.cluster_connection import ClusterConnection, Engine, detect_engine
 from hub.search.base import SearchIndex
 from hub.search.cluster import ClusterIndex
-from hub.search.cluster_connection import ClusterConnection, Engine, detect_engine
 from hub.search.cluster_open import index_class
 from hub.search.tantivy_index import TantivyIndex
 from normalizers.resource import Resource

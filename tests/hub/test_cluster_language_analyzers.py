@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from hub.search.cluster_connection import Engine
+from hub.cluster_connection import Engine
 from hub.search.cluster_mapping import MAPPINGS, OTHER, document
 from tests.contract.conftest import CLUSTER_ENGINES, open_cluster_index
 from tests.normalizers.test_enrichment import resource

@@ -26,9 +26,9 @@ from typer.testing import CliRunner
 
 from harvesters.records import RawRecord
 from hub.cli import app
+from hub.cluster_connection import Engine
 from hub.search.base import SearchIndex, SearchQuery
 from hub.search.cluster import ClusterIndex, IndexWriteError, document
-from hub.search.cluster_connection import Engine
 from hub.search.factory import EMBEDDED_DIRECTORY, open_index
 from hub.search.maintenance import Drift, check, reindex, repair
 from hub.search.tantivy_index import TantivyIndex

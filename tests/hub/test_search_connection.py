@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import pytest
 
-from hub.search.cluster_connection import ClusterConnection, EngineDetectionError, detect_engine, engine_of
+from hub.cluster_connection import ClusterConnection, EngineDetectionError, detect_engine, engine_of
 from hub.settings import Settings
 
 # GET / of the local Elasticsearch 9.1.0 and OpenSearch 3.x clusters (deploy/local), as they answered
