@@ -305,3 +305,29 @@ def test_no_page_asks_anything_of_another_host(cbd_hub: HubProcess, viewport: di
         favicon = httpx.get(cbd_hub.url + "/favicon.ico")
         assert favicon.status_code == 200 and favicon.headers["content-type"].startswith("image/svg+xml")
         assert outside == [], outside
+
+
+def test_snippet_page_pickers_preview_and_copy(cbd_hub: HubProcess) -> None:
+    in_armenia = _api(cbd_hub, country="AM")["total"]
+    assert in_armenia >= 1
+    with chromium() as browser:
+        context = browser.new_context(viewport=DESKTOP)
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page = context.new_page()
+        page.goto(cbd_hub.url + "/embed/snippet?lang=fr")
+        regions = page.locator("#filter-region option").all_inner_texts()[1:]
+        assert len(regions) == len(set(regions)), "each region once, by its name"
+        assert not [r for r in regions if r.strip().isdigit()], "no bare M49 code"
+        countries = dict(
+            page.locator("#filter-country option").evaluate_all("os => os.map(o => [o.value, o.textContent])")
+        )
+        assert countries["AM"] == COUNTRIES["AM"]["fr"]
+        page.select_option("#filter-country", "AM")  # a change remakes the snippets and the preview
+        page.wait_for_url("**filter-country=AM**")
+        code = page.locator("#code-script").inner_text()
+        assert 'filter-country="AM"' in code and 'lang="fr"' in code
+        preview = page.frame_locator("#preview")
+        preview.locator("p.status").filter(has_text=_status("fr", in_armenia)).wait_for(timeout=15000)
+        page.locator('button.copy[data-copy="code-script"]').click()
+        page.locator(".copied").first.filter(has_text=STRINGS["fr"]["copied"]).wait_for(timeout=5000)
+        assert page.evaluate("navigator.clipboard.readText()") == code
