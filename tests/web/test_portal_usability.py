@@ -18,7 +18,10 @@ from tests.web.conftest import cbd_meeting_docs
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-STRINGS = json.loads((ROOT / "hub" / "web" / "strings.json").read_text("utf-8"))
+STRINGS = {
+    lang: {**widget, **json.loads((ROOT / "hub" / "web" / "page_strings.json").read_text("utf-8"))[lang]}
+    for lang, widget in json.loads((ROOT / "hub" / "web" / "strings.json").read_text("utf-8")).items()
+}  # the widget's strings and the pages' own
 TYPES = json.loads((ROOT / "hub" / "web" / "type_labels.json").read_text("utf-8"))
 COUNTRIES = {
     c["iso2"]: c["name"]
