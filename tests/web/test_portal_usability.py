@@ -272,11 +272,30 @@ def test_no_result_offers_to_clear_filters_and_completion_comes_from_suggest(cbd
 
 
 def test_a_new_hub_says_how_to_add_a_source(tmp_path: Path) -> None:
-    with HubProcess(tmp_path / "hub", "new-hub") as hub:
+    logo = tmp_path / "logo.svg"
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><rect width="2" height="2"/></svg>'
+    )
+    settings = {
+        "hub_name": "TSCC Africa knowledge hub",
+        "operator_name": "Regional Technical and Scientific Cooperation Support Centre for Africa",
+        "hub_description": "Biodiversity knowledge from African national clearing-houses.",
+        "logo_file": str(logo),
+    }
+    with HubProcess(tmp_path / "hub", "new-hub", **settings) as hub:
         hub.serve()
         with chromium() as browser:
             page = browser.new_page(viewport=DESKTOP)
             page.goto(hub.url + "/?lang=fr")
+            assert page.locator("h1").inner_text() == settings["hub_name"]
+            assert page.locator(".lead").inner_text() == settings["hub_description"]
+            run_by = STRINGS["fr"]["run_by"].replace("{name}", settings["operator_name"])
+            assert page.locator(".operator").inner_text() == run_by
+            assert page.locator("img.logo").evaluate("i => i.complete && i.naturalWidth > 0")
+            assert page.locator("p.held").inner_text() == STRINGS["fr"]["holds"].replace(
+                "{records}", "0"
+            ).replace("{sources}", "0")
+            assert page.locator("link[rel=icon]").get_attribute("href") == "/favicon.svg"
             page.locator("gkss-search >> .empty-hub").wait_for(timeout=15000)
             assert page.locator("gkss-search >> .empty-hub").inner_text() == STRINGS["fr"]["empty_hub"]
             link = page.locator("gkss-search >> .empty a")
