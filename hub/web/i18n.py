@@ -1,4 +1,4 @@
-"""UI strings of the HTML pages in the six UN languages (the same file the widget is built with)."""
+"""UI strings of the HTML pages in the six UN languages (strings.json is also built into the widget)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ LANGUAGE_NAMES = {
 
 @cache
 def _table() -> dict[str, dict[str, str]]:
-    text = resources.files("hub.web").joinpath("strings.json").read_text(encoding="utf-8")
-    table: dict[str, dict[str, str]] = json.loads(text)
+    """strings.json (the widget's strings, built into it) and page_strings.json (the pages' only)."""
+    table: dict[str, dict[str, str]] = {}
+    for name in ("strings.json", "page_strings.json"):
+        text = resources.files("hub.web").joinpath(name).read_text(encoding="utf-8")
+        for lang, strings_ in json.loads(text).items():
+            table.setdefault(lang, {}).update(strings_)
     return table
 
 

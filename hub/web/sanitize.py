@@ -12,10 +12,14 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def safe_html(text: str | None) -> Markup:
-    """A harvested description as HTML: light markup kept, scripts, handlers, styles and bad URLs dropped."""
+    """A harvested description as HTML: light markup kept, scripts, handlers, styles and bad URLs dropped.
+    HTML that a source escaped once more (``&lt;p&gt;``, no tag of its own) is read as the HTML it is."""
+    value = text or ""
+    if "&lt;" in value and "<" not in value:
+        value = html.unescape(value)
     return Markup(
         nh3.clean(
-            text or "",
+            value,
             tags=_TEXT_TAGS,
             attributes={"a": {"href"}},
             url_schemes=_URL_SCHEMES,

@@ -103,6 +103,10 @@ def test_a_node_admin_adds_previews_harvests_and_finds_a_feed(
                 assert descriptions and not [d for d in descriptions if "<" in d or "&lt;" in d]
                 for _, text in entries:
                     assert any(d.rstrip("…") and text.startswith(d.rstrip("…")[:60]) for d in descriptions)
+                page.locator("gkss-search >> li.result a.record").first.click()
+                page.wait_for_url("**/resources/**")
+                shown = " ".join(page.locator("div.description").inner_text().split())
+                assert "<" not in shown and any(shown == text for _, text in entries), shown
                 assert outside == [], outside
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -158,3 +160,25 @@ def test_sanitizer_removes_every_payload_of_the_fuzzer_list() -> None:
         assert {e.tag for e in highlight.iter()} <= {"div", "em"}, line
     assert str(safe_highlight("a <em>coral</em> &lt;reef&gt;")) == "a <em>coral</em> &lt;reef&gt;"
     assert http_url("javascript:alert(1)") is None and http_url(" https://cbd.int/x ") == "https://cbd.int/x"
+
+
+def test_frame_names_values_and_orders_facets(real_hub: HubProcess) -> None:
+    everything = _everything(real_hub)
+    types = json.loads((Path(__file__).resolve().parents[2] / "hub" / "web" / "type_labels.json").read_text())
+    html = lxml.html.document_fromstring(httpx.get(real_hub.url + "/embed/frame?lang=fr").text)
+    values = {
+        facet: [
+            (str(a.xpath("string(span[1])")), int(a.xpath("string(span[@class='count'])")))
+            for a in html.xpath(f"//h2[@id='facet-{facet}']/following-sibling::ul[1]//a")
+        ]
+        for facet in ("type", "year")
+    }
+    years = sorted({r["date"][:4] for r in everything if r["date"]}, reverse=True)
+    assert [v for v, _ in values["year"]] == years[:8]
+    kinds = {r["type"] for r in everything}
+    assert {v for v, _ in values["type"]} == {types[k]["fr"] for k in kinds}
+    counts = [n for _, n in values["type"]]
+    assert counts == sorted(counts, reverse=True)
+    empty = lxml.html.document_fromstring(httpx.get(real_hub.url + "/embed/frame?q=zzyzx&type=document").text)
+    (clear,) = empty.xpath("//a[@class='clear-all']/@href")
+    assert "type=" not in clear and "q=zzyzx" in clear and not empty.xpath("//nav[@class='pager']")

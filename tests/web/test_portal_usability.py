@@ -18,7 +18,10 @@ from tests.web.conftest import cbd_meeting_docs
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-STRINGS = json.loads((ROOT / "hub" / "web" / "strings.json").read_text("utf-8"))
+STRINGS = {
+    lang: {**widget, **json.loads((ROOT / "hub" / "web" / "page_strings.json").read_text("utf-8"))[lang]}
+    for lang, widget in json.loads((ROOT / "hub" / "web" / "strings.json").read_text("utf-8")).items()
+}  # the widget's strings and the pages' own
 TYPES = json.loads((ROOT / "hub" / "web" / "type_labels.json").read_text("utf-8"))
 COUNTRIES = {
     c["iso2"]: c["name"]
@@ -269,11 +272,30 @@ def test_no_result_offers_to_clear_filters_and_completion_comes_from_suggest(cbd
 
 
 def test_a_new_hub_says_how_to_add_a_source(tmp_path: Path) -> None:
-    with HubProcess(tmp_path / "hub", "new-hub") as hub:
+    logo = tmp_path / "logo.svg"
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><rect width="2" height="2"/></svg>'
+    )
+    settings = {
+        "hub_name": "TSCC Africa knowledge hub",
+        "operator_name": "Regional Technical and Scientific Cooperation Support Centre for Africa",
+        "hub_description": "Biodiversity knowledge from African national clearing-houses.",
+        "logo_file": str(logo),
+    }
+    with HubProcess(tmp_path / "hub", "new-hub", **settings) as hub:
         hub.serve()
         with chromium() as browser:
             page = browser.new_page(viewport=DESKTOP)
             page.goto(hub.url + "/?lang=fr")
+            assert page.locator("h1").inner_text() == settings["hub_name"]
+            assert page.locator(".lead").inner_text() == settings["hub_description"]
+            run_by = STRINGS["fr"]["run_by"].replace("{name}", settings["operator_name"])
+            assert page.locator(".operator").inner_text() == run_by
+            assert page.locator("img.logo").evaluate("i => i.complete && i.naturalWidth > 0")
+            assert page.locator("p.held").inner_text() == STRINGS["fr"]["holds"].replace(
+                "{records}", "0"
+            ).replace("{sources}", "0")
+            assert page.locator("link[rel=icon]").get_attribute("href") == "/favicon.svg"
             page.locator("gkss-search >> .empty-hub").wait_for(timeout=15000)
             assert page.locator("gkss-search >> .empty-hub").inner_text() == STRINGS["fr"]["empty_hub"]
             link = page.locator("gkss-search >> .empty a")
@@ -305,3 +327,29 @@ def test_no_page_asks_anything_of_another_host(cbd_hub: HubProcess, viewport: di
         favicon = httpx.get(cbd_hub.url + "/favicon.ico")
         assert favicon.status_code == 200 and favicon.headers["content-type"].startswith("image/svg+xml")
         assert outside == [], outside
+
+
+def test_snippet_page_pickers_preview_and_copy(cbd_hub: HubProcess) -> None:
+    in_armenia = _api(cbd_hub, country="AM")["total"]
+    assert in_armenia >= 1
+    with chromium() as browser:
+        context = browser.new_context(viewport=DESKTOP)
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page = context.new_page()
+        page.goto(cbd_hub.url + "/embed/snippet?lang=fr")
+        regions = page.locator("#filter-region option").all_inner_texts()[1:]
+        assert len(regions) == len(set(regions)), "each region once, by its name"
+        assert not [r for r in regions if r.strip().isdigit()], "no bare M49 code"
+        countries = dict(
+            page.locator("#filter-country option").evaluate_all("os => os.map(o => [o.value, o.textContent])")
+        )
+        assert countries["AM"] == COUNTRIES["AM"]["fr"]
+        page.select_option("#filter-country", "AM")  # a change remakes the snippets and the preview
+        page.wait_for_url("**filter-country=AM**")
+        code = page.locator("#code-script").inner_text()
+        assert 'filter-country="AM"' in code and 'lang="fr"' in code
+        preview = page.frame_locator("#preview")
+        preview.locator("p.status").filter(has_text=_status("fr", in_armenia)).wait_for(timeout=15000)
+        page.locator('button.copy[data-copy="code-script"]').click()
+        page.locator(".copied").first.filter(has_text=STRINGS["fr"]["copied"]).wait_for(timeout=5000)
+        assert page.evaluate("navigator.clipboard.readText()") == code

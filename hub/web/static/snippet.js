@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const status = button.parentElement && button.parentElement.querySelector(".copied");
       try {
         await navigator.clipboard.writeText(code ? code.textContent : "");
-        if (status) status.textContent = document.documentElement.dataset.copied || "Copied";
+        if (status) status.textContent = button.dataset.done || "Copied";
       } catch (error) {
         if (status) status.textContent = String(error);
       }

@@ -37,13 +37,16 @@ export function plainText(fragment: string): string {
   return decodeEntities(fragment.replace(/<\/?em>/g, ""));
 }
 
-/** Harvested HTML (tags, entities, HTML escaped twice) as plain text: parsed inert, never inserted. */
+/** Harvested HTML (tags, entities, HTML escaped twice) as plain text, never parsed as HTML: tags and the
+content of script and style elements dropped, entities decoded; the result only ever goes to textContent. */
 export function htmlToText(value: string): string {
   let text = value;
   for (let pass = 0; pass < 2 && /[<&]/.test(text); pass++) {
-    const doc = new DOMParser().parseFromString(text, "text/html");
-    for (const node of doc.querySelectorAll("script,style,template")) node.remove();
-    text = doc.body.textContent ?? "";
+    text = decodeEntities(text.replace(HIDDEN, " ").replace(ANY_TAG, (tag) => (BLOCK.test(tag) ? " " : "")));
   }
   return text.replace(/\s+/g, " ").trim();
 }
+
+const HIDDEN = /<(script|style|template)\b[^]*?<\/\1\s*>/gi;
+const ANY_TAG = /<\/?[a-z!][^<>]*>/gi;
+const BLOCK = /^<\/?(p|br|div|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article|hr)\b/i;
