@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from federation.api import identity_of
-from federation.fanout import federated_search
 from federation.peers import PeerError, add_peer, get_peer, list_peers, remove_peer
-from federation.probe import probe_all
 from hub.cli_common import console, fail, open_cli_hub
-from hub.context import Hub
-from hub.search.base import SearchQuery
+
+if TYPE_CHECKING:
+    from hub.context import Hub
+    from hub.search.base import SearchQuery
 
 peers_app = typer.Typer(help="Peer hubs of the federation (registered explicitly).", no_args_is_help=True)
 
@@ -37,6 +36,9 @@ def peers_add(
     try:
         add_peer(hub.store, peer_id, url, trust=trust, weight=weight, public_key=public_key)
         if probe:
+            from federation.api import identity_of  # the web stack only for the commands that use it
+            from federation.probe import probe_all
+
             asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
         peer = get_peer(hub.store, peer_id)
     except PeerError as exc:
@@ -85,6 +87,9 @@ def peers_probe(peer_id: Annotated[str | None, typer.Argument(metavar="[ID]")] =
     """Probe one peer or all of them now; exit 1 if any is down."""
     hub = open_cli_hub()
     try:
+        from federation.api import identity_of
+        from federation.probe import probe_all
+
         outcome = asyncio.run(probe_all(hub.store, identity_of(hub.settings), only=peer_id))
     finally:
         hub.close()
@@ -96,4 +101,7 @@ def peers_probe(peer_id: Annotated[str | None, typer.Argument(metavar="[ID]")] =
 
 def federated_cli_search(hub: Hub, query: SearchQuery) -> dict[str, Any]:
     """What `gkss search --federated` prints: the federated JSON with ``peers``."""
+    from federation.api import identity_of
+    from federation.fanout import federated_search
+
     return asyncio.run(federated_search(hub, identity_of(hub.settings), query))

@@ -28,7 +28,6 @@ from hub.cli_registry import (
 from hub.pipeline import RunSummary, harvest_source
 from hub.results import BadSearchParameter, page_json
 from hub.run_history import run_json
-from hub.search_params import filters_from, filters_query
 from hub.settings import Settings
 from hub.websub.cli import websub_app
 from registry import audit
@@ -317,6 +316,8 @@ def search(
     federated: Annotated[bool, typer.Option("--federated", help="Also search every peer hub")] = False,
 ) -> None:
     """Search the hub's index."""
+    from hub.search_params import filters_from, filters_query  # shared with the API (FastAPI): lazily
+
     filters = filters_from(
         query,
         date_from,

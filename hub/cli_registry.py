@@ -17,10 +17,8 @@ from hub.cli_network import parse_options
 from hub.run_history import quality_report
 from hub.settings import Settings
 from registry import audit
-from registry.dry_run import dry_run
 from registry.keys import ApiKeyError, create_key, list_keys, revoke_key
 from registry.nodes import KINDS, NodeError, add_node, get_node, list_nodes, remove_node
-from registry.probe import probe
 from registry.rights import ROLES, Principal, operator
 from registry.sources import SourceConfig
 
@@ -187,6 +185,8 @@ def sources_probe(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Find which protocol a URL speaks and what it offers; exit status 1 when nothing fitted."""
+    from registry.probe import probe  # the harvesters (feedparser, lxml, OAI-PMH) only when used
+
     report = probe(Settings(), url)
     if as_json:
         _print_json(report.as_json())
@@ -217,6 +217,8 @@ def sources_dry_run(
         config = SourceConfig(id="dry-run", protocol=protocol, url=url, options=parse_options(option))
     except (ValueError, ValidationError) as exc:
         raise fail(str(exc), 2) from None
+    from registry.dry_run import dry_run
+
     report = dry_run(Settings(), config, limit=limit, check_links=check_links)
     if as_json:
         _print_json(report)
