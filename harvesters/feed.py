@@ -20,6 +20,7 @@ import httpx
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse, UnsafeContent
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
+from harvesters.options import MAX_ENTRIES, MAX_ENTRIES_LIMIT, int_option
 from harvesters.records import RawRecord, RecordFailure
 from harvesters.robots import ROBOTS
 from harvesters.xml import declares_entities_in_doctype
@@ -58,11 +59,16 @@ class FeedHarvester:
             state.last_modified = response.headers.get("last-modified") or state.last_modified
             return
         raise_for_status(response)
-        feed, entries = parse_feed(response, state.notes)
+        limit = int_option(self.spec, "max_entries", MAX_ENTRIES, 1, MAX_ENTRIES_LIMIT)
+        feed, entries = parse_feed(response, state.notes, limit)
         state.etag = response.headers.get("etag") or None
         state.last_modified = response.headers.get("last-modified") or None
-        for index, entry in enumerate(entries):
-            yield self._record(index, entry, feed)
+        del response  # the body (up to the response cap) is not kept while the entries are stored
+        entries.reverse()  # popped from the end: each entry is freed once its record is made
+        index = 0
+        while entries:
+            yield self._record(index, entries.pop(), feed)
+            index += 1
 
     def _fetch(self, state: HarvestState) -> FetchedResponse:
         scheme = urlsplit(self.spec.url).scheme.lower()
@@ -106,14 +112,36 @@ def entry_native_id(entry: Mapping[str, Any]) -> str | None:
     return f"sha256:{digest}"
 
 
-def parse_feed(response: FetchedResponse, notes: list[str]) -> tuple[Entry, list[Entry]]:
-    """The feed-level fields and the plain entry dicts of a fetched feed document."""
+def parse_feed(
+    response: FetchedResponse, notes: list[str], limit: int = MAX_ENTRIES_LIMIT
+) -> tuple[Entry, list[Entry]]:
+    """The feed-level fields and the plain entry dicts of a fetched feed document: the first ``limit``
+    entries in document order, with a note in ``notes`` when the feed had more."""
     body = response.content
     if not body.strip():
         raise MalformedResponse(f"{response.url}: empty body, not a feed")
     if _is_json(response.content_type, body):
-        return parse_json_feed(body, response.url)
-    return parse_xml_feed(response, notes)
+        return parse_json_feed(body, response.url, limit, notes)
+    return parse_xml_feed(response, notes, limit)
+
+
+def _cut(items: list[Any], limit: int, url: str, notes: list[str]) -> None:
+    """Keep the first ``limit`` items (in place), noting the cut."""
+    if len(items) > limit:
+        note = f"{url}: the feed has {len(items)} entries; the first {limit} were kept (max_entries {limit})"
+        notes.append(note)
+        logger.info(note)
+        del items[limit:]
+
+
+def _converted(items: list[Any], convert: Any) -> list[Entry]:
+    """``convert`` applied to every item, each parsed item released once converted (peak memory:
+    about one copy of the entries, not two)."""
+    out: list[Entry] = []
+    for position in range(len(items)):
+        out.append(convert(items[position]))
+        items[position] = None
+    return out
 
 
 def _is_json(content_type: str, body: bytes) -> bool:
@@ -126,7 +154,9 @@ def _is_json(content_type: str, body: bytes) -> bool:
 # --- RSS and Atom through feedparser -------------------------------------------------------------
 
 
-def parse_xml_feed(response: FetchedResponse, notes: list[str]) -> tuple[Entry, list[Entry]]:
+def parse_xml_feed(
+    response: FetchedResponse, notes: list[str], limit: int = MAX_ENTRIES_LIMIT
+) -> tuple[Entry, list[Entry]]:
     """Parse RSS/Atom with feedparser, resolving relative links against the final URL."""
     if declares_entities_in_doctype(response.content):
         raise UnsafeContent(f"{response.url}: feed declares entities in its DTD; refused")
@@ -148,8 +178,9 @@ def parse_xml_feed(response: FetchedResponse, notes: list[str]) -> tuple[Entry, 
         logger.info(note)
     feed = _feed_fields(raw_feed, version)
     feed_authors = _authors(raw_feed.get("authors"))
-    entries = [_entry_fields(item, feed, feed_authors) for item in raw_entries]
-    return feed, entries
+    del parsed
+    _cut(raw_entries, limit, response.url, notes)
+    return feed, _converted(raw_entries, lambda item: _entry_fields(item, feed, feed_authors))
 
 
 def _feed_fields(raw_feed: Mapping[str, Any], version: str) -> Entry:
@@ -250,7 +281,9 @@ def _iso_from_struct(value: Any) -> str | None:
 # --- JSON Feed ---------------------------------------------------------------------------------
 
 
-def parse_json_feed(body: bytes, url: str) -> tuple[Entry, list[Entry]]:
+def parse_json_feed(
+    body: bytes, url: str, limit: int = MAX_ENTRIES_LIMIT, notes: list[str] | None = None
+) -> tuple[Entry, list[Entry]]:
     """Parse a JSON Feed 1.0/1.1 document; relative item URLs resolve against home_page_url, else the URL."""
     try:
         doc = json.loads(body)
@@ -271,8 +304,9 @@ def parse_json_feed(body: bytes, url: str) -> tuple[Entry, list[Entry]]:
         "format": "json" + version.removeprefix(JSONFEED_VERSION_PREFIX).replace(".", ""),
     }
     feed_authors = _json_authors(doc)
-    entries = [_json_item(item, base, feed, feed_authors) for item in items]
-    return feed, entries
+    del doc
+    _cut(items, limit, url, notes if notes is not None else [])
+    return feed, _converted(items, lambda item: _json_item(item, base, feed, feed_authors))
 
 
 def _json_item(item: Any, base: str, feed: Entry, feed_authors: list[Entry]) -> Entry:

@@ -631,3 +631,30 @@ def test_payload_is_plain_sorted_utf8_json(server: ReplayServer, client: httpx.C
     author = channel.findtext("item/author")
     name, address = email.utils.parseaddr(author or "")
     assert payload["authors"] == [{"name": name, "email": address, "href": None}]
+
+
+# --- entries per feed: the `max_entries` option --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [("RSSWithComments.xml", "application/rss+xml"), ("jsonfeed_elastic_1.1.json", "application/feed+json")],
+)
+def test_max_entries_keeps_the_first_entries_and_notes_the_cut(
+    server: ReplayServer, client: httpx.Client, name: str, content_type: str
+) -> None:
+    body = (FIXTURES / name).read_bytes()
+    url = server.url + "/capped/" + name
+    server.route("/capped/" + name, body, headers={"Content-Type": content_type})
+    every, _ = harvest(url, client)
+    total = len(every)
+    assert total >= 3, "the fixture has entries enough to cut"
+    limit = total - 1
+    state = HarvestState()
+    spec = SourceSpec("src", "feed", url, {"max_entries": limit})
+    kept = list(FeedHarvester(spec, POLICY, client).harvest(state))
+    assert [i.native_id for i in kept] == [i.native_id for i in every[:limit]]  # document order
+    assert any(f"the feed has {total} entries; the first {limit} were kept" in note for note in state.notes)
+    quiet = HarvestState()
+    list(FeedHarvester(SourceSpec("src", "feed", url, {"max_entries": total}), POLICY, client).harvest(quiet))
+    assert not any("were kept" in note for note in quiet.notes)
