@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import hashlib
 import io
 import json
@@ -128,10 +129,14 @@ def parse_feed(
 def _cut(items: list[Any], limit: int, url: str, notes: list[str]) -> None:
     """Keep the first ``limit`` items (in place), noting the cut."""
     if len(items) > limit:
-        note = f"{url}: the feed has {len(items)} entries; the first {limit} were kept (max_entries {limit})"
-        notes.append(note)
-        logger.info(note)
-        del items[limit:]
+        _note_cut(len(items), limit, url, notes)
+        del items[max(0, limit) :]
+
+
+def _note_cut(count: int, limit: int, url: str, notes: list[str]) -> None:
+    note = f"{url}: the feed has {count} entries; the first {limit} were kept (max_entries {limit})"
+    notes.append(note)
+    logger.info(note)
 
 
 def _converted(items: list[Any], convert: Any) -> list[Entry]:
@@ -157,30 +162,76 @@ def _is_json(content_type: str, body: bytes) -> bool:
 def parse_xml_feed(
     response: FetchedResponse, notes: list[str], limit: int = MAX_ENTRIES_LIMIT
 ) -> tuple[Entry, list[Entry]]:
-    """Parse RSS/Atom with feedparser, resolving relative links against the final URL."""
+    """Parse RSS/Atom with feedparser, resolving relative links against the final URL.
+
+    A document of more than ``CHUNK`` entries is read ``CHUNK`` entries at a time (the document's
+    head and tail around each slice of entries, the same bytes), so that feedparser's objects for
+    a 50 MB feed never exist all at once; only the first ``limit`` entries are read."""
     if declares_entities_in_doctype(response.content):
         raise UnsafeContent(f"{response.url}: feed declares entities in its DTD; refused")
     headers = {name: response.headers[name] for name in _PASSED_HEADERS if name in response.headers}
     headers["content-location"] = response.url
-    # A stream, never bytes: feedparser treats strings as URLs or file names.
-    parsed = feedparser.parse(io.BytesIO(response.content), response_headers=headers)
-    raw_feed = parsed.get("feed") or {}
-    raw_entries = parsed.get("entries") or []
-    version = parsed.get("version") or ""
-    has_title = bool(_text(raw_feed.get("title")))
-    if not raw_entries and not has_title and (parsed.get("bozo") or not version):
-        problem = f" ({parsed.get('bozo_exception')})" if parsed.get("bozo") else ""
-        raise MalformedResponse(f"{response.url}: not a feed: no entries and no feed title found{problem}")
-    if parsed.get("bozo"):
-        problem = parsed.get("bozo_exception")
-        note = f"{response.url}: feed read leniently ({problem}); {len(raw_entries)} entries"
-        notes.append(note)
-        logger.info(note)
-    feed = _feed_fields(raw_feed, version)
-    feed_authors = _authors(raw_feed.get("authors"))
-    del parsed
-    _cut(raw_entries, limit, response.url, notes)
-    return feed, _converted(raw_entries, lambda item: _entry_fields(item, feed, feed_authors))
+    count, documents = _slices(response.content, limit)
+    if documents is None:
+        documents = iter([response.content])
+    elif count > limit:
+        _note_cut(count, limit, response.url, notes)
+    feed: Entry | None = None
+    feed_authors: list[Entry] = []
+    entries: list[Entry] = []
+    for document in documents:
+        # A stream, never bytes: feedparser treats strings as URLs or file names.
+        parsed = feedparser.parse(io.BytesIO(document), response_headers=headers)
+        raw_feed = parsed.get("feed") or {}
+        raw_entries = parsed.get("entries") or []
+        if feed is None:
+            version = parsed.get("version") or ""
+            has_title = bool(_text(raw_feed.get("title")))
+            if not raw_entries and not has_title and (parsed.get("bozo") or not version):
+                problem = f" ({parsed.get('bozo_exception')})" if parsed.get("bozo") else ""
+                raise MalformedResponse(
+                    f"{response.url}: not a feed: no entries and no feed title found{problem}"
+                )
+            feed = _feed_fields(raw_feed, version)
+            feed_authors = _authors(raw_feed.get("authors"))
+        if parsed.get("bozo"):
+            problem = parsed.get("bozo_exception")
+            note = f"{response.url}: feed read leniently ({problem}); {len(raw_entries)} entries"
+            notes.append(note)
+            logger.info(note)
+        del parsed
+        _cut(raw_entries, limit - len(entries), response.url, notes if count <= CHUNK else [])
+        entries.extend(
+            _converted(raw_entries, functools.partial(_entry_fields, feed=feed, feed_authors=feed_authors))
+        )
+    assert feed is not None
+    return feed, entries
+
+
+CHUNK = 1000  # entries feedparser reads at once from a large feed document
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]")
+_ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
+
+
+def _slices(body: bytes, limit: int) -> tuple[int, Iterator[bytes] | None]:
+    """The entries an RSS/Atom document has by its closing tags, and its first ``limit`` entries as
+    documents of at most ``CHUNK`` entries each (head + entries + tail); None for a document of at
+    most ``CHUNK`` entries or whose entry tags are not plain ASCII (UTF-16, ...): read whole."""
+    ends = [match.end() for match in _ENTRY_END.finditer(body)]
+    first = _ENTRY_START.search(body)
+    if len(ends) <= CHUNK or first is None or first.start() >= ends[0]:
+        return len(ends), None
+    kept = ends[:limit]
+    start, head_end, tail_start = first.start(), first.start(), ends[-1]
+
+    def documents() -> Iterator[bytes]:
+        begin = start
+        for position in range(0, len(kept), CHUNK):
+            stop = kept[min(position + CHUNK, len(kept)) - 1]
+            yield body[:head_end] + body[begin:stop] + body[tail_start:]
+            begin = stop
+
+    return len(ends), documents()
 
 
 def _feed_fields(raw_feed: Mapping[str, Any], version: str) -> Entry:
