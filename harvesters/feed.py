@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import hashlib
 import io
 import json
@@ -20,6 +21,7 @@ import httpx
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse, UnsafeContent
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
+from harvesters.options import MAX_ENTRIES, MAX_ENTRIES_LIMIT, int_option
 from harvesters.records import RawRecord, RecordFailure
 from harvesters.robots import ROBOTS
 from harvesters.xml import declares_entities_in_doctype
@@ -58,11 +60,16 @@ class FeedHarvester:
             state.last_modified = response.headers.get("last-modified") or state.last_modified
             return
         raise_for_status(response)
-        feed, entries = parse_feed(response, state.notes)
+        limit = int_option(self.spec, "max_entries", MAX_ENTRIES, 1, MAX_ENTRIES_LIMIT)
+        feed, entries = parse_feed(response, state.notes, limit)
         state.etag = response.headers.get("etag") or None
         state.last_modified = response.headers.get("last-modified") or None
-        for index, entry in enumerate(entries):
-            yield self._record(index, entry, feed)
+        del response  # the body (up to the response cap) is not kept while the entries are stored
+        entries.reverse()  # popped from the end: each entry is freed once its record is made
+        index = 0
+        while entries:
+            yield self._record(index, entries.pop(), feed)
+            index += 1
 
     def _fetch(self, state: HarvestState) -> FetchedResponse:
         scheme = urlsplit(self.spec.url).scheme.lower()
@@ -106,14 +113,40 @@ def entry_native_id(entry: Mapping[str, Any]) -> str | None:
     return f"sha256:{digest}"
 
 
-def parse_feed(response: FetchedResponse, notes: list[str]) -> tuple[Entry, list[Entry]]:
-    """The feed-level fields and the plain entry dicts of a fetched feed document."""
+def parse_feed(
+    response: FetchedResponse, notes: list[str], limit: int = MAX_ENTRIES_LIMIT
+) -> tuple[Entry, list[Entry]]:
+    """The feed-level fields and the plain entry dicts of a fetched feed document: the first ``limit``
+    entries in document order, with a note in ``notes`` when the feed had more."""
     body = response.content
     if not body.strip():
         raise MalformedResponse(f"{response.url}: empty body, not a feed")
     if _is_json(response.content_type, body):
-        return parse_json_feed(body, response.url)
-    return parse_xml_feed(response, notes)
+        return parse_json_feed(body, response.url, limit, notes)
+    return parse_xml_feed(response, notes, limit)
+
+
+def _cut(items: list[Any], limit: int, url: str, notes: list[str]) -> None:
+    """Keep the first ``limit`` items (in place), noting the cut."""
+    if len(items) > limit:
+        _note_cut(len(items), limit, url, notes)
+        del items[max(0, limit) :]
+
+
+def _note_cut(count: int, limit: int, url: str, notes: list[str]) -> None:
+    note = f"{url}: the feed has {count} entries; the first {limit} were kept (max_entries {limit})"
+    notes.append(note)
+    logger.info(note)
+
+
+def _converted(items: list[Any], convert: Any) -> list[Entry]:
+    """``convert`` applied to every item, each parsed item released once converted (peak memory:
+    about one copy of the entries, not two)."""
+    out: list[Entry] = []
+    for position in range(len(items)):
+        out.append(convert(items[position]))
+        items[position] = None
+    return out
 
 
 def _is_json(content_type: str, body: bytes) -> bool:
@@ -126,30 +159,79 @@ def _is_json(content_type: str, body: bytes) -> bool:
 # --- RSS and Atom through feedparser -------------------------------------------------------------
 
 
-def parse_xml_feed(response: FetchedResponse, notes: list[str]) -> tuple[Entry, list[Entry]]:
-    """Parse RSS/Atom with feedparser, resolving relative links against the final URL."""
+def parse_xml_feed(
+    response: FetchedResponse, notes: list[str], limit: int = MAX_ENTRIES_LIMIT
+) -> tuple[Entry, list[Entry]]:
+    """Parse RSS/Atom with feedparser, resolving relative links against the final URL.
+
+    A document of more than ``CHUNK`` entries is read ``CHUNK`` entries at a time (the document's
+    head and tail around each slice of entries, the same bytes), so that feedparser's objects for
+    a 50 MB feed never exist all at once; only the first ``limit`` entries are read."""
     if declares_entities_in_doctype(response.content):
         raise UnsafeContent(f"{response.url}: feed declares entities in its DTD; refused")
     headers = {name: response.headers[name] for name in _PASSED_HEADERS if name in response.headers}
     headers["content-location"] = response.url
-    # A stream, never bytes: feedparser treats strings as URLs or file names.
-    parsed = feedparser.parse(io.BytesIO(response.content), response_headers=headers)
-    raw_feed = parsed.get("feed") or {}
-    raw_entries = parsed.get("entries") or []
-    version = parsed.get("version") or ""
-    has_title = bool(_text(raw_feed.get("title")))
-    if not raw_entries and not has_title and (parsed.get("bozo") or not version):
-        problem = f" ({parsed.get('bozo_exception')})" if parsed.get("bozo") else ""
-        raise MalformedResponse(f"{response.url}: not a feed: no entries and no feed title found{problem}")
-    if parsed.get("bozo"):
-        problem = parsed.get("bozo_exception")
-        note = f"{response.url}: feed read leniently ({problem}); {len(raw_entries)} entries"
-        notes.append(note)
-        logger.info(note)
-    feed = _feed_fields(raw_feed, version)
-    feed_authors = _authors(raw_feed.get("authors"))
-    entries = [_entry_fields(item, feed, feed_authors) for item in raw_entries]
+    count, documents = _slices(response.content, limit)
+    if documents is None:
+        documents = iter([response.content])
+    elif count > limit:
+        _note_cut(count, limit, response.url, notes)
+    feed: Entry | None = None
+    feed_authors: list[Entry] = []
+    entries: list[Entry] = []
+    for document in documents:
+        # A stream, never bytes: feedparser treats strings as URLs or file names.
+        parsed = feedparser.parse(io.BytesIO(document), response_headers=headers)
+        raw_feed = parsed.get("feed") or {}
+        raw_entries = parsed.get("entries") or []
+        if feed is None:
+            version = parsed.get("version") or ""
+            has_title = bool(_text(raw_feed.get("title")))
+            if not raw_entries and not has_title and (parsed.get("bozo") or not version):
+                problem = f" ({parsed.get('bozo_exception')})" if parsed.get("bozo") else ""
+                raise MalformedResponse(
+                    f"{response.url}: not a feed: no entries and no feed title found{problem}"
+                )
+            feed = _feed_fields(raw_feed, version)
+            feed_authors = _authors(raw_feed.get("authors"))
+        if parsed.get("bozo"):
+            problem = parsed.get("bozo_exception")
+            note = f"{response.url}: feed read leniently ({problem}); {len(raw_entries)} entries"
+            notes.append(note)
+            logger.info(note)
+        del parsed
+        _cut(raw_entries, limit - len(entries), response.url, notes if count <= CHUNK else [])
+        entries.extend(
+            _converted(raw_entries, functools.partial(_entry_fields, feed=feed, feed_authors=feed_authors))
+        )
+    assert feed is not None
     return feed, entries
+
+
+CHUNK = 1000  # entries feedparser reads at once from a large feed document
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]")
+_ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
+
+
+def _slices(body: bytes, limit: int) -> tuple[int, Iterator[bytes] | None]:
+    """The entries an RSS/Atom document has by its closing tags, and its first ``limit`` entries as
+    documents of at most ``CHUNK`` entries each (head + entries + tail); None for a document of at
+    most ``CHUNK`` entries or whose entry tags are not plain ASCII (UTF-16, ...): read whole."""
+    ends = [match.end() for match in _ENTRY_END.finditer(body)]
+    first = _ENTRY_START.search(body)
+    if len(ends) <= CHUNK or first is None or first.start() >= ends[0]:
+        return len(ends), None
+    kept = ends[:limit]
+    start, head_end, tail_start = first.start(), first.start(), ends[-1]
+
+    def documents() -> Iterator[bytes]:
+        begin = start
+        for position in range(0, len(kept), CHUNK):
+            stop = kept[min(position + CHUNK, len(kept)) - 1]
+            yield body[:head_end] + body[begin:stop] + body[tail_start:]
+            begin = stop
+
+    return len(ends), documents()
 
 
 def _feed_fields(raw_feed: Mapping[str, Any], version: str) -> Entry:
@@ -250,7 +332,9 @@ def _iso_from_struct(value: Any) -> str | None:
 # --- JSON Feed ---------------------------------------------------------------------------------
 
 
-def parse_json_feed(body: bytes, url: str) -> tuple[Entry, list[Entry]]:
+def parse_json_feed(
+    body: bytes, url: str, limit: int = MAX_ENTRIES_LIMIT, notes: list[str] | None = None
+) -> tuple[Entry, list[Entry]]:
     """Parse a JSON Feed 1.0/1.1 document; relative item URLs resolve against home_page_url, else the URL."""
     try:
         doc = json.loads(body)
@@ -271,8 +355,9 @@ def parse_json_feed(body: bytes, url: str) -> tuple[Entry, list[Entry]]:
         "format": "json" + version.removeprefix(JSONFEED_VERSION_PREFIX).replace(".", ""),
     }
     feed_authors = _json_authors(doc)
-    entries = [_json_item(item, base, feed, feed_authors) for item in items]
-    return feed, entries
+    del doc
+    _cut(items, limit, url, notes if notes is not None else [])
+    return feed, _converted(items, lambda item: _json_item(item, base, feed, feed_authors))
 
 
 def _json_item(item: Any, base: str, feed: Entry, feed_authors: list[Entry]) -> Entry:

@@ -7,6 +7,9 @@ from typing import Any
 from harvesters.base import SourceSpec
 from harvesters.errors import ConfigurationError
 
+MAX_ENTRIES = 5000  # a feed's `max_entries` by default: entries kept from one feed document
+MAX_ENTRIES_LIMIT = 100_000  # the highest `max_entries` a source may set
+
 
 def int_option(spec: SourceSpec, name: str, default: int, low: int, high: int) -> int:
     """An integer option within [low, high]; ConfigurationError otherwise (booleans refused)."""

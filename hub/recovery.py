@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from hub.store.models import RunRow
-from hub.store.store import aware, utcnow
+from hub.store.store import aware, pid_namespace, utcnow
 
 if TYPE_CHECKING:
     from hub.search.base import SearchIndex
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_OWNER = re.compile(r"^(?:[^@\s]*@)?(?P<host>[^@\s]+) pid (?P<pid>\d+)(?:\s|$)")
+_OWNER = re.compile(r"^(?:[^@\s]*@)?(?P<host>[^@\s]+) pid (?P<pid>\d+)(?P<ns> \[pidns:\d+\])?(?:\s|$)")
 INDEX_FAILED = ("index update failed", "index refresh failed")  # how the pipeline's notes begin
 LEVELLED = "index levelled from the store"  # the note that ends an index failure's repair
 
@@ -38,6 +38,13 @@ LEVELLED = "index levelled from the store"  # the note that ends an index failur
 def _owner(worker: str | None) -> tuple[str, int] | None:
     match = _OWNER.match(worker or "")
     return (match["host"], int(match["pid"])) if match else None
+
+
+def _here(worker: str | None) -> bool:
+    """Whether ``worker`` names a process of this host and pid namespace (its pid is ours to judge)."""
+    match = _OWNER.match(worker or "")
+    namespace = pid_namespace()
+    return bool(match and match["host"] == socket.gethostname() and namespace and match["ns"] == namespace)
 
 
 def _process_start(pid: int) -> datetime | None:
@@ -67,7 +74,6 @@ def process_gone(pid: int, since: datetime) -> bool:
 
 def dead_runs(store: Store, source_id: str | None = None) -> list[RunRow]:
     """The running runs whose process on this host is gone."""
-    host = socket.gethostname()
     query = select(RunRow).where(RunRow.status == "running", RunRow.worker.is_not(None))
     if source_id is not None:
         query = query.where(RunRow.source_id == source_id)
@@ -76,7 +82,7 @@ def dead_runs(store: Store, source_id: str | None = None) -> list[RunRow]:
     dead = []
     for run in running:
         owner = _owner(run.worker)
-        mine = owner is not None and owner[0] == host and owner[1] != os.getpid()
+        mine = owner is not None and _here(run.worker) and owner[1] != os.getpid()
         if mine and owner is not None and process_gone(owner[1], aware(run.started_at)):
             dead.append(run)
     return dead

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from harvesters.cbd_index import PRESETS as CBD_PRESETS
 from harvesters.netguard import registration_refusal as url_refusal
+from harvesters.options import MAX_ENTRIES_LIMIT
 from harvesters.registry import OPTIONS, PROTOCOLS
 from registry.deletion_policy import DELETION_OPTIONS, check_deletion_options
 from registry.network_options import NETWORK_PROTOCOL_OPTIONS, PLACE_OPTIONS, check_network_options
@@ -65,7 +66,7 @@ class SourceConfig(BaseModel):
             check_run_options(self.options)
             return self
         allowed = {
-            "feed": {"title"},
+            "feed": {"title", "max_entries"},
             "oai-pmh": {"metadata_prefix", "set", "overlap_seconds", "title"},
             "cbd-index": {"preset", "query", "rows", "title"},
             "hub": {"title", "public_key", "overlap_seconds"},
@@ -88,6 +89,12 @@ class SourceConfig(BaseModel):
         check_network_options(self.protocol, self.options)
         check_deletion_options(self.options)
         check_run_options(self.options)
+        entries = self.options.get("max_entries")
+        bad = (
+            isinstance(entries, bool) or not isinstance(entries, int) or not 1 <= entries <= MAX_ENTRIES_LIMIT
+        )
+        if entries is not None and bad:
+            raise ValueError(f"max_entries must be an integer 1-{MAX_ENTRIES_LIMIT}, got {entries!r}")
         prefix = self.options.get("metadata_prefix")
         if prefix not in (None, "oai_dc"):
             raise ValueError(f"metadata prefix {prefix!r} has no crosswalk yet; use oai_dc")

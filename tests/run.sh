@@ -24,6 +24,12 @@ else
   echo "npm is missing: the bundle and axe checks will skip"
 fi
 
+if ! command -v faketime >/dev/null 2>&1; then  # the clock step below
+  as_root=""; [[ "$(id -u)" -ne 0 ]] && as_root="sudo"
+  { $as_root apt-get update -q && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -q faketime; } \
+    || echo "faketime could not be installed: the clock step will skip"
+fi
+
 echo "== ruff"
 ruff check .
 ruff format --check .
@@ -58,3 +64,18 @@ fi
 
 echo "== pytest"
 python -m pytest "$@"
+
+# The tests marked `clock` again, with the clock moved (libfaketime) to 00:30, 06:00 and 23:30 UTC of
+# today and in zones far from UTC: no test may depend on the hour, the date or the zone it runs in.
+# The monotonic clock stays real (tests/conftest.py adapts time.sleep to libfaketime).
+if command -v faketime >/dev/null 2>&1 && [[ "${GKSS_TEST_CLOCK:-1}" != "0" ]]; then
+  for run in "00:30 UTC" "06:00 UTC" "23:30 UTC" "06:00 Pacific/Kiritimati" "23:30 America/Adak"; do
+    at="${run% *}"; zone="${run#* }"
+    offset=$(( $(date -u -d "today $at" +%s) - $(date -u +%s) ))
+    echo "== clock: $at UTC in TZ=$zone"
+    TZ="$zone" FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$(printf '%+ds' "$offset")" \
+      python -m pytest -m clock -q -p no:cacheprovider tests
+  done
+else
+  echo "== clock: skipped (faketime missing or GKSS_TEST_CLOCK=0)"
+fi

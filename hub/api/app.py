@@ -26,8 +26,9 @@ from hub.openapi_statuses import document_statuses
 from hub.opensearch_description import opensearch_router
 from hub.rate_limit import PublicApiGuard
 from hub.search.cursor import cursor_after, next_cursor
+from hub.search.http_params import query_of, search_filters
 from hub.search.page_cache import PageCache
-from hub.search.params import SearchFilters, query_of, search_filters
+from hub.search.params import SearchFilters
 from hub.search.results import BadSearchParameter, page_body
 from hub.settings import Settings
 from hub.web.admin_page import admin_page_router

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from federation.peers import PeerError, add_peer, get_peer, list_peers, remove_peer
 from harvesters.netguard import registration_refusal
 from hub.cli.common import console, fail, open_cli_hub
-from hub.context import Hub
-from hub.peer_probe import probe_peers
-from hub.search.base import SearchQuery
-from hub.search.federated import hub_federated_search
+
+if TYPE_CHECKING:
+    from hub.context import Hub
+    from hub.search.base import SearchQuery
 
 peers_app = typer.Typer(help="Peer hubs of the federation (registered explicitly).", no_args_is_help=True)
 
@@ -40,6 +40,8 @@ def peers_add(
             raise fail(f"peer URL refused: {refused}", 2)
         add_peer(hub.store, peer_id, url, trust=trust, weight=weight, public_key=public_key)
         if probe:
+            from hub.peer_probe import probe_peers  # the HTTP stack only for the commands that use it
+
             probe_peers(hub, only=peer_id)
         peer = get_peer(hub.store, peer_id)
     except PeerError as exc:
@@ -88,6 +90,8 @@ def peers_probe(peer_id: Annotated[str | None, typer.Argument(metavar="[ID]")] =
     """Probe one peer or all of them now; exit 1 if any is down."""
     hub = open_cli_hub()
     try:
+        from hub.peer_probe import probe_peers
+
         outcome = probe_peers(hub, only=peer_id)
     finally:
         hub.close()
@@ -99,4 +103,6 @@ def peers_probe(peer_id: Annotated[str | None, typer.Argument(metavar="[ID]")] =
 
 def federated_cli_search(hub: Hub, query: SearchQuery) -> dict[str, Any]:
     """What `gkss search --federated` prints: the federated JSON with ``peers``."""
+    from hub.search.federated import hub_federated_search  # the fan-out only when asked for
+
     return asyncio.run(hub_federated_search(hub.store, hub.settings, hub.index, query, detail=True))

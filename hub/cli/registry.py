@@ -13,14 +13,12 @@ from rich.table import Table
 
 from hub.cli.common import console, error, fail, open_cli_hub, out
 from hub.cli.network import parse_options
-from hub.pipeline.dry_run import dry_run
 from hub.pipeline.history import quality_report
 from hub.settings import Settings
 from hub.store.nodes import remove_node
 from registry import audit
 from registry.keys import ApiKeyError, create_key, list_keys, revoke_key
 from registry.nodes import KINDS, NodeError, add_node, get_node, list_nodes
-from registry.probe import probe
 from registry.rights import ROLES, Principal, operator
 from registry.sources import SourceConfig
 
@@ -185,6 +183,8 @@ def sources_probe(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Find which protocol a URL speaks and what it offers; exit status 1 when nothing fitted."""
+    from registry.probe import probe  # the harvesters (feedparser, lxml, OAI-PMH) only when used
+
     report = probe(Settings().http_policy(), url)
     if as_json:
         _print_json(report.as_json())
@@ -215,6 +215,8 @@ def sources_dry_run(
         config = SourceConfig(id="dry-run", protocol=protocol, url=url, options=parse_options(option))
     except (ValueError, ValidationError) as exc:
         raise fail(str(exc), 2) from None
+    from hub.pipeline.dry_run import dry_run  # the pipeline only when used
+
     report = dry_run(Settings(), config, limit=limit, check_links=check_links)
     if as_json:
         _print_json(report)

@@ -29,7 +29,8 @@ from hub.feeds.formats import (
     tag_uri,
 )
 from hub.search.base import SearchQuery
-from hub.search.params import SearchFilters, query_of, search_filters
+from hub.search.http_params import query_of, search_filters
+from hub.search.params import SearchFilters
 from hub.store.models import RecordRow
 
 

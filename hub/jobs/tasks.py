@@ -18,6 +18,7 @@ from hub.jobs.task_names import ENQUEUE_DUE_TASK, HARVEST_TASK, WATCHDOG_TASK
 from hub.jobs.watchdog import reap_lost_runs, repair_index
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.store import pid_namespace
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -39,7 +40,7 @@ def harvest(
 ) -> dict[str, Any]:
     """Run a request (ids only travel through the broker); retried later while the source is busy."""
     settings = Settings()
-    worker = f"{task.request.hostname or socket.gethostname()} pid {os.getpid()}"
+    worker = f"{task.request.hostname or socket.gethostname()} pid {os.getpid()}{pid_namespace()}"
     client = redis_client(settings)
     lock = RedisSourceLock(client, source_id, f"{request_id} {worker}", settings.run_stale_seconds)
     in_flight = (

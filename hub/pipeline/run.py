@@ -25,7 +25,6 @@ from hub.settings import Settings
 from hub.store.models import SourceRow
 from hub.store.store import BatchResult, NormalisedItem, aware
 from hub.unchanged import UnchangedFilter
-from hub.websub.distributor import notify_run
 from normalizers.dispatch import normalize
 from normalizers.enrichment import with_source_place
 from normalizers.errors import InvalidRecord, SkipRecord
@@ -280,6 +279,8 @@ def harvest_source(
             kept[SOURCE_CLOCK] = state.source_clock.isoformat()
         hub.store.set_source_state(source_id, kept)
     if summary.status != "failed" and summary.added + summary.updated + summary.deleted:
+        from hub.websub.distributor import notify_run  # the feeds' web stack, only when there is news
+
         notify_run(hub, run.id)  # WebSub: queued for the delivery workers, never waited for
     after_run(hub, source, summary)
     return summary

@@ -1,4 +1,4 @@
-"""The search filters every HTTP endpoint takes (/api/search, /feeds/*), read from their one declaration.
+"""The search filters the HTTP endpoints and the command line take, read from their one declaration.
 
 The filters themselves (name, parameter, parsing, repeatability, engine field) are declared once, in
 ``normalizers/search_query.py`` ``FILTERS``; this module adds what only the hub can answer: ``node``,
@@ -10,8 +10,6 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
-
-from fastapi import HTTPException, Query
 
 from hub.store import Store
 from hub.store.nodes import node_sources
@@ -50,7 +48,7 @@ class SearchFilters:
         return f"SearchFilters(q={self.q!r}, node={self.node!r}, {given!r})"
 
 
-def _as_given_type(value_type: type, repeatable: bool) -> Any:
+def as_given_type(value_type: type, repeatable: bool) -> Any:
     """The annotation a framework reads for a filter: ``list[str] | None``, ``int | None`` ..."""
     inner = cast(Any, list)[value_type] if repeatable else value_type
     return inner | None
@@ -66,32 +64,11 @@ def filter_parameters(option: Any, *, alias: bool) -> list[inspect.Parameter]:
             if alias
             else option(None, f"--{f.param}", help=f.help)
         )
-        annotation = _as_given_type(f.value_type, f.repeatable)
+        annotation = as_given_type(f.value_type, f.repeatable)
         out.append(
             inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
         )
     return out
-
-
-def search_filters(**given: Any) -> SearchFilters:
-    """A FastAPI dependency reading the filters from the query string (its signature is generated)."""
-    return filters_from(given.pop("q", None), node=given.pop("node", None), **given)
-
-
-_http = [
-    inspect.Parameter(
-        "q", inspect.Parameter.KEYWORD_ONLY, default=Query(None, description=Q_HELP), annotation=str | None
-    ),
-    *filter_parameters(Query, alias=True),
-    inspect.Parameter(
-        "node",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=Query(None, description=NODE_HELP),
-        annotation=_as_given_type(str, True),
-    ),
-]
-search_filters.__signature__ = inspect.Signature(_http, return_annotation=SearchFilters)  # type: ignore[attr-defined]
-search_filters.__annotations__ = {p.name: p.annotation for p in _http} | {"return": SearchFilters}
 
 
 def filters_from(q: str | None, node: Sequence[str] | None = None, **given: Any) -> SearchFilters:
@@ -127,13 +104,3 @@ def filters_of_params(params: Mapping[str, list[str]]) -> SearchFilters:
         given = params.get(f.param, [])
         values[f.name] = tuple(given) if f.repeatable else next(iter(given), None)
     return SearchFilters(q=" ".join(params.get("q", [])) or None, node=params.get("node", []), **values)
-
-
-def query_of(
-    filters: SearchFilters, *, sort: str, page: int, size: int, store: Store | None = None
-) -> SearchQuery:
-    """``filters_query`` for an endpoint: a parameter that cannot be understood is an HTTP 400."""
-    try:
-        return filters_query(filters, sort=sort, page=page, size=size, store=store)
-    except BadSearchParameter as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None

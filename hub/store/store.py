@@ -24,9 +24,18 @@ def utcnow() -> datetime:
 
 
 def this_process() -> str:
-    """The name a run carries for the process that runs it in-process: ``"host pid N"``
-    (workers name theirs ``"node@host pid N"``); crash recovery (``hub.recovery``) reads it."""
-    return f"{socket.gethostname()} pid {os.getpid()}"
+    """The name a run carries for the process that runs it: ``"host pid N [pidns:I]"`` (workers:
+    ``"node@host pid N [pidns:I]"``); crash recovery (``hub.recovery``) judges a run by its pid only
+    in the same pid namespace (containers may share a host name, never a pid namespace)."""
+    return f"{socket.gethostname()} pid {os.getpid()}{pid_namespace()}"
+
+
+def pid_namespace() -> str:
+    """`` [pidns:I]``: this process's pid namespace (Linux), or empty when unknown."""
+    try:
+        return f" [{os.readlink('/proc/self/ns/pid').replace('pid:[', 'pidns:').rstrip(']')}]"
+    except OSError:
+        return ""
 
 
 @overload

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from hub.conditional import conditional
 from hub.context import Hub
 from hub.search.base import FACET_FIELDS
-from hub.search.params import query_of
+from hub.search.http_params import query_of
 from hub.search.results import page_json
 from hub.web.embed_state import (
     FIXED_ATTRIBUTES,

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Cookie, Query
 from fastapi.responses import HTMLResponse
 
 from hub.context import Hub
-from hub.search.params import SearchFilters, query_of
+from hub.search.http_params import query_of
+from hub.search.params import SearchFilters
 from hub.search.results import page_json
 from hub.web.i18n import LANGUAGE_COOKIE, chosen_language
 from hub.web.labels import (

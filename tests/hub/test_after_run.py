@@ -20,6 +20,8 @@ from registry.sources import SourceConfig
 from tests.hub.websub.hanging import HangingServer
 from tests.support.http_replay import ReplayServer
 
+pytestmark = pytest.mark.clock  # dates, times and zones: tests/run.sh reruns these under faketime
+
 FEED = Path(__file__).parents[1] / "fixtures" / "feeds" / "rss_1.0_spec_1.xml"
 RSS = {"Content-Type": "application/rss+xml"}
 
@@ -119,7 +121,6 @@ def test_poll_interval_follows_the_publishing_frequency() -> None:
     assert poll_interval(flood, now, 900, 86400) == 900
 
 
-@pytest.mark.clock
 @pytest.mark.parametrize(
     "now",
     [

@@ -27,6 +27,8 @@ from normalizers.resource import Provenance, Resource, resource_id
 from tests.hub.oai.support import tagged_records
 from tests.support.oai_replay import OaiReplayServer, ReplayRecord, load_real_records
 
+pytestmark = pytest.mark.clock  # dates, times and zones: tests/run.sh reruns these under faketime
+
 SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "jsonfeed-schema" / "schema-v1.1.json"
 ATOM_RNG = Path(__file__).resolve().parents[1] / "fixtures" / "atom-rng" / "atom.rng"
 ATOM = "{http://www.w3.org/2005/Atom}"

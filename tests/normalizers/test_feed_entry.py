@@ -25,6 +25,8 @@ from normalizers.feed_entry import html_to_text, http_url, normalize_feed_entry
 from normalizers.resource import Resource, resource_id
 from tests.support.http_replay import ReplayServer
 
+pytestmark = pytest.mark.clock  # dates, times and zones: tests/run.sh reruns these under faketime
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 ATOM = "{http://www.w3.org/2005/Atom}"
 RSS1 = "{http://purl.org/rss/1.0/}"

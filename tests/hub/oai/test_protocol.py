@@ -22,6 +22,8 @@ from tests.hub.oai.support import (
     oai_identifier,
 )
 
+pytestmark = pytest.mark.clock  # dates, times and zones: tests/run.sh reruns these under faketime
+
 OK = "ok"
 # conformance.md section 2.2 (HTTP::OAIPMH::Validator's battery, then the additional cases), then ours.
 # Placeholders: {live} / {deleted} a stored record's identifier, {before} a day a year before the
