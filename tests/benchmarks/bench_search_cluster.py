@@ -43,9 +43,7 @@ import json
 import os
 import random
 import re
-import sqlite3
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -59,7 +57,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script: make ``hub`` and ``normalizers`` importable
     sys.path.insert(0, str(ROOT))
 
-from hub.search.base import SearchIndex, SearchQuery  # noqa: E402
+from hub.search.base import SearchQuery  # noqa: E402
 from normalizers.resource import Provenance, Resource  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
@@ -274,38 +272,8 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
 
 
 def bench_sqlite(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
-    from hub.search.sqlite_fts import SqliteFtsIndex
-
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "index.sqlite"
-        index: SearchIndex = SqliteFtsIndex(path)
-        start = time.perf_counter()
-        batch: list[Resource] = []
-        for resource in stream(0, args.docs, vocabulary, args.seed):
-            batch.append(resource)
-            if len(batch) == 1000:
-                index.add(batch)
-                batch = []
-        index.add(batch)
-        index.refresh()
-        elapsed = time.perf_counter() - start
-        assert index.count() == args.docs
-        print(f"loaded {args.docs:,} documents with add() at {args.docs / elapsed:,.0f} docs/s")
-        queries = query_mix(vocabulary, args.queries, args.seed)
-        local = threading.local()
-
-        def bare(word: str) -> None:
-            db = getattr(local, "db", None)
-            if db is None:
-                db = local.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            db.execute("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT 10", ('"' + word + '"',)).fetchall()
-
-        words = [(q.text.split() or ["biodiversity"])[0].rstrip("*") for q in queries]
-        ours: list[Callable[[], object]] = [lambda q=q: index.search(q) for q in queries]  # type: ignore[misc]
-        base: list[Callable[[], object]] = [lambda w=w: bare(w) for w in words]  # type: ignore[misc]
-        print(f"search latency, {args.docs:,} documents, {args.threads} threads, {args.queries:,} queries:")
-        compare_latency(ours, base, args.threads)
-        index.close()
+    """The embedded FTS5 backend this measured is gone (tag fts5-embedded-search keeps it)."""
+    raise SystemExit("--backend sqlite: the embedded engine is Tantivy now; measure it with bench_search.py")
 
 
 def main() -> None:
