@@ -20,6 +20,7 @@ WORD = regex.compile(r"[\p{L}\p{N}\p{M}\p{Co}]+")  # the tokenizer's pattern (ta
 LONGEST = 80  # bytes: longer words are dropped by the analyzer (remove_long)
 FRAGMENT = 160  # characters of a description shown around its first matched word
 BEFORE = 40  # of which, at most, before it
+SCANNED = 480  # characters of a description looked at: a match further in is not shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,8 @@ def wanted(text: str, analyzer: tantivy.TextAnalyzer) -> Wanted:
 def marked(text: str, analyzer: tantivy.TextAnalyzer, want: Wanted, fragment: bool) -> str | None:
     """``text`` (a ``fragment`` of it around the first match) HTML-escaped with the wanted words in
     <em>; None when no word matches (or the text does not cut as the index cut it)."""
+    if fragment:
+        text = text[:SCANNED]
     folded = analyzer.analyze(text)
     if want.words.isdisjoint(folded) and not (
         want.prefixes and any(w.startswith(want.prefixes) for w in folded)

@@ -22,12 +22,12 @@ from hub.search.highlight import marked, wanted
 from hub.search.result_cache import Found, ResultCache
 from hub.search.tantivy_files import IndexFiles
 from hub.search.tantivy_query import QueryBuilder
+from hub.search.tantivy_ranking import StoredHit, counted, facet_dict, order_of, ranked
 from hub.search.tantivy_schema import SEPARATOR, SUGGEST, WORDS, analyzers, document, schema, suggestion_key
 from normalizers.resource import Resource
 
 log = logging.getLogger(__name__)
 
-Facets = dict[str, dict[str, int]]
 CACHE_SIZE = 512  # query results (total, facets, first hits) kept per generation of the index
 CACHED_HITS = 100  # ordered hits a cached result keeps, so its first pages need no query
 FACET_TERMS = 65_000  # distinct values counted per facet field (exact while a field has fewer)
@@ -35,58 +35,6 @@ _AGGREGATION = {field: {"terms": {"field": field, "size": FACET_TERMS}} for fiel
 _ORDER = re.compile(r"[0-9-]{10}[0-9a-f]*z")
 HIGHLIGHTED = ("title", "description")
 _KEYED = (*FILTER_FIELDS, "date_from", "date_until")  # what, besides the text and the sort, makes a result
-
-
-def facet_dict(aggregated: dict[str, Any]) -> Facets:
-    """An aggregation's buckets as {field: {value: count}}, most first then by value; every field present."""
-    found: Facets = {}
-    for field in FACET_FIELDS:
-        buckets = aggregated.get(field, {}).get("buckets", [])
-        ordered = sorted([(-b["doc_count"], b["key"]) for b in buckets])  # tuples: compared in C
-        found[field] = {key: -negative for negative, key in ordered}
-    return found
-
-
-_RESOURCE = Hit.__dict__["resource"]  # the slot StoredHit keeps the parsed Resource in
-
-
-class StoredHit(Hit):
-    """A Hit whose Resource is parsed from the index's stored JSON only when asked for (a results page
-    is built from ``card``, the result JSON made when the record was indexed)."""
-
-    __slots__ = ("_json", "card")
-    _json: bytes
-    card: bytes
-
-    def __init__(
-        self,
-        id: str,
-        score: float,
-        json: bytes,
-        highlights: dict[str, list[str]],
-        sort_key: tuple[Any, ...],
-        card: bytes,
-    ) -> None:
-        object.__setattr__(self, "_json", json)
-        object.__setattr__(self, "card", card)
-        super().__init__(id, score, None, highlights, sort_key)  # type: ignore[arg-type]
-
-    @property  # type: ignore[override]
-    def resource(self) -> Resource:
-        found = _RESOURCE.__get__(self)
-        if found is None:
-            found = Resource.model_validate_json(self._json)
-            _RESOURCE.__set__(self, found)
-        return found  # type: ignore[no-any-return]
-
-    @resource.setter
-    def resource(self, value: Resource | None) -> None:
-        _RESOURCE.__set__(self, value)
-
-
-def counted(result: tantivy.SearchResult) -> int:
-    """A search's total (its stub omits ``count``)."""
-    return int(result.count or 0)  # type: ignore[attr-defined]
 
 
 class TantivyIndex:
@@ -356,7 +304,7 @@ class TantivyIndex:
     ) -> Found:
         query = self._build.combine(text, filters)
         if relevance:
-            total, head = self._ranked(searcher, query, want)
+            total, head = ranked(searcher, query, want)
         else:
             result = searcher.search(query, want, count=True, order_by_field="order")
             total, head = counted(result), [(0.0, key, address) for key, address in result.hits]
@@ -364,61 +312,6 @@ class TantivyIndex:
         if facets and not total:
             counts = {field: {} for field in FACET_FIELDS}
         return Found(searcher, total, counts, head)
-
-    def _order_of(self, searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
-        doc = searcher.doc(address)
-        return str(doc["order"][0]) if "order" in doc.to_dict() else ""
-
-    def _tied(
-        self, searcher: tantivy.Searcher, group: list[tuple[float, tantivy.DocAddress]], need: int
-    ) -> list[tuple[float, str, tantivy.DocAddress]]:
-        """Hits of one score in the hub's order (date newest first, then id), exact for the first
-        ``need``: dates come from the day column, and ids are read only for hits sharing a day there."""
-        score = group[0][0]
-        days = searcher.fast_field_values("day", [address for _, address in group])
-        by_day = sorted(zip(days, (address for _, address in group), strict=True), key=lambda p: -(p[0] or 0))
-        ordered: list[tuple[float, str, tantivy.DocAddress]] = []
-        start = 0
-        while start < len(by_day):
-            end = start + 1
-            while end < len(by_day) and by_day[end][0] == by_day[start][0]:
-                end += 1
-            same_day = [address for _, address in by_day[start:end]]
-            if len(ordered) < need and len(same_day) > 1:
-                keyed = sorted(
-                    ((self._order_of(searcher, a), a) for a in same_day), key=lambda k: k[0], reverse=True
-                )
-                ordered.extend((score, key, address) for key, address in keyed)
-            else:
-                ordered.extend((score, "", address) for address in same_day)
-            start = end
-        return ordered
-
-    def _ranked(
-        self, searcher: tantivy.Searcher, query: tantivy.Query, want: int
-    ) -> tuple[int, list[tuple[float, str, tantivy.DocAddress]]]:
-        """The total and the first ``want`` hits by score, ties by date then id (read for tied hits only)."""
-        limit = max(want, 1) + 1
-        while True:
-            result = searcher.search(query, limit, count=True)
-            hits: list[tuple[float, tantivy.DocAddress]] = result.hits
-            if len(hits) < limit or hits[min(want, len(hits)) - 1][0] != hits[-1][0]:
-                break
-            limit *= 2
-        scores = [score for score, _ in hits]
-        ordered: list[tuple[float, str, tantivy.DocAddress]] = []
-        start = 0
-        while start < min(want, len(hits)):
-            end = start + 1
-            while end < len(hits) and scores[end] == scores[start]:
-                end += 1
-            group = hits[start:end]
-            if len(group) == 1:
-                ordered.append((group[0][0], "", group[0][1]))
-            else:
-                ordered.extend(self._tied(searcher, group, want - len(ordered)))
-            start = end
-        return counted(result), ordered[:want]
 
     def _after(
         self,
@@ -445,10 +338,10 @@ class TantivyIndex:
         query = self._build.combine(text, filters)
         want = size * 2
         while True:
-            total, ranked = self._ranked(searcher, query, want)
-            keyed = [(s, k or self._order_of(searcher, a), a) for s, k, a in ranked]
+            total, found = ranked(searcher, query, want)
+            keyed = [(s, k or order_of(searcher, a), a) for s, k, a in found]
             following = [h for h in keyed if h[0] < score or (h[0] == score and h[1] < mark)]
-            if len(following) >= size or len(ranked) >= total:
+            if len(following) >= size or len(found) >= total:
                 return following[:size]
             want *= 2
 
