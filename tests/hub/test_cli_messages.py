@@ -15,7 +15,7 @@ from hub.cli.common import error, fail
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_MODULES = sorted(
-    [*ROOT.glob("hub/cli*.py"), ROOT / "federation/cli.py", ROOT / "hub/websub/cli.py"], key=str
+    [*ROOT.glob("hub/cli/*.py")], key=str
 )
 
 

@@ -39,7 +39,7 @@ def test_records_delivered_again_are_not_normalised_again(hub: Hub, monkeypatch:
         normalised.append(raw.native_id)
         return normalise_record(raw, protocol, place)
 
-    monkeypatch.setattr("hub.pipeline.normalise_record", counting)
+    monkeypatch.setattr("hub.pipeline.run.normalise_record", counting)
     with ReplayServer() as server:
         server.route("/feed.xml", body, headers={"Content-Type": "application/rss+xml"})
         hub.store.add_source("news", "feed", f"{server.url}/feed.xml", {})
