@@ -200,7 +200,8 @@ def settle(index: Any, limit: float = 600.0) -> None:
 
 def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
     from hub.search.cluster import ClusterIndex, document
-    from hub.search.cluster_connection import ClusterConnection, detect_engine, index_class
+    from hub.search.cluster_connection import ClusterConnection, detect_engine
+    from hub.search.cluster_open import index_class
     from hub.search.cluster_query import SEARCH_FIELDS
 
     engine = detect_engine(
