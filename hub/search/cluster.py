@@ -27,6 +27,7 @@ from hub.search.cluster_query import (
     after_clause,
     aggs_of,
     build_query,
+    counted_apart,
     facets_of,
     highlight_clause,
     hits_of,
@@ -142,6 +143,9 @@ class ClusterIndex:
 
     def _raw_search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def _raw_msearch(self, index: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        raise NotImplementedError  # the answers of one _msearch of bodies on index (items may be errors)
 
     def _get_source(self, index: str, id: str, includes: str) -> dict[str, Any] | None:
         """The ``includes`` part of a document's source, None when there is no such document."""
@@ -322,7 +326,11 @@ class ClusterIndex:
                 total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
             )
         if offset + size <= self.max_result_window:
-            answer = self._search({**body, **page, "from": offset})
+            whole = {**body, **page, "from": offset}
+            if query.facets and not words:  # then the engine caches total and facets (counted_apart)
+                answer = counted_apart(whole, self.name, self._raw_msearch, self._search)
+            else:
+                answer = self._search(whole)
             return SearchPage(
                 total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
             )

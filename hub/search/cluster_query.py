@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hub.search.base import FACET_FIELDS, FILTER_FIELDS, Hit, SearchQuery
@@ -80,6 +80,29 @@ def after_clause(values: list[Any] | None) -> dict[str, Any]:
 
 def aggs_of(body: dict[str, Any]) -> dict[str, Any]:
     return {"aggs": body["aggs"]} if "aggs" in body else {}
+
+
+def counted_apart(
+    body: dict[str, Any],
+    index: str,
+    msearch: Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]],
+    search: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """The answer of ``body`` from one ``_msearch`` of two requests: the page without counting, and the
+    exact total and the facets in a ``size: 0`` request, which the engine's shard request cache answers
+    until the next refresh (the query without words and the common filters repeat; measured in
+    docs/testing-and-benchmarks.md). Any failed item: ``search`` of the whole body instead."""
+    counts = {"query": body["query"], "size": 0, "track_total_hits": True, **aggs_of(body)}
+    page = {k: v for k, v in body.items() if k != "aggs"} | {"track_total_hits": False}
+    answers = msearch(index, [page, counts])
+    if any("error" in a or int(a.get("_shards", {}).get("failed", 0)) for a in answers):
+        return search(body)
+    found, counted = answers
+    return {**found, "hits": {**found["hits"], "total": counted["hits"]["total"]}, **aggs_in(counted)}
+
+
+def aggs_in(answer: dict[str, Any]) -> dict[str, Any]:
+    return {"aggregations": answer["aggregations"]} if "aggregations" in answer else {}
 
 
 def total_of(answer: dict[str, Any]) -> int:

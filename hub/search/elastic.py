@@ -83,6 +83,10 @@ class ElasticsearchIndex(ClusterIndex):
     def _raw_search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._client.search(index=index, body=body))
 
+    def _raw_msearch(self, index: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        lines = [line for body in bodies for line in ({"index": index}, body)]
+        return list(self._client.msearch(searches=lines)["responses"])
+
     def _get_source(self, index: str, id: str, includes: str) -> dict[str, Any] | None:
         try:
             answer = self._client.get(index=index, id=id, source_includes=includes)

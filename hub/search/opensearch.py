@@ -88,6 +88,10 @@ class OpenSearchIndex(ClusterIndex):
         answer: dict[str, Any] = self._client.search(index=index, body=body)
         return answer
 
+    def _raw_msearch(self, index: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        lines = [line for body in bodies for line in ({"index": index}, body)]
+        return list(self._client.msearch(body=lines)["responses"])
+
     def _get_source(self, index: str, id: str, includes: str) -> dict[str, Any] | None:
         try:
             answer = self._client.get(index=index, id=id, params={"_source_includes": includes})

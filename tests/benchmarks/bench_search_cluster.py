@@ -29,6 +29,8 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    Resources included). Two baselines, same threads and count in the same run, through the same
    client: a bare ``match_all`` size=10 query, and a bare ``multi_match`` of the query's text on the
    hub's field set (``match_all`` for the queries without text), size=10, no facets, no highlight.
+4. What counting apart buys: the queries without words, one thread, each run both ways in turn
+   (total and facets in the page's request, or in a cacheable size-0 request beside it).
 
 The embedded engine has its own benchmark, ``bench_search.py``.
 
@@ -187,6 +189,36 @@ def compare_latency(
     print(f"  ratio vs baseline: p50 x{ours[0] / base[0]:.2f}, p99 x{ours[1] / base[1]:.2f}")
 
 
+def counted_apart_ab(index: Any, queries: list[SearchQuery]) -> None:
+    """What counting apart buys: the queries without words (facets on) through ClusterIndex.search,
+    each run both ways in turn (order alternating), total and facets in the page's request vs in a
+    cacheable size-0 request beside it (hub.search.cluster_query.counted_apart); answers must agree."""
+    import hub.search.cluster as cluster
+
+    apart = cluster.counted_apart
+
+    def together(body: dict[str, Any], name: str, msearch: object, search: Callable[..., Any]) -> Any:
+        return search(body)
+
+    timings: dict[str, list[float]] = {"in the page's request": [], "counted apart": []}
+    ways = {"in the page's request": together, "counted apart": apart}
+    try:
+        for i, query in enumerate(q for q in queries if not q.text.strip()):
+            pages = []
+            for way in sorted(ways, reverse=bool(i % 2)):
+                cluster.counted_apart = ways[way]  # type: ignore[assignment]
+                start = time.perf_counter()
+                pages.append(index.search(query))
+                timings[way].append(time.perf_counter() - start)
+            assert pages[0].total == pages[1].total and pages[0].facets == pages[1].facets
+    finally:
+        cluster.counted_apart = apart
+    done = len(timings["counted apart"])
+    print(f"total and facets of the queries without words, 1 thread, {done} queries:")
+    for way, values in timings.items():
+        latency_report(way, values, sum(values))
+
+
 def settle(index: Any, limit: float = 600.0) -> None:
     """Wait until the cluster has no merges running (both latency runs then see the same segments)."""
     start = time.perf_counter()
@@ -199,8 +231,9 @@ def settle(index: Any, limit: float = 600.0) -> None:
 
 
 def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
-    from hub.cluster_connection import ClusterConnection, detect_engine, index_class
+    from hub.cluster_connection import ClusterConnection, detect_engine
     from hub.search.cluster import ClusterIndex, document
+    from hub.search.cluster_open import index_class
     from hub.search.cluster_query import SEARCH_FIELDS
 
     engine = detect_engine(
@@ -286,6 +319,7 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
             compare_latency(ours, bare, threads)
             print("  against a bare multi_match on the same fields:")
             compare_latency(ours, bare_text, threads)
+        counted_apart_ab(pipeline, queries)
     finally:
         for index in (warm, raw, pipeline):
             if not (args.keep and index is pipeline):

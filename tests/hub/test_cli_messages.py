@@ -14,9 +14,7 @@ import pytest
 from hub.cli.common import error, fail
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI_MODULES = sorted(
-    [*ROOT.glob("hub/cli/*.py")], key=str
-)
+CLI_MODULES = sorted([*ROOT.glob("hub/cli/*.py")], key=str)
 
 
 def test_the_error_helper_prints_brackets_intact(capsys: pytest.CaptureFixture[str]) -> None:
