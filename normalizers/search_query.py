@@ -190,7 +190,7 @@ class SearchQuery:
     region: tuple[str, ...] = ()
     goal: tuple[str, ...] = ()
     indicator: tuple[str, ...] = ()
-    target_basis: str | None = None  # applied by build_query (moves target to target_inferred/any)
+    target_basis: str | None = None  # applied by build_query (target moved to target_inferred/any)
     target_inferred: tuple[str, ...] = ()
     target_any: tuple[str, ...] = ()
     date_from: str | None = None
@@ -256,7 +256,7 @@ def build_query(
         moved = "target_inferred" if basis == "inferred" else "target_any"
         fields[moved] = tuple(dict.fromkeys([*fields[moved], *fields["target"]]))
         fields["target"] = ()
-    fields["target_basis"] = None  # applied: the query carries the fields it matches
+    fields["target_basis"] = None if basis == "stated" else basis  # kept: a peer is sent it too
     if fields["date_from"] and fields["date_until"] and fields["date_from"] > fields["date_until"]:
         raise BadSearchParameter("from must not be after until")
     if sort not in SORTS:

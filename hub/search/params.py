@@ -62,7 +62,7 @@ def filter_parameters(option: Any, *, alias: bool) -> list[inspect.Parameter]:
         default = (
             option(None, alias=f.param, description=f.help)
             if alias
-            else option(None, f"--{f.param}", help=f.help)
+            else option(None, f"--{f.param.replace('_', '-')}", help=f.help)
         )
         annotation = as_given_type(f.value_type, f.repeatable)
         out.append(

@@ -8,7 +8,7 @@ from typing import Any
 
 import tantivy
 
-from hub.search.base import filter_terms
+from hub.search.base import EXTRA_FILTER_FIELDS, FACET_FIELDS, filter_terms
 from hub.search.fts_text import cjk_bigrams, clean, fold, without_cjk
 from hub.search.results import result_json
 from normalizers.resource import Resource
@@ -16,7 +16,7 @@ from normalizers.symbols import symbol_search_text
 
 # Bumped whenever the schema, the analysis or what a document holds changes: an index built with
 # another version is emptied on opening and rebuilt from the store.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the filter-only fields follow the filters' declaration (target_inferred, target_any)
 
 WORDS = "gkss_words"  # letters, digits and combining marks (Devanagari vowel signs stay in the word)
 BIGRAMS = "gkss_bigrams"  # CJK runs, already cut into character bigrams (space-separated)
@@ -36,8 +36,8 @@ CJK_FIELDS: dict[str, float] = {"title_cjk": 10.0, "text_cjk": 2.0}
 STEM_WEIGHT = 1.0  # another form of the word (same stem) counts, below the word itself
 STEM_FIELDS: dict[str, float] = {f"stem_{lang}": STEM_WEIGHT for lang in STEMMERS}
 # Exact-value fields (filters and facets): the facet ones are fast (column) fields for counting.
-FACET_VALUE_FIELDS = ("type", "source", "country", "target", "language", "year")
-FILTER_VALUE_FIELDS = ("region", "goal", "indicator")
+FACET_VALUE_FIELDS = FACET_FIELDS
+FILTER_VALUE_FIELDS = EXTRA_FILTER_FIELDS  # filter-only fields, from the filters' one declaration
 SUGGEST = "suggest"  # "folded title" + SEPARATOR + "title": the term dictionary answers prefixes
 SEPARATOR = "\x00"
 UNDATED = "0000-00-00"

@@ -36,6 +36,7 @@ INDICATORS = {
     "GBF-INDICATOR-A.1": 2,
     "GBF-INDICATOR-B.1": 3,
 }  # indicator -> every 5th record from this offset
+INFERRED = ("GBF-TARGET-05", 4)  # an inferred target (score 0.5) on every 7th record from this offset
 
 
 def _corpus() -> list[Resource]:
@@ -44,7 +45,9 @@ def _corpus() -> list[Resource]:
     for i, resource in enumerate(resources):
         goals = [g for g, start in GOALS.items() if i % 3 == start]
         indicators = [x for x, start in INDICATORS.items() if i % 5 == start]
-        out.append(resource.model_copy(update={"gbf_goals": goals, "gbf_indicators": indicators}))
+        inferred = {INFERRED[0]: 0.5} if i % 7 == INFERRED[1] else {}
+        update = {"gbf_goals": goals, "gbf_indicators": indicators, "gbf_targets_inferred": inferred}
+        out.append(resource.model_copy(update=update))
     return out
 
 
@@ -66,11 +69,15 @@ CASES: list[Case] = [
     ("indicator", "GBF-INDICATOR-A.1", lambda r: "GBF-INDICATOR-A.1" in r.gbf_indicators),
     ("from", "2024-01-01", lambda r: _day(r) >= "2024-01-01"),
     ("until", "2019-12-31", lambda r: "" < _day(r) <= "2019-12-31"),
+    ("target_inferred", INFERRED[0], lambda r: INFERRED[0] in r.gbf_targets_inferred),
+    ("target_any", INFERRED[0], lambda r: INFERRED[0] in {*r.gbf_targets, *r.gbf_targets_inferred}),
 ]
+# target_basis says which targets ``target`` matches; it filters nothing alone (tested with target below).
+MODIFIERS = {"target_basis"}
 
 
 def test_the_cases_cover_every_declared_filter() -> None:
-    assert {param for param, _, _ in CASES} == {f.param for f in FILTERS}
+    assert {param for param, _, _ in CASES} | MODIFIERS == {f.param for f in FILTERS}
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +153,24 @@ def test_every_filter_reaches_each_peer_and_filters_its_results(
         assert outcomes[node]["status"] == "ok", outcomes[node]
         expected = {r.native_id for r in held[node] if selects(r)}
         assert outcomes[node]["total"] == len(expected), f"{node} did not apply {param}={value}"
+        assert _from_peer(data, node) == expected
+
+
+def test_target_basis_reaches_each_peer_with_the_targets_it_matches(federation: dict[str, Any]) -> None:
+    """``target`` with ``target_basis=inferred`` asks each peer for inferred targets only."""
+    a: HubProcess = federation["a"]
+    held: dict[str, list[Resource]] = federation["held"]
+    proxies: dict[str, DelayProxy] = federation["proxies"]
+    before = {node: len(proxies[node].paths) for node in PEERS}
+
+    data = _federated(a, [("target", INFERRED[0]), ("target_basis", "inferred")])
+
+    outcomes = {p["id"]: p for p in data["peers"]}
+    for node in PEERS:
+        asked = _asked(proxies[node], before[node])
+        assert asked and all(("target_basis", "inferred") in query for query in asked), asked
+        expected = {r.native_id for r in held[node] if INFERRED[0] in r.gbf_targets_inferred}
+        assert 0 < len(expected) == outcomes[node]["total"], outcomes[node]
         assert _from_peer(data, node) == expected
 
 
