@@ -13,14 +13,16 @@ import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import feedparser
 import httpx
 
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse, UnsafeContent
+from harvesters.feed_entries import Entry, _converted, _cut, _dicts, _note_cut, _text
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
+from harvesters.jsonfeed import parse_json_feed
 from harvesters.options import MAX_ENTRIES, MAX_ENTRIES_LIMIT, int_option
 from harvesters.records import RawRecord, RecordFailure
 from harvesters.robots import ROBOTS
@@ -29,7 +31,6 @@ from harvesters.xml import declares_entities_in_doctype
 logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/x-feed-entry+json"
-JSONFEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
 ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1"
@@ -38,8 +39,6 @@ _JSON_TYPES = frozenset({"application/json", "application/feed+json", "text/json
 _PASSED_HEADERS = ("content-type", "content-language", "etag", "last-modified")
 # RSS 2.0 <author>: "email (Name)"; feedparser's own split truncates long TLDs (".industries").
 _RSS_AUTHOR = re.compile(r"^\s*([^\s()<>@]+@[^\s()<>@]+)\s*(?:\(([^()]+)\))?\s*$")
-
-Entry = dict[str, Any]
 
 
 class FeedHarvester:
@@ -124,29 +123,6 @@ def parse_feed(
     if _is_json(response.content_type, body):
         return parse_json_feed(body, response.url, limit, notes)
     return parse_xml_feed(response, notes, limit)
-
-
-def _cut(items: list[Any], limit: int, url: str, notes: list[str]) -> None:
-    """Keep the first ``limit`` items (in place), noting the cut."""
-    if len(items) > limit:
-        _note_cut(len(items), limit, url, notes)
-        del items[max(0, limit) :]
-
-
-def _note_cut(count: int, limit: int, url: str, notes: list[str]) -> None:
-    note = f"{url}: the feed has {count} entries; the first {limit} were kept (max_entries {limit})"
-    notes.append(note)
-    logger.info(note)
-
-
-def _converted(items: list[Any], convert: Any) -> list[Entry]:
-    """``convert`` applied to every item, each parsed item released once converted (peak memory:
-    about one copy of the entries, not two)."""
-    out: list[Entry] = []
-    for position in range(len(items)):
-        out.append(convert(items[position]))
-        items[position] = None
-    return out
 
 
 def _is_json(content_type: str, body: bytes) -> bool:
@@ -329,117 +305,7 @@ def _iso_from_struct(value: Any) -> str | None:
         return None
 
 
-# --- JSON Feed ---------------------------------------------------------------------------------
-
-
-def parse_json_feed(
-    body: bytes, url: str, limit: int = MAX_ENTRIES_LIMIT, notes: list[str] | None = None
-) -> tuple[Entry, list[Entry]]:
-    """Parse a JSON Feed 1.0/1.1 document; relative item URLs resolve against home_page_url, else the URL."""
-    try:
-        doc = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedResponse(f"{url}: not a feed: invalid JSON: {exc}") from exc
-    version = doc.get("version") if isinstance(doc, dict) else None
-    if not isinstance(version, str) or not version.startswith(JSONFEED_VERSION_PREFIX):
-        raise MalformedResponse(f"{url}: not a feed: JSON without a {JSONFEED_VERSION_PREFIX}... version")
-    items = doc.get("items")
-    if not isinstance(items, list):
-        raise MalformedResponse(f"{url}: JSON Feed has no items array")
-    home = _http_url(_text(doc.get("home_page_url")), url)
-    base = home or url
-    feed: Entry = {
-        "title": _text(doc.get("title")),
-        "link": home,
-        "language": _text(doc.get("language")),
-        "format": "json" + version.removeprefix(JSONFEED_VERSION_PREFIX).replace(".", ""),
-    }
-    feed_authors = _json_authors(doc)
-    del doc
-    _cut(items, limit, url, notes if notes is not None else [])
-    return feed, _converted(items, lambda item: _json_item(item, base, feed, feed_authors))
-
-
-def _json_item(item: Any, base: str, feed: Entry, feed_authors: list[Entry]) -> Entry:
-    if not isinstance(item, dict):
-        return {}
-    link = _http_url(_text(item.get("url")), base)
-    external = _http_url(_text(item.get("external_url")), base)
-    links = [{"href": link, "rel": "alternate", "type": "text/html", "title": None}] if link else []
-    if external:
-        links.append({"href": external, "rel": "related", "type": None, "title": None})
-    language = _text(item.get("language")) or feed["language"]
-    content = []
-    if _text(item.get("content_html")):
-        content.append({"value": _text(item["content_html"]), "type": "text/html", "language": language})
-    if _text(item.get("content_text")):
-        content.append({"value": _text(item["content_text"]), "type": "text/plain", "language": language})
-    tags = [t.strip() for t in _list(item.get("tags")) if isinstance(t, str) and t.strip()]
-    return {
-        "id": _json_id(item.get("id")),
-        "title": _text(item.get("title")),
-        "title_type": "text/plain",
-        "title_language": _text(item.get("language")),
-        "link": link,
-        "links": links,
-        "summary": _text(item.get("summary")),
-        "summary_type": "text/plain",
-        "summary_language": _text(item.get("language")),
-        "content": content,
-        "published": _iso_from_text(item.get("date_published")),
-        "updated": _iso_from_text(item.get("date_modified")),
-        "authors": _json_authors(item) or feed_authors,
-        "tags": [{"term": tag, "label": None, "scheme": None} for tag in tags],
-        "language": language,
-    }
-
-
-def _json_id(value: Any) -> str | None:
-    """JSON Feed ids are strings; numbers seen in the wild are kept as their text."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return None
-    return _text(str(value))
-
-
-def _json_authors(obj: Mapping[str, Any]) -> list[Entry]:
-    raw = obj.get("authors")
-    if not isinstance(raw, list):
-        raw = [obj["author"]] if isinstance(obj.get("author"), dict) else []
-    return [
-        {"name": _text(a.get("name")), "email": None, "href": _text(a.get("url"))}
-        for a in raw
-        if isinstance(a, dict) and (_text(a.get("name")) or _text(a.get("url")))
-    ]
-
-
-def _iso_from_text(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        try:  # RFC 822 dates are common in the wild, though the spec says RFC 3339
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.isoformat()  # the moment as written, with its own UTC offset
-
-
-# --- shared helpers --------------------------------------------------------------------------
-
-
-def _http_url(value: str | None, base: str) -> str | None:
-    """``value`` resolved against ``base`` when the result is an absolute http(s) URL, else None."""
-    if not value:
-        return None
-    try:
-        resolved = urljoin(base, value)
-        parts = urlsplit(resolved)
-    except ValueError:
-        return None
-    return resolved if parts.scheme in ("http", "https") and parts.netloc else None
+# --- helpers -------------------------------------------------------------------------------------
 
 
 def _authors(raw: Any) -> list[Entry]:
@@ -448,21 +314,6 @@ def _authors(raw: Any) -> list[Entry]:
         for a in _dicts(raw)
         if _text(a.get("name")) or _text(a.get("email"))
     ]
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _dicts(value: Any) -> list[Mapping[str, Any]]:
-    return [v for v in _list(value) if isinstance(v, Mapping)]
-
-
-def _text(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    return value or None
 
 
 def _parse_iso(value: Any) -> datetime | None:

@@ -15,8 +15,8 @@ import lxml.html
 from lxml import etree
 
 from harvesters.errors import HarvestError
-from harvesters.feed import JSONFEED_VERSION_PREFIX
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client
+from harvesters.jsonfeed import JSONFEED_VERSION_PREFIX
 from harvesters.oaipmh import OAI_NS
 from harvesters.xml import parse_xml
 
