@@ -11,7 +11,7 @@ from hub.search.base import SearchIndex
 from hub.search.factory import open_index
 from hub.settings import Settings
 from hub.store import Store
-from hub.store.store import utcnow
+from hub.store.clock import utcnow
 
 logger = logging.getLogger(__name__)
 

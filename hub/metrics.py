@@ -12,8 +12,8 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import func, select
 
 from hub.context import Hub
+from hub.store.clock import aware
 from hub.store.models import RecordRow, RunRow
-from hub.store.store import aware
 
 MEDIA_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 RUN_COUNTS = ("added", "updated", "unchanged", "deleted", "failed")

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
+from hub.store.clock import aware, utcnow
 from hub.store.models import RunRow
-from hub.store.store import aware, pid_namespace, utcnow
+from hub.store.runs import pid_namespace
 
 if TYPE_CHECKING:
     from hub.search.base import SearchIndex

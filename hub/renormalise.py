@@ -20,8 +20,9 @@ from sqlalchemy import select
 from harvesters.records import RawRecord, RecordFailure
 from hub.context import Hub
 from hub.pipeline import Progress, RunSummary, normalise_record
+from hub.store.clock import aware
 from hub.store.models import RawRecordRow
-from hub.store.store import NormalisedItem, Store, aware
+from hub.store.store import NormalisedItem, Store
 from normalizers.errors import InvalidRecord, SkipRecord
 
 logger = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from hub.pipeline import RunSummary, harvest_source
 from hub.search.factory import open_index
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.clock import aware, utcnow
 from hub.store.models import RunRow
-from hub.store.store import aware, utcnow
 
 logger = logging.getLogger(__name__)
 

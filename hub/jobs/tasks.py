@@ -18,7 +18,7 @@ from hub.jobs.task_names import ENQUEUE_DUE_TASK, HARVEST_TASK, WATCHDOG_TASK
 from hub.jobs.watchdog import reap_lost_runs, repair_index
 from hub.settings import Settings
 from hub.store import Store
-from hub.store.store import pid_namespace
+from hub.store.runs import pid_namespace
 
 if TYPE_CHECKING:
     from redis import Redis

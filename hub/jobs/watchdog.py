@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from hub.context import Hub
 from hub.store import Store
+from hub.store.clock import utcnow
 from hub.store.models import RunRow
-from hub.store.store import utcnow
 
 
 def reap_lost_runs(store: Store, stale_seconds: float, now: datetime | None = None) -> list[RunRow]:

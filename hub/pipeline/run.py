@@ -22,8 +22,9 @@ from hub.pipeline.deletions import DeletionGuard
 from hub.pipeline.notifications import notify_source
 from hub.protocols import hub_harvester
 from hub.settings import Settings
+from hub.store.clock import aware
 from hub.store.models import SourceRow
-from hub.store.store import BatchResult, NormalisedItem, aware
+from hub.store.store import BatchResult, NormalisedItem
 from hub.unchanged import UnchangedFilter
 from normalizers.dispatch import normalize
 from normalizers.enrichment import with_source_place

@@ -1,45 +1,26 @@
 """The cluster search backends' shared body: versioned indices behind an alias, per-language analyzers.
 
-Everything the two engines (Elasticsearch, OpenSearch) agree on lives here; a subclass only says how its
-client performs each primitive operation (``hub.search.elastic``, ``hub.search.opensearch``).
+Everything the two engines (Elasticsearch, OpenSearch) agree on lives here, reading in
+``hub.search.cluster_search``; a subclass only says how its client performs each primitive operation
+(``hub.search.elastic``, ``hub.search.opensearch``).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from hub.cluster_connection import ClusterConnection
-from hub.search.base import EXTRA_FILTER_FIELDS, FACET_FIELDS, Capabilities, Hit, SearchPage, SearchQuery
-from hub.search.cluster_mapping import (
-    ANALYSIS,
-    COMPLETION_RESERVED,
-    KEYWORD,
-    MAPPINGS,
-    document,
-    index_action,
-    json_text,
-)
-from hub.search.cluster_query import (
-    after_clause,
-    aggs_of,
-    build_query,
-    counted_apart,
-    facets_of,
-    highlight_clause,
-    hits_of,
-    sort_clause,
-    total_of,
-)
+from hub.search.base import EXTRA_FILTER_FIELDS, Capabilities
+from hub.search.cluster_mapping import ANALYSIS, KEYWORD, MAPPINGS, document, index_action
+from hub.search.cluster_search import MAX_WINDOW, ClusterSearch
 from normalizers.resource import Resource
 
-__all__ = ["ClusterIndex", "IndexReadError", "IndexWriteError", "document"]
+__all__ = ["ClusterIndex", "IndexWriteError", "document"]
 
-FACET_SIZE = 200
-MAX_WINDOW = 10_000  # from+size beyond this pages with search_after
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
 
 
@@ -53,11 +34,7 @@ class IndexWriteError(RuntimeError):
         super().__init__(f"{len(failures)} document(s) not written ({written} written); first: {first}")
 
 
-class IndexReadError(RuntimeError):
-    """A search kept failing on some shards; the hub never serves silently partial results."""
-
-
-class ClusterIndex:
+class ClusterIndex(ClusterSearch):
     """SearchIndex on a search cluster; ``name`` is an alias over ``<name>-v<N>-<timestamp>``.
 
     Writes go through the alias; ``rebuild`` loads a new versioned index and swaps the alias in one
@@ -99,7 +76,7 @@ class ClusterIndex:
         )
         self._ensure_alias()
 
-    # --- what each engine's client does (the only part that differs) ---------------------------
+    # --- what each engine's client does (the only part that differs; reads: ClusterSearch) -------
 
     def _connect(
         self, hosts: list[str], *, timeout: float, pool_maxsize: int, connection: ClusterConnection
@@ -139,22 +116,6 @@ class ClusterIndex:
         raise NotImplementedError
 
     def _refresh(self, index: str) -> None:
-        raise NotImplementedError
-
-    def _raw_search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _raw_msearch(self, index: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        raise NotImplementedError  # the answers of one _msearch of bodies on index (items may be errors)
-
-    def _get_source(self, index: str, id: str, includes: str) -> dict[str, Any] | None:
-        """The ``includes`` part of a document's source, None when there is no such document."""
-        raise NotImplementedError
-
-    def _mget(self, index: str, ids: list[str], includes: str) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def _count(self, index: str) -> int:
         raise NotImplementedError
 
     def _streaming_bulk(
@@ -297,109 +258,3 @@ class ClusterIndex:
         new = self._create_version()
         self._swap(old, new)
         self._retire(old, 0.0)
-
-    # --- reading -------------------------------------------------------------------------------
-
-    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
-        for delay in (0.2, 0.5, 1.0, None):
-            answer = self._raw_search(self.name, body)
-            failed = int(answer.get("_shards", {}).get("failed", 0))
-            if not failed:
-                return answer
-            if delay is None:
-                raise IndexReadError(f"search failed on {failed} shard(s) of {self.name!r}")
-            time.sleep(delay)
-        raise AssertionError("unreachable")
-
-    def search(self, query: SearchQuery) -> SearchPage:
-        dsl, words = build_query(query)
-        offset, size = max(0, query.offset), max(0, query.size)
-        body: dict[str, Any] = {"query": dsl, "sort": sort_clause(query.sort), "track_total_hits": True}
-        if query.facets:
-            body["aggs"] = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
-        page: dict[str, Any] = {"size": size, "_source": ["resource"], "track_scores": True}
-        if words:
-            page["highlight"] = highlight_clause(words)
-        if query.after is not None:  # keyset paging: never deeper than one page
-            answer = self._search({**body, **page, "search_after": list(query.after)})
-            return SearchPage(
-                total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
-            )
-        if offset + size <= self.max_result_window:
-            whole = {**body, **page, "from": offset}
-            if query.facets and not words:  # then the engine caches total and facets (counted_apart)
-                answer = counted_apart(whole, self.name, self._raw_msearch, self._search)
-            else:
-                answer = self._search(whole)
-            return SearchPage(
-                total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
-            )
-        return self._deep_page(body, page, offset)
-
-    def _deep_page(self, body: dict[str, Any], page: dict[str, Any], offset: int) -> SearchPage:
-        """Skip to ``offset`` (sort values only), then read the page, with search_after on the stable
-        sort (score or date, then id) in steps no larger than the result window: never scroll."""
-        head = self._search({"query": body["query"], "size": 0, "track_total_hits": True, **aggs_of(body)})
-        total = total_of(head)
-        window = min(self.max_result_window, MAX_WINDOW)
-        base = {"query": body["query"], "sort": body["sort"], "track_total_hits": False}
-        after: list[Any] | None = None
-        found: list[Hit] = []
-        skip, wanted = min(offset, total), min(page["size"], max(0, total - offset))
-        while skip or len(found) < wanted:
-            extra = {"_source": False} if skip else page
-            size = min(window, skip or wanted - len(found))
-            answer = self._search({**base, **extra, "size": size, **after_clause(after)})
-            hits = answer["hits"]["hits"]
-            if not hits:
-                break
-            after = hits[-1]["sort"]
-            if skip:
-                skip -= len(hits)
-            else:
-                found.extend(hits_of(answer))
-        return SearchPage(total=total, hits=found, facets=facets_of(head) if "aggs" in body else {})
-
-    def suggest(self, prefix: str, size: int = 10) -> list[str]:
-        """Titles that start with ``prefix`` (accent- and case-insensitive), best first."""
-        cleaned = COMPLETION_RESERVED.sub(" ", json_text(prefix)).lstrip()
-        if not cleaned.strip() or size <= 0:
-            return []
-        completion = {"field": "suggest", "size": size, "skip_duplicates": True}
-        suggest = {"titles": {"prefix": cleaned[:100], "completion": completion}}
-        answer = self._raw_search(self.name, {"_source": ["suggest.input"], "suggest": suggest})
-        found: list[str] = []
-        for option in answer["suggest"]["titles"][0]["options"]:
-            text = str(option["text"])  # cut at max_input_length: give the whole title back
-            inputs = option.get("_source", {}).get("suggest", {}).get("input", [])
-            full = next((str(t) for t in inputs if str(t).startswith(text)), text)
-            if full not in found:
-                found.append(full)
-        return found
-
-    def get(self, id: str) -> Resource | None:
-        source = self._get_source(self.name, id, "resource")
-        return None if source is None else Resource.model_validate(source["resource"])
-
-    def content_hashes(self, ids: Sequence[str]) -> dict[str, str]:
-        """The indexed content hash of each of ``ids`` that the index holds (one request)."""
-        if not ids:
-            return {}
-        docs = self._mget(self.name, list(ids), "content_hash")
-        return {d["_id"]: str(d["_source"]["content_hash"]) for d in docs if d.get("found")}
-
-    def count(self) -> int:
-        return self._count(self.name)
-
-    def ids(self, batch: int = 5000) -> Iterator[str]:
-        """Every id, in id order, paged with search_after."""
-        after: list[Any] | None = None
-        batch = min(batch, self.max_result_window)
-        while True:
-            body = {"sort": [{"id": "asc"}], "size": batch, "_source": False, **after_clause(after)}
-            hits = self._search(body)["hits"]["hits"]
-            for hit in hits:
-                yield str(hit["_id"])
-            if len(hits) < batch:
-                return
-            after = hits[-1]["sort"]

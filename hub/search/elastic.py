@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
 from hub.cluster_connection import ClusterConnection
-from hub.search.cluster import ClusterIndex, IndexReadError, IndexWriteError, document
+from hub.search.cluster import ClusterIndex, IndexWriteError, document
+from hub.search.cluster_search import IndexReadError
 
 __all__ = ["ElasticsearchIndex", "IndexReadError", "IndexWriteError", "document"]
 

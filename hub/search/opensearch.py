@@ -9,7 +9,8 @@ from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError
 
 from hub.cluster_connection import ClusterConnection
-from hub.search.cluster import ClusterIndex, IndexReadError, IndexWriteError, document
+from hub.search.cluster import ClusterIndex, IndexWriteError, document
+from hub.search.cluster_search import IndexReadError
 
 __all__ = ["IndexReadError", "IndexWriteError", "OpenSearchIndex", "document"]
 

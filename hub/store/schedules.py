@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from hub.store.clock import aware, utcnow
 from hub.store.models import ScheduleRow, SourceRow
-from hub.store.store import Store, aware, utcnow
+from hub.store.store import Store
 
 
 def set_schedule(store: Store, source_id: str, every_seconds: int | None) -> ScheduleRow | None:

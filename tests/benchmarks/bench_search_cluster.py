@@ -193,7 +193,7 @@ def counted_apart_ab(index: Any, queries: list[SearchQuery]) -> None:
     """What counting apart buys: the queries without words (facets on) through ClusterIndex.search,
     each run both ways in turn (order alternating), total and facets in the page's request vs in a
     cacheable size-0 request beside it (hub.search.cluster_query.counted_apart); answers must agree."""
-    import hub.search.cluster as cluster
+    import hub.search.cluster_search as cluster
 
     apart = cluster.counted_apart
 

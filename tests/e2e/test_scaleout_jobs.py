@@ -332,8 +332,8 @@ def test_watchdog_task_fails_runs_without_a_heartbeat(shared: dict[str, str]) ->
         # the worker judges with its own GKSS_RUN_STALE_SECONDS (300): age the heartbeat instead
         from sqlalchemy import update
 
+        from hub.store.clock import utcnow
         from hub.store.models import RunRow
-        from hub.store.store import utcnow
 
         with hub.store.session() as s, s.begin():
             old = utcnow().replace(microsecond=0).replace(year=2000)

@@ -23,9 +23,9 @@ from hub.jobs.schedule import claim_due_requests, run_in_process, scheduled_requ
 from hub.jobs.watchdog import reap_lost_runs
 from hub.pipeline import harvest_source
 from hub.settings import Settings
+from hub.store.clock import utcnow
 from hub.store.models import RunRow
 from hub.store.schedules import get_schedule, set_schedule
-from hub.store.store import utcnow
 from normalizers.resource import resource_id
 from tests.support.databases import database_kinds, fresh_database
 from tests.support.oai_replay import OaiReplayServer, live_and_deleted, load_real_records
