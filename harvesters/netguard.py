@@ -38,7 +38,9 @@ GUARDED_OPENERS: dict[str, str] = {
 applies there (the one declaration the opener scan compares the code against)."""
 
 SERVICE_CONNECTIONS: dict[str, str] = {
-    "hub.search.opensearch.OpenSearchIndex.__init__": "the search cluster named by GKSS_SEARCH_URL",
+    "hub.cluster_connection.detect_engine": "the search cluster named by GKSS_SEARCH_URL (its GET /)",
+    "hub.search.elastic.ElasticsearchIndex._connect": "the search cluster named by GKSS_SEARCH_URL",
+    "hub.search.opensearch.OpenSearchIndex._connect": "the search cluster named by GKSS_SEARCH_URL",
     "hub.store.store.Store.__init__": "the database named by GKSS_DATABASE_URL",
     "hub.jobs.tasks.redis_client": "the broker named by GKSS_BROKER_URL",
     "hub.jobs.celery_app.make_celery": "the broker named by GKSS_BROKER_URL",
