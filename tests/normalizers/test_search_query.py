@@ -30,7 +30,8 @@ def test_every_query_field_but_text_sort_and_paging_is_a_declared_filter() -> No
 
 def test_facets_stay_in_their_documented_order() -> None:
     assert FACET_FIELDS == ("type", "source", "country", "target", "language", "year")
-    assert set(FILTER_FIELDS) == {"region", "goal", "indicator", *FACET_FIELDS}
+    filter_only = {"region", "goal", "indicator", "target_inferred", "target_any"}
+    assert set(FILTER_FIELDS) == filter_only | set(FACET_FIELDS)
 
 
 def test_what_a_peer_is_sent_reads_back_into_the_same_query() -> None:
@@ -45,13 +46,26 @@ def test_what_a_peer_is_sent_reads_back_into_the_same_query() -> None:
         region=["eastern-africa"],
         goal=["A"],
         indicator=["A.1"],
+        target_inferred=["5"],
+        target_any=["7"],
         date_from="2024-01-01",
         date_until="2025-06-30",
     )
     params = query_params(query)
-    assert {name for name, _ in params} == {"q", *(f.param for f in FILTERS)}
+    # target_basis is sent only when it is not the default (then the targets move, below)
+    assert {name for name, _ in params} == {"q", *(f.param for f in FILTERS)} - {"target_basis"}
     again = filters_query(filters_of_params(parse_qs(urlencode(params))))
     assert again == query
+
+
+def test_target_basis_moves_the_targets_and_a_peer_reads_it_back() -> None:
+    query = build_query(target=["3"], target_basis="inferred")
+    assert (query.target, query.target_inferred, query.target_any) == ((), ("GBF-TARGET-03",), ())
+    params = query_params(query)
+    assert ("target_basis", "inferred") in params and ("target_inferred", "GBF-TARGET-03") in params
+    assert filters_query(filters_of_params(parse_qs(urlencode(params)))) == query
+    assert build_query(target=["3"], target_basis="any").target_any == ("GBF-TARGET-03",)
+    assert build_query(target=["3"], target_basis="stated").target_basis is None
 
 
 @pytest.mark.parametrize(
