@@ -94,15 +94,5 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
         logger.exception("source %s: re-normalisation run %s failed", source_id, run.id)
     finally:
         summary.seconds = time.monotonic() - started
-        hub.store.finish_run(
-            run.id,
-            status=summary.status,
-            added=summary.added,
-            updated=summary.updated,
-            unchanged=summary.unchanged,
-            deleted=summary.deleted,
-            failed=summary.failed,
-            notes=list(summary.notes),
-            error=summary.error,
-        )
+        hub.store.finish_run(run.id, **summary.outcome())
     return summary

@@ -62,6 +62,19 @@ class RunSummary:
         self.unchanged += batch.unchanged
         self.deleted += batch.deleted
 
+    def outcome(self) -> dict[str, Any]:
+        """What ``Store.finish_run`` records of the run: status, counts, notes and error."""
+        return {
+            "status": self.status,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "failed": self.failed,
+            "notes": list(self.notes),
+            "error": self.error,
+        }
+
     def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
@@ -262,17 +275,10 @@ def harvest_source(
         summary.notes.extend(state.notes)
         hub.store.finish_run(
             run.id,
-            status=summary.status,
-            added=summary.added,
-            updated=summary.updated,
-            unchanged=summary.unchanged,
-            deleted=summary.deleted,
-            failed=summary.failed,
             requests=state.requests,
             bytes=state.bytes,
             statuses=dict(state.statuses),
-            notes=list(summary.notes),
-            error=summary.error,
+            **summary.outcome(),
         )
     if summary.status == "succeeded":
         kept: dict[str, Any] = {"etag": state.etag, "last_modified": state.last_modified}
