@@ -2,7 +2,7 @@
 the hub levels the index from the store by itself (issue 14: no `index check --repair` needed).
 
 Runs on each engine (Elasticsearch, OpenSearch) with its own one-node cluster (a separate state
-directory and port) so the shared test clusters are untouched; needs the cluster tooling, signalled by
+directory and a free port) so the shared test clusters are untouched; needs the cluster tooling, signalled by
 GKSS_TEST_SEARCH_URL as for the other cluster tests.
 """
 
@@ -22,17 +22,19 @@ from hub.recovery import LEVELLED
 from hub.search.maintenance import check
 from hub.settings import Settings
 from normalizers.resource import resource_id
+from tests.support.hubs import free_port_pair
 from tests.support.oai_replay import OaiReplayServer, load_real_records
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = {"elasticsearch": "9270", "opensearch": "9280"}  # transport on port + 100
+ENGINES = ("elasticsearch", "opensearch")
+TRANSPORT_GAP = 100  # deploy/local puts a node's transport port at its HTTP port + 100
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("GKSS_TEST_SEARCH_URL"), reason="GKSS_TEST_SEARCH_URL is not set (no cluster tooling)"
 )
 
 
-@pytest.fixture(params=sorted(PORTS))
+@pytest.fixture(params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -48,7 +50,7 @@ def _cluster(engine: str, state: Path, *args: str) -> str:
 @pytest.fixture
 def private_cluster(tmp_path: Path, engine: str) -> Iterator[tuple[Path, str]]:
     state = tmp_path / "search-local"
-    url = _cluster(engine, state, "up", "--nodes", "1", "--port", PORTS[engine])
+    url = _cluster(engine, state, "up", "--nodes", "1", "--port", str(free_port_pair(TRANSPORT_GAP)))
     try:
         yield state, url
     finally:
@@ -83,7 +85,8 @@ def test_cluster_down_mid_harvest_then_the_index_levels_itself(
     assert any("index update failed" in note for note in summary.notes)
     assert summary.added == len(live)
 
-    _cluster(engine, state, "up", "--nodes", "1", "--port", PORTS[engine], "--keep-data")
+    port = url.rsplit(":", 1)[1].strip("/")
+    _cluster(engine, state, "up", "--nodes", "1", "--port", port, "--keep-data")
     hub = open_hub(settings)  # the next process that opens the hub levels the index after the failed run
     try:
         hub.index.refresh()

@@ -21,6 +21,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_port_pair(gap: int) -> int:
+    """A free 127.0.0.1 port P whose partner P + gap is free too (a cluster node's HTTP and transport)."""
+    for _ in range(200):
+        port = free_port()
+        if port + gap > 65535:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + gap))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port pair {gap} apart on 127.0.0.1")
+
+
 class HubProcess:
     """One hub: home, node id, environment; `serve()` starts it, `stop()` ends it, `cli()` runs `gkss`."""
 
