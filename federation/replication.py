@@ -15,7 +15,7 @@ from harvesters.errors import ConfigurationError, MalformedResponse, ProtocolErr
 from harvesters.http import HttpPolicy, fetch_once, make_client
 from harvesters.oaipmh import OaiPmhHarvester
 from harvesters.records import RawRecord, RecordFailure
-from normalizers.resource import Resource
+from normalizers.resource import resource_from_peer
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class HubHarvester:
             )
         try:
             element = etree.fromstring(item.payload, parser=_PARSER)
-            resource = Resource.model_validate_json(element.findtext(f"{_OAI}metadata/*/{_GKSS_JSON}") or "")
+            resource = resource_from_peer(element.findtext(f"{_OAI}metadata/*/{_GKSS_JSON}") or "")
         except (etree.XMLSyntaxError, ValueError) as exc:
             return RecordFailure(self.spec.id, item.native_id, f"not a gkss record: {str(exc)[:300]}")
         origin = resource.provenance.origin_hub or peer

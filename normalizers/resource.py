@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -115,6 +116,20 @@ class Resource(BaseModel):
         """A digest of what the record says, ignoring when it was harvested."""
         exclude = _NOT_CONTENT if self.published_at is not None else _NOT_CONTENT_NO_MOMENT
         return hashlib.sha256(self.model_dump_json(exclude=exclude).encode("utf-8")).hexdigest()
+
+
+def resource_from_peer(payload: str | bytes) -> Resource:
+    """A Resource as another hub published it, read tolerantly: fields this hub does not know (a newer
+    peer's additions, at the top level or in its provenance) are dropped, everything known is validated
+    as strictly as ever. Raises ``ValueError`` (pydantic's ``ValidationError`` included) on anything else."""
+    data = json.loads(payload)
+    if not isinstance(data, dict):
+        raise ValueError("a gkss Resource is a JSON object")
+    known = {k: v for k, v in data.items() if k in Resource.model_fields}
+    provenance = known.get("provenance")
+    if isinstance(provenance, dict):
+        known["provenance"] = {k: v for k, v in provenance.items() if k in Provenance.model_fields}
+    return Resource.model_validate(known)
 
 
 def provenance_of(raw: RawRecord, protocol: str) -> Provenance:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from federation.replication import NATIVE_CONTENT_TYPE, local_part
@@ -55,3 +57,26 @@ def test_local_part_of_oai_identifiers() -> None:
     assert local_part("oai:gkss-hub.cbd.int:repo-0123") == "repo-0123"
     assert local_part("oai:x:a:b") == "a:b"
     assert local_part("plain") == "plain"
+
+
+def test_fields_a_newer_peer_added_are_dropped_not_refused() -> None:
+    published = _resource("hub-a").model_dump(mode="json")
+    published["a_field_from_a_newer_hub"] = {"any": "shape"}
+    published["provenance"]["signed_by"] = "hub-a-key-2031"
+    raw = RawRecord("from-a", "zenodo-abc", NATIVE_CONTENT_TYPE, json.dumps(published).encode())
+    resource = normalize(raw, "hub")
+    assert resource.title == {"en": "Coral reef restoration and GBF Target 2"}
+    assert resource.provenance.origin_hub == "hub-a"
+    dumped = resource.model_dump(mode="json")
+    assert "a_field_from_a_newer_hub" not in dumped and "signed_by" not in dumped["provenance"]
+
+
+def test_known_fields_stay_strict_when_read_from_a_peer() -> None:
+    published = _resource("hub-a").model_dump(mode="json")
+    published["title"] = "not a map of languages"
+    raw = RawRecord("from-a", "zenodo-abc", NATIVE_CONTENT_TYPE, json.dumps(published).encode())
+    with pytest.raises(InvalidRecord, match="not a gkss Resource"):
+        normalize(raw, "hub")
+    for payload in (b"[1, 2]", b"not json"):
+        with pytest.raises(InvalidRecord, match="not a gkss Resource"):
+            normalize(RawRecord("from-a", "x", NATIVE_CONTENT_TYPE, payload), "hub")
