@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
 from hub.cli.common import console, error, fail, open_cli_hub, out
@@ -20,7 +19,7 @@ from registry import audit
 from registry.keys import ApiKeyError, create_key, list_keys, revoke_key
 from registry.nodes import KINDS, NodeError, add_node, get_node, list_nodes
 from registry.rights import ROLES, Principal, operator
-from registry.sources import SourceConfig
+from registry.sources import registered_source
 
 nodes_app = typer.Typer(
     help="The node hierarchy: service, regional centres, national nodes.", no_args_is_help=True
@@ -212,8 +211,8 @@ def sources_dry_run(
 ) -> None:
     """Harvest the first records of a source, normalise and score them; nothing is saved."""
     try:
-        config = SourceConfig(id="dry-run", protocol=protocol, url=url, options=parse_options(option))
-    except (ValueError, ValidationError) as exc:
+        config = registered_source("dry-run", protocol, url, parse_options(option))
+    except ValueError as exc:
         raise fail(str(exc), 2) from None
     from hub.pipeline.dry_run import dry_run  # the pipeline only when used
 

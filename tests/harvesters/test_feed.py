@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState
 from harvesters.errors import (
     ConfigurationError,
     HarvestError,
@@ -31,6 +31,7 @@ from harvesters.errors import (
 from harvesters.feed import CONTENT_TYPE, FeedHarvester
 from harvesters.http import HttpPolicy, make_client
 from harvesters.records import RawRecord, RecordFailure
+from harvesters.registry import typed_source
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.feed_entry import normalize_feed_entry
 from normalizers.resource import Resource
@@ -208,7 +209,7 @@ def harvest(
     url: str, client: httpx.Client | None, state: HarvestState | None = None, policy: HttpPolicy = POLICY
 ) -> tuple[list[HarvestItem], HarvestState]:
     state = state if state is not None else HarvestState()
-    items = list(FeedHarvester(SourceSpec("src", "feed", url), policy, client).harvest(state))
+    items = list(FeedHarvester(typed_source("src", "feed", url), policy, client).harvest(state))
     return items, state
 
 
@@ -651,12 +652,14 @@ def test_max_entries_keeps_the_first_entries_and_notes_the_cut(
     assert total >= 3, "the fixture has entries enough to cut"
     limit = total - 1
     state = HarvestState()
-    spec = SourceSpec("src", "feed", url, {"max_entries": limit})
+    spec = typed_source("src", "feed", url, {"max_entries": limit})
     kept = list(FeedHarvester(spec, POLICY, client).harvest(state))
     assert [i.native_id for i in kept] == [i.native_id for i in every[:limit]]  # document order
     assert any(f"the feed has {total} entries; the first {limit} were kept" in note for note in state.notes)
     quiet = HarvestState()
-    list(FeedHarvester(SourceSpec("src", "feed", url, {"max_entries": total}), POLICY, client).harvest(quiet))
+    list(
+        FeedHarvester(typed_source("src", "feed", url, {"max_entries": total}), POLICY, client).harvest(quiet)
+    )
     assert not any("were kept" in note for note in quiet.notes)
 
 
@@ -684,7 +687,7 @@ def test_a_large_feed_is_read_in_slices_with_every_entry_as_a_whole_read_gives(
     assert len(expected) == n
     assert [i.native_id for i in got] == expected  # every entry, in document order, none twice
     capped = HarvestState()
-    spec = SourceSpec("src", "feed", server.url + "/many.xml", {"max_entries": CHUNK + 3})
+    spec = typed_source("src", "feed", server.url + "/many.xml", {"max_entries": CHUNK + 3})
     kept = list(FeedHarvester(spec, POLICY, client).harvest(capped))
     assert [i.native_id for i in kept] == expected[: CHUNK + 3]
     assert any(f"the feed has {n} entries; the first {CHUNK + 3} were kept" in note for note in capped.notes)

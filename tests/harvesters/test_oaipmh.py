@@ -13,7 +13,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from harvesters.base import HarvestState, SourceSpec
+from harvesters.base import HarvestState
 from harvesters.errors import (
     ConfigurationError,
     MalformedResponse,
@@ -25,6 +25,7 @@ from harvesters.errors import (
 from harvesters.http import HttpPolicy
 from harvesters.oaipmh import OaiPmhHarvester, identify
 from harvesters.records import RawRecord, RecordFailure
+from harvesters.registry import typed_source
 from tests.support.oai_replay import (
     DAY,
     RECORD_FILES,
@@ -103,7 +104,7 @@ def policy(
 
 
 def harvester(server: OaiReplayServer, http: HttpPolicy | None = None, **options: object) -> OaiPmhHarvester:
-    spec = SourceSpec(id="replay", protocol="oai-pmh", url=server.url, options=dict(options))
+    spec = typed_source(id="replay", protocol="oai-pmh", url=server.url, options=dict(options))
     return OaiPmhHarvester(spec, http or policy())
 
 
@@ -443,7 +444,7 @@ def test_real_zenodo_422_bad_resumption_token_restarts_the_list(
 
 def test_a_base_url_that_is_not_http_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
-        OaiPmhHarvester(SourceSpec(id="x", protocol="oai-pmh", url="ftp://example.org/oai"), policy())
+        OaiPmhHarvester(typed_source(id="x", protocol="oai-pmh", url="ftp://example.org/oai"), policy())
 
 
 def test_the_source_grows_between_harvests(server: OaiReplayServer, expected: list[Expected]) -> None:
