@@ -40,7 +40,8 @@ class HubOptions(SourceOptions):
     public_key: StrictStr | None = None
     """The peer's Ed25519 public key, pinned: a self-description signed by another key is refused."""
     overlap_seconds: StrictInt | StrictFloat = Field(default=60, ge=0)
-    """Seconds an incremental run reaches back before the last one's start."""
+    """Seconds an incremental run reaches back before the last one's start (unset: the hub's
+    ``GKSS_OAI_OVERLAP_SECONDS``)."""
 
 
 class HubHarvester:

@@ -17,7 +17,8 @@ class SourceOptions(BaseModel):
     source's title and its place, carried into each payload for the crosswalk. A model forbids the
     options it does not declare, so a misspelt option is refused, by name, at registration."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # each option's docstring is its description (shown in docs/administration.md, checked there)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     title: StrictStr | None = None
     """A display name for the source (shown by the portal and carried in web-page payloads)."""

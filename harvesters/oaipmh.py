@@ -234,7 +234,8 @@ class OaiPmhOptions(SourceOptions):
     set: StrictStr | None = None
     """The setSpec harvested (default: the whole repository)."""
     overlap_seconds: StrictInt | StrictFloat = Field(default=60, ge=0)
-    """Seconds an incremental run reaches back before the last one's start (records stamped late)."""
+    """Seconds an incremental run reaches back before the last one's start, for records stamped late
+    (unset: the hub's ``GKSS_OAI_OVERLAP_SECONDS``)."""
 
 
 class OaiPmhHarvester:

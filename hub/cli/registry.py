@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,6 +22,9 @@ from registry.nodes import KINDS, NodeError, add_node, get_node, list_nodes
 from registry.rights import ROLES, Principal, operator
 from registry.sources import registered_source
 
+if TYPE_CHECKING:
+    from hub.store.store import Store
+
 nodes_app = typer.Typer(
     help="The node hierarchy: service, regional centres, national nodes.", no_args_is_help=True
 )
@@ -34,6 +38,23 @@ def cli_operator() -> Principal:
 
 def _print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _print_list(read: Callable[[Store], list[dict[str, Any]]], as_json: bool, columns: list[str]) -> None:
+    """What ``read`` lists from the store, as JSON or as a table of ``columns`` (a column's key is its
+    heading with ``_`` for spaces; an empty value shows as ``-``)."""
+    hub = open_cli_hub()
+    try:
+        rows = read(hub.store)
+    finally:
+        hub.close()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row[column.replace(" ", "_")] or "-") for column in columns))
+    out.print(table)
 
 
 @nodes_app.command("add")
@@ -58,18 +79,9 @@ def nodes_add(
 @nodes_app.command("list")
 def nodes_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List the nodes."""
-    hub = open_cli_hub()
-    try:
-        nodes = [n.as_json() for n in list_nodes(hub.store)]
-    finally:
-        hub.close()
-    if as_json:
-        _print_json(nodes)
-        return
-    table = Table("id", "kind", "parent", "name")
-    for node in nodes:
-        table.add_row(node["id"], node["kind"], node["parent"] or "-", node["name"])
-    out.print(table)
+    _print_list(
+        lambda store: [n.as_json() for n in list_nodes(store)], as_json, ["id", "kind", "parent", "name"]
+    )
 
 
 @nodes_app.command("remove")
@@ -113,26 +125,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List keys (never their secrets) with their state: active, expired or revoked."""
-    hub = open_cli_hub()
-    try:
-        keys = [k.as_json() for k in list_keys(hub.store)]
-    finally:
-        hub.close()
-    if as_json:
-        _print_json(keys)
-        return
-    table = Table("id", "node", "role", "state", "label", "expires", "last used")
-    for key in keys:
-        table.add_row(
-            key["id"],
-            key["node"],
-            key["role"],
-            key["state"],
-            key["label"] or "-",
-            key["expires"] or "-",
-            key["last_used"] or "-",
-        )
-    out.print(table)
+    columns = ["id", "node", "role", "state", "label", "expires", "last used"]
+    _print_list(lambda store: [k.as_json() for k in list_keys(store)], as_json, columns)
 
 
 @keys_app.command("revoke")
