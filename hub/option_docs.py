@@ -1,7 +1,8 @@
 """The options of each protocol as documentation: a Markdown table per protocol, made from the options
 models (name, type, default, meaning), which docs/administration.md carries and a test keeps equal.
 
-``python -m registry.option_docs`` prints the tables.
+``python -m hub.option_docs`` prints the tables (here in the hub, which knows every protocol,
+``hub`` included).
 """
 
 from __future__ import annotations
@@ -81,6 +82,4 @@ def options_markdown() -> str:
 
 
 if __name__ == "__main__":
-    import hub.protocols  # noqa: F401  (the protocols registered from above, such as ``hub``)
-
     print(options_markdown())
