@@ -31,7 +31,7 @@ def _problems(protocol: str, exc: ValidationError) -> str:
         name = ".".join(str(part) for part in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            problems.append(f"option {name} is not understood by {protocol} (options not understood)")
+            problems.append(f"option {name} is not understood by {protocol}")
         elif name:
             problems.append(f"option {name}: {message}")
         else:
