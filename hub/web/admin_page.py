@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from harvesters.registry import PROTOCOLS
 from hub.context import Hub
 from hub.web.embed import asset_response
-from hub.web.i18n import ADMIN_SCRIPT, chosen_language, script_strings
+from hub.web.i18n import ADMIN_SCRIPT, PROGRESS_SCRIPT, chosen_language, script_strings
 from hub.web.portal import remember
 from hub.web.templates import render
 
@@ -35,6 +35,7 @@ def admin_page_router(current: Callable[[], Hub]) -> APIRouter:
             site=settings,
             protocols=sorted(PROTOCOLS),
             js_strings=script_strings(chosen, ADMIN_SCRIPT),
+            progress_strings=script_strings(chosen, PROGRESS_SCRIPT),
         )
         return remember(page, chosen, lang)
 

@@ -49,7 +49,7 @@ PROGRESS_SCRIPT = ("state_", "progress_")  # the strings the progress panel writ
 
 
 def script_strings(lang: str, prefixes: tuple[str, ...]) -> dict[str, str]:
-    """The UI strings a page's scripts write (keys starting with ``prefixes``), for the page's JSON block."""
+    """The UI strings a page's scripts write (keys starting with ``prefixes``), for a ``data-strings``."""
     return {k: v for k, v in strings(lang).items() if k.startswith(prefixes)}
 
 

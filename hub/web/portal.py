@@ -68,7 +68,7 @@ def portal_router(current: Callable[[], Hub]) -> APIRouter:
             held=holdings(hub),
             source_names=names,
             label_type=type_label,
-            js_strings=script_strings(chosen, PROGRESS_SCRIPT),
+            progress_strings=script_strings(chosen, PROGRESS_SCRIPT),
         )
         return remember(page, chosen, lang)
 

@@ -7,11 +7,11 @@
   let current = null; // the source shown in the detail section
   let polling = 0;
   let before = null; // the newest run of a source before "Harvest now"
-  let strings = null; // the page's UI strings in its language (the JSON block #page-strings)
+  let strings = null; // the page's UI strings in its language (JSON in the data-strings of main#admin)
 
   /** One UI string of the page's language with its {placeholders} filled. */
   function tr(key, values) {
-    if (strings === null) strings = JSON.parse($("page-strings").textContent || "{}");
+    if (strings === null) strings = JSON.parse($("admin").dataset.strings || "{}");
     const text = strings[key] === undefined ? key : strings[key];
     return text.replace(/\{(\w+)\}/g, (_, name) => (values && values[name] !== undefined ? String(values[name]) : ""));
   }

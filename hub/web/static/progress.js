@@ -10,7 +10,7 @@
   let strings = null;
 
   function tr(key, values) {
-    if (strings === null) strings = JSON.parse(document.getElementById("page-strings").textContent || "{}");
+    if (strings === null) strings = JSON.parse(document.getElementById("progress").dataset.strings || "{}");
     const text = strings[key] === undefined ? key : strings[key];
     return text.replace(/\{(\w+)\}/g, (_, name) => (values[name] !== undefined ? String(values[name]) : ""));
   }
