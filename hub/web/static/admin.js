@@ -145,6 +145,7 @@
       const run = source && source.last_run;
       if (run && run.finished && run.id !== before) {
         say(tr("admin_run_ended", { id: id, run: run.id, status: state(run.status), added: run.added }));
+        document.dispatchEvent(new CustomEvent("gkss-harvest-ended"));
         if (current === id) await showSource(id);
         return;
       }

@@ -57,5 +57,6 @@
     poll(panel, false);
     // The admin page's "Harvest now": follow the run it started (it may not have begun yet).
     document.addEventListener("gkss-harvest-started", () => poll(panel, "starting"));
+    document.addEventListener("gkss-harvest-ended", () => poll(panel, true)); // its final state at once
   });
 })();
