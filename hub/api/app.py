@@ -16,6 +16,7 @@ from hub.admin.registry_routes import registry_router
 from hub.admin.run_routes import run_router
 from hub.admin.source_routes import source_router
 from hub.api.federation_routes import federation_router, search_branch
+from hub.api.progress_routes import progress_router
 from hub.cached_value import CachedValue
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
@@ -194,9 +195,10 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
     app.include_router(registry_router(current))
     app.include_router(source_router(current))
     app.include_router(run_router(current))
+    app.include_router(progress_router(current))
     app.include_router(portal_router(current))
     app.include_router(embed_router(current))
-    app.include_router(admin_page_router())
+    app.include_router(admin_page_router(current))
     app.include_router(docs_router(current, app.openapi_url or "/openapi.json"))
     app.include_router(websub_router(current))
     document_statuses(app)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from harvesters.records import RecordFailure
@@ -83,6 +83,12 @@ class RunLog:
                 select(RunRow).where(RunRow.source_id == source_id).order_by(RunRow.id.desc()).limit(limit)
             )
             return list(s.scalars(query))
+
+    def count_run_records(self, run_id: int) -> int:
+        """The records a run has written to the store so far (live and deleted): a running run's progress."""
+        with self.session() as s:
+            query = select(func.count()).select_from(RecordRow).where(RecordRow.run_id == run_id)
+            return int(s.scalar(query) or 0)
 
     def last_successful_run(self, source_id: str) -> RunRow | None:
         with self.session() as s:

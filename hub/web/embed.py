@@ -92,6 +92,11 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
     def snippet_script(request: Request) -> Response:
         return asset_response(request, "snippet.js", "text/javascript; charset=utf-8")
 
+    @router.get("/embed/progress.js")
+    def progress_script(request: Request) -> Response:
+        """The harvest progress panel of the portal and the admin page (polls /api/harvest/progress)."""
+        return asset_response(request, "progress.js", "text/javascript; charset=utf-8")
+
     @router.get("/embed/regions/{region}")
     def region(region: str, lang: Annotated[str, Query()] = "en") -> JSONResponse:
         """The countries of a region, for a widget with ``filter-region``."""

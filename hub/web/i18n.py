@@ -44,6 +44,15 @@ def strings(lang: str) -> dict[str, str]:
     return {**table["en"], **table.get(lang, {})}
 
 
+ADMIN_SCRIPT = ("admin_", "state_", "severity_", "progress_")  # the strings the admin page's scripts write
+PROGRESS_SCRIPT = ("state_", "progress_")  # the strings the progress panel writes (portal and admin page)
+
+
+def script_strings(lang: str, prefixes: tuple[str, ...]) -> dict[str, str]:
+    """The UI strings a page's scripts write (keys starting with ``prefixes``), for a ``data-strings``."""
+    return {k: v for k, v in strings(lang).items() if k.startswith(prefixes)}
+
+
 def say(lang: str, key: str, **values: object) -> str:
     """One UI string with its ``{placeholders}`` filled."""
     text = strings(lang)[key]

@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 
 import pycountry
+from markupsafe import Markup, escape
 
 from hub.web.i18n import say
 from normalizers.vocabularies.countries import countries
@@ -62,6 +63,20 @@ def _gbf_titles() -> dict[str, str]:
         title = term.short_title.get("en") or term.title.get("en") or ""
         out[term.identifier] = _GBF_PREFIX.sub("", title).strip()
     return out
+
+
+def english_title(identifier: str) -> str | None:
+    """A GBF goal's or target's short title: English, the only language of the thesaurus's short titles."""
+    return _gbf_titles().get(identifier) or None
+
+
+def gbf_name(label: str, identifier: str, lang: str) -> Markup:
+    """A goal's or target's ``label`` as HTML, its English short title marked ``lang="en"`` in a page of
+    another language (so that screen readers read it as English)."""
+    title = english_title(identifier)
+    if lang == "en" or not title or label == title or not label.endswith(title):
+        return escape(label)
+    return escape(label[: -len(title)]) + Markup('<span lang="en">') + escape(title) + Markup("</span>")
 
 
 def target_label(identifier: str, lang: str) -> str:
@@ -137,4 +152,9 @@ def facet_labels(lang: str, sources: Iterable[tuple[str, dict[str, object]]]) ->
         "language": {code: language_label(code, lang) for code in _language_codes()}
         | {"und": say(lang, "undetermined")},
         "source": {source_id: source_label(source_id, options) for source_id, options in sources},
-    }
+    } | ({} if lang == "en" else {"en_title": _english_titles()})
+
+
+def _english_titles() -> dict[str, str]:
+    """The English short titles ending the goals' and targets' names (``en_title`` of ``/embed/labels``)."""
+    return {code: title for code, title in _gbf_titles().items() if title}

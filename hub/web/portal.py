@@ -12,7 +12,7 @@ from hub.context import Hub
 from hub.search.http_params import query_of
 from hub.search.params import SearchFilters
 from hub.search.results import page_json
-from hub.web.i18n import LANGUAGE_COOKIE, chosen_language
+from hub.web.i18n import LANGUAGE_COOKIE, PROGRESS_SCRIPT, chosen_language, script_strings
 from hub.web.labels import (
     country_label,
     goal_label,
@@ -68,6 +68,7 @@ def portal_router(current: Callable[[], Hub]) -> APIRouter:
             held=holdings(hub),
             source_names=names,
             label_type=type_label,
+            progress_strings=script_strings(chosen, PROGRESS_SCRIPT),
         )
         return remember(page, chosen, lang)
 

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hub.web.i18n import LANGUAGE_NAMES, LANGUAGES, direction, say, strings
+from hub.web.labels import gbf_name
 from hub.web.sanitize import http_url, plain_text, safe_highlight, safe_html
 from hub.web.security import html_headers
 
@@ -25,7 +26,7 @@ def environment() -> Environment:
     env.filters["highlight"] = safe_highlight
     env.filters["plain"] = plain_text
     env.filters["http_url"] = http_url
-    env.globals.update(languages=LANGUAGES, language_names=LANGUAGE_NAMES)
+    env.globals.update(languages=LANGUAGES, language_names=LANGUAGE_NAMES, gbf_name=gbf_name)
     return env
 
 

@@ -60,13 +60,24 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+# axe rules not checked, each with the reason (none today: every rule, at every impact, is checked).
+AXE_RULES_OFF: dict[str, str] = {}
+
+
 def run_axe(page: Any) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page (shadow DOM included)."""
+    """axe-core's violations on the page (shadow DOM included) at every impact (minor, moderate, serious,
+    critical), each rule checked but those of ``AXE_RULES_OFF``."""
     if not AXE.exists():
         pytest.skip(f"axe-core is missing: run `npm ci` in hub/widget ({AXE} not found)")
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result: dict[str, Any] = page.evaluate("async () => await axe.run(document)")
-    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+    rules = {rule: {"enabled": False} for rule in AXE_RULES_OFF}
+    result: dict[str, Any] = page.evaluate("async (rules) => await axe.run(document, {rules})", rules)
+    return list(result["violations"])
+
+
+def axe_summary(violations: list[dict[str, Any]]) -> list[tuple[str, str, list[str]]]:
+    """(rule, impact, the first nodes' selectors) of each violation: what a failing test prints."""
+    return [(v["id"], str(v.get("impact")), [str(n["target"]) for n in v["nodes"][:3]]) for v in violations]
 
 
 @contextmanager

@@ -92,6 +92,10 @@ def test_a_node_admin_adds_previews_harvests_and_finds_a_feed(
                 moment = datetime.fromisoformat(runs[0]["finished"]).replace(tzinfo=UTC)
                 there = moment.astimezone(ZoneInfo(zone))
                 assert there.strftime("%H:%M:%S") in finished and "GMT+3" in finished, finished
+                progress = page.locator('#progress li[data-source="register-science"]')
+                ended = f"Register science: succeeded, {len(entries)} records"
+                progress.filter(has_text=ended).wait_for(timeout=15000)
+                assert progress.get_attribute("class") == "status-succeeded", "the panel followed Harvest now"
                 screenshot(page, f"admin-onboarding-{viewport['width']}")
 
                 page.goto(hub.url + "/?source=register-science")

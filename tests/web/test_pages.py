@@ -51,7 +51,7 @@ def test_html_pages_carry_a_strict_policy(real_hub: HubProcess, path: str) -> No
 def test_portal_is_built_on_the_widget_and_links_the_services(real_hub: HubProcess) -> None:
     html = lxml.html.document_fromstring(httpx.get(real_hub.url + "/?lang=ar").text)
     assert html.get("dir") == "rtl" and html.get("lang") == "ar"
-    assert html.xpath("//script/@src") == ["/embed/gkss-search.js"]
+    assert html.xpath("//script/@src") == ["/embed/gkss-search.js", "/embed/progress.js"]
     assert html.xpath("//gkss-search/@lang") == ["ar"]
     links = set(html.xpath("//a/@href"))
     assert {

@@ -7,6 +7,25 @@
   let current = null; // the source shown in the detail section
   let polling = 0;
   let before = null; // the newest run of a source before "Harvest now"
+  let strings = null; // the page's UI strings in its language (JSON in the data-strings of main#admin)
+
+  /** One UI string of the page's language with its {placeholders} filled. */
+  function tr(key, values) {
+    if (strings === null) strings = JSON.parse($("admin").dataset.strings || "{}");
+    const text = strings[key] === undefined ? key : strings[key];
+    return text.replace(/\{(\w+)\}/g, (_, name) => (values && values[name] !== undefined ? String(values[name]) : ""));
+  }
+
+  /** A code in words of the page's language (``prefix + code`` in the strings), else the code itself. */
+  function word(prefix, code) {
+    tr("");
+    return strings[prefix + code] === undefined ? code : tr(prefix + code);
+  }
+
+  /** A run's status in words of the page's language. */
+  function state(status) {
+    return status ? word("state_", status) : tr("admin_never_run");
+  }
 
   function headers(json) {
     const key = sessionStorage.getItem(KEY);
@@ -31,24 +50,24 @@
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (response.status === 401) {
-      if (!sessionStorage.getItem(KEY)) throw new Error("This page needs an API key: paste yours above.");
-      throw new Error("The hub refused this key (" + (await detail(response)) + "). Check it, or forget it.");
+      if (!sessionStorage.getItem(KEY)) throw new Error(tr("admin_need_key"));
+      throw new Error(tr("admin_refused", { why: await detail(response) }));
     }
-    if (response.status === 403) throw new Error("This key may not do that: " + (await detail(response)));
+    if (response.status === 403) throw new Error(tr("admin_forbidden", { why: await detail(response) }));
     if (!response.ok) {
       const why = await detail(response);
-      throw new Error("The hub answered HTTP " + response.status + (why ? ": " + why : "") + ".");
+      throw new Error(tr(why ? "admin_http_error_why" : "admin_http_error", { status: response.status, why: why }));
     }
     return response.status === 204 ? null : response.json();
   }
 
-  /** An ISO time in the reader's own time zone, to the second, with the zone's name. */
+  /** An ISO time in the reader's own time zone and the page's language, to the second, with the zone's name. */
   function local(iso) {
     if (!iso) return "";
     const zoned = /(Z|[+-]\d\d:?\d\d)$/.test(iso) ? iso : iso + "Z"; // the hub's times are UTC
     const when = new Date(zoned);
     if (Number.isNaN(when.getTime())) return iso;
-    return when.toLocaleString(undefined, {
+    return when.toLocaleString(document.documentElement.lang || undefined, {
       year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit",
       hourCycle: "h23", timeZoneName: "short",
     });
@@ -92,18 +111,18 @@
       cell(row, source.node);
       cell(row, source.protocol);
       cell(row, source.records);
-      cell(row, last.status || "never run").className = "status-" + (last.status || "none");
+      cell(row, state(last.status)).className = "status-" + (last.status || "none");
       cell(row, local(last.finished));
       cell(row, last.id ? [last.added, last.updated, last.deleted, last.failed].join(" / ") : "");
       cell(row, last.error);
       const actions = cell(row, "");
       actions.className = "actions";
       actions.replaceChildren(
-        button("Harvest now", () => harvest(source.id), "harvest"),
-        button(enabled(source) ? "Disable" : "Enable", () => toggle(source), "toggle"),
+        button(tr("admin_harvest_now"), () => harvest(source.id), "harvest"),
+        button(enabled(source) ? tr("admin_disable") : tr("admin_enable"), () => toggle(source), "toggle"),
       );
     }
-    say(sources.length + " source(s).");
+    say(tr("admin_n_sources", { n: sources.length }));
     return sources;
   }
 
@@ -111,7 +130,8 @@
     const known = (await api("/api/admin/sources/" + encodeURIComponent(id))).last_run;
     before = known ? known.id : null;
     await api("/api/admin/sources/" + encodeURIComponent(id) + "/harvest", "POST", {});
-    say("Harvesting " + id + "… the table shows the run when it ends.");
+    say(tr("admin_harvesting", { id: id }));
+    document.dispatchEvent(new CustomEvent("gkss-harvest-started"));
     follow(id);
   }
 
@@ -124,7 +144,8 @@
       const source = sources.find((s) => s.id === id);
       const run = source && source.last_run;
       if (run && run.finished && run.id !== before) {
-        say(id + ": run " + run.id + " " + run.status + " (" + run.added + " added).");
+        say(tr("admin_run_ended", { id: id, run: run.id, status: state(run.status), added: run.added }));
+        document.dispatchEvent(new CustomEvent("gkss-harvest-ended"));
         if (current === id) await showSource(id);
         return;
       }
@@ -136,7 +157,7 @@
   async function toggle(source) {
     const on = !enabled(source);
     await api("/api/admin/sources/" + encodeURIComponent(source.id), "PATCH", { options: { enabled: on } });
-    say(source.id + (on ? " enabled." : " disabled."));
+    say(tr(on ? "admin_enabled" : "admin_disabled", { id: source.id }));
     await loadSources();
   }
 
@@ -150,19 +171,19 @@
     ]);
     current = id;
     $("detail").hidden = false;
-    $("detail-title").textContent = "Source " + id;
+    $("detail-title").textContent = tr("admin_source_title", { id: id });
     $("edit-url").value = source.url;
     $("edit-schedule").value = schedule.enabled ? String(schedule.every_seconds) : "";
     const dl = $("quality");
     dl.replaceChildren();
     const missing = Object.entries(quality.missing || {}).map(([k, v]) => k + " (" + v.records + ")");
     for (const [term, value] of [
-      ["Records scored", quality.records],
-      ["Mean score (0-100)", quality.mean_score],
-      ["Lowest score", quality.lowest_score],
-      ["Missing fields", missing.join(", ")],
-      ["Unknown vocabulary", (quality.unknown_vocabulary || []).map((u) => u.field + "=" + u.value).join(", ")],
-      ["Record errors in the latest run", quality.last_run_record_errors],
+      [tr("admin_scored"), quality.records],
+      [tr("admin_mean"), quality.mean_score],
+      [tr("admin_lowest"), quality.lowest_score],
+      [tr("admin_missing"), missing.join(", ")],
+      [tr("admin_unknown"), (quality.unknown_vocabulary || []).map((u) => u.field + "=" + u.value).join(", ")],
+      [tr("admin_latest_errors"), quality.last_run_record_errors],
     ]) {
       const dt = document.createElement("dt");
       dt.textContent = term;
@@ -176,7 +197,7 @@
       const row = body.insertRow();
       if (run.status === "failed" || run.status === "quarantined") row.className = "failed";
       cell(row, run.id);
-      cell(row, run.status).className = "status-" + run.status;
+      cell(row, state(run.status)).className = "status-" + run.status;
       cell(row, local(run.started));
       for (const key of ["seconds", "added", "updated", "unchanged", "deleted", "failed", "bytes"]) cell(row, run[key]);
       cell(row, Object.entries(run.statuses || {}).map(([k, v]) => k + "×" + v).join(", "));
@@ -186,7 +207,8 @@
     list.replaceChildren();
     for (const error of (runs[0] && runs[0].record_errors) || []) {
       const item = document.createElement("li");
-      item.textContent = error.severity + ": " + (error.native_id || "(no id)") + ": " + error.message;
+      const severity = word("severity_", error.severity);
+      item.textContent = severity + ": " + (error.native_id || tr("admin_no_id")) + ": " + error.message;
       list.appendChild(item);
     }
   }
@@ -204,27 +226,27 @@
 
   async function probeUrl() {
     const url = $("add-url").value.trim();
-    if (!url) throw new Error("Give the source's address first.");
-    say("Looking at " + url + "…");
+    if (!url) throw new Error(tr("admin_give_url"));
+    say(tr("admin_looking", { url: url }));
     const found = await api("/api/admin/sources/probe", "POST", { url: url });
-    if (!found.protocol) throw new Error("No known protocol answers at " + url + ". " + (found.notes || []).join(" "));
+    if (!found.protocol) throw new Error(tr("admin_no_protocol", { url: url, notes: (found.notes || []).join(" ") }));
     $("add-protocol").value = found.protocol;
     if (found.source_url) $("add-url").value = found.source_url;
-    say("Found " + found.protocol + " at " + (found.source_url || url) + ".");
+    say(tr("admin_found", { protocol: found.protocol, url: found.source_url || url }));
   }
 
   async function previewSource() {
     const form = addForm();
-    if (!form.url) throw new Error("Give the source's address first.");
-    say("Reading the first records of " + form.url + "…");
+    if (!form.url) throw new Error(tr("admin_give_url"));
+    say(tr("admin_reading", { url: form.url }));
     const answer = await api("/api/admin/sources/dry-run", "POST", {
       protocol: form.protocol, url: form.url, options: {}, limit: 20, check_links: false,
     });
     $("preview-box").hidden = false;
     const mean = answer.quality && answer.quality.mean_score !== undefined ? answer.quality.mean_score : "-";
     $("preview-summary").textContent = answer.status === "failed"
-      ? "The preview failed: " + answer.error
-      : answer.records + " record(s) read, " + answer.failed + " failed, mean quality " + mean + ". Nothing was saved.";
+      ? tr("admin_preview_failed", { error: answer.error })
+      : tr("admin_preview_summary", { records: answer.records, failed: answer.failed, mean: mean });
     const list = $("preview-records");
     list.replaceChildren();
     for (const item of answer.resources || []) {
@@ -233,14 +255,14 @@
       li.textContent = titles.en || Object.values(titles)[0] || item.resource.native_id;
       list.appendChild(li);
     }
-    say("Preview ready: " + answer.records + " record(s).");
+    say(tr("admin_preview_ready", { n: answer.records }));
   }
 
   async function addSource(event) {
     event.preventDefault();
     const form = addForm();
     await api("/api/admin/sources", "POST", form);
-    say("Source " + form.id + " added. Harvest it now from the table.");
+    say(tr("admin_added_msg", { id: form.id }));
     await loadSources();
     await showSource(form.id);
   }
@@ -252,7 +274,7 @@
     await api("/api/admin/sources/" + enc, "PATCH", { url: $("edit-url").value.trim() });
     const every = $("edit-schedule").value;
     await api("/api/admin/sources/" + enc + "/schedule", "PUT", { every_seconds: every ? Number(every) : null });
-    say("Source " + current + " saved.");
+    say(tr("admin_saved", { id: current }));
     await loadSources();
     await showSource(current);
   }

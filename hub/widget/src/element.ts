@@ -143,6 +143,11 @@ export class GkssSearch extends HTMLElement {
     return label(this.labels, facet, value);
   }
 
+  /** The English short title ending a GBF goal's or target's name in another language (to mark lang="en"). */
+  english(value: string): string | undefined {
+    return this.labels.en_title?.[value];
+  }
+
   private build(): void {
     const root = el("div", { class: "root", part: "root" });
     const form = el("form", { role: "search", part: "form" });
@@ -181,16 +186,18 @@ export class GkssSearch extends HTMLElement {
     toolbar.append(drawerButton, clear);
     const empty = el("div", { class: "empty", hidden: "" });
     const body = el("div", { class: "body" });
-    const facets = el("section", { class: "facets", part: "facets", id: "facets" });
+    const facets = el("section", { class: "facets", part: "facets", id: "facets", "aria-labelledby": "facets-title" });
+    const facetsTitle = el("h2", { id: "facets-title" }); // the facets' headings (h3) follow a level 2
     const facetList = el("div", { class: "facet-list" });
     const close = el("button", { type: "button", class: "drawer-close" });
     close.addEventListener("click", () => this.drawer(false));
-    facets.append(close, facetList);
+    facets.append(close, facetsTitle, facetList);
     facets.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && facets.classList.contains("open")) this.drawer(false);
     });
-    const results = el("ol", { class: "results", part: "results" });
-    body.append(facets, results);
+    const results = el("ol", { class: "results", part: "results", "aria-labelledby": "results-title" });
+    const resultsTitle = el("h2", { id: "results-title", class: "sr" }); // the results' h3 follow a level 2
+    body.append(facets, resultsTitle, results);
     const nav = el("nav", { part: "pager" });
     const previous = el("button", { type: "button", class: "previous" });
     const where = el("span", { class: "where" });
@@ -202,7 +209,7 @@ export class GkssSearch extends HTMLElement {
     this.shadow.append(root);
     Object.assign(this.parts, {
       root, label: label_, input, suggestions, submit, status, toolbar, drawerButton, clear, empty, facets,
-      facetList, close, results, nav, previous, where, next,
+      facetsTitle, facetList, close, resultsTitle, results, nav, previous, where, next,
     });
   }
 
@@ -214,7 +221,8 @@ export class GkssSearch extends HTMLElement {
     p.label.textContent = this.tr("label");
     p.input.setAttribute("placeholder", this.tr("placeholder"));
     p.submit.textContent = this.tr("search");
-    p.facets.setAttribute("aria-label", this.tr("filters"));
+    p.facetsTitle.textContent = this.tr("filters");
+    p.resultsTitle.textContent = this.tr("results_heading");
     p.previous.textContent = this.tr("previous");
     p.next.textContent = this.tr("next");
     p.clear.textContent = this.tr("clear");

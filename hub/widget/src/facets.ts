@@ -38,7 +38,12 @@ export function renderFacets(widget: GkssSearch, page: Page): HTMLElement[] {
         type: "button", "aria-pressed": String(picked.includes(value)), "data-facet": facet, "data-value": value,
         "data-key": `v:${facet}:${value}`, title: name === value ? value : `${name} (${value})`,
       });
-      button.append(make("span", { class: "value", dir: "auto" }, name), make("span", { class: "count" }, String(count)));
+      const text = make("span", { class: "value", dir: "auto" });
+      const english = widget.english(value); // the vocabulary has English short titles only
+      if (english && name !== english && name.endsWith(english)) {
+        text.append(name.slice(0, -english.length), make("span", { lang: "en" }, english));
+      } else text.textContent = name;
+      button.append(text, make("span", { class: "count" }, String(count)));
       button.addEventListener("click", () => widget.toggle(facet, value));
       const item = make("li");
       item.append(button);

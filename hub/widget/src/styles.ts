@@ -18,6 +18,8 @@ button:disabled{cursor:default;opacity:.6}
 .body{display:flex;gap:1.25rem;align-items:flex-start}
 .facets{flex:0 0 14rem}
 .facets h3{font-size:.95rem;margin:.75rem 0 .25rem}
+.facets h2{font-size:1rem;margin:0 0 .25rem}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .facets ul,.results{list-style:none;margin:0;padding:0}
 .facets li{margin:.15rem 0}
 .facets button{width:100%;text-align:start;display:flex;justify-content:space-between;gap:.5rem;
