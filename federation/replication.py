@@ -8,12 +8,13 @@ from collections.abc import Iterator
 
 import httpx
 from lxml import etree
+from pydantic import Field, StrictFloat, StrictInt, StrictStr
 
 from federation.identity import IdentityError, NodeIdentity, check_document, request_signer
-from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState, SourceOptions, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse, ProtocolError
 from harvesters.http import HttpPolicy, fetch_once, make_client
-from harvesters.oaipmh import OaiPmhHarvester
+from harvesters.oaipmh import OaiPmhHarvester, OaiPmhOptions
 from harvesters.records import RawRecord, RecordFailure
 from normalizers.resource import resource_from_peer
 
@@ -33,6 +34,16 @@ def local_part(identifier: str) -> str:
     return identifier
 
 
+class HubOptions(SourceOptions):
+    """The options of a ``hub`` source (a peer hub replicated over its OAI-PMH provider)."""
+
+    public_key: StrictStr | None = None
+    """The peer's Ed25519 public key, pinned: a self-description signed by another key is refused."""
+    overlap_seconds: StrictInt | StrictFloat = Field(default=60, ge=0)
+    """Seconds an incremental run reaches back before the last one's start (unset: the hub's
+    ``GKSS_OAI_OVERLAP_SECONDS``)."""
+
+
 class HubHarvester:
     """Harvests a peer hub: its self-description (who it is), then ListRecords in ``gkss``.
 
@@ -46,7 +57,7 @@ class HubHarvester:
 
     def __init__(
         self,
-        spec: SourceSpec,
+        spec: SourceSpec[HubOptions],
         policy: HttpPolicy,
         client: httpx.Client | None = None,
         identity: NodeIdentity | None = None,
@@ -57,14 +68,9 @@ class HubHarvester:
         self.base_url = spec.url.rstrip("/")
         self.identity = identity
         self.local_hub = self.identity.node_id if self.identity else ""
-        self.pinned_key = spec.options.get("public_key")
-        overlap = spec.options.get("overlap_seconds", 60)
-        oai_spec = SourceSpec(
-            id=spec.id,
-            protocol="oai-pmh",
-            url=self.base_url + "/oai",
-            options={"metadata_prefix": "gkss", "overlap_seconds": overlap},
-        )
+        self.pinned_key = spec.options.public_key
+        oai_options = OaiPmhOptions(metadata_prefix="gkss", overlap_seconds=spec.options.overlap_seconds)
+        oai_spec = SourceSpec(spec.id, "oai-pmh", self.base_url + "/oai", oai_options)
         self.oai = OaiPmhHarvester(oai_spec, policy, client)
         if not self.local_hub:
             raise ConfigurationError(

@@ -1,23 +1,54 @@
-"""The Harvester protocol, the source spec it is built from and the state carried between runs."""
+"""The Harvester protocol, the source it is built from and the state carried between runs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, StrictStr
 
 from harvesters.records import RawRecord, RecordFailure
 
 
+class SourceOptions(BaseModel):
+    """What every protocol's options model has (each protocol's model derives from this one): the
+    source's title and its place, carried into each payload for the crosswalk. A model forbids the
+    options it does not declare, so a misspelt option is refused, by name, at registration."""
+
+    # each option's docstring is its description (shown in docs/administration.md, checked there)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    title: StrictStr | None = None
+    """A display name for the source (shown by the portal and carried in web-page payloads)."""
+    country: StrictStr | None = None
+    """The source's country (ISO 3166-1 alpha-2 or CBD code): records that name none get it."""
+    regions: StrictStr | list[StrictStr] | None = None
+    """The source's regions (UN M49 codes or CBD regional groups): records that name none get them."""
+
+    def region_list(self) -> list[str]:
+        """``regions`` as a list (one code given alone is a list of one)."""
+        regions = self.regions or []
+        return [regions] if isinstance(regions, str) else list(regions)
+
+    def stored(self) -> dict[str, Any]:
+        """The options as they are stored and shown: only those the source sets, as JSON values."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+Options = TypeVar("Options", bound=SourceOptions, covariant=True)
+
+
 @dataclass(frozen=True, slots=True)
-class SourceSpec:
-    """What a harvester needs to know about a source: plain data, validated upstream."""
+class SourceSpec(Generic[Options]):
+    """A source, the one shape it has from registration to run: its id, protocol, URL and typed
+    options (the protocol's options model, validated once when the source is registered or updated)."""
 
     id: str
     protocol: str
     url: str
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Options
 
 
 @dataclass(slots=True)

@@ -17,8 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import Field, StrictInt, StrictStr, field_validator, model_validator
 
-from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState, SourceOptions, SourceSpec
 from harvesters.dates import parse_solr_datetime
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
@@ -64,15 +65,49 @@ def solr_datetime(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class CbdIndexOptions(SourceOptions):
+    """The options of a ``cbd-index`` source: a preset or a query (or both: the query with the
+    preset's realm)."""
+
+    preset: StrictStr | None = None
+    """A ready-made query by name (see ``PRESETS``)."""
+    query: StrictStr | None = None
+    """A Solr query of the CBD index, used instead of the preset's."""
+    rows: StrictInt = Field(default=DEFAULT_ROWS, ge=1, le=MAX_ROWS)
+    """Documents asked for per page."""
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, value: str | None) -> str | None:
+        if value is not None and value not in PRESETS:
+            raise ValueError(f"unknown cbd-index preset {value!r}; known: {', '.join(sorted(PRESETS))}")
+        return value
+
+    @field_validator("query")
+    @classmethod
+    def _query_text(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("cbd-index query must be a non-empty string")
+        return value
+
+    @model_validator(mode="after")
+    def _preset_or_query(self) -> CbdIndexOptions:
+        if self.preset is None and self.query is None:
+            raise ValueError("cbd-index needs a preset or a query option")
+        return self
+
+
 class CbdIndexHarvester:
     """Harvests one CBD index query; each Solr document becomes a RawRecord of JSON."""
 
-    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, spec: SourceSpec[CbdIndexOptions], policy: HttpPolicy, client: httpx.Client | None = None
+    ) -> None:
         self.spec = spec
         self.policy = policy
         self._client = client
-        self.query, self.realm = _query_of(spec)
-        self.rows = _rows_of(spec)
+        self.query, self.realm = _query_of(spec.options)
+        self.rows = spec.options.rows
 
     @property
     def select_url(self) -> str:
@@ -166,31 +201,12 @@ def native_id_of(doc: dict[str, Any]) -> str | None:
     return None
 
 
-def _query_of(spec: SourceSpec) -> tuple[str, str | None]:
-    query = spec.options.get("query")
-    preset_name = spec.options.get("preset")
-    preset = PRESETS.get(preset_name) if isinstance(preset_name, str) else None
-    if preset_name is not None and preset is None:
-        known = ", ".join(sorted(PRESETS))
-        raise ConfigurationError(f"{spec.id}: unknown cbd-index preset {preset_name!r} (known: {known})")
-    if query is not None:
-        if not isinstance(query, str) or not query.strip():
-            raise ConfigurationError(f"{spec.id}: cbd-index query must be a non-empty string")
-        return query.strip(), preset.realm if preset else None
-    if preset is None:
-        raise ConfigurationError(f"{spec.id}: cbd-index needs a preset or a query option")
+def _query_of(options: CbdIndexOptions) -> tuple[str, str | None]:
+    preset = PRESETS[options.preset] if options.preset else None
+    if options.query is not None:
+        return options.query.strip(), preset.realm if preset else None
+    assert preset is not None  # the model requires a preset or a query
     return preset.query, preset.realm
-
-
-def _rows_of(spec: SourceSpec) -> int:
-    value = spec.options.get("rows", DEFAULT_ROWS)
-    try:
-        rows = int(value)
-    except (TypeError, ValueError):
-        raise ConfigurationError(f"{spec.id}: rows must be an integer, got {value!r}") from None
-    if isinstance(value, bool) or not 1 <= rows <= MAX_ROWS:
-        raise ConfigurationError(f"{spec.id}: rows must be between 1 and {MAX_ROWS}, got {value!r}")
-    return rows
 
 
 def parse_select(response: FetchedResponse) -> tuple[int, list[Any]]:

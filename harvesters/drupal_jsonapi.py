@@ -19,12 +19,13 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
+from pydantic import Field, StrictInt, StrictStr, field_validator
 
-from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState, SourceOptions, SourceSpec
 from harvesters.dates import parse_solr_datetime
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
-from harvesters.options import int_option, place_context
+from harvesters.options import place_context
 from harvesters.records import RawRecord, RecordFailure, json_payload
 
 logger = logging.getLogger(__name__)
@@ -96,15 +97,33 @@ def parse_document(
     return data, included, next_link if isinstance(next_link, str) and next_link else None
 
 
+class DrupalJsonApiOptions(SourceOptions):
+    """The options of a ``drupal-jsonapi`` source."""
+
+    locale: StrictStr = "en"
+    """The language prefix of the site's JSON:API (``/fr/jsonapi/...``), also the records' language."""
+    page_size: StrictInt = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    """Nodes asked for per page (Drupal caps it at 50)."""
+
+    @field_validator("locale")
+    @classmethod
+    def _language_code(cls, value: str) -> str:
+        if not value.replace("-", "").isalpha() or len(value) > 12:
+            raise ValueError(f"locale must be a language code such as 'en', got {value!r}")
+        return value
+
+
 class DrupalJsonApiHarvester:
     """Harvests the ``node/content`` nodes of one Drupal (Bioland) site; each node becomes a RawRecord."""
 
-    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, spec: SourceSpec[DrupalJsonApiOptions], policy: HttpPolicy, client: httpx.Client | None = None
+    ) -> None:
         self.spec = spec
         self.policy = policy
         self._client = client
-        self.locale = _locale_of(spec)
-        self.page_size = int_option(spec, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        self.locale = spec.options.locale
+        self.page_size = spec.options.page_size
         self.context = place_context(spec) | {"locale": self.locale}
 
     def first_url(self, state: HarvestState) -> str:
@@ -185,10 +204,3 @@ def _changed(value: Any) -> datetime | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, UTC)
     return parse_solr_datetime(value)
-
-
-def _locale_of(spec: SourceSpec) -> str:
-    locale = spec.options.get("locale", "en")
-    if not isinstance(locale, str) or not locale.replace("-", "").isalpha() or len(locale) > 12:
-        raise ConfigurationError(f"{spec.id}: locale must be a language code such as 'en', got {locale!r}")
-    return locale

@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 
 import feedparser
 import httpx
+from pydantic import Field, StrictInt
 
-from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState, SourceOptions, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse, UnsafeContent
 from harvesters.feed_entries import Entry, _converted, _cut, _dicts, _note_cut, _text
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
 from harvesters.jsonfeed import parse_json_feed
-from harvesters.options import MAX_ENTRIES, MAX_ENTRIES_LIMIT, int_option
+from harvesters.options import MAX_ENTRIES, MAX_ENTRIES_LIMIT
 from harvesters.records import RawRecord, RecordFailure
 from harvesters.robots import ROBOTS
 from harvesters.xml import declares_entities_in_doctype
@@ -41,10 +42,19 @@ _PASSED_HEADERS = ("content-type", "content-language", "etag", "last-modified")
 _RSS_AUTHOR = re.compile(r"^\s*([^\s()<>@]+@[^\s()<>@]+)\s*(?:\(([^()]+)\))?\s*$")
 
 
+class FeedOptions(SourceOptions):
+    """The options of a ``feed`` source."""
+
+    max_entries: StrictInt = Field(default=MAX_ENTRIES, ge=1, le=MAX_ENTRIES_LIMIT)
+    """The most entries kept from one feed document (the rest are noted on the run)."""
+
+
 class FeedHarvester:
     """Harvests one RSS, Atom or JSON Feed document; each entry becomes a RawRecord of JSON."""
 
-    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, spec: SourceSpec[FeedOptions], policy: HttpPolicy, client: httpx.Client | None = None
+    ) -> None:
         self.spec = spec
         self.policy = policy
         self._client = client
@@ -59,7 +69,7 @@ class FeedHarvester:
             state.last_modified = response.headers.get("last-modified") or state.last_modified
             return
         raise_for_status(response)
-        limit = int_option(self.spec, "max_entries", MAX_ENTRIES, 1, MAX_ENTRIES_LIMIT)
+        limit = self.spec.options.max_entries
         feed, entries = parse_feed(response, state.notes, limit)
         state.etag = response.headers.get("etag") or None
         state.last_modified = response.headers.get("last-modified") or None

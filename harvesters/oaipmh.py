@@ -14,8 +14,9 @@ from oaipmh_scythe import Scythe
 from oaipmh_scythe import exceptions as oai_errors
 from oaipmh_scythe.config import RetryConfig
 from oaipmh_scythe.response import OAIResponse
+from pydantic import Field, StrictFloat, StrictInt, StrictStr
 
-from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState, SourceOptions, SourceSpec
 from harvesters.errors import ConfigurationError, MalformedResponse, ProtocolError, TransientError
 from harvesters.http import HttpPolicy, fetch_once, make_client, parse_retry_after
 from harvesters.records import RawRecord, RecordFailure
@@ -225,27 +226,37 @@ def identify(url: str, policy: HttpPolicy, client: httpx.Client | None = None) -
             http.close()
 
 
+class OaiPmhOptions(SourceOptions):
+    """The options of an ``oai-pmh`` source."""
+
+    metadata_prefix: StrictStr = "oai_dc"
+    """The metadata format asked for (a registered source: ``oai_dc``, the one with a crosswalk yet)."""
+    set: StrictStr | None = None
+    """The setSpec harvested (default: the whole repository)."""
+    overlap_seconds: StrictInt | StrictFloat = Field(default=60, ge=0)
+    """Seconds an incremental run reaches back before the last one's start, for records stamped late
+    (unset: the hub's ``GKSS_OAI_OVERLAP_SECONDS``)."""
+
+
 class OaiPmhHarvester:
     """Harvests one OAI-PMH repository with ListRecords, lazily, a page or two in memory at a time.
 
-    Options (``spec.options``): ``metadata_prefix`` (default ``oai_dc``), ``set`` (optional),
-    ``overlap_seconds`` (default 60, subtracted from ``state.since``).
+    Options (``OaiPmhOptions``): ``metadata_prefix``, ``set``, ``overlap_seconds`` (subtracted from
+    ``state.since``).
     """
 
-    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, spec: SourceSpec[OaiPmhOptions], policy: HttpPolicy, client: httpx.Client | None = None
+    ) -> None:
         parts = urlsplit(spec.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(f"{spec.id}: OAI-PMH base URL must be http(s): {spec.url!r}")
         self.spec = spec
         self.policy = policy
         self.client = client
-        self.metadata_prefix = str(spec.options.get("metadata_prefix") or "oai_dc")
-        set_spec = spec.options.get("set")
-        self.set_spec = str(set_spec) if set_spec else None
-        try:
-            self.overlap = timedelta(seconds=float(spec.options.get("overlap_seconds", 60)))
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(f"{spec.id}: overlap_seconds must be a number") from exc
+        self.metadata_prefix: str = spec.options.metadata_prefix
+        self.set_spec = spec.options.set or None
+        self.overlap = timedelta(seconds=float(spec.options.overlap_seconds))
         self.content_type = content_type_for(self.metadata_prefix)
 
     def harvest(self, state: HarvestState) -> Iterator[HarvestItem]:

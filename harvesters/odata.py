@@ -21,12 +21,13 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
+from pydantic import Field, StrictInt, StrictStr, field_validator
 
-from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState, SourceOptions, SourceSpec
 from harvesters.dates import parse_odata_date
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import FetchedResponse, HttpPolicy, fetch, make_client, raise_for_status
-from harvesters.options import int_option, place_context
+from harvesters.options import place_context
 from harvesters.records import RawRecord, RecordFailure, json_payload
 
 logger = logging.getLogger(__name__)
@@ -66,18 +67,42 @@ def parse_feed(response: FetchedResponse) -> tuple[list[Any], str | None]:
     raise MalformedResponse(f"{response.url}: JSON without an OData 'd' collection")
 
 
+class ODataOptions(SourceOptions):
+    """The options of an ``odata`` source."""
+
+    entity_set: StrictStr
+    """The entity set harvested, such as ``Decisions`` (required)."""
+    expand: StrictStr | None = None
+    """``$expand`` of each request (default: the set's known expansions)."""
+    filter: StrictStr | None = None
+    """``$filter`` of each request."""
+    orderby: StrictStr | None = None
+    """``$orderby`` of each request (default ``updated desc``: incremental runs stop at older entities)."""
+    page_size: StrictInt = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    """Entities asked for per page (``$top``)."""
+
+    @field_validator("entity_set")
+    @classmethod
+    def _set_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", value):
+            raise ValueError(f"odata needs an entity_set option such as 'Decisions', got {value!r}")
+        return value
+
+
 class ODataHarvester:
     """Harvests one entity set; each entity becomes a RawRecord carrying the set's name."""
 
-    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, spec: SourceSpec[ODataOptions], policy: HttpPolicy, client: httpx.Client | None = None
+    ) -> None:
         self.spec = spec
         self.policy = policy
         self._client = client
-        self.entity_set = _entity_set_of(spec)
-        self.page_size = int_option(spec, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-        self.orderby = str(spec.options.get("orderby") or NEWEST_FIRST)
-        self.expand = str(spec.options.get("expand") or EXPANDS.get(self.entity_set, ""))
-        self.filter = spec.options.get("filter")
+        self.entity_set = spec.options.entity_set
+        self.page_size = spec.options.page_size
+        self.orderby = spec.options.orderby or NEWEST_FIRST
+        self.expand = spec.options.expand or EXPANDS.get(self.entity_set, "")
+        self.filter = spec.options.filter
 
     @property
     def collection_url(self) -> str:
@@ -169,12 +194,3 @@ class ODataHarvester:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _entity_set_of(spec: SourceSpec) -> str:
-    value = spec.options.get("entity_set")
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", value):
-        raise ConfigurationError(
-            f"{spec.id}: odata needs an entity_set option such as 'Decisions', got {value!r}"
-        )
-    return value

@@ -1,69 +1,107 @@
-"""Which harvester reads which protocol: this package's own, plus those registered from above."""
+"""Which harvester reads which protocol, and which options model declares its options: this package's
+own protocols, plus those registered from above (the peer-hub protocol ``hub`` is federation's)."""
 
 from __future__ import annotations
 
 import importlib
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
-from pydantic import BaseModel
+from pydantic import ValidationError
 
-from harvesters.base import Harvester, SourceSpec
+from harvesters.base import Harvester, SourceOptions, SourceSpec
 from harvesters.errors import ConfigurationError
 from harvesters.http import HttpPolicy
 
-# protocol -> "module:Class" of this package (imported on first use) or a harvester class registered
-# by a package above (the peer-hub protocol ``hub`` is federation's, registered by the hub).
-PROTOCOLS: dict[str, Any] = {
-    "cbd-index": "harvesters.cbd_index:CbdIndexHarvester",
-    "drupal-jsonapi": "harvesters.drupal_jsonapi:DrupalJsonApiHarvester",
-    "feed": "harvesters.feed:FeedHarvester",
-    "odata": "harvesters.odata:ODataHarvester",
-    "oai-pmh": "harvesters.oaipmh:OaiPmhHarvester",
-    "scrape": "harvesters.scrapy_harvest:ScrapeHarvester",
-    "sitemap": "harvesters.scrapy_harvest:SitemapHarvester",
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """A protocol's harvester (built as ``harvester(spec, policy, client)``, a Harvester) and options
+    model, each a class or the ``"module:Class"`` of one in this package (imported on first use)."""
+
+    harvester: type[Any] | str
+    options: type[SourceOptions] | str
+
+
+def _load(target: type[Any] | str) -> Any:
+    if not isinstance(target, str):
+        return target
+    module_name, _, name = target.partition(":")
+    return getattr(importlib.import_module(module_name), name)
+
+
+PROTOCOLS: dict[str, Protocol] = {
+    "cbd-index": Protocol("harvesters.cbd_index:CbdIndexHarvester", "harvesters.cbd_index:CbdIndexOptions"),
+    "drupal-jsonapi": Protocol(
+        "harvesters.drupal_jsonapi:DrupalJsonApiHarvester", "harvesters.drupal_jsonapi:DrupalJsonApiOptions"
+    ),
+    "feed": Protocol("harvesters.feed:FeedHarvester", "harvesters.feed:FeedOptions"),
+    "odata": Protocol("harvesters.odata:ODataHarvester", "harvesters.odata:ODataOptions"),
+    "oai-pmh": Protocol("harvesters.oaipmh:OaiPmhHarvester", "harvesters.oaipmh:OaiPmhOptions"),
+    "scrape": Protocol("harvesters.scrapy_harvest:ScrapeHarvester", "harvesters.crawl_options:CrawlOptions"),
+    "sitemap": Protocol(
+        "harvesters.scrapy_harvest:SitemapHarvester", "harvesters.crawl_options:CrawlOptions"
+    ),
 }
 
 
-# protocol -> the pydantic model of its own options, for protocols registered with one: a source's
-# options are validated against it once, when the source is registered or updated.
-OPTIONS: dict[str, type[BaseModel]] = {}
-Options = TypeVar("Options", bound=BaseModel)
-
-
-def register_protocol(name: str, harvester: type[Any], options: type[BaseModel] | None = None) -> None:
+def register_protocol(name: str, harvester: type[Any], options: type[SourceOptions]) -> None:
     """Make ``name`` a protocol sources may use, read by ``harvester`` (built as
-    ``harvester(spec, policy, client)``, a Harvester) and, when given, its options declared by the
-    ``options`` model (a model that forbids extra fields names an option it does not know);
-    re-registering the same class is a no-op."""
+    ``harvester(spec, policy, client)``, a Harvester) with its options declared by ``options`` (a
+    SourceOptions model); re-registering the same classes is a no-op."""
     known = PROTOCOLS.get(name)
-    if known is not None and known is not harvester:
-        raise ConfigurationError(f"protocol {name!r} is already registered to {known!r}")
-    PROTOCOLS[name] = harvester
-    if options is not None:
-        OPTIONS[name] = options
+    protocol = Protocol(harvester, options)
+    if known is not None and known != protocol:
+        raise ConfigurationError(f"protocol {name!r} is already registered to {known.harvester!r}")
+    PROTOCOLS[name] = protocol
 
 
-def protocol_options(spec: SourceSpec, model: type[Options]) -> Options:
-    """The spec's own options as the protocol's model (the options every source may have, such as its
-    country or deletion policy, left out); validated at registration, so only a changed model fails."""
-    own = {key: value for key, value in spec.options.items() if key in model.model_fields}
+def protocol_names() -> list[str]:
+    """The protocols sources may use, sorted."""
+    return sorted(PROTOCOLS)
+
+
+def options_model(protocol: str) -> type[SourceOptions]:
+    """The options model of ``protocol``; ConfigurationError naming the known ones if there is none."""
+    known = PROTOCOLS.get(protocol)
+    if known is None:
+        raise ConfigurationError(f"unknown protocol {protocol!r} (known: {', '.join(protocol_names())})")
+    model: type[SourceOptions] = _load(known.options)
+    return model
+
+
+def option_problems(exc: ValidationError) -> str:
+    """A validation error as ``option NAME: message``, one per problem (each names its option)."""
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "options"
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"option {name}: {message}" if name != "options" else message)
+    return "; ".join(problems)
+
+
+def typed_source(
+    id: str, protocol: str, url: str, options: Mapping[str, Any] | None = None
+) -> SourceSpec[SourceOptions]:
+    """A source whose options are read by its protocol's model; ConfigurationError naming the option
+    that is unknown or invalid."""
+    model = options_model(protocol)
     try:
-        return model.model_validate(own)
-    except ValueError as exc:
-        raise ConfigurationError(f"{spec.id}: {exc}") from None
+        typed = model.model_validate(dict(options or {}))
+    except ValidationError as exc:
+        raise ConfigurationError(f"{id}: {protocol}: {option_problems(exc)}") from None
+    return SourceSpec(id, protocol, url, typed)
 
 
-def build_harvester(spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> Harvester:
-    """The harvester for the spec's protocol, built from the spec and the HTTP policy."""
-    target = PROTOCOLS.get(spec.protocol)
-    if target is None:
-        known = ", ".join(sorted(PROTOCOLS))
-        raise ConfigurationError(f"unknown protocol {spec.protocol!r} (known: {known})")
-    if isinstance(target, str):
-        module_name, _, class_name = target.partition(":")
-        harvester_class = getattr(importlib.import_module(module_name), class_name)
-    else:
-        harvester_class = target
-    harvester: Harvester = harvester_class(spec, policy, client)
+def build_harvester(
+    spec: SourceSpec[SourceOptions], policy: HttpPolicy, client: httpx.Client | None = None
+) -> Harvester:
+    """The harvester for the spec's protocol, built from the spec (its options read by the protocol's
+    model if they are not already) and the HTTP policy."""
+    model = options_model(spec.protocol)
+    if not isinstance(spec.options, model):
+        spec = typed_source(spec.id, spec.protocol, spec.url, spec.options.stored())
+    harvester: Harvester = _load(PROTOCOLS[spec.protocol].harvester)(spec, policy, client)
     return harvester

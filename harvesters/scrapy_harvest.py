@@ -23,45 +23,19 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.crawl_options import CrawlOptions
 from harvesters.errors import ConfigurationError, TransientError
 from harvesters.http import HttpPolicy
-from harvesters.options import int_option, place_context
+from harvesters.options import place_context
 from harvesters.records import RawRecord, RecordFailure, json_payload
 
 CONTENT_TYPE = "application/x-web-page+json"
-DEFAULT_MAX_PAGES = 1000
-DEFAULT_MAX_SECONDS = 3600
 
 
-def _patterns(spec: SourceSpec, name: str) -> list[str]:
-    value = spec.options.get(name) or []
-    values = [value] if isinstance(value, str) else value
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise ConfigurationError(f"{spec.id}: {name} must be a regular expression or a list of them")
-    return values
-
-
-def _selectors(spec: SourceSpec) -> dict[str, str]:
-    value = spec.options.get("selectors") or {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise ConfigurationError(f"{spec.id}: selectors must map field names to css:/xpath: expressions")
-    return value
-
-
-def _delay(spec: SourceSpec) -> float:
-    value = spec.options.get("delay", 1.0)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 60:
-        raise ConfigurationError(f"{spec.id}: delay must be 0-60 seconds, got {value!r}")
-    return float(value)
-
-
-def cache_dir(spec: SourceSpec) -> str:
+def cache_dir(spec: SourceSpec[CrawlOptions]) -> str:
     """Where the crawl's HTTP cache lives: the ``cache_dir`` option, else ``$GKSS_HOME/http-cache/<id>``."""
-    configured = spec.options.get("cache_dir")
-    if isinstance(configured, str) and configured:
-        return configured
+    if spec.options.cache_dir:
+        return spec.options.cache_dir
     return str((Path(os.environ.get("GKSS_HOME", ".gkss")) / "http-cache" / spec.id).resolve())
 
 
@@ -70,17 +44,20 @@ class ScrapyHarvester:
 
     mode = "sitemap"
 
-    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, spec: SourceSpec[CrawlOptions], policy: HttpPolicy, client: httpx.Client | None = None
+    ) -> None:
         self.spec = spec
         self.policy = policy
-        self.per_host = int_option(spec, "per_host", 1, 1, 2)
-        self.max_pages = int_option(spec, "max_pages", DEFAULT_MAX_PAGES, 1, 1_000_000)
-        self.max_seconds = int_option(spec, "max_seconds", DEFAULT_MAX_SECONDS, 1, 7 * 86_400)
-        self.depth = int_option(spec, "depth", 3, 0, 20)
-        self.delay = _delay(spec)
-        self.allow = _patterns(spec, "allow")
-        self.deny = _patterns(spec, "deny")
-        self.selectors = _selectors(spec)
+        options = spec.options
+        self.per_host = options.per_host
+        self.max_pages = options.max_pages
+        self.max_seconds = options.max_seconds
+        self.depth = options.depth
+        self.delay = float(options.delay)
+        self.allow = options.patterns("allow")
+        self.deny = options.patterns("deny")
+        self.selectors = dict(options.selectors or {})
         self.context = place_context(spec)
 
     def config(self, state: HarvestState) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def seed_sources(store: Store, seed: str, mirror: str | None = None) -> list[str
     for seeded in network_sources(SEEDS[seed]):
         config = seeded.config
         url = mirrored(config.url, mirror)
-        options = {**config.options, "enabled": True}
+        options = {**config.options.stored(), "enabled": True}
         if store.get_source(config.id) is None:
             store.add_source(config.id, config.protocol, url, options)
         else:

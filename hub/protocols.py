@@ -7,21 +7,28 @@ from __future__ import annotations
 
 import httpx
 
-from federation.replication import HubHarvester
-from harvesters.base import Harvester, SourceSpec
+from federation.replication import HubHarvester, HubOptions
+from harvesters.base import Harvester, SourceOptions, SourceSpec
 from harvesters.http import HttpPolicy
 from harvesters.registry import build_harvester, register_protocol
 from hub.identity import identity_of
 from hub.settings import Settings
 
-register_protocol("hub", HubHarvester)
+register_protocol("hub", HubHarvester, HubOptions)
 
 
 def hub_harvester(
-    settings: Settings, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None
+    settings: Settings,
+    spec: SourceSpec[SourceOptions],
+    policy: HttpPolicy,
+    client: httpx.Client | None = None,
 ) -> Harvester:
     """The harvester of a source, given what only the hub knows: a peer hub's gets this hub's identity
     (to sign its requests and drop records that began here), never through the source's options."""
     if spec.protocol == "hub":
-        return HubHarvester(spec, policy, client, identity=identity_of(settings))
+        options = spec.options
+        if not isinstance(options, HubOptions):
+            options = HubOptions.model_validate(options.stored())
+        own = SourceSpec(spec.id, spec.protocol, spec.url, options)
+        return HubHarvester(own, policy, client, identity=identity_of(settings))
     return build_harvester(spec, policy, client)

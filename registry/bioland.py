@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 from normalizers.vocabularies.countries import country
-from registry.sources import SourceConfig
+from registry.sources import Source, registered_source
 
 REGIONAL_SITES: dict[str, tuple[str, str]] = {
     "acb": ("035", "ASEAN Centre for Biodiversity clearing-house mechanism"),
@@ -31,10 +31,10 @@ def bioland_hosts() -> tuple[str, ...]:
     return tuple(_data("bioland2_national_chm_hosts.json")["hosts"])
 
 
-def bioland_sources() -> list[SourceConfig]:
+def bioland_sources() -> list[Source]:
     """One source per Bioland 2 host: id ``bioland-<code>``, its locale, country or region and a title."""
     sites: dict[str, Any] = _data("bioland_multisite_sites_config.json")["sites"]
-    configs: list[SourceConfig] = []
+    configs: list[Source] = []
     for host in bioland_hosts():
         code = host.split(".", 1)[0]
         options: dict[str, Any] = {"locale": str(sites.get(code, {}).get("locale") or "en")}
@@ -50,9 +50,5 @@ def bioland_sources() -> list[SourceConfig]:
             options["title"] = title
         else:
             continue
-        configs.append(
-            SourceConfig(
-                id=f"bioland-{code}", protocol="drupal-jsonapi", url=f"https://{host}", options=options
-            )
-        )
+        configs.append(registered_source(f"bioland-{code}", "drupal-jsonapi", f"https://{host}", options))
     return configs

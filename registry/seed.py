@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from harvesters.cbd_index import PRESETS
 from registry.bioland import bioland_sources
-from registry.sources import SourceConfig
+from registry.sources import Source, registered_source
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -34,14 +34,14 @@ class SeededSource:
     """A source of the network, the group it belongs to and how often it should be harvested."""
 
     group: str
-    config: SourceConfig
+    config: Source
     every_seconds: int
 
 
 def _seeded(
     group: str, every: int, source_id: str, protocol: str, url: str, **options: object
 ) -> SeededSource:
-    config = SourceConfig(id=source_id, protocol=protocol, url=url, options={**options, "enabled": False})
+    config = registered_source(source_id, protocol, url, {**options, "enabled": False})
     return SeededSource(group, config, every)
 
 
@@ -56,7 +56,9 @@ def network_sources(groups: tuple[str, ...] = GROUPS) -> list[SeededSource]:
             out.append(_seeded("cbd-feeds", HOUR, f"cbd-rss-{name}", "feed", url))
     if "bioland" in groups:
         for config in bioland_sources():
-            out.append(_seeded("bioland", WEEK, config.id, config.protocol, config.url, **config.options))
+            out.append(
+                _seeded("bioland", WEEK, config.id, config.protocol, config.url, **config.options.stored())
+            )
     if "bip" in groups:
         allow = ["/indicators/", r"/biodiversity-indicators\?page="]
         bip_url = "https://bipindicators.net/biodiversity-indicators"

@@ -1,112 +1,109 @@
-"""Source configurations: what to harvest and how, validated before anything is stored."""
+"""Sources as a node admin registers them: checked once, when registered or updated, into the one shape
+a source has from registration to run (``SourceSpec``, its options typed by its protocol's model)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
-from harvesters.cbd_index import PRESETS as CBD_PRESETS
+from harvesters.base import SourceOptions, SourceSpec
 from harvesters.netguard import registration_refusal as url_refusal
-from harvesters.options import MAX_ENTRIES_LIMIT
-from harvesters.registry import OPTIONS, PROTOCOLS
-from registry.deletion_policy import DELETION_OPTIONS, check_deletion_options
-from registry.network_options import NETWORK_PROTOCOL_OPTIONS, PLACE_OPTIONS, check_network_options
-from registry.run_options import RUN_OPTIONS, check_run_options
+from harvesters.registry import PROTOCOLS, protocol_names
+from registry.source_options import CommonOptions, common_options, options_model_of
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
+Source = SourceSpec[SourceOptions]
 
-class SourceConfig(BaseModel):
-    """A source as a node admin registers it."""
 
-    model_config = ConfigDict(extra="forbid")
+class InvalidSource(ValueError):
+    """A source that cannot be registered: the message names the field or option at fault."""
 
-    id: str
-    protocol: str
-    url: str
-    options: dict[str, Any] = {}
 
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not SOURCE_ID.match(value):
-            raise ValueError("source id must be 1-63 lower-case letters, digits, '.', '_' or '-'")
-        return value
+def _problems(protocol: str, exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            problems.append(f"option {name} is not understood by {protocol}")
+        elif name:
+            problems.append(f"option {name}: {message}")
+        else:
+            problems.append(message)
+    return f"{protocol}: {'; '.join(problems)}"
 
-    @field_validator("protocol")
-    @classmethod
-    def _check_protocol(cls, value: str) -> str:
-        if value not in PROTOCOLS:
-            raise ValueError(f"unknown protocol {value!r}; known: {', '.join(sorted(PROTOCOLS))}")
-        return value
 
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"source URL must be an absolute http(s) URL, got {value!r}")
-        return value
+def registered_source(id: str, protocol: str, url: str, options: Mapping[str, Any] | None = None) -> Source:
+    """The source an admin registers (or updates to): id, protocol, URL and options checked, the options
+    read by the protocol's model joined with the options every source may have; InvalidSource naming
+    what is wrong otherwise."""
+    if not SOURCE_ID.match(id):
+        raise InvalidSource("source id must be 1-63 lower-case letters, digits, '.', '_' or '-'")
+    if protocol not in PROTOCOLS:
+        raise InvalidSource(f"unknown protocol {protocol!r}; known: {', '.join(protocol_names())}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidSource(f"source URL must be an absolute http(s) URL, got {url!r}")
+    try:
+        typed = options_model_of(protocol).model_validate(dict(options or {}))
+    except ValidationError as exc:
+        raise InvalidSource(_problems(protocol, exc)) from None
+    return SourceSpec(id, protocol, url, typed)
 
-    @model_validator(mode="after")
-    def _check_options(self) -> SourceConfig:
-        model = OPTIONS.get(self.protocol)
-        if model is not None:  # a protocol registered with its options model
-            common = PLACE_OPTIONS | DELETION_OPTIONS | RUN_OPTIONS
-            try:
-                model.model_validate({k: v for k, v in self.options.items() if k not in common})
-            except ValidationError as exc:
-                problems = [f"option {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-                raise ValueError(f"{self.protocol}: {'; '.join(problems)}") from None
-            check_network_options(self.protocol, self.options)
-            check_deletion_options(self.options)
-            check_run_options(self.options)
-            return self
-        allowed = {
-            "feed": {"title", "max_entries"},
-            "oai-pmh": {"metadata_prefix", "set", "overlap_seconds", "title"},
-            "cbd-index": {"preset", "query", "rows", "title"},
-            "hub": {"title", "public_key", "overlap_seconds"},
-            **NETWORK_PROTOCOL_OPTIONS,
-        }
-        unknown = (
-            set(self.options)
-            - allowed.get(self.protocol, set())
-            - PLACE_OPTIONS
-            - DELETION_OPTIONS
-            - RUN_OPTIONS
+
+@dataclass(frozen=True, slots=True)
+class StoredSource:
+    """A stored source read back for a run: the source, the stored options it ignores (an older hub's
+    option this one no longer knows: kept as stored, never dropped) and, when a stored option's value no
+    longer passes its model, the problem (the run fails with it; the source is kept as it is)."""
+
+    source: Source
+    ignored: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+
+def stored_source(id: str, protocol: str, url: str, options: Mapping[str, Any]) -> StoredSource:
+    """A stored source as its run reads it (see StoredSource): never an exception for its options."""
+    try:
+        model = options_model_of(protocol)
+    except ValueError as exc:  # a protocol this hub does not know (any more): the run fails with it
+        return StoredSource(SourceSpec(id, protocol, url, SourceOptions()), problem=str(exc))
+    known = {key: value for key, value in options.items() if key in model.model_fields}
+    ignored = sorted(set(options) - set(known))
+    try:
+        return StoredSource(SourceSpec(id, protocol, url, model.model_validate(known)), ignored)
+    except ValidationError as exc:
+        return StoredSource(
+            SourceSpec(id, protocol, url, model.model_construct()), ignored, _problems(protocol, exc)
         )
-        if unknown:
-            raise ValueError(f"options not understood by {self.protocol}: {', '.join(sorted(unknown))}")
-        preset = self.options.get("preset")
-        if preset is not None and preset not in CBD_PRESETS:
-            raise ValueError(f"unknown cbd-index preset {preset!r}; known: {', '.join(sorted(CBD_PRESETS))}")
-        if self.protocol == "cbd-index" and "preset" not in self.options and "query" not in self.options:
-            raise ValueError("cbd-index needs a preset or a query option")
-        check_network_options(self.protocol, self.options)
-        check_deletion_options(self.options)
-        check_run_options(self.options)
-        entries = self.options.get("max_entries")
-        bad = (
-            isinstance(entries, bool) or not isinstance(entries, int) or not 1 <= entries <= MAX_ENTRIES_LIMIT
-        )
-        if entries is not None and bad:
-            raise ValueError(f"max_entries must be an integer 1-{MAX_ENTRIES_LIMIT}, got {entries!r}")
-        prefix = self.options.get("metadata_prefix")
-        if prefix not in (None, "oai_dc"):
-            raise ValueError(f"metadata prefix {prefix!r} has no crosswalk yet; use oai_dc")
-        return self
 
 
-def registration_refusal(config: SourceConfig, *, allow_private: bool) -> str | None:
+def stored_common_options(protocol: str, options: Mapping[str, Any]) -> CommonOptions:
+    """The options every source may have, of a stored source (their defaults where its stored options
+    do not pass their model: its run fails and says why)."""
+    return common_options(
+        stored_source("stored", protocol, "https://stored.invalid/", options).source.options
+    )
+
+
+def source_enabled(options: Mapping[str, Any]) -> bool:
+    """A stored source takes part in ``gkss harvest --all`` unless it says ``enabled: false``."""
+    return options.get("enabled", True) is not False
+
+
+def registration_refusal(source: Source, *, allow_private: bool) -> str | None:
     """Why the outbound guard would refuse this source's URL or its ``notify_url`` when used, or None
     (refused at registration with this reason; see ``harvesters.netguard``)."""
-    urls = [("source URL", config.url)]
-    if config.options.get("notify_url"):
-        urls.append(("notify_url", str(config.options["notify_url"])))
+    urls = [("source URL", source.url)]
+    notify_url = common_options(source.options).notify_url
+    if notify_url:
+        urls.append(("notify_url", notify_url))
     for what, url in urls:
         reason = url_refusal(url, allow_private=allow_private)
         if reason:

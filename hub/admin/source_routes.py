@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from hub.admin.auth import check, done, owner, principal_dependency
 from hub.context import Hub
@@ -16,7 +16,7 @@ from hub.store.models import SourceRow
 from registry.nodes import get_node
 from registry.probe import probe
 from registry.rights import Principal
-from registry.sources import SourceConfig, registration_refusal
+from registry.sources import InvalidSource, Source, registered_source, registration_refusal
 
 
 class SourceIn(BaseModel):
@@ -52,13 +52,13 @@ class DryRunIn(BaseModel):
 
 def _config(
     source_id: str, protocol: str, url: str, options: dict[str, Any], guarded: Hub | None = None
-) -> SourceConfig:
+) -> Source:
     """The validated source; with ``guarded``, also refused (400) when that hub's outbound guard would
     refuse its URL or ``notify_url``."""
     try:
-        config = SourceConfig(id=source_id, protocol=protocol, url=url, options=options)
-    except ValidationError as exc:
-        raise HTTPException(status_code=400, detail="; ".join(str(e["msg"]) for e in exc.errors())) from None
+        config = registered_source(source_id, protocol, url, options)
+    except InvalidSource as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
     if guarded is not None:
         reason = registration_refusal(config, allow_private=guarded.settings.allow_private_networks)
         if reason:
@@ -111,7 +111,9 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         if node is not None and get_node(hub.store, node) is None:
             raise HTTPException(status_code=422, detail=f"no node {node!r}")
         try:
-            row = hub.store.add_source(config.id, config.protocol, config.url, config.options, node_id=node)
+            row = hub.store.add_source(
+                config.id, config.protocol, config.url, config.options.stored(), node_id=node
+            )
         except KeyError as exc:
             raise HTTPException(status_code=409, detail=str(exc.args[0])) from None
         done(
@@ -140,7 +142,9 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         merged = {**source.options, **(change.options or {})}
         options = {key: value for key, value in merged.items() if key not in removed}
         config = _config(source_id, source.protocol, change.url or source.url, options, hub)
-        row = hub.store.update_source(source_id, url=config.url, options={**config.options, **removed})
+        row = hub.store.update_source(
+            source_id, url=config.url, options={**config.options.stored(), **removed}
+        )
         done(
             hub,
             caller,

@@ -13,7 +13,7 @@ from hub.cli.jobs import harvest_via_broker
 from hub.pipeline import RunSummary, harvest_source
 from hub.pipeline.history import run_json
 from hub.settings import Settings
-from registry.network_options import source_enabled
+from registry.sources import source_enabled
 
 
 def harvest(

@@ -13,7 +13,7 @@ from hub.context import open_hub
 from hub.pipeline import RunSummary
 from hub.settings import Settings
 from hub.store.schedules import set_schedule
-from registry.network_options import source_enabled
+from registry.sources import source_enabled
 
 
 def harvest_via_broker(

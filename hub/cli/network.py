@@ -52,7 +52,7 @@ def sources_seed(
             if hub.store.get_source(config.id) is not None:
                 kept.append(config.id)
                 continue
-            hub.store.add_source(config.id, config.protocol, config.url, config.options)
+            hub.store.add_source(config.id, config.protocol, config.url, config.options.stored())
             set_schedule(hub.store, config.id, seeded.every_seconds)
             set_schedule(hub.store, config.id, None)  # kept with its period, off until enabled
             added.append(config.id)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
 from hub.cli.common import console, error, fail, open_cli_hub, out
@@ -20,7 +20,10 @@ from registry import audit
 from registry.keys import ApiKeyError, create_key, list_keys, revoke_key
 from registry.nodes import KINDS, NodeError, add_node, get_node, list_nodes
 from registry.rights import ROLES, Principal, operator
-from registry.sources import SourceConfig
+from registry.sources import registered_source
+
+if TYPE_CHECKING:
+    from hub.store.store import Store
 
 nodes_app = typer.Typer(
     help="The node hierarchy: service, regional centres, national nodes.", no_args_is_help=True
@@ -35,6 +38,23 @@ def cli_operator() -> Principal:
 
 def _print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _print_list(read: Callable[[Store], list[dict[str, Any]]], as_json: bool, columns: list[str]) -> None:
+    """What ``read`` lists from the store, as JSON or as a table of ``columns`` (a column's key is its
+    heading with ``_`` for spaces; an empty value shows as ``-``)."""
+    hub = open_cli_hub()
+    try:
+        rows = read(hub.store)
+    finally:
+        hub.close()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row[column.replace(" ", "_")] or "-") for column in columns))
+    out.print(table)
 
 
 @nodes_app.command("add")
@@ -59,18 +79,9 @@ def nodes_add(
 @nodes_app.command("list")
 def nodes_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List the nodes."""
-    hub = open_cli_hub()
-    try:
-        nodes = [n.as_json() for n in list_nodes(hub.store)]
-    finally:
-        hub.close()
-    if as_json:
-        _print_json(nodes)
-        return
-    table = Table("id", "kind", "parent", "name")
-    for node in nodes:
-        table.add_row(node["id"], node["kind"], node["parent"] or "-", node["name"])
-    out.print(table)
+    _print_list(
+        lambda store: [n.as_json() for n in list_nodes(store)], as_json, ["id", "kind", "parent", "name"]
+    )
 
 
 @nodes_app.command("remove")
@@ -114,26 +125,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List keys (never their secrets) with their state: active, expired or revoked."""
-    hub = open_cli_hub()
-    try:
-        keys = [k.as_json() for k in list_keys(hub.store)]
-    finally:
-        hub.close()
-    if as_json:
-        _print_json(keys)
-        return
-    table = Table("id", "node", "role", "state", "label", "expires", "last used")
-    for key in keys:
-        table.add_row(
-            key["id"],
-            key["node"],
-            key["role"],
-            key["state"],
-            key["label"] or "-",
-            key["expires"] or "-",
-            key["last_used"] or "-",
-        )
-    out.print(table)
+    columns = ["id", "node", "role", "state", "label", "expires", "last used"]
+    _print_list(lambda store: [k.as_json() for k in list_keys(store)], as_json, columns)
 
 
 @keys_app.command("revoke")
@@ -212,8 +205,8 @@ def sources_dry_run(
 ) -> None:
     """Harvest the first records of a source, normalise and score them; nothing is saved."""
     try:
-        config = SourceConfig(id="dry-run", protocol=protocol, url=url, options=parse_options(option))
-    except (ValueError, ValidationError) as exc:
+        config = registered_source("dry-run", protocol, url, parse_options(option))
+    except ValueError as exc:
         raise fail(str(exc), 2) from None
     from hub.pipeline.dry_run import dry_run  # the pipeline only when used
 

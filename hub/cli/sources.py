@@ -6,7 +6,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
 from hub.cli.common import console, fail, open_cli_hub, out, source_options
@@ -15,7 +14,7 @@ from hub.cli.network import parse_options, sources_enable, sources_seed
 from hub.cli.registry import check_node, cli_operator, sources_dry_run, sources_probe, sources_quality
 from registry import audit
 from registry.nodes import get_node
-from registry.sources import SourceConfig, registration_refusal
+from registry.sources import InvalidSource, registered_source, registration_refusal
 
 sources_app = typer.Typer(help="Register and manage sources.", no_args_is_help=True)
 # Listed in `gkss sources --help` in this order, as before the split.
@@ -58,16 +57,16 @@ def sources_add(
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     try:
-        config = SourceConfig(id=source_id, protocol=protocol, url=url, options=options)
-    except ValidationError as exc:
-        raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
+        config = registered_source(source_id, protocol, url, options)
+    except InvalidSource as exc:
+        raise fail(str(exc), 2) from None
     check_node(node)
     hub = open_cli_hub()
     try:
         refused = registration_refusal(config, allow_private=hub.settings.allow_private_networks)
         if refused:
             raise fail(refused, 2)
-        hub.store.add_source(config.id, config.protocol, config.url, config.options, node_id=node)
+        hub.store.add_source(config.id, config.protocol, config.url, config.options.stored(), node_id=node)
         audit.record(hub.store, cli_operator(), "source.add", f"source {config.id}", node_id=node)
     except KeyError as exc:
         raise fail(str(exc.args[0]), 2) from None
@@ -145,16 +144,14 @@ def sources_update(
         removed = {key: None for key, value in changes.items() if value == ""}
         options = {key: value for key, value in {**options, **changes}.items() if key not in removed}
         try:
-            config = SourceConfig(
-                id=source_id, protocol=current.protocol, url=url or current.url, options=options
-            )
-        except ValidationError as exc:
-            raise fail("; ".join(str(e["msg"]) for e in exc.errors()), 2) from None
+            config = registered_source(source_id, current.protocol, url or current.url, options)
+        except InvalidSource as exc:
+            raise fail(str(exc), 2) from None
         refused = registration_refusal(config, allow_private=hub.settings.allow_private_networks)
         if refused:
             raise fail(refused, 2)
         hub.store.update_source(
-            source_id, url=config.url, options={**config.options, **removed}, node_id=node
+            source_id, url=config.url, options={**config.options.stored(), **removed}, node_id=node
         )
         audit.record(
             hub.store, cli_operator(), "source.update", f"source {source_id}", node_id=node or current.node_id

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hub.context import Hub
 from hub.store.models import RecordRow, SourceRow
 from hub.store.schedules import get_schedule, set_next_run
-from registry.run_options import adaptive_polling
+from registry.sources import stored_common_options
 
 WINDOW = timedelta(days=7)
 SAMPLE = 200  # the most recently changed records a frequency is read from
@@ -66,7 +66,10 @@ def adapt_schedule(hub: Hub, source: SourceRow) -> int | None:
     """Move a scheduled feed's next poll by its publishing frequency, from ``hub.clock()``; the
     schedule's period is the longest wait. Returns the interval chosen (None: not a scheduled,
     adaptive feed)."""
-    if not adaptive_polling(source.protocol, source.options):
+    if (
+        source.protocol != "feed"
+        or not stored_common_options(source.protocol, source.options).adaptive_polling
+    ):
         return None
     schedule = get_schedule(hub.store, source.id)
     if schedule is None or not schedule.enabled:

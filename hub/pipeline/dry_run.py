@@ -18,7 +18,7 @@ from hub.protocols import hub_harvester
 from hub.settings import Settings
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.quality import Quality, assess, summarise
-from registry.sources import SourceConfig
+from registry.sources import Source
 
 LINK_TIMEOUT = 10.0
 LINK_CHECKERS = 4
@@ -45,14 +45,14 @@ def check_link(client: httpx.Client, policy: HttpPolicy, url: str) -> str | None
 
 
 def dry_run(
-    settings: Settings, config: SourceConfig, *, limit: int = 20, check_links: bool = True
+    settings: Settings, config: Source, *, limit: int = 20, check_links: bool = True
 ) -> dict[str, Any]:
     """Harvest up to ``limit`` records of a source that need not be registered; return the Resources
     with a quality score each and a summary. Nothing is written to the store or the index."""
-    spec = source_spec(settings, config.id, config.protocol, config.url, config.options)
+    spec = source_spec(settings, config)
     policy = settings.http_policy()
     state = HarvestState()
-    place = (spec.options.get("country"), spec.options.get("regions"))
+    place = (spec.options.country, spec.options.regions)
     resources: list[Any] = []
     failures: list[dict[str, Any]] = []
     skipped = deleted = 0
@@ -94,7 +94,7 @@ def dry_run(
             "id": config.id,
             "protocol": config.protocol,
             "url": config.url,
-            "options": config.options,
+            "options": config.options.stored(),
         },
         "status": "failed" if error else "succeeded",
         "error": error,

@@ -10,7 +10,7 @@ from hub.context import Hub
 from hub.pipeline.history import run_json
 from hub.store.models import SourceRow
 from hub.webhook import post
-from registry.run_options import notify_target
+from registry.sources import stored_common_options
 
 EVENT_HEADER = "X-Gkss-Event"
 
@@ -33,7 +33,7 @@ def notification(hub: Hub, source: SourceRow, run_id: int) -> dict[str, Any]:
 def notify_source(hub: Hub, source: SourceRow, run_id: int, status: str) -> threading.Thread | None:
     """POST the run to the source's webhook when its policy asks for it, in a thread of its own: a slow
     or dead receiver never holds the harvest up. The outcome is added to the run's notes."""
-    url = notify_target(source.options, status)
+    url = stored_common_options(source.protocol, source.options).notify_target(status)
     if url is None:
         return None
     document = notification(hub, source, run_id)

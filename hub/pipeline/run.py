@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from harvesters.base import HarvestState, SourceSpec
-from harvesters.errors import HarvestError
+from harvesters.errors import ConfigurationError, HarvestError
 from harvesters.records import RawRecord, RecordFailure
 from hub.background import OrderedWorker, ReadAhead
 from hub.context import Hub, recover_hub
@@ -30,7 +30,8 @@ from normalizers.dispatch import normalize
 from normalizers.enrichment import with_source_place
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.resource import Resource
-from registry.deletion_policy import deletion_policy, max_delete_share
+from registry.source_options import common_options
+from registry.sources import Source, stored_source
 
 logger = logging.getLogger(__name__)
 
@@ -171,14 +172,13 @@ class _RunWriter:
             )
 
 
-def source_spec(
-    settings: Settings, source_id: str, protocol: str, url: str, options: dict[str, Any]
-) -> SourceSpec:
-    """What a harvester is built from: the source's options and the hub's defaults (overlap)."""
-    options = dict(options)
-    if protocol in ("oai-pmh", "hub"):
-        options.setdefault("overlap_seconds", settings.oai_overlap_seconds)
-    return SourceSpec(id=source_id, protocol=protocol, url=url, options=options)
+def source_spec(settings: Settings, source: Source) -> Source:
+    """What a harvester is built from: the source, with the hub's defaults for what it leaves unset
+    (the OAI-PMH overlap)."""
+    options = source.options
+    if "overlap_seconds" in type(options).model_fields and "overlap_seconds" not in options.model_fields_set:
+        options = options.model_copy(update={"overlap_seconds": settings.oai_overlap_seconds})
+    return SourceSpec(source.id, source.protocol, source.url, options)
 
 
 def harvest_source(
@@ -202,24 +202,28 @@ def harvest_source(
     recover_hub(hub, source_id)  # a run of it whose process died: ended, and the index levelled after it
     last = None if full else hub.store.last_successful_run(source_id)
     since = _next_window_start(source.state, last.started_at) if last else None
-    spec = source_spec(hub.settings, source.id, source.protocol, source.url, source.options)
-    options = spec.options
+    stored = stored_source(source.id, source.protocol, source.url, source.options)
+    spec = source_spec(hub.settings, stored.source)
+    options = common_options(spec.options)
     state = HarvestState(
         since=since,
         etag=None if full else source.state.get("etag"),
         last_modified=None if full else source.state.get("last_modified"),
     )
     # A source's configured country/regions, given to its records that name none (the node's place).
-    place = (options.get("country"), options.get("regions"))
+    place = (options.country, options.regions)
     guard = DeletionGuard(
         source_id,
-        deletion_policy(options),
-        max_delete_share(options, hub.settings.max_delete_share),
+        options.deletion_policy,
+        options.delete_share(hub.settings.max_delete_share),
         accept=accept_deletions,
         complete=full or since is None,
     )
     run = hub.store.start_run(source_id, full, since)
     summary = RunSummary(run_id=run.id, source_id=source_id)
+    summary.notes.extend(
+        f"option {key} is not understood by {source.protocol}: kept, ignored" for key in stored.ignored
+    )
     writer = _RunWriter(hub, source_id, run.id, summary)
     records = _record_sink(
         hub,
@@ -232,6 +236,8 @@ def harvest_source(
     seen = 0
     log = logging.LoggerAdapter(logger, {"source": source_id, "run": run.id})
     try:
+        if stored.problem:
+            raise ConfigurationError(f"{source_id}: {stored.problem}")
         harvester = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client)
         with ReadAhead(harvester.harvest(state), READ_AHEAD, name=f"harvest-{source_id}") as items:
             for item in items:

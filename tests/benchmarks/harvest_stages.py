@@ -65,6 +65,7 @@ def run_stages(url: str, limit: int, batch_size: int, conn: Connection) -> None:
     from hub.pipeline import source_spec
     from hub.settings import Settings
     from hub.store.store import NormalisedItem
+    from registry.sources import registered_source
 
     with tempfile.TemporaryDirectory(prefix="gkss-stages-") as home:
         settings = Settings(
@@ -78,7 +79,7 @@ def run_stages(url: str, limit: int, batch_size: int, conn: Connection) -> None:
         try:
             hub.store.add_source("bench", "oai-pmh", url, {})
             run = hub.store.start_run("bench", True, None)
-            spec = source_spec(settings, "bench", "oai-pmh", url, {})
+            spec = source_spec(settings, registered_source("bench", "oai-pmh", url))
             clock = _Clock()
             records = 0
             for raws in _pages(spec, settings, clock, limit):

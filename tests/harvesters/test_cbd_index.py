@@ -22,8 +22,8 @@ from harvesters.cbd_index import CONTENT_TYPE, PRESETS, CbdIndexHarvester
 from harvesters.errors import ConfigurationError, MalformedResponse, ProtocolError, TransientError
 from harvesters.http import HttpPolicy, make_client
 from harvesters.records import RawRecord, RecordFailure
-from harvesters.registry import build_harvester
-from registry.sources import SourceConfig
+from harvesters.registry import build_harvester, typed_source
+from registry.sources import registered_source
 from tests.support.http_replay import ReplayServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cbd"
@@ -88,7 +88,7 @@ def serve_pages(server: ReplayServer, docs: list[dict[str, Any]], rows: int, q: 
 
 
 def spec(server: ReplayServer, **options: Any) -> SourceSpec:
-    return SourceSpec("cbd-meetings", "cbd-index", server.url, options)
+    return typed_source("cbd-meetings", "cbd-index", server.url, options)
 
 
 def run(harvester: CbdIndexHarvester, state: HarvestState | None = None) -> list[HarvestItem]:
@@ -216,28 +216,25 @@ def test_presets_and_options() -> None:
     assert PRESETS["decisions"].query == "schema_s:decision"
     assert "nationalReport6" in PRESETS["national-reports"].query
     assert "nationalReport7" in PRESETS["national-reports"].query
-    base = SourceSpec("x", "cbd-index", "https://api.cbd.int", {})
-    with pytest.raises(ConfigurationError):
-        CbdIndexHarvester(base, POLICY)
-    for options in ({"preset": "nope"}, {"preset": "meetings", "rows": 0}, {"query": "  "}):
+    for options in ({}, {"preset": "nope"}, {"preset": "meetings", "rows": 0}, {"query": "  "}):
         with pytest.raises(ConfigurationError):
-            CbdIndexHarvester(SourceSpec("x", "cbd-index", "https://api.cbd.int", options), POLICY)
+            CbdIndexHarvester(typed_source("x", "cbd-index", "https://api.cbd.int", options), POLICY)
     harvester = build_harvester(
-        SourceSpec("x", "cbd-index", "https://api.cbd.int/", {"preset": "nbsaps"}), POLICY
+        typed_source("x", "cbd-index", "https://api.cbd.int/", {"preset": "nbsaps"}), POLICY
     )
     assert isinstance(harvester, CbdIndexHarvester)
     assert harvester.select_url == "https://api.cbd.int/api/v2013/index/select"
 
 
 def test_source_config_accepts_cbd_index_options() -> None:
-    config = SourceConfig(
+    config = registered_source(
         id="cbd-notifications",
         protocol="cbd-index",
         url="https://api.cbd.int",
         options={"preset": "notifications"},
     )
-    assert config.options == {"preset": "notifications"}
-    SourceConfig(
+    assert config.options.stored() == {"preset": "notifications"}
+    registered_source(
         id="q",
         protocol="cbd-index",
         url="https://api.cbd.int",
@@ -245,7 +242,7 @@ def test_source_config_accepts_cbd_index_options() -> None:
     )
     for options in ({"preset": "unknown"}, {"set": "x", "preset": "meetings"}, {}):
         with pytest.raises(ValueError):
-            SourceConfig(id="bad", protocol="cbd-index", url="https://api.cbd.int", options=options)
+            registered_source(id="bad", protocol="cbd-index", url="https://api.cbd.int", options=options)
 
 
 def test_until_bounds_the_window_and_a_changing_num_found_is_noted() -> None:

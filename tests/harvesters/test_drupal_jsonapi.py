@@ -24,11 +24,11 @@ from harvesters.drupal_jsonapi import CONTENT_TYPE, DrupalJsonApiHarvester
 from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import HttpPolicy, make_client
 from harvesters.records import RawRecord, RecordFailure
-from harvesters.registry import build_harvester
+from harvesters.registry import build_harvester, typed_source
 from normalizers.dispatch import normalize
 from normalizers.drupal_jsonapi import normalize_drupal_node
 from registry.bioland import bioland_hosts, bioland_sources
-from registry.sources import SourceConfig
+from registry.sources import registered_source
 from tests.support.http_replay import ReplayServer
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "bioland" / "node_content_ke.json"
@@ -94,7 +94,7 @@ def serve(server: ReplayServer, items: list[dict[str, Any]], limit: int, since: 
 
 
 def spec(server: ReplayServer, **options: Any) -> SourceSpec:
-    return SourceSpec("bioland-ke", "drupal-jsonapi", server.url, {"country": "KE", **options})
+    return typed_source("bioland-ke", "drupal-jsonapi", server.url, {"country": "KE", **options})
 
 
 def run(harvester: DrupalJsonApiHarvester, state: HarvestState | None = None) -> list[HarvestItem]:
@@ -239,17 +239,23 @@ def test_next_link_to_another_host_or_back_to_itself_stops_with_a_note() -> None
 
 def test_options_are_checked() -> None:
     with pytest.raises(ConfigurationError):
-        DrupalJsonApiHarvester(SourceSpec("b", "drupal-jsonapi", "https://x.org", {"page_size": 500}), POLICY)
+        DrupalJsonApiHarvester(
+            typed_source("b", "drupal-jsonapi", "https://x.org", {"page_size": 500}), POLICY
+        )
     with pytest.raises(ConfigurationError):
-        DrupalJsonApiHarvester(SourceSpec("b", "drupal-jsonapi", "https://x.org", {"locale": "../x"}), POLICY)
-    built = build_harvester(SourceSpec("b", "drupal-jsonapi", "https://x.org", {"locale": "fr"}), POLICY)
+        DrupalJsonApiHarvester(
+            typed_source("b", "drupal-jsonapi", "https://x.org", {"locale": "../x"}), POLICY
+        )
+    built = build_harvester(typed_source("b", "drupal-jsonapi", "https://x.org", {"locale": "fr"}), POLICY)
     assert isinstance(built, DrupalJsonApiHarvester)
     with pytest.raises(ValueError, match="country"):
-        SourceConfig(id="b", protocol="drupal-jsonapi", url="https://x.org", options={"country": "ZZ"})
+        registered_source(id="b", protocol="drupal-jsonapi", url="https://x.org", options={"country": "ZZ"})
     with pytest.raises(ValueError, match="regions"):
-        SourceConfig(id="b", protocol="drupal-jsonapi", url="https://x.org", options={"regions": ["mars"]})
+        registered_source(
+            id="b", protocol="drupal-jsonapi", url="https://x.org", options={"regions": ["mars"]}
+        )
     with pytest.raises(ValueError, match="not understood"):
-        SourceConfig(id="b", protocol="drupal-jsonapi", url="https://x.org", options={"preset": "x"})
+        registered_source(id="b", protocol="drupal-jsonapi", url="https://x.org", options={"preset": "x"})
 
 
 def test_bioland_hosts_become_199_sources_attached_to_their_country_and_region() -> None:
@@ -267,13 +273,13 @@ def test_bioland_hosts_become_199_sources_attached_to_their_country_and_region()
     for config, host in zip(configs, hosts, strict=True):
         code = host.split(".")[0]
         assert config.protocol == "drupal-jsonapi"
-        assert config.options["locale"] == sites.get(code, {}).get("locale", "en")
+        assert config.options.stored()["locale"] == sites.get(code, {}).get("locale", "en")
         if code == "acb":
-            assert config.options["regions"] == ["035"] and "country" not in config.options
+            assert config.options.stored()["regions"] == ["035"] and "country" not in config.options.stored()
         else:
-            assert config.options["country"] == code.upper()
+            assert config.options.stored()["country"] == code.upper()
     kenya = next(c for c in configs if c.id == "bioland-ke")
-    assert kenya.options["title"].startswith("Kenya")
+    assert kenya.options.stored()["title"].startswith("Kenya")
 
 
 def test_cli_add_harvest_and_search_a_bioland_site(tmp_path: Path) -> None:

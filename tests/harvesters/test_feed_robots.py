@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.base import HarvestState, SourceSpec
+from harvesters.base import HarvestState
 from harvesters.feed import FeedHarvester
 from harvesters.http import HttpPolicy
+from harvesters.registry import typed_source
 from harvesters.robots import ROBOTS, RobotsDisallowed
 from tests.support.http_replay import ReplayServer
 
@@ -32,7 +33,7 @@ def server() -> Iterator[ReplayServer]:
 
 
 def _harvest(server: ReplayServer, path: str) -> list[object]:
-    spec = SourceSpec(id="news", protocol="feed", url=server.url + path, options={})
+    spec = typed_source(id="news", protocol="feed", url=server.url + path, options={})
     return list(FeedHarvester(spec, HttpPolicy(max_retries=0)).harvest(HarvestState()))
 
 

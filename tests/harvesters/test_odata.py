@@ -23,9 +23,10 @@ from harvesters.errors import ConfigurationError, MalformedResponse
 from harvesters.http import HttpPolicy, make_client
 from harvesters.odata import CONTENT_TYPE, ODataHarvester
 from harvesters.records import RawRecord, RecordFailure
+from harvesters.registry import typed_source
 from normalizers.dispatch import normalize
 from normalizers.errors import InvalidRecord
-from registry.sources import SourceConfig
+from registry.sources import registered_source
 from tests.support.http_replay import ReplayServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "informea"
@@ -74,7 +75,7 @@ def serve_skip_pages(
 
 
 def spec(server: ReplayServer, **options: Any) -> SourceSpec:
-    return SourceSpec("informea-cbd", "odata", server.url + SERVICE, options)
+    return typed_source("informea-cbd", "odata", server.url + SERVICE, options)
 
 
 def run(harvester: ODataHarvester, state: HarvestState | None = None) -> list[HarvestItem]:
@@ -240,18 +241,18 @@ def test_dates_and_options() -> None:
     assert parse_odata_date("2024-05-01T10:00:00Z") == datetime(2024, 5, 1, 10, tzinfo=UTC)
     assert parse_odata_date("/Date(x)/") is None
     with pytest.raises(ConfigurationError):
-        ODataHarvester(SourceSpec("o", "odata", "https://x.org/s.svc", {}), POLICY)
+        ODataHarvester(typed_source("o", "odata", "https://x.org/s.svc", {}), POLICY)
     with pytest.raises(ConfigurationError):
-        ODataHarvester(SourceSpec("o", "odata", "https://x.org/s.svc", {"entity_set": "A/../B"}), POLICY)
+        ODataHarvester(typed_source("o", "odata", "https://x.org/s.svc", {"entity_set": "A/../B"}), POLICY)
     with pytest.raises(ValueError, match="entity_set"):
-        SourceConfig(id="o", protocol="odata", url="https://x.org/s.svc", options={})
-    config = SourceConfig(
+        registered_source(id="o", protocol="odata", url="https://x.org/s.svc", options={})
+    config = registered_source(
         id="o",
         protocol="odata",
         url="https://x.org/s.svc",
         options={"entity_set": "Decisions", "filter": "treaty eq 'cbd'"},
     )
-    harvester = ODataHarvester(SourceSpec(config.id, config.protocol, config.url, config.options), POLICY)
+    harvester = ODataHarvester(config, POLICY)
     params = dict(parse_qsl(harvester.page_url(0).split("?", 1)[1]))
     assert params["$filter"] == "treaty eq 'cbd'"
     assert params["$expand"] == "title,longTitle,summary,keywords,content,files"

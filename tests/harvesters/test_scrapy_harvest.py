@@ -24,10 +24,10 @@ from harvesters.http import HttpPolicy
 from harvesters.netguard import UnsafeDestination, check_url
 from harvesters.page_metadata import extract_metadata
 from harvesters.records import RawRecord
-from harvesters.registry import build_harvester
+from harvesters.registry import build_harvester, typed_source
 from harvesters.scrapy_harvest import ScrapeHarvester, SitemapHarvester
 from normalizers.dispatch import normalize
-from registry.sources import SourceConfig
+from registry.sources import registered_source
 from tests.support.counting_server import CountingServer
 from tests.support.http_replay import ReplayServer
 
@@ -58,7 +58,7 @@ def records(items: list[HarvestItem]) -> list[RawRecord]:
 
 
 def spec(url: str, tmp_path: Path, protocol: str = "sitemap", **options: Any) -> SourceSpec:
-    return SourceSpec("site", protocol, url, {"delay": 0, "cache_dir": str(tmp_path / "cache"), **options})
+    return typed_source("site", protocol, url, {"delay": 0, "cache_dir": str(tmp_path / "cache"), **options})
 
 
 # RFC 9309 section 5.1 example, group "*": Disallow "*.gif$" and "/example/", Allow "/publications/";
@@ -248,14 +248,14 @@ def test_selectors_come_second_and_fill_what_the_page_does_not_state() -> None:
 
 
 def test_options_and_registration() -> None:
-    built = build_harvester(SourceSpec("s", "scrape", "https://x.org/", {"per_host": 2}), POLICY)
+    built = build_harvester(typed_source("s", "scrape", "https://x.org/", {"per_host": 2}), POLICY)
     assert isinstance(built, ScrapeHarvester)
     with pytest.raises(Exception, match="per_host"):
-        SitemapHarvester(SourceSpec("s", "sitemap", "https://x.org/", {"per_host": 3}), POLICY)
-    SourceConfig(
+        SitemapHarvester(typed_source("s", "sitemap", "https://x.org/", {"per_host": 3}), POLICY)
+    registered_source(
         id="bip", protocol="sitemap", url="https://bipindicators.net/", options={"allow": ["/indicators/"]}
     )
     with pytest.raises(ValueError, match="not understood"):
-        SourceConfig(
+        registered_source(
             id="bip", protocol="sitemap", url="https://bipindicators.net/", options={"entity_set": "x"}
         )

@@ -16,7 +16,7 @@ from hub.pipeline import harvest_source
 from hub.pipeline.adaptive_polling import WINDOW, poll_interval
 from hub.settings import Settings
 from hub.store.schedules import get_schedule, set_schedule
-from registry.sources import SourceConfig
+from registry.sources import registered_source
 from tests.hub.websub.hanging import HangingServer
 from tests.support.http_replay import ReplayServer
 
@@ -38,8 +38,8 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
 
 
 def add(hub: Hub, source_id: str, url: str, **options: object) -> None:
-    config = SourceConfig(id=source_id, protocol="feed", url=url, options=dict(options))
-    hub.store.add_source(config.id, config.protocol, config.url, config.options)
+    config = registered_source(id=source_id, protocol="feed", url=url, options=dict(options))
+    hub.store.add_source(config.id, config.protocol, config.url, config.options.stored())
 
 
 def wait_for_notifications() -> None:

@@ -15,7 +15,7 @@ from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
 from hub.search.base import SearchQuery
 from hub.settings import Settings
-from registry.sources import SourceConfig
+from registry.sources import registered_source
 from tests.e2e.test_cli_and_api import gkss
 from tests.support.oai_replay import OaiReplayServer, ReplayRecord, live_and_deleted, load_real_records
 
@@ -143,12 +143,14 @@ def test_a_failed_run_applies_no_deletion(hub: Hub, records: list[ReplayRecord])
 
 def test_deletion_options_are_checked() -> None:
     with pytest.raises(ValueError, match="deletion_policy"):
-        SourceConfig(
+        registered_source(
             id="x", protocol="feed", url="https://example.org/f", options={"deletion_policy": "sometimes"}
         )
     with pytest.raises(ValueError, match="max_delete_share"):
-        SourceConfig(id="x", protocol="feed", url="https://example.org/f", options={"max_delete_share": "2"})
-    ok = SourceConfig(
+        registered_source(
+            id="x", protocol="feed", url="https://example.org/f", options={"max_delete_share": "2"}
+        )
+    ok = registered_source(
         id="x", protocol="feed", url="https://example.org/f", options={"max_delete_share": "0.8"}
     )
-    assert ok.options["max_delete_share"] == "0.8"
+    assert ok.options.stored()["max_delete_share"] == "0.8"

@@ -10,26 +10,24 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from harvesters.base import HarvestItem, HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState, SourceOptions, SourceSpec
 from harvesters.http import HttpPolicy, fetch, make_client, raise_for_status
 from harvesters.records import RawRecord, json_payload
-from harvesters.registry import OPTIONS, PROTOCOLS, protocol_options, register_protocol
+from harvesters.registry import PROTOCOLS, register_protocol
 from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
 from hub.search.base import SearchQuery
 from hub.settings import Settings
-from registry.sources import SourceConfig
+from registry.sources import InvalidSource, Source, registered_source
 from tests.support.http_replay import ReplayServer
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "contract" / "corpus.json"
 
 
-class LinesOptions(BaseModel):
+class LinesOptions(SourceOptions):
     """The options of the ``test-lines`` protocol."""
-
-    model_config = ConfigDict(extra="forbid")
 
     max_lines: int = Field(default=100, ge=1, le=1000)
     language: str = "en"
@@ -38,11 +36,13 @@ class LinesOptions(BaseModel):
 class LinesHarvester:
     """A text file, one record a line: ``title<TAB>url``; each becomes a feed entry for its crosswalk."""
 
-    def __init__(self, spec: SourceSpec, policy: HttpPolicy, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, spec: SourceSpec[LinesOptions], policy: HttpPolicy, client: httpx.Client | None = None
+    ) -> None:
         self.spec = spec
         self.policy = policy
         self.client = client
-        self.options = protocol_options(spec, LinesOptions)
+        self.options = spec.options  # typed: validated once, when the source was registered
 
     def harvest(self, state: HarvestState) -> Iterator[HarvestItem]:
         with self.client or make_client(self.policy) as client:
@@ -64,7 +64,6 @@ def lines_protocol() -> Iterator[None]:
         yield
     finally:
         PROTOCOLS.pop("test-lines", None)
-        OPTIONS.pop("test-lines", None)
 
 
 @pytest.fixture
@@ -80,18 +79,26 @@ def _lines() -> list[str]:
     return [f"{r['title']['en']}\t{r['url']}" for r in resources if r.get("url") and r["title"].get("en")]
 
 
-def _config(**options: object) -> SourceConfig:
-    return SourceConfig(id="lines", protocol="test-lines", url="https://example.org/l.txt", options=options)
+def _config(**options: object) -> Source:
+    return registered_source("lines", "test-lines", "https://example.org/l.txt", options)
 
 
 def test_options_are_checked_once_at_registration_and_named_in_the_error(lines_protocol: None) -> None:
-    assert _config(max_lines=5).options == {"max_lines": 5}
-    with pytest.raises(ValidationError, match="option max_lines"):
+    config = _config(max_lines=5)
+    assert isinstance(config.options, LinesOptions)
+    assert (config.options.max_lines, config.options.language) == (5, "en")
+    assert config.options.stored() == {"max_lines": 5}
+    with pytest.raises(InvalidSource, match="option max_lines"):
         _config(max_lines=0)
-    with pytest.raises(ValidationError, match="option colour"):
+    with pytest.raises(InvalidSource, match="option colour"):
         _config(colour="red")
     # what every source may carry (its place, its deletion policy) is not the protocol's to refuse
-    assert _config(country="KE").options == {"country": "KE"}
+    assert _config(country="KE", deletion_policy="never").options.stored() == {
+        "country": "KE",
+        "deletion_policy": "never",
+    }
+    with pytest.raises(InvalidSource, match="option country"):
+        _config(country="ZZ")
 
 
 def test_a_protocol_defined_in_the_tests_harvests_end_to_end(lines_protocol: None, hub: Hub) -> None:
@@ -99,10 +106,8 @@ def test_a_protocol_defined_in_the_tests_harvests_end_to_end(lines_protocol: Non
     assert len(lines) > 5
     with ReplayServer() as site:
         site.route("/lines.txt", "\n".join(lines), headers={"Content-Type": "text/plain; charset=utf-8"})
-        config = SourceConfig(
-            id="lines", protocol="test-lines", url=site.url + "/lines.txt", options={"max_lines": 5}
-        )
-        hub.store.add_source(config.id, config.protocol, config.url, config.options)
+        config = registered_source("lines", "test-lines", site.url + "/lines.txt", {"max_lines": 5})
+        hub.store.add_source(config.id, config.protocol, config.url, config.options.stored())
         summary = harvest_source(hub, "lines")
     assert summary.status == "succeeded", summary.error
     assert summary.added == 5

@@ -16,10 +16,11 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from harvesters.base import HarvestState, SourceSpec
+from harvesters.base import HarvestState
 from harvesters.feed import FeedHarvester
 from harvesters.http import HttpPolicy, make_client
 from harvesters.records import RawRecord
+from harvesters.registry import typed_source
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.feed_entry import html_to_text, http_url, normalize_feed_entry
 from normalizers.resource import Resource, resource_id
@@ -56,7 +57,7 @@ def harvested(
         (FIXTURES / name).read_bytes(),
         headers={"Content-Type": content_type, **(headers or {})},
     )
-    spec = SourceSpec("src", "feed", f"{server.url}/x/{name}")
+    spec = typed_source("src", "feed", f"{server.url}/x/{name}")
     items = list(FeedHarvester(spec, POLICY, client).harvest(HarvestState()))
     records = [i for i in items if isinstance(i, RawRecord)]
     assert records and len(records) == len(items)

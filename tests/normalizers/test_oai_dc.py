@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime
 import pytest
 from lxml import etree
 
-from harvesters.base import HarvestState, SourceSpec
+from harvesters.base import HarvestState
 from harvesters.http import HttpPolicy
 from harvesters.oaipmh import OaiPmhHarvester
 from harvesters.records import RawRecord
+from harvesters.registry import typed_source
 from normalizers.dispatch import normalize
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.oai_dc import normalize_oai_dc
@@ -259,7 +260,7 @@ def test_live_record_without_metadata_is_invalid() -> None:
 def test_harvested_records_normalise_through_dispatch() -> None:
     live = {r.findtext(f"{OAI}header/{OAI}identifier") for r in live_records()}
     with OaiReplayServer(load_real_records(), page_size=9) as server:
-        spec = SourceSpec(id="replay", protocol="oai-pmh", url=server.url)
+        spec = typed_source(id="replay", protocol="oai-pmh", url=server.url)
         harvester = OaiPmhHarvester(spec, HttpPolicy(sleep=lambda _: None))
         resources = []
         for item in harvester.harvest(HarvestState()):
