@@ -56,7 +56,7 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
     source = hub.store.get_source(source_id)
     if source is None:
         raise KeyError(f"no source {source_id!r}")
-    place = (source.options.get("country"), source.options.get("regions"))
+    place = (source.options.country, source.options.regions)
     run = hub.store.start_run(source_id, False, None)
     summary = RunSummary(run_id=run.id, source_id=source_id, notes=[NOTE])
     started = time.monotonic()

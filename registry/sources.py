@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from harvesters.base import SourceOptions, SourceSpec
 from harvesters.netguard import registration_refusal as url_refusal
 from harvesters.registry import PROTOCOLS, protocol_names
-from registry.source_options import CommonOptions, common_options, options_model_of
+from registry.source_options import common_options, options_model_of
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
@@ -59,42 +59,74 @@ def registered_source(id: str, protocol: str, url: str, options: Mapping[str, An
 
 @dataclass(frozen=True, slots=True)
 class StoredSource:
-    """A stored source read back for a run: the source, the stored options it ignores (an older hub's
-    option this one no longer knows: kept as stored, never dropped) and, when a stored option's value no
-    longer passes its model, the problem (the run fails with it; the source is kept as it is)."""
+    """A registered source as the hub keeps it, what the store hands out: the source (its options typed),
+    its node, the state carried between its runs, its options as stored (what the API and CLI show), the
+    stored options it ignores (an older hub's option this one no longer knows: kept as stored, never
+    dropped) and, when a stored option's value no longer passes its model, the problem (the run fails
+    with it, the source is kept as it is, and that option reads as its default)."""
 
     source: Source
     ignored: list[str] = field(default_factory=list)
     problem: str | None = None
+    node_id: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+    stored_options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+    @property
+    def protocol(self) -> str:
+        return self.source.protocol
+
+    @property
+    def url(self) -> str:
+        return self.source.url
+
+    @property
+    def options(self) -> SourceOptions:
+        """The source's typed options (with ``common_options``: those every source may have)."""
+        return self.source.options
 
 
-def stored_source(id: str, protocol: str, url: str, options: Mapping[str, Any]) -> StoredSource:
-    """A stored source as its run reads it (see StoredSource): never an exception for its options."""
+def stored_source(
+    id: str,
+    protocol: str,
+    url: str,
+    options: Mapping[str, Any],
+    *,
+    node_id: str | None = None,
+    state: Mapping[str, Any] | None = None,
+) -> StoredSource:
+    """A stored source read back (see StoredSource): never an exception for its options."""
+
+    def kept(options_read: SourceOptions, ignored: list[str], problem: str | None = None) -> StoredSource:
+        source = SourceSpec(id, protocol, url, options_read)
+        return StoredSource(source, ignored, problem, node_id, dict(state or {}), dict(options))
+
     try:
         model = options_model_of(protocol)
     except ValueError as exc:  # a protocol this hub does not know (any more): the run fails with it
-        return StoredSource(SourceSpec(id, protocol, url, SourceOptions()), problem=str(exc))
+        return kept(SourceOptions(), [], str(exc))
     known = {key: value for key, value in options.items() if key in model.model_fields}
     ignored = sorted(set(options) - set(known))
     try:
-        return StoredSource(SourceSpec(id, protocol, url, model.model_validate(known)), ignored)
+        return kept(model.model_validate(known), ignored)
     except ValidationError as exc:
-        return StoredSource(
-            SourceSpec(id, protocol, url, model.model_construct()), ignored, _problems(protocol, exc)
+        problem = _problems(protocol, exc)
+        refused = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+    try:  # the options that still pass keep their values (an ``enabled: false`` stays off)
+        return kept(
+            model.model_validate({k: v for k, v in known.items() if k not in refused}), ignored, problem
         )
+    except ValidationError:
+        return kept(model.model_construct(), ignored, problem)
 
 
-def stored_common_options(protocol: str, options: Mapping[str, Any]) -> CommonOptions:
-    """The options every source may have, of a stored source (their defaults where its stored options
-    do not pass their model: its run fails and says why)."""
-    return common_options(
-        stored_source("stored", protocol, "https://stored.invalid/", options).source.options
-    )
-
-
-def source_enabled(options: Mapping[str, Any]) -> bool:
+def source_enabled(source: StoredSource) -> bool:
     """A stored source takes part in ``gkss harvest --all`` unless it says ``enabled: false``."""
-    return options.get("enabled", True) is not False
+    return common_options(source.options).enabled
 
 
 def registration_refusal(source: Source, *, allow_private: bool) -> str | None:

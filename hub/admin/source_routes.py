@@ -12,11 +12,10 @@ from hub.admin.auth import check, done, owner, principal_dependency
 from hub.context import Hub
 from hub.pipeline.dry_run import dry_run
 from hub.pipeline.history import quality_report, run_json
-from hub.store.models import SourceRow
 from registry.nodes import get_node
 from registry.probe import probe
 from registry.rights import Principal
-from registry.sources import InvalidSource, Source, registered_source, registration_refusal
+from registry.sources import InvalidSource, Source, StoredSource, registered_source, registration_refusal
 
 
 class SourceIn(BaseModel):
@@ -66,13 +65,13 @@ def _config(
     return config
 
 
-def source_json(hub: Hub, source: SourceRow) -> dict[str, Any]:
+def source_json(hub: Hub, source: StoredSource) -> dict[str, Any]:
     runs = hub.store.list_runs(source.id, limit=1)
     return {
         "id": source.id,
         "protocol": source.protocol,
         "url": source.url,
-        "options": source.options,
+        "options": source.stored_options,
         "node": source.node_id,
         "records": hub.store.count_records(source.id),
         "tombstones": hub.store.count_records(source.id, deleted=True),
@@ -85,7 +84,7 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
     authed = principal_dependency(current)
     router = APIRouter(prefix="/api/admin", tags=["admin"])
 
-    def readable(hub: Hub, caller: Principal, source_id: str, change: str | None = None) -> SourceRow:
+    def readable(hub: Hub, caller: Principal, source_id: str, change: str | None = None) -> StoredSource:
         """The source, when the caller may read it, or make the ``change`` (an audited action) to it."""
         source = hub.store.get_source(source_id)
         if source is None:
@@ -139,7 +138,7 @@ def source_router(current: Callable[[], Hub]) -> APIRouter:
         hub = current()
         source = readable(hub, caller, source_id, "source.update")
         removed = {key: None for key, value in (change.options or {}).items() if value is None}
-        merged = {**source.options, **(change.options or {})}
+        merged = {**source.stored_options, **(change.options or {})}
         options = {key: value for key, value in merged.items() if key not in removed}
         config = _config(source_id, source.protocol, change.url or source.url, options, hub)
         row = hub.store.update_source(

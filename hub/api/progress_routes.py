@@ -10,8 +10,9 @@ from fastapi import APIRouter
 
 from hub.context import Hub
 from hub.store.clock import aware
-from hub.store.models import RunRow, SourceRow
+from hub.store.models import RunRow
 from hub.web.labels import source_label
+from registry.sources import StoredSource
 
 NEVER = "never"  # the status of a source that was never harvested
 
@@ -20,12 +21,12 @@ def _time(value: Any) -> str | None:
     return aware(value).isoformat() if value is not None else None
 
 
-def source_progress(hub: Hub, source: SourceRow, run: RunRow | None) -> dict[str, Any]:
+def source_progress(hub: Hub, source: StoredSource, run: RunRow | None) -> dict[str, Any]:
     """One source's latest run: ``run_records`` is what the run wrote so far (all of it once ended),
     ``records`` the source's live records now."""
     return {
         "source": source.id,
-        "name": source_label(source.id, source.options),
+        "name": source_label(source.id, source.options.title),
         "status": run.status if run else NEVER,
         "run": run.id if run else None,
         "started": _time(run.started_at) if run else None,

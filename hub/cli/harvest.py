@@ -54,9 +54,7 @@ def harvest(
     summaries: list[RunSummary] = []
     try:
         ids = (
-            [s.id for s in hub.store.list_sources() if source_enabled(s.options)]
-            if all_sources
-            else [str(source_id)]
+            [s.id for s in hub.store.list_sources() if source_enabled(s)] if all_sources else [str(source_id)]
         )
         for sid in ids:
             if hub.store.get_source(sid) is None:

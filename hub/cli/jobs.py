@@ -33,9 +33,7 @@ def harvest_via_broker(
     hub = open_hub(settings)
     try:
         ids = (
-            [s.id for s in hub.store.list_sources() if source_enabled(s.options)]
-            if all_sources
-            else [str(source_id)]
+            [s.id for s in hub.store.list_sources() if source_enabled(s)] if all_sources else [str(source_id)]
         )
         missing = [sid for sid in ids if hub.store.get_source(sid) is None]
     finally:

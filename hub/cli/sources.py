@@ -89,7 +89,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
                     "id": source.id,
                     "protocol": source.protocol,
                     "url": source.url,
-                    "options": source.options,
+                    "options": source.stored_options,
                     "records": hub.store.count_records(source.id),
                     "tombstones": hub.store.count_records(source.id, deleted=True),
                     "last_run": None
@@ -136,7 +136,7 @@ def sources_update(
             raise fail(f"no source {source_id!r}", 2)
         if node is not None and get_node(hub.store, node) is None:
             raise fail(f"no node {node!r}", 2)
-        options = {**current.options, **source_options(metadata_prefix, set_spec, title)}
+        options = {**current.stored_options, **source_options(metadata_prefix, set_spec, title)}
         try:
             changes = parse_options(option)
         except ValueError as exc:

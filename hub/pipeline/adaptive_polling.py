@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from hub.context import Hub
-from hub.store.models import RecordRow, SourceRow
+from hub.store.models import RecordRow
 from hub.store.schedules import get_schedule, set_next_run
-from registry.sources import stored_common_options
+from registry.source_options import common_options
+from registry.sources import StoredSource
 
 WINDOW = timedelta(days=7)
 SAMPLE = 200  # the most recently changed records a frequency is read from
@@ -62,14 +63,11 @@ def _moment(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def adapt_schedule(hub: Hub, source: SourceRow) -> int | None:
+def adapt_schedule(hub: Hub, source: StoredSource) -> int | None:
     """Move a scheduled feed's next poll by its publishing frequency, from ``hub.clock()``; the
     schedule's period is the longest wait. Returns the interval chosen (None: not a scheduled,
     adaptive feed)."""
-    if (
-        source.protocol != "feed"
-        or not stored_common_options(source.protocol, source.options).adaptive_polling
-    ):
+    if source.protocol != "feed" or not common_options(source.options).adaptive_polling:
         return None
     schedule = get_schedule(hub.store, source.id)
     if schedule is None or not schedule.enabled:

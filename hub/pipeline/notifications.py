@@ -8,14 +8,14 @@ from typing import Any
 
 from hub.context import Hub
 from hub.pipeline.history import run_json
-from hub.store.models import SourceRow
 from hub.webhook import post
-from registry.sources import stored_common_options
+from registry.source_options import common_options
+from registry.sources import StoredSource
 
 EVENT_HEADER = "X-Gkss-Event"
 
 
-def notification(hub: Hub, source: SourceRow, run_id: int) -> dict[str, Any]:
+def notification(hub: Hub, source: StoredSource, run_id: int) -> dict[str, Any]:
     """The JSON a webhook receives: which hub, which source, and the run as the admin API shows it."""
     run = hub.store.get_run(run_id)
     if run is None:
@@ -30,10 +30,10 @@ def notification(hub: Hub, source: SourceRow, run_id: int) -> dict[str, Any]:
     }
 
 
-def notify_source(hub: Hub, source: SourceRow, run_id: int, status: str) -> threading.Thread | None:
+def notify_source(hub: Hub, source: StoredSource, run_id: int, status: str) -> threading.Thread | None:
     """POST the run to the source's webhook when its policy asks for it, in a thread of its own: a slow
     or dead receiver never holds the harvest up. The outcome is added to the run's notes."""
-    url = stored_common_options(source.protocol, source.options).notify_target(status)
+    url = common_options(source.options).notify_target(status)
     if url is None:
         return None
     document = notification(hub, source, run_id)

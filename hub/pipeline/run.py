@@ -23,7 +23,6 @@ from hub.pipeline.notifications import notify_source
 from hub.protocols import hub_harvester
 from hub.settings import Settings
 from hub.store.clock import aware
-from hub.store.models import SourceRow
 from hub.store.store import BatchResult, NormalisedItem
 from hub.unchanged import UnchangedFilter
 from normalizers.dispatch import normalize
@@ -31,7 +30,7 @@ from normalizers.enrichment import with_source_place
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.resource import Resource
 from registry.source_options import common_options
-from registry.sources import Source, stored_source
+from registry.sources import Source, StoredSource
 
 logger = logging.getLogger(__name__)
 
@@ -202,8 +201,7 @@ def harvest_source(
     recover_hub(hub, source_id)  # a run of it whose process died: ended, and the index levelled after it
     last = None if full else hub.store.last_successful_run(source_id)
     since = _next_window_start(source.state, last.started_at) if last else None
-    stored = stored_source(source.id, source.protocol, source.url, source.options)
-    spec = source_spec(hub.settings, stored.source)
+    spec = source_spec(hub.settings, source.source)
     options = common_options(spec.options)
     state = HarvestState(
         since=since,
@@ -222,7 +220,7 @@ def harvest_source(
     run = hub.store.start_run(source_id, full, since)
     summary = RunSummary(run_id=run.id, source_id=source_id)
     summary.notes.extend(
-        f"option {key} is not understood by {source.protocol}: kept, ignored" for key in stored.ignored
+        f"option {key} is not understood by {source.protocol}: kept, ignored" for key in source.ignored
     )
     writer = _RunWriter(hub, source_id, run.id, summary)
     records = _record_sink(
@@ -236,8 +234,8 @@ def harvest_source(
     seen = 0
     log = logging.LoggerAdapter(logger, {"source": source_id, "run": run.id})
     try:
-        if stored.problem:
-            raise ConfigurationError(f"{source_id}: {stored.problem}")
+        if source.problem:
+            raise ConfigurationError(f"{source_id}: {source.problem}")
         harvester = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client)
         with ReadAhead(harvester.harvest(state), READ_AHEAD, name=f"harvest-{source_id}") as items:
             for item in items:
@@ -314,7 +312,7 @@ def _next_window_start(state: dict[str, Any], last_started: datetime) -> datetim
     return min(ours, aware(theirs))
 
 
-def after_run(hub: Hub, source: SourceRow, summary: RunSummary) -> None:
+def after_run(hub: Hub, source: StoredSource, summary: RunSummary) -> None:
     """What follows every run: the source's webhook (in its own thread) and, for a feed that succeeded,
     the next poll by its publishing frequency."""
     notify_source(hub, source, summary.run_id, summary.status)

@@ -17,6 +17,7 @@ from hub.store.clock import utcnow
 from hub.store.models import RawRecordRow, RecordErrorRow, RecordRow, RunRow, SourceRow
 from hub.store.runs import RunLog
 from normalizers.resource import Resource, resource_id
+from registry.sources import StoredSource, stored_source
 
 
 @dataclass(slots=True)
@@ -85,7 +86,7 @@ class Store(RunLog):
 
     def add_source(
         self, source_id: str, protocol: str, url: str, options: dict[str, Any], node_id: str | None = None
-    ) -> SourceRow:
+    ) -> StoredSource:
         now = utcnow()
         row = SourceRow(
             id=source_id,
@@ -101,15 +102,16 @@ class Store(RunLog):
             if s.get(SourceRow, source_id) is not None:
                 raise KeyError(f"source {source_id!r} already exists")
             s.add(row)
-        return row
+        return _source(row)
 
-    def get_source(self, source_id: str) -> SourceRow | None:
+    def get_source(self, source_id: str) -> StoredSource | None:
         with self.session() as s:
-            return s.get(SourceRow, source_id)
+            row = s.get(SourceRow, source_id)
+            return None if row is None else _source(row)
 
-    def list_sources(self) -> list[SourceRow]:
+    def list_sources(self) -> list[StoredSource]:
         with self.session() as s:
-            return list(s.scalars(select(SourceRow).order_by(SourceRow.id)))
+            return [_source(row) for row in s.scalars(select(SourceRow).order_by(SourceRow.id))]
 
     def update_source(
         self,
@@ -118,7 +120,7 @@ class Store(RunLog):
         url: str | None = None,
         options: dict[str, Any] | None = None,
         node_id: str | None = None,
-    ) -> SourceRow:
+    ) -> StoredSource:
         """Change a source's URL (resetting its state), options (merged) or node (``node_id``: moved)."""
         with self.session() as s, s.begin():
             row = s.get(SourceRow, source_id)
@@ -133,7 +135,7 @@ class Store(RunLog):
                 merged = {**row.options, **options}
                 row.options = {key: value for key, value in merged.items() if value is not None}
             row.updated_at = utcnow()
-            return row
+            return _source(row)
 
     def set_source_state(self, source_id: str, state: dict[str, Any]) -> None:
         with self.session() as s, s.begin():
@@ -289,6 +291,11 @@ class Store(RunLog):
                     chunk = []
             if chunk:
                 yield chunk
+
+
+def _source(row: SourceRow) -> StoredSource:
+    """The source a row holds, as the store hands it out (the row itself never leaves the store)."""
+    return stored_source(row.id, row.protocol, row.url, row.options, node_id=row.node_id, state=row.state)
 
 
 def _raw_row(source_id: str, raw: RawRecord, now: datetime) -> dict[str, Any]:

@@ -51,9 +51,9 @@ def asset_response(request: Request, name: str, media: str) -> Response:
     return conditional(request, asset(name), media, headers=headers)
 
 
-def source_options(hub: Hub) -> list[tuple[str, dict[str, object]]]:
-    """Each registered source's id and options (where a source's ``name`` is given)."""
-    return [(row.id, dict(row.options or {})) for row in hub.store.list_sources()]
+def source_titles(hub: Hub) -> list[tuple[str, str | None]]:
+    """Each registered source's id and ``title`` option (its name, when given)."""
+    return [(source.id, source.options.title) for source in hub.store.list_sources()]
 
 
 def embed_state(request: Request) -> EmbedState:
@@ -112,7 +112,7 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
     def labels(lang: Annotated[str, Query()] = "en") -> JSONResponse:
         """The names of facet values in ``lang`` (types, countries, regions, GBF goals and targets, languages,
         sources), for the widget to show names instead of codes."""
-        names = facet_labels(language(lang), source_options(current()))
+        names = facet_labels(language(lang), source_titles(current()))
         return JSONResponse(names, headers={"Cache-Control": "public, max-age=300"})
 
     @router.get("/embed/frame", response_class=HTMLResponse)
@@ -135,7 +135,7 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
             answer=answer,
             pages=pages,
             facets=[(f, ordered(f, answer["facets"].get(f, {}))) for f in FACET_FIELDS],
-            names=facet_labels(state.lang, source_options(current())),
+            names=facet_labels(state.lang, source_titles(current())),
         )
 
     @router.get("/embed/snippet", response_class=HTMLResponse)
@@ -153,7 +153,7 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
             ),
             key=lambda pair: pair[1],
         )
-        names = facet_labels(state.lang, source_options(current()))
+        names = facet_labels(state.lang, source_titles(current()))
         return render(
             "snippet.html",
             state.lang,

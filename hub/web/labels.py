@@ -126,13 +126,10 @@ def _language_codes() -> tuple[str, ...]:
     return tuple(sorted({str(item.alpha_2) for item in pycountry.languages if hasattr(item, "alpha_2")}))
 
 
-def source_label(source_id: str, options: dict[str, object] | None = None) -> str:
-    """A source's name: its ``name`` or ``title`` option, else its id in words (``cbd-meetings`` is
-    ``CBD meetings``)."""
-    for key in ("name", "title"):
-        value = (options or {}).get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+def source_label(source_id: str, title: str | None = None) -> str:
+    """A source's name: its ``title`` option, else its id in words (``cbd-meetings`` is ``CBD meetings``)."""
+    if title and title.strip():
+        return title.strip()
     words = [w.upper() if w in _ACRONYMS else w for w in re.split(r"[-_]+", source_id) if w]
     if not words:
         return source_id
@@ -141,7 +138,7 @@ def source_label(source_id: str, options: dict[str, object] | None = None) -> st
     return " ".join(words)
 
 
-def facet_labels(lang: str, sources: Iterable[tuple[str, dict[str, object]]]) -> dict[str, dict[str, str]]:
+def facet_labels(lang: str, sources: Iterable[tuple[str, str | None]]) -> dict[str, dict[str, str]]:
     """Every label the search interface needs, by facet then value (what ``/embed/labels`` answers)."""
     return {
         "type": {code: type_label(code, lang) for code in _types()},
@@ -151,7 +148,7 @@ def facet_labels(lang: str, sources: Iterable[tuple[str, dict[str, object]]]) ->
         "goal": {term.identifier: goal_label(term.identifier, lang) for term in gbf_goals()},
         "language": {code: language_label(code, lang) for code in _language_codes()}
         | {"und": say(lang, "undetermined")},
-        "source": {source_id: source_label(source_id, options) for source_id, options in sources},
+        "source": {source_id: source_label(source_id, title) for source_id, title in sources},
     } | ({} if lang == "en" else {"en_title": _english_titles()})
 
 

@@ -59,7 +59,7 @@ def portal_router(current: Callable[[], Hub]) -> APIRouter:
     ) -> HTMLResponse:
         hub = current()
         chosen = chosen_language(lang, gkss_lang)
-        names = {row.id: source_label(row.id, row.options) for row in hub.store.list_sources()}
+        names = {s.id: source_label(s.id, s.options.title) for s in hub.store.list_sources()}
         page = render(
             "portal.html",
             chosen,
@@ -98,7 +98,7 @@ def portal_router(current: Callable[[], Hub]) -> APIRouter:
             row=row,
             provenances=[resource.provenance, *resource.merged_provenance],
             oai_identifier=f"oai:{hub.settings.oai_repository_id}:{resource.id}",
-            source_name=source_label(resource.source, source.options if source else None),
+            source_name=source_label(resource.source, source.options.title if source else None),
             names={
                 "type": type_label(resource.type, chosen),
                 "countries": [country_label(c, chosen) for c in resource.countries],

@@ -33,11 +33,11 @@ def test_seed_registers_the_network_disabled_with_schedules_and_enable_turns_one
     hub = open_hub(Settings())
     try:
         sources = {s.id: s for s in hub.store.list_sources()}
-        assert all(s.options["enabled"] is False for s in sources.values())
+        assert all(s.stored_options["enabled"] is False for s in sources.values())
         schedules = {row.source_id: row for row in list_schedules(hub.store)}
         assert set(schedules) == set(sources) and not any(row.enabled for row in schedules.values())
         assert schedules["bioland-ke"].every_seconds == 7 * 86400
-        assert sources["bioland-ke"].options["country"] == "KE"
+        assert sources["bioland-ke"].options.country == "KE"
         assert sources["informea-decisions"].protocol == "odata"
         assert sources["cbd-rss-notifications"].url == "https://www.cbd.int/rss/notifications.aspx"
     finally:
@@ -47,7 +47,7 @@ def test_seed_registers_the_network_disabled_with_schedules_and_enable_turns_one
     gkss("sources", "enable", "bioland-ke")
     hub = open_hub(Settings())
     try:
-        assert hub.store.get_source("bioland-ke").options["enabled"] is True  # type: ignore[union-attr]
+        assert hub.store.get_source("bioland-ke").stored_options["enabled"] is True  # type: ignore[union-attr]
         schedule = get_schedule(hub.store, "bioland-ke")
         assert schedule is not None and schedule.enabled and schedule.every_seconds == 7 * 86400
         assert sum(1 for row in list_schedules(hub.store) if row.enabled) == 1

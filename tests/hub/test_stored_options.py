@@ -43,7 +43,7 @@ def test_an_option_this_hub_does_not_know_is_kept_and_noted(hub: Hub) -> None:
     assert summary.added == _items_in_feed() > 0
     assert any("option colour is not understood by feed" in note for note in summary.notes)
     stored = hub.store.get_source("old")
-    assert stored is not None and stored.options == legacy
+    assert stored is not None and stored.stored_options == legacy
 
 
 def test_a_stored_value_that_no_longer_passes_fails_the_run_and_keeps_the_source(hub: Hub) -> None:
@@ -58,4 +58,4 @@ def test_a_stored_value_that_no_longer_passes_fails_the_run_and_keeps_the_source
     runs = hub.store.list_runs("bad", limit=5)
     assert [run.status for run in runs] == ["failed"]
     stored = hub.store.get_source("bad")
-    assert stored is not None and stored.options == bad
+    assert stored is not None and stored.stored_options == bad
