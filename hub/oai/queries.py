@@ -10,7 +10,7 @@ from datetime import datetime
 
 from hub.oai.sets import SetFields, SetFilter
 from hub.store import Store, changes
-from hub.store.changes import Change, Selection
+from hub.store.changes import Change, ChangeRow, Selection, utc
 from normalizers.resource import Resource
 
 _SCAN = 500  # rows read per round trip while a set filter is applied in Python
@@ -62,8 +62,8 @@ def _selection(window: Window, sets: SetFilter) -> Selection:
     return Selection(window.start, window.end, sets.source, sets.reads_resource, tuple(sets.json_literals()))
 
 
-def _item(row: Change) -> Item:
-    return Item(row.id, row.source_id, row.changed_at, row.resource, row.last_resource)
+def _item(row: Change | ChangeRow) -> Item:
+    return Item(row.id, row.source_id, utc(row.changed_at), row.resource, row.last_resource)
 
 
 def page(

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
-from sqlalchemy import ColumnElement, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, func, or_, select, tuple_
 
 from hub.store.models import RecordRow
 from hub.store.store import Store
@@ -41,6 +41,11 @@ class Change(NamedTuple):
     resource: str | None
     last_resource: str | None
 
+
+# A row of a keyset page as the database hands it back (no conversion per row: the provider reads
+# pages of them); its changed_at is naive UTC from SQLite, so read it through ``utc``. A string: at
+# run time SQLAlchemy 2.0's Row takes one type parameter, 2.1's several.
+ChangeRow: TypeAlias = "Row[str, str, datetime, str | None, str | None]"
 
 _COLUMNS = (
     RecordRow.id,
@@ -91,7 +96,7 @@ def _change(row: Any) -> Change:
 
 def pages(
     store: Store, selection: Selection, after: tuple[datetime, str] | None, batch: int
-) -> Generator[list[Change]]:
+) -> Generator[list[ChangeRow]]:
     """Successive pages of up to ``batch`` selected records after the key ``after`` in (changed_at,
     id) order, read in one session; the last page is the first shorter than ``batch``. Close the
     iterator (or let it go) to stop early."""
@@ -103,12 +108,11 @@ def pages(
             if key is not None:
                 query = query.where(tuple_(RecordRow.changed_at, RecordRow.id) > (utc(key[0]), key[1]))
             ordered = query.order_by(RecordRow.changed_at, RecordRow.id).limit(batch)
-            # Core rows: no ORM bookkeeping per row
-            rows = [_change(row) for row in session.connection().execute(ordered)]
+            rows = list(session.connection().execute(ordered))  # Core rows: no ORM bookkeeping per row
             yield rows
             if len(rows) < batch:
                 return
-            key = (rows[-1].changed_at, rows[-1].id)
+            key = (utc(rows[-1].changed_at), rows[-1].id)
 
 
 def count(store: Store, selection: Selection) -> int:
