@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from federation.tables import Database, PeerRow
 
@@ -158,6 +159,12 @@ def remove_peer(store: Database, peer_id: str) -> bool:
             return False
         s.delete(row)
         return True
+
+
+def node_holdings(session: Session, node_id: str) -> dict[str, int]:
+    """How many peers belong to the node, counted in the caller's transaction (the registry's
+    ``remove_node`` refuses to remove a node that still holds some)."""
+    return {"peers": session.scalar(select(func.count()).where(PeerRow.node_id == node_id)) or 0}
 
 
 def known_keys(store: Database) -> dict[str, str]:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import func, select
 
 from hub.context import Hub
+from hub.store import stats
 from hub.store.clock import aware
-from hub.store.models import RecordRow, RunRow
 
 MEDIA_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-RUN_COUNTS = ("added", "updated", "unchanged", "deleted", "failed")
 
 Labels = tuple[tuple[str, str], ...]
 FAMILIES = (  # name, type, help; in the order collect() returns them
@@ -72,45 +69,27 @@ def collect(hub: Hub) -> list[Family]:
         Family(name, kind, text) for name, kind, text in FAMILIES
     )
 
-    with hub.store.session() as s:
-        listed = {source.id for source in hub.store.list_sources()}
-        for row in s.execute(
-            select(
-                RunRow.source_id,
-                RunRow.status,
-                func.count(),
-                *(func.coalesce(func.sum(getattr(RunRow, name)), 0) for name in (*RUN_COUNTS, "bytes")),
-            ).group_by(RunRow.source_id, RunRow.status)
-        ):
-            source, status, count, *sums = row
-            runs.add(count, source=source, status=status)
-            for name, value in zip(RUN_COUNTS, sums, strict=False):
-                changes.add(value, source=source, change=name)
-            received.add(sums[-1], source=source)
-        latest: dict[str, tuple[str, datetime]] = {}
-        finished: dict[str, tuple[datetime, datetime]] = {}
-        timeline = select(
-            RunRow.source_id, RunRow.status, RunRow.started_at, RunRow.finished_at, RunRow.statuses
-        ).order_by(RunRow.started_at, RunRow.id)
-        for source, status, started, ended, statuses in s.execute(timeline):  # one pass over the runs
-            for code, count in (statuses or {}).items():
-                responses.add(count, source=source, status=str(code))
-            latest[source] = (status, started)
-            if ended is not None:
-                finished[source] = (started, ended)
-            if status == "succeeded":
-                last_ok.samples[(("source", source),)] = _seconds(started)
-        for source, (status, started) in latest.items():
-            last_run.add(_seconds(started), source=source, status=status)
-        for source, (started, ended) in finished.items():
-            duration.add(max(0.0, _seconds(ended) - _seconds(started)), source=source)
-        counted: defaultdict[tuple[str, bool], int] = defaultdict(int)
-        for source, deleted, count in s.execute(
-            select(RecordRow.source_id, RecordRow.deleted, func.count()).group_by(
-                RecordRow.source_id, RecordRow.deleted
-            )
-        ):
-            counted[(source, bool(deleted))] += count
+    listed = {source.id for source in hub.store.list_sources()}
+    for total in stats.run_totals(hub.store):
+        runs.add(total.runs, source=total.source_id, status=total.status)
+        for name, value in total.changes.items():
+            changes.add(value, source=total.source_id, change=name)
+        received.add(total.bytes, source=total.source_id)
+    latest: dict[str, tuple[str, datetime]] = {}
+    finished: dict[str, tuple[datetime, datetime]] = {}
+    for source, status, started, ended, statuses in stats.run_timeline(hub.store):  # one pass over the runs
+        for code, count in statuses.items():
+            responses.add(count, source=source, status=str(code))
+        latest[source] = (status, started)
+        if ended is not None:
+            finished[source] = (started, ended)
+        if status == "succeeded":
+            last_ok.samples[(("source", source),)] = _seconds(started)
+    for source, (status, started) in latest.items():
+        last_run.add(_seconds(started), source=source, status=status)
+    for source, (started, ended) in finished.items():
+        duration.add(max(0.0, _seconds(ended) - _seconds(started)), source=source)
+    counted = stats.record_counts(hub.store)
     for source in sorted(listed | {source for source, _ in counted}):
         for deleted, state in ((False, "live"), (True, "deleted")):
             records.add(counted.get((source, deleted), 0), source=source, state=state)

@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
-
 from hub.store.clock import aware, utcnow
 from hub.store.models import RunRow
 from hub.store.runs import pid_namespace
@@ -75,11 +73,7 @@ def process_gone(pid: int, since: datetime) -> bool:
 
 def dead_runs(store: Store, source_id: str | None = None) -> list[RunRow]:
     """The running runs whose process on this host is gone."""
-    query = select(RunRow).where(RunRow.status == "running", RunRow.worker.is_not(None))
-    if source_id is not None:
-        query = query.where(RunRow.source_id == source_id)
-    with store.session() as s:
-        running = list(s.scalars(query))
+    running = store.running_runs(source_id)
     dead = []
     for run in running:
         owner = _owner(run.worker)
@@ -120,13 +114,7 @@ def recover(store: Store, index: SearchIndex, source_id: str | None = None) -> l
     for run in dead_runs(store, source_id):
         level_index(store, index, [run])
         reason = _reason(run)
-        with store.session() as s, s.begin():
-            result = s.execute(
-                update(RunRow)
-                .where(RunRow.id == run.id, RunRow.status == "running")
-                .values(status="failed", error=reason, finished_at=utcnow())
-            )
-        if getattr(result, "rowcount", 0):
+        if store.fail_running_run(run.id, reason):
             logger.warning("source %s: run %s ended as failed: %s", run.source_id, run.id, reason)
             run.status, run.error = "failed", reason
             ended.append(run)
@@ -138,11 +126,7 @@ def recover(store: Store, index: SearchIndex, source_id: str | None = None) -> l
 
 def _unlevelled(store: Store, source_id: str | None) -> list[RunRow]:
     """Finished runs that noted an index failure and were not levelled since (the newest 50)."""
-    query = select(RunRow).where(RunRow.status != "running").order_by(RunRow.id.desc()).limit(50)
-    if source_id is not None:
-        query = query.where(RunRow.source_id == source_id)
-    with store.session() as s:
-        runs = list(s.scalars(query))
+    runs = store.finished_runs(source_id, limit=50)
     return [
         run
         for run in runs

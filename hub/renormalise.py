@@ -12,43 +12,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from typing import Any
 
-from sqlalchemy import select
-
-from harvesters.records import RawRecord, RecordFailure
+from harvesters.records import RecordFailure
 from hub.context import Hub
 from hub.pipeline import Progress, RunSummary, normalise_record
-from hub.store.clock import aware
-from hub.store.models import RawRecordRow
-from hub.store.store import NormalisedItem, Store
+from hub.store.raw import stored_raw_records
+from hub.store.store import NormalisedItem
 from normalizers.errors import InvalidRecord, SkipRecord
 
 logger = logging.getLogger(__name__)
 
 STATUS = "renormalised"
 NOTE = "re-normalised from the stored raw payloads (nothing fetched)"
-
-
-def stored_raw_records(store: Store, source_id: str, batch: int) -> Iterator[list[tuple[RawRecord, Any]]]:
-    """The source's live raw records with when each was harvested, in batches in native-id order."""
-    table = RawRecordRow
-    columns = (table.native_id, table.content_type, table.payload, table.datestamp, table.harvested_at)
-    after: str | None = None
-    while True:
-        query = select(*columns).where(table.source_id == source_id, table.deleted.is_(False))
-        if after is not None:
-            query = query.where(table.native_id > after)
-        with store.session() as s:
-            rows = list(s.execute(query.order_by(table.native_id).limit(batch)))
-        if not rows:
-            return
-        yield [
-            (RawRecord(source_id, native_id, content_type, payload, aware(datestamp)), aware(harvested))
-            for native_id, content_type, payload, datestamp, harvested in rows
-        ]
-        after = rows[-1][0]
 
 
 def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = None) -> RunSummary:

@@ -10,39 +10,11 @@ is what a changed crosswalk, vocabulary or source place needs.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Sequence
-
-from sqlalchemy import select
+from collections.abc import Callable
 
 from harvesters.records import RawRecord
-from hub.store.models import RawRecordRow, RecordRow
+from hub.store.raw import stored_unchanged
 from hub.store.store import Store
-from normalizers.resource import resource_id
-
-
-def stored_unchanged(store: Store, source_id: str, records: Sequence[RawRecord]) -> set[str]:
-    """The native ids among ``records`` whose stored raw payload is the same and whose record is live."""
-    if not records:
-        return set()
-    hashes = {raw.native_id: hashlib.sha256(raw.payload).hexdigest() for raw in records}
-    with store.session() as s:
-        same = {
-            native_id
-            for native_id, stored in s.execute(
-                select(RawRecordRow.native_id, RawRecordRow.payload_hash).where(
-                    RawRecordRow.source_id == source_id, RawRecordRow.native_id.in_(list(hashes))
-                )
-            )
-            if hashes.get(native_id) == stored
-        }
-        if not same:
-            return set()
-        ids = {resource_id(source_id, native_id): native_id for native_id in same}
-        live = s.scalars(
-            select(RecordRow.id).where(RecordRow.id.in_(list(ids)), RecordRow.deleted.is_(False))
-        )
-        return {ids[rid] for rid in live}
 
 
 class UnchangedFilter:

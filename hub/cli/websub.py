@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from hub.cli.common import console, open_cli_hub
-from hub.websub.subscriptions import Subscription, listing
+from hub.store.subscriptions import Subscription, listing
 
 websub_app = typer.Typer(help="WebSub subscriptions of this hub (read-only).", no_args_is_help=True)
 

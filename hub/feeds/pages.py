@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from hub.conditional import conditional
 from hub.context import Hub
@@ -22,7 +21,6 @@ from hub.feeds.formats import (
     RSS_MEDIA,
     FeedPage,
     Tombstone,
-    aware,
     render_atom,
     render_json,
     render_rss,
@@ -31,7 +29,7 @@ from hub.feeds.formats import (
 from hub.search.base import SearchQuery
 from hub.search.http_params import query_of, search_filters
 from hub.search.params import SearchFilters
-from hub.store.models import RecordRow
+from hub.store import changes
 
 
 def load_page(hub: Hub, request: Request, query: SearchQuery, page: int, *, tombstones: bool) -> FeedPage:
@@ -71,23 +69,14 @@ def load_page(hub: Hub, request: Request, query: SearchQuery, page: int, *, tomb
 
 def _newest_change(hub: Hub, sources: Sequence[str]) -> datetime:
     """The newest ``changed_at`` of the records of the sources (all when none is named); the epoch if none."""
-    query = select(func.max(RecordRow.changed_at))
-    if sources:
-        query = query.where(RecordRow.source_id.in_(list(sources)))
-    with hub.store.session() as session:
-        newest = session.scalar(query)
-    return aware(newest).astimezone(UTC) if newest is not None else EPOCH
+    newest = changes.newest(hub.store, sources)
+    return newest if newest is not None else EPOCH
 
 
 def _tombstones(hub: Hub, sources: Sequence[str], limit: int) -> list[Tombstone]:
     """The ``limit`` most recent tombstones of the sources (all sources when none is named)."""
-    query = select(RecordRow.id, RecordRow.source_id, RecordRow.changed_at).where(RecordRow.deleted.is_(True))
-    if sources:
-        query = query.where(RecordRow.source_id.in_(list(sources)))
-    query = query.order_by(RecordRow.changed_at.desc(), RecordRow.id).limit(limit)
-    with hub.store.session() as session:
-        rows = session.execute(query).all()
-    return [Tombstone(id=row.id, source=row.source_id, when=aware(row.changed_at)) for row in rows]
+    stones = changes.recent_tombstones(hub.store, sources, limit)
+    return [Tombstone(id=row.id, source=row.source_id, when=row.changed_at) for row in stones]
 
 
 # -- the router -----------------------------------------------------------------------------------

@@ -6,10 +6,8 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
-
 from hub.context import Hub
-from hub.store.models import RecordRow
+from hub.store import records
 from hub.store.schedules import get_schedule, set_next_run
 from registry.source_options import common_options
 from registry.sources import StoredSource
@@ -30,14 +28,7 @@ def poll_interval(published: Iterable[datetime], now: datetime, minimum: int, ma
 
 def published_dates(hub: Hub, source_id: str) -> list[datetime]:
     """When the source's most recently changed live records were published (or else modified)."""
-    query = (
-        select(RecordRow.resource)
-        .where(RecordRow.source_id == source_id, RecordRow.deleted.is_(False))
-        .order_by(RecordRow.changed_at.desc())
-        .limit(SAMPLE)
-    )
-    with hub.store.session() as s:
-        documents = [text for text in s.scalars(query) if text]
+    documents = records.newest_resources(hub.store, source_id, SAMPLE)
     moments: list[datetime] = []
     for text in documents:
         resource = json.loads(text)

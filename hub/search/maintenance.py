@@ -7,11 +7,8 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import select
-
 from hub.search.base import SearchIndex
-from hub.store import Store
-from hub.store.models import RecordRow
+from hub.store import Store, records
 from normalizers.resource import Resource
 
 BATCH = 1000
@@ -76,35 +73,8 @@ def _indexed_hashes(index: SearchIndex, ids: Sequence[str]) -> dict[str, str]:
 
 def _store_hashes(store: Store, batch: int) -> Iterator[list[tuple[str, str]]]:
     """(id, content hash) of every live record, in batches; the hash of the stored Resource JSON."""
-    with store.session() as s:
-        query = (
-            select(RecordRow.id, RecordRow.resource)
-            .where(RecordRow.deleted.is_(False))
-            .order_by(RecordRow.id)
-            .execution_options(yield_per=batch)
-        )
-        chunk: list[tuple[str, str]] = []
-        for rid, text in s.execute(query):
-            if text is None:
-                continue
-            chunk.append((rid, Resource.model_validate_json(text).content_hash()))
-            if len(chunk) >= batch:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-
-
-def _live_among(store: Store, ids: list[str]) -> set[str]:
-    with store.session() as s:
-        query = select(RecordRow.id).where(RecordRow.id.in_(ids), RecordRow.deleted.is_(False))
-        return set(s.scalars(query))
-
-
-def _live_resources(store: Store, ids: list[str]) -> list[Resource]:
-    with store.session() as s:
-        query = select(RecordRow.resource).where(RecordRow.id.in_(ids), RecordRow.deleted.is_(False))
-        return [Resource.model_validate_json(text) for text in s.scalars(query) if text is not None]
+    for chunk in records.live_texts(store, batch):
+        yield [(rid, Resource.model_validate_json(text).content_hash()) for rid, text in chunk]
 
 
 def check(store: Store, index: SearchIndex, batch: int = BATCH) -> Drift:
@@ -118,7 +88,7 @@ def check(store: Store, index: SearchIndex, batch: int = BATCH) -> Drift:
             elif indexed[rid] != content_hash:
                 drift.stale.append(rid)
     for ids in _batches(index.ids(), batch):
-        live = _live_among(store, ids)
+        live = records.live_among(store, ids)
         drift.extra.extend(rid for rid in ids if rid not in live)
     drift.missing.sort()
     drift.stale.sort()
@@ -130,7 +100,7 @@ def repair(store: Store, index: SearchIndex, drift: Drift, batch: int = BATCH) -
     """Re-index missing and stale records from the store, delete extra ones; returns the fixes made."""
     fixed = 0
     for ids in _batches([*drift.missing, *drift.stale], batch):
-        resources = _live_resources(store, ids)
+        resources = records.live_resources(store, ids)
         if resources:
             fixed += index.add(resources)
     for ids in _batches(drift.extra, batch):

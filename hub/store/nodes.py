@@ -1,7 +1,8 @@
 """What a node of the registry holds in the store and in federation: its sources and its peers.
 
-The registry owns the node hierarchy; the hub, which sees every table, answers which sources a node
-scope reaches and refuses to remove a node that still holds sources or peers.
+The registry owns the node hierarchy and federation the peers; the hub, which owns the sources and
+sees both packages, answers which sources a node scope reaches and refuses to remove a node that
+still holds sources or peers (federation counts the peers).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from federation.tables import PeerRow
+from federation import peers
 from hub.store.models import SourceRow
 from hub.store.store import Store
 from registry import nodes
@@ -31,13 +32,10 @@ def node_sources(store: Store, node_ids: Iterable[str], within: Iterable[str] = 
 
 
 def held_by(session: Session, node_id: str) -> dict[str, int]:
-    """How many sources and peers belong to the node."""
-    return {
-        "sources": session.scalar(select(func.count()).where(SourceRow.node_id == node_id)) or 0,
-        "peers": session.scalar(select(func.count()).where(PeerRow.node_id == node_id)) or 0,
-    }
+    """How many sources belong to the node (its peers are counted by ``federation.peers``)."""
+    return {"sources": session.scalar(select(func.count()).where(SourceRow.node_id == node_id)) or 0}
 
 
 def remove_node(store: Store, node_id: str) -> None:
     """Remove a node that holds nothing: no child nodes, sources or peers (its keys go with it)."""
-    nodes.remove_node(store, node_id, holdings=(held_by,))
+    nodes.remove_node(store, node_id, holdings=(held_by, peers.node_holdings))

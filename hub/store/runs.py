@@ -156,6 +156,32 @@ class RunLog:
                     lost.append(row)
         return lost
 
+    def running_runs(self, source_id: str | None = None) -> list[RunRow]:
+        """The runs still running that name the process running them, of ``source_id`` (all when None)."""
+        query = select(RunRow).where(RunRow.status == "running", RunRow.worker.is_not(None))
+        if source_id is not None:
+            query = query.where(RunRow.source_id == source_id)
+        with self.session() as s:
+            return list(s.scalars(query))
+
+    def fail_running_run(self, run_id: int, error: str) -> bool:
+        """End the run as failed with ``error`` if it is still running; False when it no longer was."""
+        with self.session() as s, s.begin():
+            result = s.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status == "running")
+                .values(status="failed", error=error, finished_at=utcnow())
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def finished_runs(self, source_id: str | None = None, limit: int = 50) -> list[RunRow]:
+        """The newest ``limit`` runs that are not running, of ``source_id`` (all when None), newest first."""
+        query = select(RunRow).where(RunRow.status != "running").order_by(RunRow.id.desc()).limit(limit)
+        if source_id is not None:
+            query = query.where(RunRow.source_id == source_id)
+        with self.session() as s:
+            return list(s.scalars(query))
+
     def iter_run_changes(self, run_id: int, batch: int = 1000) -> Iterator[tuple[list[Resource], list[str]]]:
         """What a run last changed, in batches of (live Resources, tombstone ids): to level the index
         after a lost run (its worker may have died between a store commit and the index write)."""

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlalchemy import select
-
 from hub.feeds import Tombstone
 from hub.search.base import SearchQuery
-from hub.store.models import RecordRow
-from hub.store.store import Store
+from hub.store import Store, changes
 from hub.websub.matching import matches
 from normalizers.resource import Resource
 
 
 def run_deletions(store: Store, run_id: int) -> list[tuple[Tombstone, Resource | None]]:
     """Tombstones the run wrote, each with the Resource the record had before (None if never seen)."""
-    query = select(RecordRow.id, RecordRow.source_id, RecordRow.changed_at, RecordRow.last_resource).where(
-        RecordRow.run_id == run_id, RecordRow.deleted.is_(True)
-    )
-    with store.session() as s:
-        rows = s.execute(query.order_by(RecordRow.id)).all()
     found = []
-    for row in rows:
-        when: datetime = row.changed_at if row.changed_at.tzinfo else row.changed_at.replace(tzinfo=UTC)
+    for row in changes.run_tombstones(store, run_id):
         last = Resource.model_validate_json(row.last_resource) if row.last_resource else None
-        found.append((Tombstone(id=row.id, source=row.source_id, when=when), last))
+        found.append((Tombstone(id=row.id, source=row.source_id, when=row.changed_at), last))
     return found
 
 

@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 
 from hub.context import Hub
 from hub.search.results import BadSearchParameter
+from hub.store.subscriptions import Subscription, active, any_subscription, purge_expired, record_delivery
 from hub.websub.content import Push, push_for
 from hub.websub.deleted import deletion_matches, run_deletions
 from hub.websub.delivery import deliver
 from hub.websub.matching import matches, topic_query
-from hub.websub.subscriptions import Subscription, active, any_subscription, purge_expired, record_delivery
 from normalizers.resource import Resource
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse, Response
 from harvesters.netguard import UnsafeDestination
 from hub.context import Hub
 from hub.settings import Settings
-from hub.websub.subscriptions import subscribe, unsubscribe
+from hub.store.subscriptions import subscribe, unsubscribe
 from hub.websub.verify import Intent, verify_intent
 
 FEED_PATHS = frozenset({"/feeds/atom", "/feeds/rss", "/feeds/json"})

@@ -147,7 +147,7 @@ def test_killed_harvests_leave_no_drift_and_failed_runs(replay: str, tmp_path: P
 
 
 def test_a_killed_worker_leaves_no_drift_and_a_failed_run(replay: str, tmp_path: Path) -> None:
-    from tests.e2e.test_scaleout_jobs import flush, redis_url, start_workers
+    from tests.e2e.scaleout_support import flush, redis_url, start_workers
     from tests.support.databases import fresh_database
 
     if not os.environ.get("GKSS_TEST_DATABASE_URL"):

@@ -13,7 +13,7 @@ from harvesters.errors import TransientError
 from harvesters.http import HttpPolicy, fetch_once, make_client, request_host
 from hub.jobs.in_flight import LocalInFlight, RedisInFlight
 from hub.jobs.politeness import LocalBucket, RedisBucket, polite_policy
-from tests.hub.test_jobs import REDIS_DB, redis_url
+from tests.hub.test_jobs_politeness import REDIS_DB, redis_url
 from tests.support.counting_server import CountingServer
 
 POLICY = HttpPolicy(max_retries=0, read_timeout=10.0)

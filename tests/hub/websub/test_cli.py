@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hub.context import open_hub
 from hub.settings import Settings
-from hub.websub.subscriptions import record_delivery, subscribe
+from hub.store.subscriptions import record_delivery, subscribe
 from tests.support.cli_home import cli_home, gkss
 
 __all__ = ["cli_home"]

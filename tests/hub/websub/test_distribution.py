@@ -19,8 +19,8 @@ from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
 from hub.settings import Settings
 from hub.store.models import WebSubSubscriptionRow
+from hub.store.subscriptions import active, subscribe
 from hub.websub.signing import verify_signature
-from hub.websub.subscriptions import active, subscribe
 from normalizers.resource import resource_id
 from tests.hub.websub.hanging import HangingServer
 from tests.hub.websub.subscriber import SubscriberServer

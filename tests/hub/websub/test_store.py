@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hub.store import Store
-from hub.websub.subscriptions import active, listing, purge_expired, record_delivery, subscribe, unsubscribe
+from hub.store.subscriptions import active, listing, purge_expired, record_delivery, subscribe, unsubscribe
 from tests.support.databases import database_kinds, fresh_database
 
 TOPIC = "http://node/feeds/atom?country=KE"

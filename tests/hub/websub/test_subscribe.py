@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hub.api import create_app
 from hub.context import Hub, open_hub
 from hub.settings import Settings
-from hub.websub.subscriptions import Subscription, active, purge_expired
+from hub.store.subscriptions import Subscription, active, purge_expired
 from tests.hub.websub.subscriber import SubscriberServer
 
 TOPIC = "http://testserver/feeds/atom?type=document&country=KE"

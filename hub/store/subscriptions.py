@@ -1,4 +1,5 @@
-"""Stored WebSub subscriptions: subscribe (or renew), unsubscribe, list the ones whose lease runs."""
+"""Stored WebSub subscriptions (the websub_subscriptions table and all its SQL): subscribe (or renew),
+unsubscribe, list the ones whose lease runs, note each delivery's outcome."""
 
 from __future__ import annotations
 

@@ -1,0 +1,62 @@
+"""Reads of the raw records (the payloads as sources sent them): a source's live ones in batches, to
+re-normalise without re-harvesting, and which of a new delivery are stored already as they are."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from harvesters.records import RawRecord
+from hub.store.clock import aware
+from hub.store.models import RawRecordRow, RecordRow
+from hub.store.store import Store
+from normalizers.resource import resource_id
+
+
+def stored_raw_records(
+    store: Store, source_id: str, batch: int
+) -> Iterator[list[tuple[RawRecord, datetime]]]:
+    """The source's live raw records with when each was harvested, in batches in native-id order."""
+    table = RawRecordRow
+    columns = (table.native_id, table.content_type, table.payload, table.datestamp, table.harvested_at)
+    after: str | None = None
+    while True:
+        query = select(*columns).where(table.source_id == source_id, table.deleted.is_(False))
+        if after is not None:
+            query = query.where(table.native_id > after)
+        with store.session() as s:
+            rows = list(s.execute(query.order_by(table.native_id).limit(batch)))
+        if not rows:
+            return
+        yield [
+            (RawRecord(source_id, native_id, content_type, payload, aware(datestamp)), aware(harvested))
+            for native_id, content_type, payload, datestamp, harvested in rows
+        ]
+        after = rows[-1][0]
+
+
+def stored_unchanged(store: Store, source_id: str, records: Sequence[RawRecord]) -> set[str]:
+    """The native ids among ``records`` whose stored raw payload is the same and whose record is live."""
+    if not records:
+        return set()
+    hashes = {raw.native_id: hashlib.sha256(raw.payload).hexdigest() for raw in records}
+    with store.session() as s:
+        same = {
+            native_id
+            for native_id, stored in s.execute(
+                select(RawRecordRow.native_id, RawRecordRow.payload_hash).where(
+                    RawRecordRow.source_id == source_id, RawRecordRow.native_id.in_(list(hashes))
+                )
+            )
+            if hashes.get(native_id) == stored
+        }
+        if not same:
+            return set()
+        ids = {resource_id(source_id, native_id): native_id for native_id in same}
+        live = s.scalars(
+            select(RecordRow.id).where(RecordRow.id.in_(list(ids)), RecordRow.deleted.is_(False))
+        )
+        return {ids[rid] for rid in live}
