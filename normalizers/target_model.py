@@ -114,7 +114,8 @@ class TargetModel:
         for word in words:
             known = cache.get(word)
             if known is None:
-                known = cache[word] = tuple(c for k in _word_features(word) if (c := column.get(k)) is not None)
+                features = (column.get(k) for k in _word_features(word))
+                known = cache[word] = tuple(c for c in features if c is not None)
             found.extend(known)
         for first, second in pairwise(words):
             pair = column.get(f"b:{first[:6]}_{second[:6]}")
