@@ -39,6 +39,7 @@ def report(
     f: dict[str, Any],
     g: dict[str, Any],
     p: dict[str, Any],
+    t: dict[str, Any],
 ) -> None:
     def rate(result: dict[str, Any], count: int) -> float:
         seconds = float(result.get("seconds") or 0.0)
@@ -52,7 +53,8 @@ def report(
     rows = [
         ("P  oaipmh-scythe JSONL", p.get("records", "-"), p_rate, p),
         ("A  baseline httpx+lxml", a.get("records", "-"), a_rate, a),
-        ("F  engine floor", f.get("indexed", "-"), rate(f, int(f.get("indexed", 0))), f),
+        ("T  floor on Tantivy", t.get("indexed", "-"), rate(t, int(t.get("indexed", 0))), t),
+        ("F  engine floor (FTS5)", f.get("indexed", "-"), rate(f, int(f.get("indexed", 0))), f),
         ("G  floor, 3 processes", g.get("indexed", "-"), rate(g, int(g.get("indexed", 0))), g),
         ("B  pipeline N/4", n // 4, q_rate, b_quarter),
         ("B  pipeline N", n, b_rate, b),
@@ -110,7 +112,21 @@ def report(
     p_cpu, b_cpu = p.get("cpu"), b.get("cpu")
     if isinstance(p_cpu, float) and isinstance(b_cpu, float) and p_cpu > 0 and b_cpu > 0:
         p_records = max(1, int(p.get("records", 0)))
-        print(f"  CPU per record: B {b_cpu / n * 1e6:.0f} us, P {p_cpu / p_records * 1e6:.0f} us")
+        helper = float(b.get("helper_cpu") or 0.0)
+        print(
+            f"  CPU per record: B {(b_cpu + helper) / n * 1e6:.0f} us (of it {helper / n * 1e6:.0f} us in "
+            f"the normalising helper process, peak RSS {b.get('helper_rss_mb', 0.0):.1f} MB), "
+            f"P {p_cpu / p_records * 1e6:.0f} us"
+        )
+    t_rate = rate(t, int(t.get("indexed", 0)))
+    if t_rate and p_rate:
+        t_cpu = float(t.get("cpu") or 0.0)
+        print(
+            f"  the floor on Tantivy (T: raw bytes into SQLite, three text fields into Tantivy, nothing "
+            f"of the hub's): {t_rate:,.0f} records/s = {t_rate / p_rate:.2f} x P, {t_cpu / n * 1e6:.0f} us "
+            f"of CPU per record (stored {t.get('stored')}, indexed {t.get('indexed')}); "
+            f"B/T = {b_rate / t_rate:.2f}"
+        )
     verdict = _verdict(ratio >= TARGET_RATIO and _pipeline_ok(b))  # a failed run has no throughput
     print(f"throughput ratio B/A = {ratio:.2f} (target >= {TARGET_RATIO:.2f})    {verdict}")
     f_rate = rate(f, int(f.get("indexed", 0)))
