@@ -20,11 +20,12 @@ from sqlalchemy import select
 from harvesters.records import RawRecord, RecordFailure
 from hub.context import Hub
 from hub.pipeline import Progress, RunSummary, normalise_record
-from hub.pipeline.beside import Beside, Outcome, normalise_chunk
+from hub.pipeline.beside import Beside
 from hub.pipeline.writer import INDEX_BATCH
 from hub.store.clock import aware
 from hub.store.models import RawRecordRow
 from hub.store.store import NormalisedItem, Store
+from normalizers.dispatch import Outcome, normalize_outcomes
 from normalizers.resource import Resource
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
             items.append(NormalisedItem(raw, outcome))
 
     def here(raw: RawRecord) -> None:
-        deliver(raw, normalise_chunk(normalise_record, [raw], source.protocol, place)[0])
+        deliver(raw, normalize_outcomes(normalise_record, [raw], source.protocol, place)[0])
 
     def write(index_too: bool) -> None:
         result = hub.store.apply_batch(source_id, run.id, items, raw=False)

@@ -19,33 +19,16 @@ import multiprocessing as mp
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
 
 from harvesters.records import RawRecord
-from normalizers.errors import InvalidRecord, SkipRecord
+from normalizers.dispatch import Outcome, Place, normalize_outcomes
 from normalizers.resource import Resource
 
 CHUNK = 500  # records sent to the helper at a time
 DEPTH = 2  # chunks the helper may be behind the run (memory stays flat: at most these in flight)
 START_AFTER = 2 * CHUNK  # records a run normalises itself before it starts the helper
 
-Outcome = Resource | str | None  # a Resource, a record error ("InvalidRecord: ..."), None: skipped
-Normalise = Callable[[RawRecord, str, tuple[Any, Any]], Resource]
-
-
-def normalise_chunk(
-    normalise: Normalise, raws: list[RawRecord], protocol: str, place: tuple[Any, Any]
-) -> list[Outcome]:
-    """What the helper does with one chunk: each record's outcome, in order."""
-    out: list[Outcome] = []
-    for raw in raws:
-        try:
-            out.append(normalise(raw, protocol, place))
-        except SkipRecord:
-            out.append(None)
-        except InvalidRecord as exc:
-            out.append(f"InvalidRecord: {exc}")
-    return out
+Normalise = Callable[[RawRecord, str, Place], Resource]
 
 
 class Beside:
@@ -61,7 +44,7 @@ class Beside:
         here: Callable[[RawRecord], None],
         deliver: Callable[[RawRecord, Outcome], None],
         protocol: str,
-        place: tuple[Any, Any],
+        place: Place,
     ) -> None:
         self.normalise = normalise
         self.here = here
@@ -89,7 +72,7 @@ class Beside:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
         chunk, self.chunk = self.chunk, []
-        future = self.pool.submit(normalise_chunk, self.normalise, chunk, self.protocol, self.place)
+        future = self.pool.submit(normalize_outcomes, self.normalise, chunk, self.protocol, self.place)
         self.pending.append((chunk, future))
         while len(self.pending) > DEPTH:
             self._take()

@@ -16,7 +16,7 @@ from harvesters.records import RawRecord, RecordFailure
 from hub.background import ReadAhead
 from hub.context import Hub, recover_hub
 from hub.pipeline.adaptive_polling import adapt_schedule
-from hub.pipeline.beside import Beside, Outcome, normalise_chunk
+from hub.pipeline.beside import Beside
 from hub.pipeline.deletions import DeletionGuard
 from hub.pipeline.notifications import notify_source
 from hub.pipeline.summary import RunSummary
@@ -26,14 +26,15 @@ from hub.settings import Settings
 from hub.store.clock import aware
 from hub.store.models import SourceRow
 from hub.unchanged import UnchangedFilter
-from normalizers.dispatch import normalize
-from normalizers.enrichment import with_source_place
-from normalizers.resource import Resource
+from normalizers.dispatch import Outcome, normalize_outcomes, normalize_placed
 from registry.deletion_policy import deletion_policy, max_delete_share
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
+# Crosswalk and enrich one record, placed in its source's country/regions when it names none
+# (normalizers.dispatch, so that the normalising helper process loads nothing of the hub).
+normalise_record = normalize_placed
 
 
 READ_AHEAD = 1000  # harvested items a run reads ahead of normalisation (about two OAI-PMH pages)
@@ -228,18 +229,10 @@ def _record_sink(
     return UnchangedFilter(hub.store, source_id, hub.settings.batch_size, normalise, unchanged)
 
 
-def normalise_record(raw: RawRecord, protocol: str, place: tuple[Any, Any]) -> Resource:
-    """Crosswalk and enrich one record, placed in its source's country/regions when it names none.
-
-    Raises SkipRecord (nothing to keep) or InvalidRecord (a record error)."""
-    resource = normalize(raw, protocol)
-    return with_source_place(resource, *place) if place != (None, None) else resource
-
-
 def _normalise_into(
     writer: RunWriter, raw: RawRecord, protocol: str, summary: RunSummary, place: tuple[Any, Any]
 ) -> None:
-    _deliver(writer, raw, normalise_chunk(normalise_record, [raw], protocol, place)[0], summary)
+    _deliver(writer, raw, normalize_outcomes(normalise_record, [raw], protocol, place)[0], summary)
 
 
 def _deliver(writer: RunWriter, raw: RawRecord, outcome: Outcome, summary: RunSummary) -> None:
