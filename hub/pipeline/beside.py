@@ -15,6 +15,7 @@ the run, which then ends as a failed run like any other internal error.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import multiprocessing as mp
 from collections import deque
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from harvesters.records import RawRecord
 from normalizers.dispatch import Outcome, Place, normalize_outcomes
 from normalizers.resource import Resource
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 500  # records sent to the helper at a time
 DEPTH = 2  # chunks the helper may be behind the run (memory stays flat: at most these in flight)
@@ -55,10 +58,12 @@ class Beside:
         self.chunk: list[RawRecord] = []
         self.pending: deque[tuple[list[RawRecord], Future[list[Outcome]]]] = deque()
         self.pool: ProcessPoolExecutor | None = None
+        # normalise every record here: a daemonic process may not start one, or starting it failed
+        self.alone = mp.current_process().daemon
 
     def add(self, raw: RawRecord) -> None:
         self.seen += 1
-        if self.seen <= START_AFTER:
+        if self.seen <= START_AFTER or self.alone:
             self.here(raw)
             return
         # the helper reads the payload bytes; the parsed element (and its page) stays here
@@ -69,10 +74,17 @@ class Beside:
     def _send(self) -> None:
         if not self.chunk:
             return
-        if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
         chunk, self.chunk = self.chunk, []
-        future = self.pool.submit(normalize_outcomes, self.normalise, chunk, self.protocol, self.place)
+        try:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+            future = self.pool.submit(normalize_outcomes, self.normalise, chunk, self.protocol, self.place)
+        except (AssertionError, OSError) as exc:  # a daemonic process (a Celery worker's) may have no child
+            logger.info("no helper process for normalising (%s); normalising in the run's process", exc)
+            self.alone = True
+            for raw in chunk:
+                self.here(raw)
+            return
         self.pending.append((chunk, future))
         while len(self.pending) > DEPTH:
             self._take()

@@ -62,3 +62,24 @@ def test_records_normalised_beside_the_run_are_stored_as_if_normalised_in_it(
     assert helped == alone
     assert alone[0]["status"] == "succeeded"
     assert alone[0]["indexed"] == alone[0]["added"] == len(alone[1])
+
+
+class _NoChildren:
+    """A fake executor, named as such: what starting a process raises in a daemonic process."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+
+def test_a_run_that_cannot_start_the_helper_normalises_every_record_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = load_real_records()
+    with OaiReplayServer(records, page_size=9) as server:
+        alone = _harvest(tmp_path / "alone", server.url)
+        monkeypatch.setattr(beside, "START_AFTER", 3)
+        monkeypatch.setattr(beside, "CHUNK", 4)
+        monkeypatch.setattr(beside, "ProcessPoolExecutor", _NoChildren)
+        refused = _harvest(tmp_path / "refused", server.url)
+    assert refused == alone
+    assert refused[0]["status"] == "succeeded"
