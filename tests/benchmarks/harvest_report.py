@@ -115,7 +115,8 @@ def report(
         helper = float(b.get("helper_cpu") or 0.0)
         print(
             f"  CPU per record: B {(b_cpu + helper) / n * 1e6:.0f} us (of it {helper / n * 1e6:.0f} us in "
-            f"the normalising helper process, peak RSS {b.get('helper_rss_mb', 0.0):.1f} MB), "
+            f"the normalising helper process; its ru_maxrss {b.get('helper_rss_mb', 0.0):.1f} MB, an upper "
+            f"bound: on Linux it includes the spawning process's resident set at the fork before exec), "
             f"P {p_cpu / p_records * 1e6:.0f} us"
         )
     t_rate = rate(t, int(t.get("indexed", 0)))
