@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
-from harvesters.records import RecordFailure
+from harvesters.records import RawRecord, RecordFailure
 from hub.context import Hub
 from hub.pipeline import Progress, RunSummary, normalise_record
+from hub.pipeline.beside import Beside
+from hub.pipeline.writer import INDEX_BATCH
 from hub.store.raw import stored_raw_records
 from hub.store.store import NormalisedItem
-from normalizers.errors import InvalidRecord, SkipRecord
+from normalizers.dispatch import Outcome, normalize_outcomes
+from normalizers.resource import Resource
 
 logger = logging.getLogger(__name__)
 
@@ -36,31 +40,48 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
     summary = RunSummary(run_id=run.id, source_id=source_id, notes=[NOTE])
     started = time.monotonic()
     seen = 0
+    items: list[NormalisedItem] = []
+    failures: list[RecordFailure] = []
+    to_index: dict[str, Resource] = {}
+    harvested_at: dict[str, Any] = {}
+
+    def deliver(raw: RawRecord, outcome: Outcome) -> None:
+        if outcome is None:
+            summary.skipped += 1
+        elif isinstance(outcome, str):
+            failures.append(RecordFailure(source_id, raw.native_id, outcome))
+        else:
+            outcome.harvested = outcome.provenance.harvested = harvested_at.pop(raw.native_id)  # when fetched
+            items.append(NormalisedItem(raw, outcome))
+
+    def here(raw: RawRecord) -> None:
+        deliver(raw, normalize_outcomes(normalise_record, [raw], source.protocol, place)[0])
+
+    def write(index_too: bool) -> None:
+        result = hub.store.apply_batch(source_id, run.id, items, raw=False)
+        items.clear()
+        summary.add(result)
+        to_index.update((resource.id, resource) for resource in result.to_index)
+        if to_index and (index_too or len(to_index) >= INDEX_BATCH):  # one index commit per INDEX_BATCH
+            hub.index.add(list(to_index.values()))
+            to_index.clear()
+        if failures:
+            summary.failed += len(failures)
+            hub.store.record_failures(run.id, failures)
+            failures.clear()
+
+    beside = Beside(normalise_record, here, deliver, source.protocol, place)
     try:
         for batch in stored_raw_records(hub.store, source_id, hub.settings.batch_size):
-            items: list[NormalisedItem] = []
-            failures: list[RecordFailure] = []
             for raw, harvested in batch:
-                try:
-                    resource = normalise_record(raw, source.protocol, place)
-                except SkipRecord:
-                    summary.skipped += 1
-                    continue
-                except InvalidRecord as exc:
-                    failures.append(RecordFailure(source_id, raw.native_id, f"InvalidRecord: {exc}"))
-                    continue
-                resource.harvested = resource.provenance.harvested = harvested  # when it was fetched
-                items.append(NormalisedItem(raw, resource))
-            result = hub.store.apply_batch(source_id, run.id, items, raw=False)
-            summary.add(result)
-            if result.to_index:
-                hub.index.add(result.to_index)
-            if failures:
-                summary.failed += len(failures)
-                hub.store.record_failures(run.id, failures)
+                harvested_at[raw.native_id] = harvested
+                beside.add(raw)
+            write(index_too=False)
             seen += len(batch)
             if progress is not None:
                 progress(seen)
+        beside.flush()
+        write(index_too=True)
         hub.index.refresh()
         summary.status = STATUS
     except Exception as exc:  # a store or index error still ends as a recorded failed run
@@ -68,6 +89,7 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
         summary.error = f"{type(exc).__name__}: {exc}"
         logger.exception("source %s: re-normalisation run %s failed", source_id, run.id)
     finally:
+        beside.close()
         summary.seconds = time.monotonic() - started
         hub.store.finish_run(run.id, **summary.outcome())
     return summary

@@ -5,13 +5,16 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from harvesters.records import RawRecord
-from normalizers.enrichment import enrich_network
+from normalizers.enrichment import enrich_network, with_source_place
 from normalizers.errors import InvalidRecord, SkipRecord
 from normalizers.resource import Resource
 
 Crosswalk = Callable[[RawRecord, str], Resource]
+Place = tuple[Any, Any]  # a source's configured country and regions
+Outcome = Resource | str | None  # a record normalised, a record error ("InvalidRecord: ..."), None: skipped
 
 CROSSWALKS: dict[str, str] = {
     "application/oai-pmh+xml; prefix=oai_dc": "normalizers.oai_dc:normalize_oai_dc",
@@ -40,3 +43,26 @@ def normalize(raw: RawRecord, protocol: str) -> Resource:
     if raw.deleted:
         raise SkipRecord("deleted record")
     return enrich_network(crosswalk_for(raw.content_type)(raw, protocol))  # runs tagging.enrich too
+
+
+def normalize_placed(raw: RawRecord, protocol: str, place: Place) -> Resource:
+    """Crosswalk and enrich one record, placed in its source's country/regions when it names none.
+
+    Raises SkipRecord (nothing to keep) or InvalidRecord (a record error)."""
+    resource = normalize(raw, protocol)
+    return with_source_place(resource, *place) if place != (None, None) else resource
+
+
+def normalize_outcomes(
+    normalise: Callable[[RawRecord, str, Place], Resource], raws: list[RawRecord], protocol: str, place: Place
+) -> list[Outcome]:
+    """Each record's outcome, in order: its Resource, its record error, or None when it is skipped."""
+    out: list[Outcome] = []
+    for raw in raws:
+        try:
+            out.append(normalise(raw, protocol, place))
+        except SkipRecord:
+            out.append(None)
+        except InvalidRecord as exc:
+            out.append(f"InvalidRecord: {exc}")
+    return out

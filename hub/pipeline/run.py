@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,160 +13,32 @@ import httpx
 from harvesters.base import HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, HarvestError
 from harvesters.records import RawRecord, RecordFailure
-from hub.background import OrderedWorker, ReadAhead
+from hub.background import ReadAhead
 from hub.context import Hub, recover_hub
 from hub.pipeline.adaptive_polling import adapt_schedule
+from hub.pipeline.beside import Beside
 from hub.pipeline.deletions import DeletionGuard
 from hub.pipeline.notifications import notify_source
+from hub.pipeline.summary import RunSummary
+from hub.pipeline.writer import RunWriter
 from hub.protocols import hub_harvester
 from hub.settings import Settings
 from hub.store.clock import aware
-from hub.store.store import BatchResult, NormalisedItem
 from hub.unchanged import UnchangedFilter
-from normalizers.dispatch import normalize
-from normalizers.enrichment import with_source_place
-from normalizers.errors import InvalidRecord, SkipRecord
-from normalizers.resource import Resource
+from normalizers.dispatch import Outcome, normalize_outcomes, normalize_placed
 from registry.source_options import common_options
 from registry.sources import Source, StoredSource
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
+# Crosswalk and enrich one record, placed in its source's country/regions when it names none
+# (normalizers.dispatch, so that the normalising helper process loads nothing of the hub).
+normalise_record = normalize_placed
 
 
-@dataclass(slots=True)
-class RunSummary:
-    """The outcome of one run, as the CLI and API report it."""
-
-    run_id: int
-    source_id: str
-    status: str = "running"
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    failed: int = 0
-    skipped: int = 0
-    quarantined: int = 0
-    not_modified: bool = False
-    error: str | None = None
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, batch: BatchResult) -> None:
-        self.added += batch.added
-        self.updated += batch.updated
-        self.unchanged += batch.unchanged
-        self.deleted += batch.deleted
-
-    def outcome(self) -> dict[str, Any]:
-        """What ``Store.finish_run`` records of the run: status, counts, notes and error."""
-        return {
-            "status": self.status,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            "failed": self.failed,
-            "notes": list(self.notes),
-            "error": self.error,
-        }
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "run_id": self.run_id,
-            "source": self.source_id,
-            "status": self.status,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "quarantined": self.quarantined,
-            "not_modified": self.not_modified,
-            "error": self.error,
-            "seconds": round(self.seconds, 3),
-            "notes": self.notes,
-        }
-
-
-_Batch = tuple[list[NormalisedItem], list[RecordFailure]]
 READ_AHEAD = 1000  # harvested items a run reads ahead of normalisation (about two OAI-PMH pages)
 SOURCE_CLOCK = "source_clock"  # in a source's state: the source's own time when its last successful run began
-
-
-class _RunWriter:
-    """Buffers normalised records and writes them to the store and the index batch by batch.
-
-    The writes run in a thread of their own, in order, at most two batches behind the harvest
-    (SQLite and the index client do their work outside the GIL); ``finish`` waits for them.
-    """
-
-    def __init__(self, hub: Hub, source_id: str, run_id: int, summary: RunSummary) -> None:
-        self.hub = hub
-        self.source_id = source_id
-        self.run_id = run_id
-        self.summary = summary
-        self.items: list[NormalisedItem] = []
-        self.failures: list[RecordFailure] = []
-        self.index_failed = False
-        self.worker: OrderedWorker[_Batch] = OrderedWorker(self._write, depth=2, name=f"write-{source_id}")
-
-    def add(self, raw: RawRecord, resource: Resource | None) -> None:
-        if raw.element is not None:  # the parsed payload (and with it the harvester's page) is done with
-            raw = dataclasses.replace(raw, element=None)
-        self.items.append(NormalisedItem(raw, resource))
-        if len(self.items) >= self.hub.settings.batch_size:
-            self.flush()
-
-    def fail(self, failure: RecordFailure) -> None:
-        self.summary.failed += 1
-        self.failures.append(failure)
-        if len(self.failures) >= self.hub.settings.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.items or self.failures:
-            batch, self.items, self.failures = (self.items, self.failures), [], []
-            self.worker.submit(batch)
-
-    def drain(self) -> None:
-        """Write what is buffered and wait for it; more can be added afterwards."""
-        self.flush()
-        self.worker.drain()
-
-    def finish(self) -> None:
-        """Write what is buffered and wait for every write; raises the first write error."""
-        self.flush()
-        self.worker.finish()
-
-    def _write(self, batch: _Batch) -> None:
-        items, failures = batch
-        if items:
-            result = self.hub.store.apply_batch(self.source_id, self.run_id, items)
-            self.summary.add(result)
-            self._index(result)
-        if failures:
-            self.hub.store.record_failures(self.run_id, failures)
-
-    def _index(self, result: BatchResult) -> None:
-        """The store is the truth: an index failure is noted, never loses the run."""
-        if self.index_failed:
-            return
-        try:
-            if result.to_index:
-                self.hub.index.add(result.to_index)
-            if result.to_unindex:
-                self.hub.index.delete(result.to_unindex)
-        except Exception as exc:  # any backend error; the index is rebuilt from the store
-            self.index_failed = True
-            logger.exception("source %s run %s: index update failed", self.source_id, self.run_id)
-            self.summary.notes.append(
-                f"index update failed ({type(exc).__name__}: {exc}); the store is complete, "
-                "the next run of this source levels the index from the store"
-            )
 
 
 def source_spec(settings: Settings, source: Source) -> Source:
@@ -222,14 +92,15 @@ def harvest_source(
     summary.notes.extend(
         f"option {key} is not understood by {source.protocol}: kept, ignored" for key in source.ignored
     )
-    writer = _RunWriter(hub, source_id, run.id, summary)
-    records = _record_sink(
-        hub,
-        source_id,
-        full,
+    writer = RunWriter(hub, source_id, run.id, summary)
+    beside = Beside(
+        normalise_record,
         lambda raw: _normalise_into(writer, raw, source.protocol, summary, place),
-        summary,
+        lambda raw, outcome: _deliver(writer, raw, outcome, summary),
+        source.protocol,
+        place,
     )
+    records = _record_sink(hub, source_id, full, beside.add, summary)
     started = time.monotonic()
     seen = 0
     log = logging.LoggerAdapter(logger, {"source": source_id, "run": run.id})
@@ -250,6 +121,7 @@ def harvest_source(
                 if progress is not None:
                     progress(seen)
         records.flush()
+        beside.flush()
         writer.drain()  # everything else is stored before the deletions are weighed
         decision = guard.decide(hub.store)
         for tombstone in decision.apply:
@@ -269,10 +141,13 @@ def harvest_source(
     finally:
         try:
             records.flush()  # what a failed run read before its failure is kept, as it streams in
+            beside.flush()
             writer.finish()
         except Exception as exc:
             summary.status = "failed"
             summary.error = summary.error or f"store error: {type(exc).__name__}: {exc}"
+        finally:
+            beside.close()
         _refresh_index(hub, writer)
         summary.seconds = time.monotonic() - started
         summary.not_modified = state.not_modified
@@ -324,7 +199,7 @@ def after_run(hub: Hub, source: StoredSource, summary: RunSummary) -> None:
             hub.store.add_run_note(summary.run_id, note)
 
 
-def _refresh_index(hub: Hub, writer: _RunWriter) -> None:
+def _refresh_index(hub: Hub, writer: RunWriter) -> None:
     if writer.index_failed:
         return
     try:
@@ -358,25 +233,20 @@ def _record_sink(
     return UnchangedFilter(hub.store, source_id, hub.settings.batch_size, normalise, unchanged)
 
 
-def normalise_record(raw: RawRecord, protocol: str, place: tuple[Any, Any]) -> Resource:
-    """Crosswalk and enrich one record, placed in its source's country/regions when it names none.
-
-    Raises SkipRecord (nothing to keep) or InvalidRecord (a record error)."""
-    resource = normalize(raw, protocol)
-    return with_source_place(resource, *place) if place != (None, None) else resource
-
-
 def _normalise_into(
-    writer: _RunWriter, raw: RawRecord, protocol: str, summary: RunSummary, place: tuple[Any, Any]
+    writer: RunWriter, raw: RawRecord, protocol: str, summary: RunSummary, place: tuple[Any, Any]
 ) -> None:
-    try:
-        resource = normalise_record(raw, protocol, place)
-    except SkipRecord:
+    _deliver(writer, raw, normalize_outcomes(normalise_record, [raw], protocol, place)[0], summary)
+
+
+def _deliver(writer: RunWriter, raw: RawRecord, outcome: Outcome, summary: RunSummary) -> None:
+    """One record's normalisation outcome into the run: skipped, a record error, or a record to write."""
+    if outcome is None:
         summary.skipped += 1
         return
-    except InvalidRecord as exc:
-        writer.fail(RecordFailure(raw.source_id, raw.native_id, f"InvalidRecord: {exc}"))
+    if isinstance(outcome, str):
+        writer.fail(RecordFailure(raw.source_id, raw.native_id, outcome))
         return
     now = datetime.now(UTC)
-    resource.harvested = resource.provenance.harvested = now  # the crosswalk's own fresh object
-    writer.add(raw, resource)
+    outcome.harvested = outcome.provenance.harvested = now  # the crosswalk's own fresh object
+    writer.add(raw, outcome)

@@ -55,11 +55,9 @@ The benchmark measures; it always exits 0, printing PASS/MISS against the target
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import os
+import resource
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,18 +66,22 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script: make ``tests``, ``hub`` ... importable (also in children)
     sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.harvest_children import in_child  # noqa: E402
 from tests.benchmarks.harvest_corpus import MARK, build_records, make_server_class, native_id_of  # noqa: E402
-from tests.benchmarks.harvest_floors import peak_rss_mb, run_baseline, run_floor, run_floor_parallel  # noqa: E402
+from tests.benchmarks.harvest_floors import (  # noqa: E402
+    peak_rss_mb,
+    run_baseline,
+    run_floor,
+    run_floor_parallel,
+    run_floor_tantivy,
+)
+from tests.benchmarks.harvest_report import report  # noqa: E402
 from tests.benchmarks.harvest_stages import print_stages, run_scythe_dump, run_stages  # noqa: E402
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 SOURCE_ID = "bench"
-TARGET_RATIO = 0.50
-TARGET_RENORMALISE = 2.0  # re-normalising the store against B's harvest rate of the same records
-TARGET_PEER_RATIO = 1.0  # B against run P, oaipmh-scythe dumping the same replay to JSON lines (issue 20)
-TARGET_RSS_MB = 300.0
 
 
 def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: int, conn: Connection) -> None:
@@ -102,8 +104,9 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
         hub = open_hub(settings)
         try:
             hub.store.add_source(SOURCE_ID, "oai-pmh", url, {})
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, helper = time.perf_counter(), time.process_time(), _children_cpu()
             summary = harvest_source(hub, SOURCE_ID, full=True)
+            helper = _children_cpu() - helper  # the normalising helper process, ended with the run
             harvested = time.perf_counter() - started
             indexed = hub.index.count()
             everyone = hub.index.search(SearchQuery(text=MARK, size=1, facets=False)).total
@@ -117,6 +120,10 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
             again, again_cpu = time.perf_counter(), time.process_time()
             renormalised = renormalise_source(hub, SOURCE_ID)
             again, again_cpu = time.perf_counter() - again, time.process_time() - again_cpu
+            _stale_normalised(hub)  # as after a crosswalk or vocabulary change: every record now differs
+            changed, changed_cpu = time.perf_counter(), time.process_time()
+            recrosswalked = renormalise_source(hub, SOURCE_ID)
+            changed, changed_cpu = time.perf_counter() - changed, time.process_time() - changed_cpu
         finally:
             hub.close()
     conn.send(
@@ -133,6 +140,8 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
             "harvest_seconds": harvested,
             "seconds": seconds,
             "cpu": cpu,
+            "helper_cpu": helper,
+            "helper_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
             "disk_mb": disk / (1024 * 1024),
             "renormalise": {
                 "status": renormalised.status,
@@ -141,262 +150,35 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
                 "seconds": again,
                 "cpu": again_cpu,
             },
+            "renormalise_changed": {
+                "status": recrosswalked.status,
+                "unchanged": recrosswalked.unchanged,
+                "updated": recrosswalked.updated,
+                "seconds": changed,
+                "cpu": changed_cpu,
+            },
             "rss_mb": peak_rss_mb(),
             "expected": expected,
         }
     )
 
 
-class RssSampler:
-    """Polls /proc/PID/status of a child for the peaks of its RSS parts (anonymous, file, shmem).
-
-    VmHWM says how high the resident set went; these say what it was made of: file-backed and
-    shared pages (mmap of SQLite files, the WAL index) are counted in RSS but are reclaimable.
-    Whenever RssFile reaches a new peak (by 8 MB or more), /proc/PID/smaps is read for the
-    largest file mappings, so the report can name the files behind it.
-    """
-
-    FIELDS = ("RssAnon", "RssFile", "RssShmem")
-
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
-        self.proc = Path(f"/proc/{pid}")
-        self.interval = interval
-        self.peaks = dict.fromkeys(self.FIELDS, 0.0)
-        self.files: list[tuple[float, str]] = []
-        self._files_at = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"rss-{pid}", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                lines = (self.proc / "status").read_text().splitlines()
-                for line in lines:
-                    name, _, value = line.partition(":")
-                    if name in self.peaks:
-                        self.peaks[name] = max(self.peaks[name], int(value.split()[0]) / 1024)
-                if self.peaks["RssFile"] >= self._files_at + 8:
-                    self._files_at = self.peaks["RssFile"]
-                    self.files = self._largest_files()
-            except (OSError, ValueError, IndexError):
-                return
-            self._stop.wait(self.interval)
-
-    def _largest_files(self) -> list[tuple[float, str]]:
-        sizes: dict[str, float] = {}
-        path = ""
-        for line in (self.proc / "smaps").read_text().splitlines():
-            fields = line.split()
-            if fields and "-" in fields[0] and len(fields) >= 5 and not fields[0].endswith(":"):
-                path = fields[5] if len(fields) > 5 and fields[5].startswith("/") else ""
-            elif path and fields[:1] == ["Rss:"]:
-                sizes[path] = sizes.get(path, 0.0) + int(fields[1]) / 1024
-        return sorted(((mb, name) for name, mb in sizes.items()), reverse=True)[:3]
-
-    def stop(self) -> dict[str, Any]:
-        self._stop.set()
-        self._thread.join()
-        out: dict[str, Any] = {f"peak_{name}": value for name, value in self.peaks.items()}
-        out["file_mappings"] = self.files
-        return out
+def _children_cpu() -> float:
+    """CPU seconds of this process's ended child processes (the run's normalising helper)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def in_child(target: Any, *args: Any) -> dict[str, Any]:
-    """Run ``target(*args, conn)`` in a fresh spawned interpreter and return what it sends, with
-    ``server_cpu``: this process's CPU seconds meanwhile (the replay server's threads, the sampler)."""
-    server_cpu = time.process_time()
-    context = mp.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=target, args=(*args, sender), name=target.__name__)
-    process.start()
-    sender.close()
-    sampler = RssSampler(process.pid) if process.pid is not None else None
-    try:
-        result: dict[str, Any] = receiver.recv()
-    except EOFError:
-        result = {"crashed": True}
-    if sampler is not None:
-        result.update(sampler.stop())
-    process.join()
-    result["server_cpu"] = time.process_time() - server_cpu
-    if process.exitcode:
-        result["crashed"] = True
-        result["exitcode"] = process.exitcode
-    return result
+def _stale_normalised(hub: Any) -> None:
+    """Mark every stored normalised record of the source as differing from what its crosswalk now
+    makes (what a crosswalk or vocabulary version bump does), so re-normalising rewrites and re-indexes
+    every one of them instead of finding them unchanged."""
+    from sqlalchemy import update
 
+    from hub.store.models import RecordRow
 
-# -- report -------------------------------------------------------------------------------------------
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def _pipeline_ok(result: dict[str, Any]) -> bool:
-    n = result.get("expected")
-    return (
-        not result.get("crashed")
-        and result.get("status") == "succeeded"
-        and result.get("indexed") == n
-        and result.get("stored") == n
-        and result.get("text_total") == n
-        and bool(result.get("probe_found"))
-    )
-
-
-def report(
-    n: int,
-    page_size: int,
-    a: dict[str, Any],
-    b_quarter: dict[str, Any],
-    b: dict[str, Any],
-    f: dict[str, Any],
-    g: dict[str, Any],
-    p: dict[str, Any],
-) -> None:
-    def rate(result: dict[str, Any], count: int) -> float:
-        seconds = float(result.get("seconds") or 0.0)
-        return count / seconds if seconds > 0 and not result.get("crashed") else 0.0
-
-    a_rate = rate(a, int(a.get("records", 0)))
-    b_rate = rate(b, n)
-    q_rate = rate(b_quarter, n // 4)
-    ratio = b_rate / a_rate if a_rate else 0.0
-    p_rate = rate(p, int(p.get("records", 0)))
-    rows = [
-        ("P  oaipmh-scythe JSONL", p.get("records", "-"), p_rate, p),
-        ("A  baseline httpx+lxml", a.get("records", "-"), a_rate, a),
-        ("F  engine floor", f.get("indexed", "-"), rate(f, int(f.get("indexed", 0))), f),
-        ("G  floor, 3 processes", g.get("indexed", "-"), rate(g, int(g.get("indexed", 0))), g),
-        ("B  pipeline N/4", n // 4, q_rate, b_quarter),
-        ("B  pipeline N", n, b_rate, b),
-    ]
-
-    def mb(value: object) -> str:
-        return f"{value:.1f}" if isinstance(value, float) else "-"
-
-    def seconds(value: object) -> str:
-        return f"{value:.2f}" if isinstance(value, float) else "-"
-
-    print()
-    print(f"OAI-PMH harvest benchmark: N={n} records, page size {page_size}")
-    print(
-        f"{'run':<24}{'records':>9}{'seconds':>9}{'records/s':>11}{'CPU s':>8}{'peak RSS MB':>13}"
-        f"{'of which: anon':>16}{'file':>7}{'shmem':>7}"
-    )
-    for name, count, per_second, result in rows:
-        print(
-            f"{name:<24}{count!s:>9}{seconds(result.get('seconds')):>9}{per_second:>11.0f}"
-            f"{seconds(result.get('cpu')):>8}"
-            f"{mb(result.get('rss_mb')):>13}{mb(result.get('peak_RssAnon')):>16}"
-            f"{mb(result.get('peak_RssFile')):>7}{mb(result.get('peak_RssShmem')):>7}"
-        )
-    print(
-        "(seconds: wall clock; CPU s: the child's own CPU time, a check on a busy machine; peak RSS: "
-        "the child's VmHWM;\n anon/file/shmem: peaks of each part, sampled every 50 ms)"
-    )
-    print()
-    for label, result in (("B N/4", b_quarter), ("B N", b)):
-        if result.get("crashed"):
-            print(f"{label}: the child crashed (exit code {result.get('exitcode')})")
-            continue
-        print(
-            f"{label}: status={result['status']} added={result['added']} failed={result['failed']} "
-            f"skipped={result['skipped']} stored={result['stored']} indexed={result['indexed']} "
-            f"'{MARK}' matches={result['text_total']} probe found={result['probe_found']} "
-            f"harvest_source {result['harvest_seconds']:.2f}s, checks "
-            f"{result['seconds'] - result['harvest_seconds']:.2f}s, home {result['disk_mb']:.0f} MB"
-            + (f" error={result['error']}" if result.get("error") else "")
-        )
-        if result.get("file_mappings"):
-            mappings = ", ".join(f"{Path(name).name} {mb:.0f} MB" for mb, name in result["file_mappings"])
-            print(f"  largest file mappings at the RssFile peak: {mappings}")
-    if a.get("records") != n:
-        print(f"A: read {a.get('records')} records, expected {n}")
-    rss_n, rss_q = b.get("rss_mb"), b_quarter.get("rss_mb")
-    print()
-    print(f"all N searchable (count, text query, probe)   {_verdict(_pipeline_ok(b))}")
-    if p.get("records") != n or p.get("lines") != n:
-        print(f"P: read {p.get('records')} records, wrote {p.get('lines')} lines, expected {n}")
-    peer = b_rate / p_rate if p_rate else 0.0
-    verdict = _verdict(peer >= TARGET_PEER_RATIO and _pipeline_ok(b))
-    print(f"B against the scythe dump: B/P = {peer:.2f} (target >= {TARGET_PEER_RATIO:.2f})    {verdict}")
-    p_cpu, b_cpu = p.get("cpu"), b.get("cpu")
-    if isinstance(p_cpu, float) and isinstance(b_cpu, float) and p_cpu > 0 and b_cpu > 0:
-        p_records = max(1, int(p.get("records", 0)))
-        print(f"  CPU per record: B {b_cpu / n * 1e6:.0f} us, P {p_cpu / p_records * 1e6:.0f} us")
-    verdict = _verdict(ratio >= TARGET_RATIO and _pipeline_ok(b))  # a failed run has no throughput
-    print(f"throughput ratio B/A = {ratio:.2f} (target >= {TARGET_RATIO:.2f})    {verdict}")
-    f_rate = rate(f, int(f.get("indexed", 0)))
-    if a_rate and f_rate:
-        print(
-            f"engine floor F/A = {f_rate / a_rate:.2f}: the raw-store and FTS5 writes alone, no crosswalk "
-            f"(F indexed {f.get('indexed')} of {n}); B/F = {b_rate / f_rate:.2f}"
-        )
-    g_rate = rate(g, int(g.get("indexed", 0)))
-    if a_rate and g_rate:
-        g_cpu = float(g.get("cpu") or 0.0) + float(g.get("writer_cpu") or 0.0)
-        print(
-            f"engine floor on both cores G/A = {g_rate / a_rate:.2f} (target of B: {TARGET_RATIO:.2f}): "
-            f"fetch, parse and raw bytes cut from the page in one process, the two files written by two "
-            f"more (G stored {g.get('stored')}, indexed {g.get('indexed')} of {n}; "
-            f"CPU {g_cpu:.2f} s in all, {g.get('writer_cpu', 0.0):.2f} s of it writing)"
-        )
-    again = b.get("renormalise")
-    if isinstance(again, dict) and again.get("seconds") and b_rate:
-        again_rate = n / again["seconds"]
-        verdict = _verdict(again_rate >= TARGET_RENORMALISE * b_rate and again["status"] == "renormalised")
-        print(
-            f"re-normalising the store after B (gkss renormalise, no fetching): {again_rate:,.0f} records/s "
-            f"= {again_rate / b_rate:.2f} x B (target >= {TARGET_RENORMALISE:.0f})    {verdict}\n"
-            f"  {again['cpu'] / n * 1e6:.0f} us of CPU per record; {again['unchanged']} unchanged, "
-            f"{again['updated']} updated (status {again['status']})"
-        )
-    _print_cpu_budget(n, a, b, g)
-    writes = float(f.get("write_seconds") or 0.0)
-    if a_rate and writes:
-        alone = int(f.get("indexed", 0)) / writes
-        print(
-            f"  the floor's writes alone (raw bytes, two SQLite files): {alone:,.0f} records/s "
-            f"= {alone / a_rate:.2f} of A, the bound of a pipeline whose fetching and parsing cost nothing"
-        )
-    a_cpu, b_cpu = a.get("cpu"), b.get("cpu")
-    if isinstance(a_cpu, float) and isinstance(b_cpu, float) and a_cpu > 0 and b_cpu > 0:
-        print(f"  (by CPU time: B/A = {(n / b_cpu) / (int(a.get('records', 0)) / a_cpu):.2f})")
-    if isinstance(rss_n, float) and isinstance(rss_q, float):
-        verdict = _verdict(max(rss_n, rss_q) < TARGET_RSS_MB)
-        print(
-            f"peak RSS of B: N/4 {rss_q:.1f} MB, N {rss_n:.1f} MB (target < {TARGET_RSS_MB:.0f} MB)    "
-            f"{verdict}"
-        )
-        print(f"RSS growth N/4 -> N: {rss_n - rss_q:+.1f} MB", end="")
-        anon_n, anon_q = b.get("peak_RssAnon"), b_quarter.get("peak_RssAnon")
-        if isinstance(anon_n, float) and isinstance(anon_q, float):
-            print(f" (anonymous memory: {anon_n - anon_q:+.1f} MB)", end="")
-        print()
-    else:
-        print(f"peak RSS of B: not measured (a run crashed)    {_verdict(False)}")
-
-
-def _print_cpu_budget(n: int, a: dict[str, Any], b: dict[str, Any], g: dict[str, Any]) -> None:
-    """What the target leaves, in CPU seconds: B in twice A's time on this machine's cores, less what
-    the replay server spends serving the pages (measured in run A) and the floor's own work (run G)."""
-    cores = os.cpu_count() or 1
-    a_seconds, server = float(a.get("seconds") or 0.0), float(a.get("server_cpu") or 0.0)
-    floor = float(g.get("cpu") or 0.0) + float(g.get("writer_cpu") or 0.0)
-    b_cpu = float(b.get("cpu") or 0.0)
-    if not (a_seconds and floor and b_cpu) or g.get("crashed") or b.get("crashed"):
-        return
-    budget = cores * a_seconds / TARGET_RATIO
-    left = budget - server - floor
-    print(
-        f"CPU budget at the target: {budget:.1f} s ({cores} cores x {a_seconds / TARGET_RATIO:.1f} s); the "
-        f"server's share {server:.1f} s, the floor's work (G) {floor:.1f} s, leaving {left:.1f} s = "
-        f"{left / n * 1e6:.0f} us per record for all the pipeline does beyond the floor (crosswalk, "
-        f"enrichment, normalised record, facets); B spends {(b_cpu - floor) / n * 1e6:.0f} us per record "
-        "beyond it"
-    )
+    with hub.store.session() as s, s.begin():
+        s.execute(update(RecordRow).where(RecordRow.source_id == SOURCE_ID).values(content_hash="stale"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -431,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print("run P (oaipmh-scythe to JSON lines) ...", flush=True)
         p = in_child(run_scythe_dump, server.url)
+        print("run T (engine floor on Tantivy) ...", flush=True)
+        t = in_child(run_floor_tantivy, server.url)
         if options.only != "peer":
             print("run A (baseline) ...", flush=True)
             a = in_child(run_baseline, server.url)
@@ -447,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         b = in_child(run_pipeline, server.url, n, (n - 1, native_id_of(records[-1])), options.batch_size)
     print()
     print_stages(s)
-    report(n, options.page_size, a, b_quarter, b, f, g, p)
+    report(n, options.page_size, a, b_quarter, b, f, g, p, t)
     return 0
 
 

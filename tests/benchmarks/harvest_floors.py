@@ -223,3 +223,51 @@ def run_floor_parallel(url: str, conn: Connection) -> None:
         result["stored"], result["indexed"] = counts
         result["writer_cpu"] = writer_cpu
     conn.send(result)
+
+
+FLOOR_COMMIT = (
+    5000  # records per Tantivy commit in run T: what the hub's run writer gives its index at a time
+)
+
+
+def run_floor_tantivy(url: str, conn: Connection) -> None:
+    """Run T, the engines' floor on the embedded engine the hub uses: run A, plus each record's raw bytes
+    (cut from the page) into SQLite as in run F, and its identifier, titles and descriptions into a
+    Tantivy index of three fields (Tantivy's default tokenizer), committed every ``FLOOR_COMMIT``
+    records and at the end, one writer thread as the hub's. No crosswalk, no enrichment, no
+    normalised record, no facets: nothing of the hub's."""
+    import tantivy
+
+    with tempfile.TemporaryDirectory(prefix="gkss-floor-t-") as home:
+        store = _floor_store(Path(home))
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("title")
+        builder.add_text_field("description")
+        (Path(home) / "t").mkdir()
+        index = tantivy.Index(builder.build(), path=str(Path(home) / "t"))
+        writer = index.writer(heap_size=64_000_000, num_threads=1)
+        pending = [0]
+
+        def write(listing: Any, content: bytes) -> None:
+            raws, texts = _floor_rows(listing, _record_slices(content))
+            _write_page(store, _RAW_SQL, raws)
+            for (identifier, _), (title, about) in zip(raws, texts, strict=True):
+                writer.add_document(tantivy.Document(id=identifier, title=title, description=about))
+            pending[0] += len(raws)
+            if pending[0] >= FLOOR_COMMIT:
+                writer.commit()
+                pending[0] = 0
+
+        started, cpu = time.perf_counter(), time.process_time()
+        result = walk(url, write)
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        result["seconds"] = time.perf_counter() - started
+        result["cpu"] = time.process_time() - cpu
+        result["indexed"] = index.searcher().num_docs
+        result["stored"] = store.execute("SELECT count(*) FROM raw").fetchone()[0]
+        result["rss_mb"] = peak_rss_mb()
+        store.close()
+    conn.send(result)

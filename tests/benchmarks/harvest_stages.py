@@ -63,6 +63,7 @@ def run_stages(url: str, limit: int, batch_size: int, conn: Connection) -> None:
     """Run S: the pipeline's stages one at a time over the first ``limit`` records of the replay."""
     from hub.context import open_hub
     from hub.pipeline import source_spec
+    from hub.pipeline.writer import INDEX_BATCH
     from hub.settings import Settings
     from hub.store.store import NormalisedItem
     from registry.sources import registered_source
@@ -82,6 +83,7 @@ def run_stages(url: str, limit: int, batch_size: int, conn: Connection) -> None:
             spec = source_spec(settings, registered_source("bench", "oai-pmh", url))
             clock = _Clock()
             records = 0
+            pending: list[Any] = []
             for raws in _pages(spec, settings, clock, limit):
                 items: list[NormalisedItem] = []
                 for raw in raws:
@@ -91,7 +93,11 @@ def run_stages(url: str, limit: int, batch_size: int, conn: Connection) -> None:
                 for start in range(0, len(items), batch_size):
                     batch = items[start : start + batch_size]
                     result = clock.time("store", lambda b=batch: hub.store.apply_batch("bench", run.id, b))
-                    clock.time("index", lambda r=result: hub.index.add(r.to_index))
+                    pending.extend(result.to_index)
+                    if len(pending) >= INDEX_BATCH:  # as the run's writer gives the index its records
+                        clock.time("index", lambda p=pending: hub.index.add(p))
+                        pending = []
+            clock.time("index", lambda p=pending: hub.index.add(p))
             clock.time("index", hub.index.refresh)
             indexed = hub.index.count()
         finally:

@@ -1,0 +1,111 @@
+"""Normalisation beside the run: a long run's records crosswalked and enriched in a second process.
+
+Crosswalk and enrichment are Python work under the GIL; the run's own process already has its
+fetching and parsing (one thread) and its store and index writes (another) to do. ``Beside`` takes
+the records a run hands to normalisation; the first ``START_AFTER`` are normalised in the run's own
+process as before (a short run never starts a process), later ones go in chunks of ``CHUNK`` to one
+helper process (spawned, so no thread or database connection of the run is copied), at most
+``DEPTH`` chunks ahead, and their results come back in the order the records came. Each result
+reaches the run exactly as if it had been made in its own process: a Resource, a skipped record
+or a record error. The helper re-reads each record from its payload bytes (the parsed element stays
+in the run's process). Any other error of the helper (a bug, the process killed) is raised in
+the run, which then ends as a failed run like any other internal error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing as mp
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from harvesters.records import RawRecord
+from normalizers.dispatch import Outcome, Place, normalize_outcomes
+from normalizers.resource import Resource
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500  # records sent to the helper at a time
+DEPTH = 2  # chunks the helper may be behind the run (memory stays flat: at most these in flight)
+START_AFTER = 2 * CHUNK  # records a run normalises itself before it starts the helper
+
+Normalise = Callable[[RawRecord, str, Place], Resource]
+
+
+class Beside:
+    """Hands a run's records to normalisation, in a helper process once the run is long enough.
+
+    ``here(raw)`` normalises one record in the run's process; ``deliver(raw, outcome)`` takes the
+    helper's outcome of one record. ``flush`` waits for every record handed over so far;
+    ``close`` stops the helper."""
+
+    def __init__(
+        self,
+        normalise: Normalise,
+        here: Callable[[RawRecord], None],
+        deliver: Callable[[RawRecord, Outcome], None],
+        protocol: str,
+        place: Place,
+    ) -> None:
+        self.normalise = normalise
+        self.here = here
+        self.deliver = deliver
+        self.protocol = protocol
+        self.place = place
+        self.seen = 0
+        self.chunk: list[RawRecord] = []
+        self.pending: deque[tuple[list[RawRecord], Future[list[Outcome]]]] = deque()
+        self.pool: ProcessPoolExecutor | None = None
+        # normalise every record here: a daemonic process may not start one, or starting it failed
+        self.alone = mp.current_process().daemon
+
+    def add(self, raw: RawRecord) -> None:
+        self.seen += 1
+        if self.seen <= START_AFTER or self.alone:
+            self.here(raw)
+            return
+        # the helper reads the payload bytes; the parsed element (and its page) stays here
+        self.chunk.append(dataclasses.replace(raw, element=None) if raw.element is not None else raw)
+        if len(self.chunk) >= CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        if not self.chunk:
+            return
+        chunk, self.chunk = self.chunk, []
+        try:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+            future = self.pool.submit(normalize_outcomes, self.normalise, chunk, self.protocol, self.place)
+        except (AssertionError, OSError) as exc:  # a daemonic process (a Celery worker's) may have no child
+            logger.info("no helper process for normalising (%s); normalising in the run's process", exc)
+            self.alone = True
+            for raw in chunk:
+                self.here(raw)
+            return
+        self.pending.append((chunk, future))
+        while len(self.pending) > DEPTH:
+            self._take()
+
+    def _take(self) -> None:
+        chunk, future = self.pending.popleft()
+        for raw, outcome in zip(chunk, future.result(), strict=True):
+            self.deliver(raw, outcome)
+
+    def flush(self) -> None:
+        """Send what is held and deliver every outcome still to come."""
+        self._send()
+        while self.pending:
+            self._take()
+
+    def close(self) -> None:
+        """Stop the helper (what it has not delivered is dropped: the run has failed by then)."""
+        self.chunk = []
+        for _, future in self.pending:
+            future.cancel()
+        self.pending.clear()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

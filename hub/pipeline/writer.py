@@ -1,0 +1,117 @@
+"""A run's writes: normalised records and failures to the store batch by batch, and to the index."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+
+from harvesters.records import RawRecord, RecordFailure
+from hub.background import OrderedWorker
+from hub.context import Hub
+from hub.pipeline.summary import RunSummary
+from hub.store.store import BatchResult, NormalisedItem
+from normalizers.resource import Resource
+
+logger = logging.getLogger(__name__)
+
+_Batch = tuple[list[NormalisedItem], list[RecordFailure]]
+# Records a run gives the index in one call (one commit of the embedded index, one bulk request of a
+# cluster): a commit costs much the same for 500 documents as for 5,000 (docs/harvest-performance.md).
+INDEX_BATCH = 5000
+
+
+class RunWriter:
+    """Buffers normalised records and writes them to the store and the index batch by batch.
+
+    The writes run in a thread of their own, in order, at most two batches behind the harvest
+    (SQLite and the index client do their work outside the GIL); ``finish`` waits for them. The
+    store is written batch by batch; the index gets up to ``INDEX_BATCH`` records at a time (a
+    removal first sends what is pending), and everything by ``drain`` and ``finish``.
+    """
+
+    def __init__(self, hub: Hub, source_id: str, run_id: int, summary: RunSummary) -> None:
+        self.hub = hub
+        self.source_id = source_id
+        self.run_id = run_id
+        self.summary = summary
+        self.items: list[NormalisedItem] = []
+        self.failures: list[RecordFailure] = []
+        self.index_failed = False
+        self.to_index: dict[str, Resource] = {}  # stored, not yet given to the index (latest per id)
+        self.worker: OrderedWorker[_Batch] = OrderedWorker(self._write, depth=2, name=f"write-{source_id}")
+
+    def add(self, raw: RawRecord, resource: Resource | None) -> None:
+        if raw.element is not None:  # the parsed payload (and with it the harvester's page) is done with
+            raw = dataclasses.replace(raw, element=None)
+        self.items.append(NormalisedItem(raw, resource))
+        if len(self.items) >= self.hub.settings.batch_size:
+            self.flush()
+
+    def fail(self, failure: RecordFailure) -> None:
+        self.summary.failed += 1
+        self.failures.append(failure)
+        if len(self.failures) >= self.hub.settings.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.items or self.failures:
+            batch, self.items, self.failures = (self.items, self.failures), [], []
+            self.worker.submit(batch)
+
+    def drain(self) -> None:
+        """Write what is buffered and wait for it; more can be added afterwards."""
+        self.flush()
+        try:
+            self.worker.drain()
+        finally:
+            self._send_index()
+
+    def finish(self) -> None:
+        """Write what is buffered and wait for every write; raises the first write error."""
+        self.flush()
+        try:
+            self.worker.finish()
+        finally:
+            self._send_index()
+
+    def _write(self, batch: _Batch) -> None:
+        items, failures = batch
+        if items:
+            result = self.hub.store.apply_batch(self.source_id, self.run_id, items)
+            self.summary.add(result)
+            self._index(result)
+        if failures:
+            self.hub.store.record_failures(self.run_id, failures)
+
+    def _index(self, result: BatchResult) -> None:
+        """The store is the truth: an index failure is noted, never loses the run."""
+        if self.index_failed:
+            return
+        if result.to_unindex:
+            self._send_index()
+            self._guard(lambda: self.hub.index.delete(result.to_unindex))
+        for resource in result.to_index:
+            self.to_index[resource.id] = resource
+        if len(self.to_index) >= INDEX_BATCH:
+            self._send_index()
+
+    def _send_index(self) -> None:
+        """Give the index the records stored since the last call."""
+        if self.to_index and not self.index_failed:
+            pending, self.to_index = list(self.to_index.values()), {}
+            self._guard(lambda: self.hub.index.add(pending))
+        self.to_index.clear()
+
+    def _guard(self, work: Callable[[], object]) -> None:
+        if self.index_failed:
+            return
+        try:
+            work()
+        except Exception as exc:  # any backend error; the index is rebuilt from the store
+            self.index_failed = True
+            logger.exception("source %s run %s: index update failed", self.source_id, self.run_id)
+            self.summary.notes.append(
+                f"index update failed ({type(exc).__name__}: {exc}); the store is complete, "
+                "the next run of this source levels the index from the store"
+            )
