@@ -31,6 +31,12 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    hub's field set (``match_all`` for the queries without text), size=10, no facets, no highlight.
 4. What counting apart buys: the queries without words, one thread, each run both ways in turn
    (total and facets in the page's request, or in a cacheable size-0 request beside it).
+5. Where the time goes (``cluster_breakdown.py``): the hub's request for the queries with text, one
+   thread, with one part removed or changed at a time, against the floor in the same loop.
+
+``--keep`` keeps the loaded index and ``--load-only`` stops after step 2; ``--existing <alias>`` runs
+steps 3-5 on a kept index (so a 1,000,000-document index is loaded once), after adding the
+documents it lacks up to ``--docs`` with ``--grow`` (the scaling from one size to the next).
 
 The embedded engine has its own benchmark, ``bench_search.py``.
 
@@ -249,7 +255,19 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
     pipeline = kind(args.url, args.existing or f"bench-add-{tag}", chunk_size=args.chunk)
     if args.existing:  # an index a --keep run loaded: search latency only
         try:
-            print(f"reusing {args.existing}: {pipeline.count():,} documents", flush=True)
+            held = pipeline.count()
+            print(f"reusing {args.existing}: {held:,} documents", flush=True)
+            if args.grow and args.docs > held:  # documents held..docs-1 added first (same generator)
+                began = time.perf_counter()
+                for start in range(held, args.docs, 50_000):
+                    pipeline.add(stream(start, min(start + 50_000, args.docs), vocabulary, args.seed))
+                    print(f"  loaded {min(start + 50_000, args.docs):,}", flush=True)
+                pipeline.refresh()
+                took = time.perf_counter() - began
+                added = args.docs - held
+                print(f"grew to {args.docs:,}: {added:,} documents at {added / took:,.0f} docs/s")
+                settle(pipeline)
+            args.docs = pipeline.count()
             search_latency(args, vocabulary, pipeline)
         finally:
             pipeline.close()
@@ -356,6 +374,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the loaded cluster index")
     parser.add_argument("--existing", help="alias of a kept index: search latency only")
     parser.add_argument("--load-only", action="store_true", help="bulk comparison and load, no search")
+    parser.add_argument(
+        "--grow", action="store_true", help="with --existing: add documents up to --docs first"
+    )
     args = parser.parse_args()
     args.docs = args.docs or 1_000_000
     data = json.loads(CORPUS.read_text(encoding="utf-8"))

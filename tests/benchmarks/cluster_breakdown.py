@@ -90,7 +90,7 @@ def variants(full: Body, floor: Body) -> dict[str, Body | list[Body]]:
     return found
 
 
-def breakdown(index: Any, queries: list[SearchQuery], fields: list[str], limit: int = 300) -> None:
+def breakdown(index: Any, queries: list[SearchQuery], fields: list[str], limit: int = 150) -> None:
     """Print p50/p99 of each variant over the first ``limit`` queries with text, 1 thread."""
     from hub.search.cluster_search import request_parts
 
