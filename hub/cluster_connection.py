@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 Engine = Literal["elasticsearch", "opensearch"]
 ENGINES: tuple[str, ...] = ("auto", "elasticsearch", "opensearch")
@@ -24,6 +24,17 @@ ENGINES: tuple[str, ...] = ("auto", "elasticsearch", "opensearch")
 
 class EngineDetectionError(RuntimeError):
     """No node of the cluster URL answered ``GET /`` in a way that names its engine."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientNames:
+    """What an engine's Python client calls the options the hub gives it: the request timeout, the
+    connections per node, a user and password; and whether an API key goes as a header."""
+
+    timeout: str
+    pool: str
+    auth: str
+    api_key_header: bool  # False: the client's ``api_key`` option, the encoded key
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,21 @@ class ClusterConnection:
         if auth is not None:
             return {"Authorization": "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()}
         return {}
+
+    def client_options(self, names: ClientNames, *, timeout: float, pool: int) -> dict[str, Any]:
+        """The keyword arguments of an engine's client (named by ``names``): timeout, pool, retries on
+        timeouts, these credentials and the CA bundle."""
+        options: dict[str, Any] = {names.timeout: timeout, names.pool: pool, "max_retries": 3}
+        options["retry_on_timeout"] = True
+        if self.basic_auth() is not None:
+            options[names.auth] = self.basic_auth()
+        elif self.api_key is not None:
+            options.update(
+                {"headers": self.headers()} if names.api_key_header else {"api_key": self.encoded_api_key()}
+            )
+        if self.ca_certs is not None:
+            options["ca_certs"] = self.ca_certs
+        return options
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.ca_certs)

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from hub.cluster_connection import ClusterConnection
-from hub.search.base import EXTRA_FILTER_FIELDS, Capabilities
-from hub.search.cluster_mapping import ANALYSIS, KEYWORD, MAPPINGS, document, index_action
+from hub.search.base import FILTER_FIELDS, Capabilities
+from hub.search.cluster_mapping import ANALYSIS, MAPPINGS, document, index_action
 from hub.search.cluster_search import MAX_WINDOW, ClusterSearch
 from normalizers.resource import Resource
 
@@ -159,7 +159,7 @@ class ClusterIndex(ClusterSearch):
     def _ensure_alias(self) -> None:
         if self._alias_exists(self.name):
             # Fields added since the index was made (mappings only grow); `gkss reindex` fills them.
-            added: dict[str, Any] = {field: KEYWORD for field in EXTRA_FILTER_FIELDS}
+            added: dict[str, Any] = {field: MAPPINGS["properties"][field] for field in FILTER_FIELDS}
             # language sub-fields added to LANGUAGE_ANALYZERS since (issue 19)
             added.update({group: MAPPINGS["properties"][group] for group in ("title", "description")})
             self._put_mapping(self.name, added)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hub.search.base import FILTER_FIELDS, filter_terms
+from hub.search.base import FACET_FIELDS, FILTER_FIELDS, filter_terms
 from normalizers.resource import Resource
 from normalizers.symbols import symbol_search_text
 
@@ -39,11 +39,14 @@ def _language_group(copy_to: list[str]) -> dict[str, Any]:
 
 
 KEYWORD: dict[str, Any] = {"type": "keyword"}
+# Facet fields build their global ordinals at refresh, not on the first search after it (updatable on
+# an existing index, so ``ClusterIndex`` puts it on indices made before).
+FACET_KEYWORD: dict[str, Any] = {**KEYWORD, "eager_global_ordinals": True}
 MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
         "id": KEYWORD,
-        **{field: KEYWORD for field in FILTER_FIELDS},
+        **{field: FACET_KEYWORD if field in FACET_FIELDS else KEYWORD for field in FILTER_FIELDS},
         "sort_date": {"type": "date", "format": "strict_date"},
         "title": _language_group(["all_text", "title_exact"]),
         "description": _language_group(["all_text"]),

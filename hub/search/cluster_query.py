@@ -48,10 +48,10 @@ def build_query(query: SearchQuery) -> tuple[dict[str, Any], list[tuple[str, boo
     boolean: dict[str, Any] = {"must": must, "filter": filters}
     whole = " ".join(word for word, _ in words)
     if must and len(whole) <= 1000:  # score only: the exact title first, then title phrases
-        boolean["should"] = [
-            {"term": {"title_exact": {"value": whole, "boost": 20.0}}},
-            {"multi_match": {"query": whole, "type": "phrase", "fields": ["title.*"], "boost": 3.0}},
-        ]
+        boolean["should"] = [{"term": {"title_exact": {"value": whole, "boost": 20.0}}}]
+        if len(words) > 1:  # a one-word "phrase" is that word in a title, which ``must`` already scores
+            phrase = {"query": whole, "type": "phrase", "fields": ["title.*"], "boost": 3.0}
+            boolean["should"].append({"multi_match": phrase})
     return {"bool": boolean}, words
 
 
@@ -61,8 +61,15 @@ def sort_clause(kind: str) -> list[dict[str, Any]]:
 
 
 def highlight_clause(words: list[tuple[str, bool]]) -> dict[str, Any]:
-    kinds = {True: "phrase_prefix", False: "best_fields"}
-    shoulds = [{"multi_match": {"query": w, "fields": _HIGHLIGHT_FIELDS, "type": kinds[p]}} for w, p in words]
+    """Mark the query's words (a prefix: the words it starts) in titles and descriptions: one
+    ``multi_match`` of every whole word (not one per word) and one ``phrase_prefix`` per prefix."""
+    whole = " ".join(w for w, prefix in words if not prefix)
+    prefixes = [w for w, prefix in words if prefix]
+    shoulds = [
+        {"multi_match": {"query": w, "fields": _HIGHLIGHT_FIELDS, "type": "phrase_prefix"}} for w in prefixes
+    ]
+    if whole:
+        shoulds.append({"multi_match": {"query": whole, "fields": _HIGHLIGHT_FIELDS}})
     return {
         "pre_tags": ["<em>"],
         "post_tags": ["</em>"],

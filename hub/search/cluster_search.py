@@ -34,6 +34,19 @@ class IndexReadError(RuntimeError):
     """A search kept failing on some shards; the hub never serves silently partial results."""
 
 
+def request_parts(query: SearchQuery) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a search asks: the matching part (query, sort, exact total, facets) and the page part
+    (size, source, scores, highlight), merged into one request unless paging deep or counting apart."""
+    dsl, words = build_query(query)
+    body: dict[str, Any] = {"query": dsl, "sort": sort_clause(query.sort), "track_total_hits": True}
+    if query.facets:
+        body["aggs"] = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
+    page: dict[str, Any] = {"size": max(0, query.size), "_source": ["resource"], "track_scores": True}
+    if words:
+        page["highlight"] = highlight_clause(words)
+    return body, page
+
+
 class ClusterSearch:
     """The reading half of ``ClusterIndex``: searches, suggestions and lookups on the alias ``name``."""
 
@@ -72,20 +85,15 @@ class ClusterSearch:
         raise AssertionError("unreachable")
 
     def search(self, query: SearchQuery) -> SearchPage:
-        dsl, words = build_query(query)
-        offset, size = max(0, query.offset), max(0, query.size)
-        body: dict[str, Any] = {"query": dsl, "sort": sort_clause(query.sort), "track_total_hits": True}
-        if query.facets:
-            body["aggs"] = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
-        page: dict[str, Any] = {"size": size, "_source": ["resource"], "track_scores": True}
-        if words:
-            page["highlight"] = highlight_clause(words)
+        body, page = request_parts(query)
+        offset = max(0, query.offset)
+        words = "highlight" in page
         if query.after is not None:  # keyset paging: never deeper than one page
             answer = self._search({**body, **page, "search_after": list(query.after)})
             return SearchPage(
                 total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
             )
-        if offset + size <= self.max_result_window:
+        if offset + page["size"] <= self.max_result_window:
             whole = {**body, **page, "from": offset}
             if query.facets and not words:  # then the engine caches total and facets (counted_apart)
                 answer = counted_apart(whole, self.name, self._raw_msearch, self._search)

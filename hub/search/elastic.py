@@ -7,11 +7,15 @@ from typing import Any, ClassVar
 
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
-from hub.cluster_connection import ClusterConnection
+from hub.cluster_connection import ClientNames, ClusterConnection
 from hub.search.cluster import ClusterIndex, IndexWriteError, document
 from hub.search.cluster_search import IndexReadError
 
 __all__ = ["ElasticsearchIndex", "IndexReadError", "IndexWriteError", "document"]
+
+_NAMES = ClientNames(
+    timeout="request_timeout", pool="connections_per_node", auth="basic_auth", api_key_header=False
+)
 
 
 class ElasticsearchIndex(ClusterIndex):
@@ -23,21 +27,8 @@ class ElasticsearchIndex(ClusterIndex):
     def _connect(
         self, hosts: list[str], *, timeout: float, pool_maxsize: int, connection: ClusterConnection
     ) -> None:
-        secured: dict[str, Any] = {}
-        if connection.basic_auth() is not None:
-            secured["basic_auth"] = connection.basic_auth()
-        elif connection.api_key is not None:
-            secured["api_key"] = connection.encoded_api_key()
-        if connection.ca_certs is not None:
-            secured["ca_certs"] = connection.ca_certs
-        self._client = Elasticsearch(
-            hosts=hosts,
-            request_timeout=timeout,
-            max_retries=3,
-            retry_on_timeout=True,
-            connections_per_node=pool_maxsize,
-            **secured,
-        )
+        options = connection.client_options(_NAMES, timeout=timeout, pool=pool_maxsize)
+        self._client = Elasticsearch(hosts=hosts, **options)
 
     @property
     def client(self) -> Elasticsearch:

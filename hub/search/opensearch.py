@@ -8,13 +8,14 @@ from typing import Any, ClassVar
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError
 
-from hub.cluster_connection import ClusterConnection
+from hub.cluster_connection import ClientNames, ClusterConnection
 from hub.search.cluster import ClusterIndex, IndexWriteError, document
 from hub.search.cluster_search import IndexReadError
 
 __all__ = ["IndexReadError", "IndexWriteError", "OpenSearchIndex", "document"]
 
 _MISSING_OK = {"ignore_unavailable": "true"}
+_NAMES = ClientNames(timeout="timeout", pool="pool_maxsize", auth="http_auth", api_key_header=True)
 
 
 class OpenSearchIndex(ClusterIndex):
@@ -26,21 +27,8 @@ class OpenSearchIndex(ClusterIndex):
     def _connect(
         self, hosts: list[str], *, timeout: float, pool_maxsize: int, connection: ClusterConnection
     ) -> None:
-        secured: dict[str, Any] = {}
-        if connection.basic_auth() is not None:
-            secured["http_auth"] = connection.basic_auth()
-        elif connection.api_key is not None:
-            secured["headers"] = connection.headers()
-        if connection.ca_certs is not None:
-            secured["ca_certs"] = connection.ca_certs
-        self._client = OpenSearch(
-            hosts=hosts,
-            timeout=timeout,
-            max_retries=3,
-            retry_on_timeout=True,
-            pool_maxsize=pool_maxsize,
-            **secured,
-        )
+        options = connection.client_options(_NAMES, timeout=timeout, pool=pool_maxsize)
+        self._client = OpenSearch(hosts=hosts, **options)
 
     @property
     def client(self) -> OpenSearch:

@@ -31,6 +31,12 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    hub's field set (``match_all`` for the queries without text), size=10, no facets, no highlight.
 4. What counting apart buys: the queries without words, one thread, each run both ways in turn
    (total and facets in the page's request, or in a cacheable size-0 request beside it).
+5. Where the time goes (``cluster_breakdown.py``): the hub's request for the queries with text, one
+   thread, with one part removed or changed at a time, against the floor in the same loop.
+
+``--keep`` keeps the loaded index and ``--load-only`` stops after step 2; ``--existing <alias>`` runs
+steps 3-5 on a kept index (so a 1,000,000-document index is loaded once), after adding the
+documents it lacks up to ``--docs`` with ``--grow`` (the scaling from one size to the next).
 
 The embedded engine has its own benchmark, ``bench_search.py``.
 
@@ -60,6 +66,7 @@ if str(ROOT) not in sys.path:  # run as a script: make ``hub`` and ``normalizers
 
 from hub.search.base import SearchQuery  # noqa: E402
 from normalizers.resource import Provenance, Resource  # noqa: E402
+from tests.benchmarks.cluster_breakdown import breakdown  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
@@ -234,7 +241,6 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
     from hub.cluster_connection import ClusterConnection, detect_engine
     from hub.search.cluster import ClusterIndex, document
     from hub.search.cluster_open import index_class
-    from hub.search.cluster_query import SEARCH_FIELDS
 
     engine = detect_engine(
         args.url, ClusterConnection.parse(args.backend if args.backend != "cluster" else "auto")
@@ -246,7 +252,27 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
     print(f"engine {engine} at {args.url}", flush=True)
     kind = index_class(engine)
     tag = uuid.uuid4().hex[:8]
-    pipeline = kind(args.url, f"bench-add-{tag}", chunk_size=args.chunk, max_result_window=10_000)
+    pipeline = kind(args.url, args.existing or f"bench-add-{tag}", chunk_size=args.chunk)
+    if args.existing:  # an index a --keep run loaded: search latency only
+        try:
+            held = pipeline.count()
+            print(f"reusing {args.existing}: {held:,} documents", flush=True)
+            if args.grow and args.docs > held:  # documents held..docs-1 added first (same generator)
+                began = time.perf_counter()
+                for start in range(held, args.docs, 50_000):
+                    pipeline.add(stream(start, min(start + 50_000, args.docs), vocabulary, args.seed))
+                    print(f"  loaded {min(start + 50_000, args.docs):,}", flush=True)
+                pipeline.refresh()
+                took = time.perf_counter() - began
+                added = args.docs - held
+                print(f"grew to {args.docs:,}: {added:,} documents at {added / took:,.0f} docs/s")
+                settle(pipeline)
+            args.docs = pipeline.count()
+            search_latency(args, vocabulary, pipeline)
+        finally:
+            pipeline.close()
+        return
+    print(f"pipeline index {pipeline.name}", flush=True)
     raw = kind(args.url, f"bench-raw-{tag}", chunk_size=args.chunk)
     warm = kind(args.url, f"bench-warm-{tag}", chunk_size=args.chunk)
     try:
@@ -296,35 +322,43 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
         assert pipeline.count() == args.docs, pipeline.count()
         print(f"loaded {args.docs:,} documents with add() at {args.docs / load_time:,.0f} docs/s overall")
         settle(pipeline)
-
-        queries = query_mix(vocabulary, args.queries, args.seed)
-        ours: list[Callable[[], object]] = [lambda q=q: pipeline.search(q) for q in queries]  # type: ignore[misc]
-        body = {"query": {"match_all": {}}, "size": 10}
-        bare: list[Callable[[], object]] = [
-            lambda: pipeline.client.search(index=pipeline.name, body=body) for _ in queries
-        ]
-
-        def multi_match(text: str) -> dict[str, Any]:
-            if not text.strip():
-                return body
-            return {"query": {"multi_match": {"query": text, "fields": SEARCH_FIELDS}}, "size": 10}
-
-        bare_text: list[Callable[[], object]] = [
-            lambda b=multi_match(q.text): pipeline.client.search(index=pipeline.name, body=b)  # type: ignore[misc]
-            for q in queries
-        ]
-        for threads in sorted({1, args.threads}):
-            print(f"search latency, {args.docs:,} documents, {threads} thread(s), {args.queries:,} queries:")
-            print("  against a bare match_all:")
-            compare_latency(ours, bare, threads)
-            print("  against a bare multi_match on the same fields:")
-            compare_latency(ours, bare_text, threads)
-        counted_apart_ab(pipeline, queries)
+        if not args.load_only:
+            search_latency(args, vocabulary, pipeline)
     finally:
         for index in (warm, raw, pipeline):
             if not (args.keep and index is pipeline):
                 index.drop()
             index.close()
+
+
+def search_latency(args: argparse.Namespace, vocabulary: Vocabulary, pipeline: Any) -> None:
+    """Steps 3-5: the hub's query against its floors, 1 and ``--threads`` clients; the breakdown."""
+    from hub.search.cluster_query import SEARCH_FIELDS
+
+    queries = query_mix(vocabulary, args.queries, args.seed)
+    ours: list[Callable[[], object]] = [lambda q=q: pipeline.search(q) for q in queries]  # type: ignore[misc]
+    body = {"query": {"match_all": {}}, "size": 10}
+    bare: list[Callable[[], object]] = [
+        lambda: pipeline.client.search(index=pipeline.name, body=body) for _ in queries
+    ]
+
+    def multi_match(text: str) -> dict[str, Any]:
+        if not text.strip():
+            return body
+        return {"query": {"multi_match": {"query": text, "fields": SEARCH_FIELDS}}, "size": 10}
+
+    bare_text: list[Callable[[], object]] = [
+        lambda b=multi_match(q.text): pipeline.client.search(index=pipeline.name, body=b)  # type: ignore[misc]
+        for q in queries
+    ]
+    for threads in sorted({1, args.threads}):
+        print(f"search latency, {args.docs:,} documents, {threads} thread(s), {args.queries:,} queries:")
+        print("  against a bare match_all:")
+        compare_latency(ours, bare, threads)
+        print("  against a bare multi_match on the same fields:")
+        compare_latency(ours, bare_text, threads)
+    counted_apart_ab(pipeline, queries)
+    breakdown(pipeline, queries, SEARCH_FIELDS)
 
 
 def main() -> None:
@@ -338,6 +372,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=6400)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the loaded cluster index")
+    parser.add_argument("--existing", help="alias of a kept index: search latency only")
+    parser.add_argument("--load-only", action="store_true", help="bulk comparison and load, no search")
+    parser.add_argument(
+        "--grow", action="store_true", help="with --existing: add documents up to --docs first"
+    )
     args = parser.parse_args()
     args.docs = args.docs or 1_000_000
     data = json.loads(CORPUS.read_text(encoding="utf-8"))

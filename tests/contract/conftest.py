@@ -157,3 +157,11 @@ def empty_index(backend: Backend, tmp_path: Path) -> Iterator[SearchIndex]:
 def loaded(_read_only: SearchIndex) -> SearchIndex:
     """An index holding exactly the corpus, shared by the session: tests using it must not write."""
     return _read_only
+
+
+@pytest.fixture
+def ix(index: SearchIndex, corpus: list[Resource]) -> SearchIndex:
+    """The backend's ``index`` holding the whole corpus, refreshed (tests using it may write)."""
+    index.add(corpus)
+    index.refresh()
+    return index

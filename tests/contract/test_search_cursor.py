@@ -6,7 +6,7 @@ import pytest
 
 from hub.search.base import SearchIndex, SearchQuery
 from normalizers.resource import Resource
-from tests.contract.test_search_contract import ALL, by_date
+from tests.contract.reference import ALL, by_date
 
 
 def walk(index: SearchIndex, size: int, **kwargs: object) -> list[str]:

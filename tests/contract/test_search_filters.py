@@ -11,7 +11,7 @@ import pytest
 
 from hub.search.base import SearchIndex
 from normalizers.resource import Resource
-from tests.contract.test_search_contract import ALL, by_date, expected_facets, run, select
+from tests.contract.reference import ALL, by_date, expected_facets, run, select
 
 
 def country_regions() -> dict[str, set[str]]:

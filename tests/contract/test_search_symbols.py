@@ -10,7 +10,7 @@ import pytest
 
 from hub.search.base import SearchIndex
 from normalizers.resource import Resource
-from tests.contract.test_search_contract import ALL, run
+from tests.contract.reference import ALL, run
 
 MEETINGS = Path(__file__).resolve().parents[1] / "fixtures" / "cbd" / "index_raw_docs_schema_meeting.json"
 DECISION = "CBD/COP/DEC/15/4"  # the Kunming-Montreal GBF decision, as the CBD writes its symbol

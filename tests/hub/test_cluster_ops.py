@@ -122,6 +122,33 @@ def test_factory_opens_the_cluster_under_the_named_alias(tmp_path: Path, engine:
         index.close()
 
 
+def test_an_index_made_before_eager_facet_ordinals_gets_them_when_opened(
+    cluster: ClusterIndex, corpus: list[Resource], engine: Engine
+) -> None:
+    """The facet fields' ``eager_global_ordinals`` is put on an index made without it (an updatable
+    mapping parameter: no rebuild); its documents keep answering with the same facets."""
+    from hub.search.base import FACET_FIELDS
+    from hub.search.cluster_mapping import ANALYSIS, KEYWORD, MAPPINGS
+
+    name = unique_name()
+    old = f"{name}-v1-20250101000000000000"
+    before = {**MAPPINGS, "properties": {**MAPPINGS["properties"], **dict.fromkeys(FACET_FIELDS, KEYWORD)}}
+    cluster._create(old, {"index": {"number_of_shards": 1, "analysis": ANALYSIS}}, before)
+    cluster._update_aliases([{"add": {"index": old, "alias": name}}])
+    opened = open_cluster_index(engine, name)
+    try:
+        opened.add(corpus)
+        opened.refresh()
+        properties = opened.client.indices.get_mapping(index=old)[old]["mappings"]["properties"]
+        assert all(properties[f].get("eager_global_ordinals") is True for f in FACET_FIELDS), properties
+        page = opened.search(SearchQuery(size=0))
+        assert page.total == len(corpus)
+        assert sum(page.facets["type"].values()) == len(corpus)
+    finally:
+        opened.drop()
+        opened.close()
+
+
 def test_rebuild_swaps_the_alias_with_no_downtime(cluster: ClusterIndex, corpus: list[Resource]) -> None:
     assert cluster.add(corpus) == len(corpus)
     cluster.refresh()

@@ -172,3 +172,26 @@ def test_bad_settings_name_the_setting(settings: dict[str, str], message: str) -
 
 def test_empty_values_mean_unset() -> None:
     assert ClusterConnection.parse("", "", "", "", "") == ClusterConnection()
+
+
+def test_client_options_carry_the_credentials_under_each_clients_names(tmp_path: Path) -> None:
+    from hub.search.elastic import _NAMES as ELASTIC
+    from hub.search.opensearch import _NAMES as OPENSEARCH
+
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+    user = ClusterConnection.parse(username="u", password="p", ca_certs=str(ca))
+    key = ClusterConnection.parse(api_key="id:secret")
+    encoded = base64.b64encode(b"id:secret").decode()
+    common = {"max_retries": 3, "retry_on_timeout": True, "ca_certs": str(ca)}
+    assert user.client_options(ELASTIC, timeout=5.0, pool=4) == {
+        "request_timeout": 5.0, "connections_per_node": 4, "basic_auth": ("u", "p"), **common
+    }  # fmt: skip
+    assert user.client_options(OPENSEARCH, timeout=5.0, pool=4) == {
+        "timeout": 5.0, "pool_maxsize": 4, "http_auth": ("u", "p"), **common
+    }  # fmt: skip
+    assert key.client_options(ELASTIC, timeout=1.0, pool=1)["api_key"] == encoded
+    assert key.client_options(OPENSEARCH, timeout=1.0, pool=1)["headers"] == {
+        "Authorization": f"ApiKey {encoded}"
+    }
+    assert "ca_certs" not in key.client_options(ELASTIC, timeout=1.0, pool=1)
