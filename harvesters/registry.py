@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
-from pydantic import BaseModel
-
-from harvesters.base import Harvester, SourceSpec
 from harvesters.errors import ConfigurationError
-from harvesters.http import HttpPolicy
+
+if TYPE_CHECKING:  # httpx and pydantic only when a harvester is built or its options read
+    import httpx
+    from pydantic import BaseModel
+
+    from harvesters.base import Harvester, SourceSpec
+    from harvesters.http import HttpPolicy
 
 # protocol -> "module:Class" of this package (imported on first use) or a harvester class registered
 # by a package above (the peer-hub protocol ``hub`` is federation's, registered by the hub).
@@ -28,16 +30,16 @@ PROTOCOLS: dict[str, Any] = {
 # protocol -> the pydantic model of its own options, for protocols registered with one: a source's
 # options are validated against it once, when the source is registered or updated.
 OPTIONS: dict[str, type[BaseModel]] = {}
-Options = TypeVar("Options", bound=BaseModel)
+Options = TypeVar("Options", bound="BaseModel")
 
 
-def register_protocol(name: str, harvester: type[Any], options: type[BaseModel] | None = None) -> None:
+def register_protocol(name: str, harvester: type[Any] | str, options: type[BaseModel] | None = None) -> None:
     """Make ``name`` a protocol sources may use, read by ``harvester`` (built as
-    ``harvester(spec, policy, client)``, a Harvester) and, when given, its options declared by the
-    ``options`` model (a model that forbids extra fields names an option it does not know);
-    re-registering the same class is a no-op."""
+    ``harvester(spec, policy, client)``, a Harvester; or ``"module:Class"``, imported on first use)
+    and, when given, its options declared by the ``options`` model (a model that forbids extra fields
+    names an option it does not know); re-registering the same class is a no-op."""
     known = PROTOCOLS.get(name)
-    if known is not None and known is not harvester:
+    if known is not None and known is not harvester and known != harvester:
         raise ConfigurationError(f"protocol {name!r} is already registered to {known!r}")
     PROTOCOLS[name] = harvester
     if options is not None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from normalizers.resource import Resource
 from normalizers.vocabularies.countries import regions_of
 from normalizers.vocabularies.gbf import goal_id, target_id
 from normalizers.vocabularies.indicators import indicator_id
 from normalizers.vocabularies.regions import region_id
+
+if TYPE_CHECKING:
+    from normalizers.resource import Resource
 
 
 class BadSearchParameter(ValueError):
