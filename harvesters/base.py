@@ -9,6 +9,10 @@ from typing import Any, Protocol
 
 from harvesters.records import RawRecord, RecordFailure
 
+DEFAULT_USER_AGENT = "gkss-hub/0.1 (+https://github.com/gkssb/gkss-hub; harvester contact: gkss-hub@cbd.int)"
+"""What every harvester sends as its User-Agent unless the settings say otherwise (declared here, in
+the light contract module, so the settings name it without loading the HTTP client)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SourceSpec:

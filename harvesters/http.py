@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from harvesters.base import DEFAULT_USER_AGENT
 from harvesters.errors import ProtocolError, ResponseTooLarge, TransientError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_USER_AGENT = "gkss-hub/0.1 (+https://github.com/gkssb/gkss-hub; harvester contact: gkss-hub@cbd.int)"
 RETRY_STATUSES = frozenset({429, 503})
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 DECODED_ENCODINGS = frozenset({"identity", "", "gzip", "x-gzip", "deflate"})  # Accept-Encoding: gzip, deflate
