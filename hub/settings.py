@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from harvesters.base import DEFAULT_USER_AGENT
-from harvesters.netguard import check_url, outbound_guard
+from harvesters.netguard import check_url, checked_addresses, outbound_guard
 from hub.cluster_connection import ClusterConnection
 
 if TYPE_CHECKING:  # the HTTP client (httpx) only for what harvests: the policy is built on demand
@@ -110,6 +110,7 @@ class Settings(BaseSettings):
             max_retry_after=self.max_retry_after,
             user_agent=self.user_agent,
             check_destination=None if self.allow_private_networks else check_url,
+            pin_addresses=None if self.allow_private_networks else checked_addresses,
         )
 
     def outbound_guard(self) -> Callable[[str], None]:
