@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, StrictStr
 
 from harvesters.records import RawRecord, RecordFailure
 
+DEFAULT_USER_AGENT = "gkss-hub/0.1 (+https://github.com/gkssb/gkss-hub; harvester contact: gkss-hub@cbd.int)"
+"""What every harvester sends as its User-Agent unless the settings say otherwise (declared here, in
+the light contract module, so the settings name it without loading the HTTP client)."""
+
 
 class SourceOptions(BaseModel):
     """What every protocol's options model has (each protocol's model derives from this one): the

@@ -7,19 +7,21 @@ import logging
 import ssl
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
+from harvesters.base import DEFAULT_USER_AGENT
 from harvesters.errors import ProtocolError, ResponseTooLarge, TransientError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_USER_AGENT = "gkss-hub/0.1 (+https://github.com/gkssb/gkss-hub; harvester contact: gkss-hub@cbd.int)"
 RETRY_STATUSES = frozenset({429, 503})
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 DECODED_ENCODINGS = frozenset({"identity", "", "gzip", "x-gzip", "deflate"})  # Accept-Encoding: gzip, deflate
@@ -34,6 +36,8 @@ class HttpPolicy:
     ``before_request(host)`` is called before each request (it may block: politeness shared by
     workers) and ``after_request(host)`` once it is over, whatever happened;
     ``on_retry_after(host, seconds)`` when a host answers 429/503, with the capped wait.
+    ``pin_addresses(host, port)`` (``harvesters.netguard.checked_addresses``), when set, gives the
+    addresses every connection goes to: resolved and checked in the same step as the connection.
     """
 
     connect_timeout: float = 10.0
@@ -50,6 +54,7 @@ class HttpPolicy:
     after_request: Callable[[str], None] | None = field(default=None, compare=False)
     on_retry_after: Callable[[str, float], None] | None = field(default=None, compare=False)
     check_destination: Callable[[str], None] | None = field(default=None, compare=False)
+    pin_addresses: Callable[[str, int], list[str]] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,32 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+class PinnedBackend(httpcore.SyncBackend):
+    """Opens each connection to an address ``pin(host, port)`` gives (the guard resolves the name and
+    checks every address), never resolving the name again: no DNS-rebinding window between the
+    check and the connection. TLS still verifies the certificate against the host name."""
+
+    def __init__(self, pin: Callable[[str, int], list[str]]) -> None:
+        self.pin = pin
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        failure: Exception | None = None
+        for address in self.pin(host, port):  # the guard: resolved and checked here, once
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None  # pin() gives at least one address or raises
+        raise failure
+
+
 def make_client(policy: HttpPolicy) -> httpx.Client:
     """An httpx client that follows redirects within the policy and never decodes bodies itself."""
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
@@ -81,6 +112,17 @@ def make_client(policy: HttpPolicy) -> httpx.Client:
     if policy.check_destination is not None:
         guard = policy.check_destination
         hooks["request"] = [lambda request: guard(str(request.url))]
+    transport: httpx.HTTPTransport | None = None  # httpx's own, unless connections are pinned
+    if policy.pin_addresses is not None:
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+        transport = httpx.HTTPTransport(verify=tls_context())
+        transport._pool = httpcore.ConnectionPool(  # the pool httpx builds (its default limits), pinned
+            ssl_context=tls_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PinnedBackend(policy.pin_addresses),
+        )
     return httpx.Client(
         timeout=timeout,
         follow_redirects=True,
@@ -88,6 +130,7 @@ def make_client(policy: HttpPolicy) -> httpx.Client:
         headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
         event_hooks=hooks,  # type: ignore[arg-type]
         verify=tls_context(),
+        transport=transport,
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from harvesters.errors import MalformedResponse
-from harvesters.feed_entries import Entry, _converted, _cut, _http_url, _list, _text
+from harvesters.feed_entries import Entry, _converted, _http_url, _list, _note_cut, _text
 from harvesters.options import MAX_ENTRIES_LIMIT
 
 JSONFEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -18,9 +19,10 @@ JSONFEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
 def parse_json_feed(
     body: bytes, url: str, limit: int = MAX_ENTRIES_LIMIT, notes: list[str] | None = None
 ) -> tuple[Entry, list[Entry]]:
-    """Parse a JSON Feed 1.0/1.1 document; relative item URLs resolve against home_page_url, else the URL."""
+    """Parse a JSON Feed 1.0/1.1 document; relative item URLs resolve against home_page_url, else the URL.
+    Only the first ``limit`` items are ever held as Python objects (``_bounded_document``)."""
     try:
-        doc = json.loads(body)
+        doc, count = _bounded_document(body, limit)
     except (ValueError, RecursionError) as exc:
         raise MalformedResponse(f"{url}: not a feed: invalid JSON: {exc}") from exc
     version = doc.get("version") if isinstance(doc, dict) else None
@@ -39,8 +41,65 @@ def parse_json_feed(
     }
     feed_authors = _json_authors(doc)
     del doc
-    _cut(items, limit, url, notes if notes is not None else [])
+    if count > limit:
+        _note_cut(count, limit, url, notes if notes is not None else [])
     return feed, _converted(items, lambda item: _json_item(item, base, feed, feed_authors))
+
+
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]', re.DOTALL)  # strings, brackets, commas
+_COLON = re.compile(rb"[ \t\n\r]*:[ \t\n\r]*")
+
+
+def _bounded_document(body: bytes, limit: int) -> tuple[Any, int]:
+    """The JSON document with its top-level ``items`` array cut to the first ``limit`` items, and how
+    many items the array had (-1: no such array). The UTF-8 bytes are scanned for the array's items
+    (strings skipped whole by one regular expression) and only the kept items are decoded, so a
+    document of many items never holds them all as Python objects, nor as one text (json.loads
+    would: several times the document's size). Other encodings: json.loads. ValueError when invalid."""
+    if json.detect_encoding(body) != "utf-8":
+        return json.loads(body), -1
+    found = _items_of(body, limit)
+    if found is None:
+        return json.loads(body), -1
+    opening, closing, kept, count = found
+    doc = json.loads(body[:opening] + b"[]" + body[closing + 1 :])  # every other member, validated
+    if not isinstance(doc, dict):
+        raise ValueError("not a JSON object")
+    doc["items"] = [json.loads(body[start:end]) for start, end in kept]
+    return doc, count
+
+
+def _items_of(body: bytes, limit: int) -> tuple[int, int, list[tuple[int, int]], int] | None:
+    """Where the top-level ``items`` array opens and closes, the byte spans of its first ``limit``
+    items and how many it holds; None when the document has no such array."""
+    depth, opening, start, count = 0, -1, 0, 0
+    wants_items = False
+    kept: list[tuple[int, int]] = []
+    for token in _TOKEN.finditer(body):
+        char = body[token.start()]
+        if char == 0x22:  # a string: only a top-level member name matters
+            if depth == 1 and opening < 0 and (colon := _COLON.match(body, token.end())):
+                wants_items = token.group() == b'"items"' and body[colon.end() : colon.end() + 1] == b"["
+        elif char in b"[{":
+            depth += 1
+            if wants_items and depth == 2:
+                opening, start, wants_items = token.start(), token.end(), False
+        elif char in b"]}":
+            if opening >= 0 and depth == 2:  # the items array closes
+                if body[start : token.start()].strip():
+                    count += 1
+                    if len(kept) < limit:
+                        kept.append((start, token.start()))
+                return opening, token.start(), kept, count
+            depth -= 1
+        elif opening >= 0 and depth == 2:  # a comma between two items
+            count += 1
+            if len(kept) < limit:
+                kept.append((start, token.start()))
+            start = token.end()
+    if opening >= 0:
+        raise ValueError("the items array is not closed")
+    return None
 
 
 def _json_item(item: Any, base: str, feed: Entry, feed_authors: list[Entry]) -> Entry:

@@ -27,7 +27,8 @@ _METADATA = {
 
 
 GUARDED_OPENERS: dict[str, str] = {
-    "harvesters.http.make_client": "request hook: the guard on every request and every redirect hop",
+    "harvesters.http.make_client": "request hook: the guard on every request and every redirect hop; "
+    "connections pinned to the checked addresses (PinnedBackend) unless private networks are allowed",
     "harvesters.scrapy_child.run": "downloader middleware harvesters.scrapy_guard on every request",
     "hub.webhook.post": "the guard before the POST; no redirects; the answer's body is not read",
     "hub.websub.verify.verify_intent": "the guard before the GET; no redirects; echo capped",
@@ -107,6 +108,26 @@ def refusal(address: IPAddress) -> str | None:
     return None
 
 
+def checked_addresses(host: str, port: int, resolver: Resolver = system_resolver) -> list[str]:
+    """The addresses of ``host`` the hub may connect to: resolved once and every one checked (a host
+    with any non-public address is refused). The HTTP client connects to these very addresses
+    (``HttpPolicy.pin_addresses``), so a name that resolves again to another address between the
+    check and the connection (DNS rebinding) cannot move the connection."""
+    literal = literal_address(host)
+    addresses = [str(literal)] if literal is not None else list(resolver(host, port))
+    if not addresses:
+        raise Unresolvable(f"{host} resolves to no address")
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        reason = refusal(address)
+        if reason:
+            raise UnsafeDestination(
+                f"{host} resolves to {address}, {reason}; refused "
+                "(set GKSS_ALLOW_PRIVATE_NETWORKS=1 for development)"
+            )
+    return addresses
+
+
 def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = system_resolver) -> None:
     """Refuse non-http(s) URLs and hosts resolving to any non-public address, before connecting."""
     parts = urlsplit(url)
@@ -118,18 +139,12 @@ def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = sys
     if allow_private:
         return
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    literal = literal_address(host)
-    addresses = [str(literal)] if literal is not None else list(resolver(host, port))
-    if not addresses:
-        raise Unresolvable(f"{url}: {host} resolves to no address")
-    for text in addresses:
-        address = ipaddress.ip_address(text.split("%", 1)[0])
-        reason = refusal(address)
-        if reason:
-            raise UnsafeDestination(
-                f"{url}: {host} resolves to {address}, {reason}; refused "
-                "(set GKSS_ALLOW_PRIVATE_NETWORKS=1 for development)"
-            )
+    try:
+        checked_addresses(host, port, resolver)
+    except Unresolvable as exc:
+        raise Unresolvable(f"{url}: {exc}") from None
+    except UnsafeDestination as exc:
+        raise UnsafeDestination(f"{url}: {exc}") from None
 
 
 def outbound_guard(allow_private: bool) -> Callable[[str], None]:

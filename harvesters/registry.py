@@ -6,14 +6,16 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-from pydantic import ValidationError
-
-from harvesters.base import Harvester, SourceOptions, SourceSpec
 from harvesters.errors import ConfigurationError
-from harvesters.http import HttpPolicy
+
+if TYPE_CHECKING:  # httpx and pydantic only when a harvester is built or its options read
+    import httpx
+    from pydantic import ValidationError
+
+    from harvesters.base import Harvester, SourceOptions, SourceSpec
+    from harvesters.http import HttpPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +49,11 @@ PROTOCOLS: dict[str, Protocol] = {
 }
 
 
-def register_protocol(name: str, harvester: type[Any], options: type[SourceOptions]) -> None:
+def register_protocol(name: str, harvester: type[Any] | str, options: type[SourceOptions] | str) -> None:
     """Make ``name`` a protocol sources may use, read by ``harvester`` (built as
     ``harvester(spec, policy, client)``, a Harvester) with its options declared by ``options`` (a
-    SourceOptions model); re-registering the same classes is a no-op."""
+    SourceOptions model); either may be a ``"module:Class"`` imported on first use. Re-registering the
+    same classes is a no-op."""
     known = PROTOCOLS.get(name)
     protocol = Protocol(harvester, options)
     if known is not None and known != protocol:
@@ -87,6 +90,10 @@ def typed_source(
 ) -> SourceSpec[SourceOptions]:
     """A source whose options are read by its protocol's model; ConfigurationError naming the option
     that is unknown or invalid."""
+    from pydantic import ValidationError
+
+    from harvesters.base import SourceSpec
+
     model = options_model(protocol)
     try:
         typed = model.model_validate(dict(options or {}))

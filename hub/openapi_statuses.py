@@ -19,7 +19,8 @@ from federation.peers import TRUST_LEVELS
 from harvesters.registry import PROTOCOLS
 from hub.rate_limit import EXEMPT
 from hub.search.results import MAX_PAGE
-from registry.nodes import KINDS, NODE_ID
+from registry.node_kinds import KINDS
+from registry.nodes import NODE_ID
 from registry.rights import ROLES
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from harvesters.http import DEFAULT_USER_AGENT, HttpPolicy
-from harvesters.netguard import check_url, outbound_guard
+from harvesters.base import DEFAULT_USER_AGENT
+from harvesters.netguard import check_url, checked_addresses, outbound_guard
 from hub.cluster_connection import ClusterConnection
+
+if TYPE_CHECKING:  # the HTTP client (httpx) only for what harvests: the policy is built on demand
+    from harvesters.http import HttpPolicy
 
 
 class Settings(BaseSettings):
@@ -96,6 +100,8 @@ class Settings(BaseSettings):
 
     def http_policy(self) -> HttpPolicy:
         """The HTTP limits harvesters fetch under."""
+        from harvesters.http import HttpPolicy
+
         return HttpPolicy(
             read_timeout=self.http_timeout,
             total_timeout=self.http_total_timeout,
@@ -104,6 +110,7 @@ class Settings(BaseSettings):
             max_retry_after=self.max_retry_after,
             user_agent=self.user_agent,
             check_destination=None if self.allow_private_networks else check_url,
+            pin_addresses=None if self.allow_private_networks else checked_addresses,
         )
 
     def outbound_guard(self) -> Callable[[str], None]:

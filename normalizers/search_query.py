@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Literal
+from datetime import UTC, date
+from typing import TYPE_CHECKING, Any, Literal
 
-from normalizers.resource import Resource
 from normalizers.vocabularies.countries import regions_of
 from normalizers.vocabularies.gbf import goal_id, target_id
 from normalizers.vocabularies.indicators import indicator_id
 from normalizers.vocabularies.regions import region_id
+
+if TYPE_CHECKING:
+    from normalizers.resource import Resource
 
 
 class BadSearchParameter(ValueError):
@@ -200,6 +202,26 @@ class SearchQuery:
     offset: int = 0
     size: int = 10
     facets: bool = True
+
+
+def sort_moment(resource: Resource) -> str | None:
+    """The moment a date sort orders a record by, as fixed-width UTC text ``YYYY-MM-DDTHH:MM:SSZ``:
+    its publication moment (``published_at``, time of day and zone as the source gave them) as a UTC
+    instant; else the start (00:00 UTC) of its date (``display_date``: published, else modified); None
+    when undated. Every engine sorts by it, so entries of one day come in the order they were published."""
+    if resource.published_at is not None:
+        moment = resource.published_at
+        if moment.tzinfo is None:  # no zone given: read as UTC
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    day = resource.display_date()
+    return f"{day}T00:00:00Z" if day else None
+
+
+def moment_number(moment: str | None) -> int:
+    """A sort moment as the integer YYYYMMDDHHMMSS (0 when undated, so it sorts last): what the engines
+    keep in a numeric column, in the same order as the moment itself."""
+    return int("".join(c for c in moment if c.isdigit())) if moment else 0
 
 
 def filter_terms(resource: Resource) -> dict[str, list[str]]:

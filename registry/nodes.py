@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.node_kinds import CHILD_KIND, KINDS
 from registry.tables import ApiKeyRow, Database, NodeRow
 
 NODE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
-KINDS = ("service", "regional", "national")
-CHILD_KIND = {"service": "regional", "regional": "national"}
 
 
 class NodeError(ValueError):

@@ -9,10 +9,10 @@ paginated list (section 3: no API, no known sitemap), and InforMEA's OData entit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from harvesters.cbd_index import PRESETS
-from registry.bioland import bioland_sources
-from registry.sources import Source, registered_source
+if TYPE_CHECKING:  # GROUPS alone (the CLI's --only help) loads none of them
+    from registry.sources import Source
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -41,12 +41,17 @@ class SeededSource:
 def _seeded(
     group: str, every: int, source_id: str, protocol: str, url: str, **options: object
 ) -> SeededSource:
+    from registry.sources import registered_source
+
     config = registered_source(source_id, protocol, url, {**options, "enabled": False})
     return SeededSource(group, config, every)
 
 
 def network_sources(groups: tuple[str, ...] = GROUPS) -> list[SeededSource]:
     """Every source of the chosen groups, each disabled (``enabled: false``) with its suggested schedule."""
+    from harvesters.cbd_index import PRESETS
+    from registry.bioland import bioland_sources
+
     out: list[SeededSource] = []
     if "cbd-index" in groups:
         for preset in sorted(PRESETS):

@@ -1,18 +1,24 @@
-"""What every `gkss` command shares: the console, opening the hub, failing clearly, run summaries."""
+"""What every `gkss` command shares: the console, opening the hub, failing clearly, run summaries.
+
+Light on purpose: every command module imports it, and `gkss --help` loads every command module, so
+what opens the hub (the store, the settings, the search engine) is imported when a command runs.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from hub.context import Hub, open_hub
-from hub.pipeline import RunSummary
-from hub.settings import Settings
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from hub.context import Hub
+    from hub.pipeline import RunSummary
+    from hub.settings import Settings
 
 console = Console(stderr=True, markup=False)
 """Messages (stderr). Markup is off in both consoles: text prints as written (``[a-z]`` included);
@@ -21,8 +27,18 @@ out = Console(markup=False)
 """Tables and listings (stdout)."""
 
 
+def cli_settings() -> Settings:
+    """The settings as the environment gives them (pydantic-settings imported only now)."""
+    from hub.settings import Settings
+
+    return Settings()
+
+
 def open_cli_hub() -> Hub:
-    return open_hub(Settings())
+    """The hub as the settings (environment) describe it: store, search index and settings."""
+    from hub.context import open_hub
+
+    return open_hub(cli_settings())
 
 
 def error(message: str, indent: str = "") -> None:
@@ -49,6 +65,8 @@ def source_options(metadata_prefix: str | None, set_spec: str | None, title: str
 
 def progress_bar() -> Progress:
     """A transient spinner with a record count, shown only on a terminal."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from federation.peers import PeerError, add_peer, get_peer, list_peers, remove_peer
-from harvesters.netguard import registration_refusal
 from hub.cli.common import console, fail, open_cli_hub
 
 if TYPE_CHECKING:
@@ -33,6 +30,9 @@ def peers_add(
     probe: Annotated[bool, typer.Option(help="Probe the peer now")] = True,
 ) -> None:
     """Register a peer hub."""
+    from federation.peers import PeerError, add_peer, get_peer
+    from harvesters.netguard import registration_refusal
+
     hub = open_cli_hub()
     try:
         refused = registration_refusal(url, allow_private=hub.settings.allow_private_networks)
@@ -56,6 +56,8 @@ def peers_add(
 @peers_app.command("list")
 def peers_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List peers with their status, capabilities and breaker."""
+    from federation.peers import list_peers
+
     hub = open_cli_hub()
     try:
         peers = [p.as_json() for p in list_peers(hub.store)]
@@ -75,6 +77,8 @@ def peers_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON"
 @peers_app.command("remove")
 def peers_remove(peer_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Forget a peer (its replicated records stay until its source is removed)."""
+    from federation.peers import remove_peer
+
     hub = open_cli_hub()
     try:
         removed = remove_peer(hub.store, peer_id)
@@ -103,6 +107,8 @@ def peers_probe(peer_id: Annotated[str | None, typer.Argument(metavar="[ID]")] =
 
 def federated_cli_search(hub: Hub, query: SearchQuery) -> dict[str, Any]:
     """What `gkss search --federated` prints: the federated JSON with ``peers``."""
+    import asyncio
+
     from hub.search.federated import hub_federated_search  # the fan-out only when asked for
 
     return asyncio.run(hub_federated_search(hub.store, hub.settings, hub.index, query, detail=True))

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress, TaskID
 
-from hub.cli.common import fail, open_cli_hub, print_summary, progress_bar
+from hub.cli.common import cli_settings, fail, open_cli_hub, print_summary, progress_bar
 from hub.cli.jobs import harvest_via_broker
-from hub.pipeline import RunSummary, harvest_source
-from hub.pipeline.history import run_json
-from hub.settings import Settings
-from registry.sources import source_enabled
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from hub.pipeline import RunSummary
 
 
 def harvest(
@@ -38,7 +38,7 @@ def harvest(
     """
     if bool(source_id) == all_sources:
         raise fail("give one source ID or --all", 2)
-    settings = Settings()
+    settings = cli_settings()
     if settings.broker_url:
         harvest_via_broker(
             settings,
@@ -50,6 +50,9 @@ def harvest(
             accept_deletions=accept_deletions,
         )
         return
+    from hub.pipeline import harvest_source
+    from registry.sources import source_enabled
+
     hub = open_cli_hub()
     summaries: list[RunSummary] = []
     try:
@@ -84,6 +87,8 @@ def runs(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Show a source's recent runs with their counts, errors and per-record failures."""
+    from hub.pipeline.history import run_json
+
     hub = open_cli_hub()
     try:
         if hub.store.get_source(source_id) is None:

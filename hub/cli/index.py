@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hub.cli.common import console, fail, open_cli_hub, print_summary
-from hub.pipeline import RunSummary
+
+if TYPE_CHECKING:
+    from hub.pipeline import RunSummary
 
 index_app = typer.Typer(help="Look after the search index.", no_args_is_help=True)
 

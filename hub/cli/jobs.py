@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import Progress, TaskID
 
-from hub.cli.common import console, error, fail, open_cli_hub, print_summary, progress_bar
-from hub.context import open_hub
-from hub.pipeline import RunSummary
-from hub.settings import Settings
-from hub.store.schedules import set_schedule
-from registry.sources import source_enabled
+from hub.cli.common import cli_settings, console, error, fail, open_cli_hub, print_summary, progress_bar
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from hub.pipeline import RunSummary
+    from hub.settings import Settings
 
 
 def harvest_via_broker(
@@ -27,8 +27,10 @@ def harvest_via_broker(
     accept_deletions: bool = False,
 ) -> None:
     """Enqueue one request per source, then (unless no_wait) follow each to its summary."""
+    from hub.context import open_hub
     from hub.jobs.celery_app import make_celery
     from hub.jobs.client import JobFailed, new_request, send_request, wait_for
+    from registry.sources import source_enabled
 
     hub = open_hub(settings)
     try:
@@ -94,11 +96,11 @@ def worker(
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:
     """Run a Celery worker for the gkss queue (needs GKSS_BROKER_URL)."""
-    if not Settings().broker_url:
+    if not cli_settings().broker_url:
         raise fail("GKSS_BROKER_URL is not set; without a broker `gkss harvest` runs in-process", 2)
     from hub.jobs.celery_app import QUEUE, default_app
 
-    open_hub(Settings()).close()  # crash recovery: runs of dead processes on this host ended, index levelled
+    open_cli_hub().close()  # crash recovery: runs of dead processes on this host ended, index levelled
     argv = ["worker", "-Q", QUEUE, "--pool", "prefork", "--loglevel", loglevel, "--hostname", "gkss@%h"]
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
@@ -109,7 +111,7 @@ def scheduler(
     loglevel: Annotated[str, typer.Option(help="Celery beat log level")] = "INFO",
 ) -> None:
     """Run the schedules: Celery beat with GKSS_BROKER_URL, else harvest due sources in-process."""
-    settings = Settings()
+    settings = cli_settings()
     if settings.broker_url:
         from hub.jobs.celery_app import default_app
 
@@ -131,6 +133,8 @@ def sources_schedule(
     """Harvest a source on a schedule kept in the database (run by `gkss scheduler`)."""
     if (every is None) != off:
         raise fail("give --every N or --off", 2)
+    from hub.store.schedules import set_schedule
+
     hub = open_cli_hub()
     try:
         try:

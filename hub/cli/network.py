@@ -8,9 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from hub.cli.common import console, fail, open_cli_hub
-from hub.store.schedules import get_schedule, set_schedule
-from normalizers.dedup import find_duplicates, merge
-from registry.seed import GROUPS, network_sources
+from registry.seed import GROUPS
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, Any]:
@@ -43,6 +41,9 @@ def sources_seed(
     unknown = set(groups) - set(GROUPS)
     if unknown:
         raise fail(f"unknown group(s) {', '.join(sorted(unknown))}; known: {', '.join(GROUPS)}", 2)
+    from hub.store.schedules import set_schedule
+    from registry.seed import network_sources
+
     added: list[str] = []
     kept: list[str] = []
     hub = open_cli_hub()
@@ -71,6 +72,8 @@ def sources_enable(
     ] = None,
 ) -> None:
     """Enable sources: they join `gkss harvest --all` and their schedule runs."""
+    from hub.store.schedules import get_schedule, set_schedule
+
     hub = open_cli_hub()
     try:
         for source_id in source_ids:
@@ -97,6 +100,8 @@ def dedup(
 
     Read-only: the store and the index are not changed (see README, cross-source deduplication).
     """
+    from normalizers.dedup import find_duplicates, merge
+
     hub = open_cli_hub()
     try:
         records = [r for batch in hub.store.iter_resources() for r in batch]

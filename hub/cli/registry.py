@@ -11,19 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from hub.cli.common import console, error, fail, open_cli_hub, out
+from hub.cli.common import cli_settings, console, error, fail, open_cli_hub, out
 from hub.cli.network import parse_options
-from hub.pipeline.history import quality_report
-from hub.settings import Settings
-from hub.store.nodes import remove_node
-from registry import audit
-from registry.keys import ApiKeyError, create_key, list_keys, revoke_key
-from registry.nodes import KINDS, NodeError, add_node, get_node, list_nodes
-from registry.rights import ROLES, Principal, operator
-from registry.sources import registered_source
+from registry.node_kinds import KINDS
+from registry.rights import ROLES
 
 if TYPE_CHECKING:
     from hub.store.store import Store
+    from registry.rights import Principal
 
 nodes_app = typer.Typer(
     help="The node hierarchy: service, regional centres, national nodes.", no_args_is_help=True
@@ -33,6 +28,8 @@ keys_app = typer.Typer(help="API keys bound to a node and a role (hashed; shown 
 
 def cli_operator() -> Principal:
     """The CLI acts as a hub admin (it holds the database); the audit log names the system user."""
+    from registry.rights import operator
+
     return operator(f"cli:{getpass.getuser()}")
 
 
@@ -65,6 +62,9 @@ def nodes_add(
     parent: Annotated[str | None, typer.Option(help="Parent node (none for the service)")] = None,
 ) -> None:
     """Add a node: a regional centre under the service, a national node under a regional centre."""
+    from registry import audit
+    from registry.nodes import NodeError, add_node
+
     hub = open_cli_hub()
     try:
         node = add_node(hub.store, node_id, name, kind, parent)
@@ -79,6 +79,8 @@ def nodes_add(
 @nodes_app.command("list")
 def nodes_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List the nodes."""
+    from registry.nodes import list_nodes
+
     _print_list(
         lambda store: [n.as_json() for n in list_nodes(store)], as_json, ["id", "kind", "parent", "name"]
     )
@@ -87,6 +89,10 @@ def nodes_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON"
 @nodes_app.command("remove")
 def nodes_remove(node_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Remove a node that holds no child nodes, sources or peers (its keys are removed with it)."""
+    from hub.store.nodes import remove_node
+    from registry import audit
+    from registry.nodes import NodeError
+
     hub = open_cli_hub()
     try:
         remove_node(hub.store, node_id)
@@ -106,6 +112,9 @@ def keys_create(
     expires_days: Annotated[int | None, typer.Option(min=1, help="Expire after this many days")] = None,
 ) -> None:
     """Create a key; its token is printed once, on standard output, and never again."""
+    from registry import audit
+    from registry.keys import ApiKeyError, create_key
+
     expires = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
     hub = open_cli_hub()
     try:
@@ -125,6 +134,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List keys (never their secrets) with their state: active, expired or revoked."""
+    from registry.keys import list_keys
+
     columns = ["id", "node", "role", "state", "label", "expires", "last used"]
     _print_list(lambda store: [k.as_json() for k in list_keys(store)], as_json, columns)
 
@@ -132,6 +143,9 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(metavar="KEY_ID")]) -> None:
     """Revoke a key: it stops authenticating at once."""
+    from registry import audit
+    from registry.keys import ApiKeyError, revoke_key
+
     hub = open_cli_hub()
     try:
         key = revoke_key(hub.store, key_id)
@@ -149,6 +163,8 @@ def audit_log(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Show the audit log: every administrative action and every refused attempt, newest first."""
+    from registry import audit
+
     hub = open_cli_hub()
     try:
         rows = audit.entries(hub.store, cli_operator(), limit=limit, node_id=node)
@@ -178,7 +194,7 @@ def sources_probe(
     """Find which protocol a URL speaks and what it offers; exit status 1 when nothing fitted."""
     from registry.probe import probe  # the harvesters (feedparser, lxml, OAI-PMH) only when used
 
-    report = probe(Settings().http_policy(), url)
+    report = probe(cli_settings().http_policy(), url)
     if as_json:
         _print_json(report.as_json())
     else:
@@ -204,13 +220,15 @@ def sources_dry_run(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Harvest the first records of a source, normalise and score them; nothing is saved."""
+    from registry.sources import registered_source
+
     try:
         config = registered_source("dry-run", protocol, url, parse_options(option))
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     from hub.pipeline.dry_run import dry_run  # the pipeline only when used
 
-    report = dry_run(Settings(), config, limit=limit, check_links=check_links)
+    report = dry_run(cli_settings(), config, limit=limit, check_links=check_links)
     if as_json:
         _print_json(report)
     else:
@@ -236,6 +254,8 @@ def sources_quality(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """The quality report of a source's stored records: scores, missing fields, unknown vocabulary."""
+    from hub.pipeline.history import quality_report
+
     hub = open_cli_hub()
     try:
         if hub.store.get_source(source_id) is None:
@@ -254,6 +274,8 @@ def check_node(node: str | None) -> None:
     """Fail when a source is bound to an unknown node."""
     if node is None:
         return
+    from registry.nodes import get_node
+
     hub = open_cli_hub()
     try:
         if get_node(hub.store, node) is None:

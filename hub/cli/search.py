@@ -12,7 +12,6 @@ import typer
 from hub.cli.common import fail, open_cli_hub
 from hub.cli.federation import federated_cli_search
 from hub.search.params import NODE_HELP, filter_parameters, filters_from, filters_query
-from hub.search.results import page_json
 from normalizers.search_query import BadSearchParameter
 
 
@@ -27,6 +26,8 @@ def search(
     **given: Any,
 ) -> None:
     """Search the hub's index."""
+    from hub.search.results import page_json
+
     filters = filters_from(query, node=node, **given)
     hub = open_cli_hub()
     try:

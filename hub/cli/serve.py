@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import console, fail, open_cli_hub
-from hub.settings import Settings
+from hub.cli.common import cli_settings, console, fail, open_cli_hub
 
 
 def serve(
@@ -29,7 +28,7 @@ def serve(
 
     from hub.api import create_app
 
-    settings = Settings()
+    settings = cli_settings()
     bind_host = host or settings.host
     bind_port = port or settings.port
     if seed:

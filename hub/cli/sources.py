@@ -12,9 +12,6 @@ from hub.cli.common import console, fail, open_cli_hub, out, source_options
 from hub.cli.jobs import sources_schedule
 from hub.cli.network import parse_options, sources_enable, sources_seed
 from hub.cli.registry import check_node, cli_operator, sources_dry_run, sources_probe, sources_quality
-from registry import audit
-from registry.nodes import get_node
-from registry.sources import InvalidSource, registered_source, registration_refusal
 
 sources_app = typer.Typer(help="Register and manage sources.", no_args_is_help=True)
 # Listed in `gkss sources --help` in this order, as before the split.
@@ -49,6 +46,9 @@ def sources_add(
     ] = None,
 ) -> None:
     """Register a source."""
+    from registry import audit
+    from registry.sources import InvalidSource, registered_source, registration_refusal
+
     options = source_options(metadata_prefix, set_spec, title)
     if preset:
         options["preset"] = preset
@@ -129,6 +129,10 @@ def sources_update(
     node: Annotated[str | None, typer.Option(help="Move the source to this node (`gkss nodes`)")] = None,
 ) -> None:
     """Change a source's URL, options or node (a source registered without a node is the service's)."""
+    from registry import audit
+    from registry.nodes import get_node
+    from registry.sources import InvalidSource, registered_source, registration_refusal
+
     hub = open_cli_hub()
     try:
         current = hub.store.get_source(source_id)
@@ -164,6 +168,8 @@ def sources_update(
 @sources_app.command("remove")
 def sources_remove(source_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Remove a source, its runs and its records (from the store and the index)."""
+    from registry import audit
+
     hub = open_cli_hub()
     try:
         source = hub.store.get_source(source_id)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from hub.cli.common import console, open_cli_hub
-from hub.store.subscriptions import Subscription, listing
+
+if TYPE_CHECKING:
+    from hub.store.subscriptions import Subscription
 
 websub_app = typer.Typer(help="WebSub subscriptions of this hub (read-only).", no_args_is_help=True)
 
@@ -29,6 +31,8 @@ def _row(sub: Subscription) -> dict[str, object]:
 @websub_app.command("list")
 def websub_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """Every subscription (expired ones until they are purged): topic, callback, lease, last delivery."""
+    from hub.store.subscriptions import listing
+
     hub = open_cli_hub()
     try:
         rows = [_row(sub) for sub in listing(hub.store)]

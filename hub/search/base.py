@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from normalizers.resource import Resource
 from normalizers.search_query import EXTRA_FILTER_FIELDS as EXTRA_FILTER_FIELDS
 from normalizers.search_query import FACET_FIELDS as FACET_FIELDS
 from normalizers.search_query import FILTER_FIELDS as FILTER_FIELDS
 from normalizers.search_query import SearchQuery as SearchQuery
 from normalizers.search_query import filter_terms as filter_terms
+
+if TYPE_CHECKING:  # the model only where records are handled, not where the filters are read
+    from normalizers.resource import Resource
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ class ClusterIndex(ClusterSearch):
 
     capabilities = Capabilities(highlight=True, suggest=True, deep_paging=True, cursor=True)
     engine: ClassVar[str] = ""  # "elasticsearch" or "opensearch"
+    needs_rebuild = False  # True when opened over documents an older hub wrote (open_hub rebuilds it)
 
     def __init__(
         self,
@@ -162,7 +163,9 @@ class ClusterIndex(ClusterSearch):
             added: dict[str, Any] = {field: MAPPINGS["properties"][field] for field in FILTER_FIELDS}
             # language sub-fields added to LANGUAGE_ANALYZERS since (issue 19)
             added.update({group: MAPPINGS["properties"][group] for group in ("title", "description")})
+            added["sort_time"] = MAPPINGS["properties"]["sort_time"]  # the date order's moment
             self._put_mapping(self.name, added)
+            self.needs_rebuild = self._written_before_sort_time()
             return
         if self._index_exists(self.name):
             raise RuntimeError(f"{self.name!r} is a concrete index, not an alias; rename or delete it first")
@@ -171,6 +174,16 @@ class ClusterIndex(ClusterSearch):
         targets = self.physical_indices()
         if len(targets) > 1 and new != targets[0]:  # another process created one at the same moment
             self._update_aliases([{"remove_index": {"index": new}}])
+
+    def _written_before_sort_time(self) -> bool:
+        """Whether the index holds dated documents without the publication moment the date order
+        reads (written by an older hub): then the hub rebuilds it from the store when it opens."""
+        body = {"size": 0, "track_total_hits": 1, "query": {"bool": {
+            "filter": [{"exists": {"field": "sort_date"}}],
+            "must_not": [{"exists": {"field": "sort_time"}}],
+        }}}  # fmt: skip
+        total = self._raw_search(self.name, body)["hits"]["total"]
+        return int(total["value"] if isinstance(total, dict) else total) > 0
 
     def _swap(self, old: list[str], new: str) -> None:
         actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": self.name}} for o in old]
@@ -206,6 +219,7 @@ class ClusterIndex(ClusterSearch):
         except BaseException:
             self._delete_index(new)
             raise
+        self.needs_rebuild = False
         self._retire(old, self.retire_after)
         return written
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.search.base import FACET_FIELDS, FILTER_FIELDS, filter_terms
 from normalizers.resource import Resource
+from normalizers.search_query import moment_number, sort_moment
 from normalizers.symbols import symbol_search_text
 
 # Title/description sub-field per language -> the built-in analyzer both Elasticsearch and OpenSearch
@@ -47,7 +48,8 @@ MAPPINGS: dict[str, Any] = {
     "properties": {
         "id": KEYWORD,
         **{field: FACET_KEYWORD if field in FACET_FIELDS else KEYWORD for field in FILTER_FIELDS},
-        "sort_date": {"type": "date", "format": "strict_date"},
+        "sort_date": {"type": "date", "format": "strict_date"},  # the day: what date ranges filter
+        "sort_time": {"type": "long"},  # the publication moment, YYYYMMDDHHMMSS (UTC): the date order
         "title": _language_group(["all_text", "title_exact"]),
         "description": _language_group(["all_text"]),
         "subjects": _text_field("folded", ["all_text"]),
@@ -122,6 +124,9 @@ def document(resource: Resource) -> dict[str, Any]:
     day = resource.display_date()
     if day:
         doc["sort_date"] = day
+    moment = sort_moment(resource)
+    if moment:
+        doc["sort_time"] = moment_number(moment)
     return doc
 
 

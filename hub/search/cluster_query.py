@@ -56,7 +56,7 @@ def build_query(query: SearchQuery) -> tuple[dict[str, Any], list[tuple[str, boo
 
 
 def sort_clause(kind: str) -> list[dict[str, Any]]:
-    by_date: list[dict[str, Any]] = [{"sort_date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+    by_date: list[dict[str, Any]] = [{"sort_time": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
     return by_date if kind == "date" else [{"_score": "desc"}, *by_date]
 
 

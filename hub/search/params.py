@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from hub.store import Store
-from hub.store.nodes import node_sources
 from normalizers.search_query import FILTER_NAMES, FILTERS, BadSearchParameter, SearchQuery, build_query
-from registry.nodes import NodeError
+
+if TYPE_CHECKING:  # the store only when a node filter is resolved: `gkss --help` reads the filters
+    from hub.store import Store
 
 Q_HELP = "Free text"
 NODE_HELP = "Node id: the sources of that node and the nodes below it"
@@ -88,6 +88,9 @@ def filters_query(
     BadSearchParameter for a parameter that cannot be understood."""
     values = dict(filters.values)
     if filters.node:
+        from hub.store.nodes import node_sources
+        from registry.nodes import NodeError
+
         if store is None:
             raise BadSearchParameter("node filters need the hub's store")
         try:

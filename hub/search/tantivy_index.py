@@ -32,7 +32,7 @@ CACHE_SIZE = 512  # query results (total, facets, first hits) kept per generatio
 CACHED_HITS = 100  # ordered hits a cached result keeps, so its first pages need no query
 FACET_TERMS = 65_000  # distinct values counted per facet field (exact while a field has fewer)
 _AGGREGATION = {field: {"terms": {"field": field, "size": FACET_TERMS}} for field in FACET_FIELDS}
-_ORDER = re.compile(r"[0-9-]{10}[0-9a-f]*z")
+_ORDER = re.compile(r"[0-9]{14}[0-9a-f]*z")  # tantivy_schema.order_key
 HIGHLIGHTED = ("title", "description")
 _KEYED = (*FILTER_FIELDS, "date_from", "date_until")  # what, besides the text and the sort, makes a result
 

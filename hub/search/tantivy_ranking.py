@@ -36,9 +36,9 @@ def order_of(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
 
 def _tied(searcher: tantivy.Searcher, group: list[tuple[float, tantivy.DocAddress]], need: int) -> Ranked:
     """Hits of one score in the hub's order (date newest first, then id), exact for the first ``need``:
-    dates come from the day column, and ids are read only for hits sharing a day there."""
+    dates come from the moment column, and ids are read only for hits sharing a moment there."""
     score = group[0][0]
-    days = searcher.fast_field_values("day", [address for _, address in group])
+    days = searcher.fast_field_values("moment", [address for _, address in group])
     by_day = sorted(zip(days, (address for _, address in group), strict=True), key=lambda p: -(p[0] or 0))
     ordered: Ranked = []
     start = 0

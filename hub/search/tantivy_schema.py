@@ -12,11 +12,14 @@ from hub.search.base import EXTRA_FILTER_FIELDS, FACET_FIELDS, filter_terms
 from hub.search.fts_text import cjk_bigrams, clean, fold, without_cjk
 from hub.search.results import result_json
 from normalizers.resource import Resource
+from normalizers.search_query import moment_number, sort_moment
 from normalizers.symbols import symbol_search_text
 
 # Bumped whenever the schema, the analysis or what a document holds changes: an index built with
 # another version is emptied on opening and rebuilt from the store.
-SCHEMA_VERSION = 2  # 2: the filter-only fields follow the filters' declaration (target_inferred, target_any)
+# 2: the filter-only fields follow the filters' declaration (target_inferred, target_any); 3: the date
+# order is the publication moment (time of day, as a UTC instant), not only its day
+SCHEMA_VERSION = 3
 
 WORDS = "gkss_words"  # letters, digits and combining marks (Devanagari vowel signs stay in the word)
 BIGRAMS = "gkss_bigrams"  # CJK runs, already cut into character bigrams (space-separated)
@@ -40,7 +43,6 @@ FACET_VALUE_FIELDS = FACET_FIELDS
 FILTER_VALUE_FIELDS = EXTRA_FILTER_FIELDS  # filter-only fields, from the filters' one declaration
 SUGGEST = "suggest"  # "folded title" + SEPARATOR + "title": the term dictionary answers prefixes
 SEPARATOR = "\x00"
-UNDATED = "0000-00-00"
 
 
 def analyzers() -> dict[str, tantivy.TextAnalyzer]:
@@ -72,6 +74,7 @@ def schema() -> tantivy.Schema:
     # Date newest first then id: one string column whose descending order is the hub's date order.
     builder.add_text_field("order", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", indexed=True, fast=True)  # YYYYMMDD, 0 when undated
+    builder.add_integer_field("moment", fast=True)  # the sort moment as YYYYMMDDHHMMSS, 0 when undated
     builder.add_bytes_field("resource", stored=True)  # the Resource JSON, as the store validated it
     builder.add_bytes_field("card", stored=True)  # its search result JSON (hub.search.results.result_json)
     builder.add_text_field("title", stored=True, tokenizer_name=WORDS)
@@ -89,11 +92,18 @@ def schema() -> tantivy.Schema:
     return builder.build()
 
 
-def order_key(date: str | None, id: str) -> str:
-    """A string whose descending order is date descending (undated last), then id ascending: the
-    id's UTF-8 bytes inverted (as hex) and closed by a mark above every hex digit."""
+def order_key(moment: str | None, id: str) -> str:
+    """A string whose descending order is the sort moment descending (its 14 digits, undated last;
+    ``normalizers.search_query.sort_moment``), then id ascending: the id's UTF-8 bytes inverted (as
+    hex) and closed by a mark above every hex digit."""
     inverted = bytes(255 - b for b in id.encode("utf-8")).hex()
-    return (date or UNDATED) + inverted + "z"
+    return moment_digits(moment) + inverted + "z"
+
+
+def moment_digits(moment: str | None) -> str:
+    """A sort moment (``YYYY-MM-DDTHH:MM:SSZ``) as its 14 digits YYYYMMDDHHMMSS (zeros when undated):
+    fixed width, and nothing Tantivy's query parser reads as syntax (the order key's head)."""
+    return f"{moment_number(moment):014d}"
 
 
 def day_number(date: str | None) -> int:
@@ -135,10 +145,12 @@ def document(resource: Resource, json: str | None = None) -> tantivy.Document:
     description = fold("\n".join(resource.description.values()))
     subjects = fold("\n".join([*resource.subjects, symbol_search_text(resource.symbols)]))
     date = resource.display_date()
+    moment = sort_moment(resource)
     fields: dict[str, Any] = {
         "id": clean(resource.id),
-        "order": order_key(date, clean(resource.id)),
+        "order": order_key(moment, clean(resource.id)),
         "day": day_number(date),
+        "moment": moment_number(moment),
         "resource": (json if json is not None else resource.model_dump_json()).encode("utf-8"),
         "card": card(resource),
         "title": without_cjk(title),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-HERE = Path(__file__).resolve().parent.parent / "migrations"  # the Alembic scripts (hub/migrations/)
+from hub.store.schema_head import MIGRATIONS as HERE
 
 
 def alembic_config(url: str) -> Config:

@@ -66,7 +66,12 @@ class Store(RunLog):
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
-        """Bring the database to the newest schema (Alembic migrations, the same for every database)."""
+        """Bring the database to the newest schema (Alembic migrations, the same for every database);
+        Alembic is loaded only when the database is not at the newest revision already."""
+        from hub.store.schema_head import at_head
+
+        if at_head(self.engine):
+            return
         from hub.store.migrate import upgrade
 
         upgrade(self.engine)

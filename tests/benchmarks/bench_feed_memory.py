@@ -2,13 +2,15 @@
 
 Not collected by pytest. Run it from the repository::
 
-    python tests/benchmarks/bench_feed_memory.py [--items 45000]
+    python tests/benchmarks/bench_feed_memory.py [--items 45000] [--formats rss,json]
 
 Builds an RSS 2.0 document of ``--items`` items (45,000) just under the hub's 50 MB response cap
 from real RSS items of /work/shared/testdata/feeds/ (each item copied with its own guid and link;
 each description lengthened with real text from the same items so that the document ends just
-under the cap), serves it on 127.0.0.1 and harvests it with ``harvest_source`` into a fresh
-GKSS_HOME, each run in a fresh child process whose peak resident set (VmHWM) is printed:
+under the cap), and a JSON Feed 1.1 document of the same items (title, link, description as
+``content_text``, date), also just under the cap; serves each on 127.0.0.1 and harvests it with
+``harvest_source`` into a fresh GKSS_HOME, each run in a fresh child process whose peak resident
+set (VmHWM) is printed:
 
 * run D: the source with the default ``max_entries`` (harvesters.options.MAX_ENTRIES),
 * run F: ``max_entries`` = every item (the whole document stored and indexed),
@@ -112,6 +114,43 @@ def build_feed(n: int, cap: int) -> bytes:
     return body
 
 
+def build_json_feed(n: int, cap: int) -> bytes:
+    """A JSON Feed 1.1 document of ``n`` items, just under ``cap`` bytes, cycling the same real items
+    (title, link, description text and date of each), each with its own id and link."""
+    import json
+
+    from lxml import etree
+
+    fields = []
+    for xml, text in real_items():
+        item = etree.fromstring(xml)
+        title, link = (item.findtext("title") or "").strip(), (item.findtext("link") or "").strip()
+        fields.append((title, link, text.decode(errors="ignore"), (item.findtext("pubDate") or "").strip()))
+    head = {"version": "https://jsonfeed.org/version/1.1", "title": "Large", "items": []}
+
+    def document(pad: int) -> bytes:
+        items = []
+        for i in range(n):
+            title, link, text, published = fields[i % len(fields)]
+            filler = text or title or "x"
+            body = text + " " + (filler * (pad // len(filler) + 1))[:pad] if pad > 0 else text
+            item = {"id": f"bench-{i}", "url": f"{link}#bench-{i}", "title": title, "content_text": body}
+            if published:
+                item["date_published"] = published
+            items.append(item)
+        return json.dumps({**head, "items": items}, ensure_ascii=False).encode()
+
+    goal = cap - 64 * 1024  # leave 64 KB below the cap
+    pad, body = 0, document(0)
+    for _ in range(4):  # the filler's bytes per character vary: approach the goal from below
+        pad = max(0, pad + int((goal - len(body)) / n))
+        body = document(pad)
+    while len(body) >= cap and pad > 0:
+        pad = int(pad * 0.98)
+        body = document(pad)
+    return body
+
+
 def run_child(url: str, max_entries: int | None, conn: Connection) -> None:
     """Harvest the feed (``max_entries`` None: open the hub only, the floor) and report the peak RSS."""
     from hub.context import open_hub
@@ -156,36 +195,53 @@ def in_child(url: str, max_entries: int | None) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--items", type=int, default=45_000, help="items in the feed (45000)")
+    parser.add_argument("--formats", default="rss,json", help="feed formats to harvest (rss,json)")
     options = parser.parse_args(argv)
     from harvesters.options import MAX_ENTRIES
     from tests.support.http_replay import ReplayServer
 
-    body = build_feed(options.items, CAP)
+    builders = {
+        "rss": (build_feed, "application/rss+xml"),
+        "json": (build_json_feed, "application/feed+json"),
+    }
+    formats = [f.strip() for f in options.formats.split(",") if f.strip()]
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')} · load average {os.getloadavg()} · {os.cpu_count()} CPUs")
-    print(
-        f"feed: {options.items} items, {len(body):,} bytes"
-        f" ({len(body) / 2**20:.2f} MB; cap {CAP / 2**20:.0f} MB)"
-    )
     ok = True
     with ReplayServer() as site:
-        site.route("/large.rss", body, headers={"Content-Type": "application/rss+xml"})
-        url = site.url + "/large.rss"
-        del body
-        floor = in_child(url, None)
-        print(f"run P (floor: hub opened, nothing harvested): peak {floor['peak_mb']:.0f} MB")
-        for name, limit in (("D", 0), ("F", options.items)):
-            got = in_child(url, limit)
-            label = f"max_entries default ({MAX_ENTRIES})" if limit == 0 else f"max_entries {limit}"
-            verdict = "PASS" if got["peak_mb"] < TARGET_RSS_MB and got["status"] == "succeeded" else "FAIL"
-            ok = ok and verdict == "PASS"
+        floor_url = ""
+        for kind in formats:
+            build, media = builders[kind]
+            body = build(options.items, CAP)
             print(
-                f"run {name} ({label}): {got['status']} added {got['added']} stored {got['stored']} "
-                f"indexed {got['indexed']} in {got['seconds']:.1f} s; peak {got['peak_mb']:.0f} MB "
-                f"(target < {TARGET_RSS_MB:.0f} MB): {verdict}"
+                f"{kind} feed: {options.items} items, {len(body):,} bytes"
+                f" ({len(body) / 2**20:.2f} MB; cap {CAP / 2**20:.0f} MB)"
             )
-            for note in got["notes"]:
-                print(f"    note: {note}")
+            site.route(f"/large.{kind}", body, headers={"Content-Type": media})
+            del body
+            url = floor_url = site.url + f"/large.{kind}"
+            ok = _runs(kind, url, options.items, MAX_ENTRIES) and ok
+        if floor_url:
+            floor = in_child(floor_url, None)
+            print(f"run P (floor: hub opened, nothing harvested): peak {floor['peak_mb']:.0f} MB")
     return 0 if ok else 1
+
+
+def _runs(kind: str, url: str, items: int, default: int) -> bool:
+    """Runs D and F of one feed; True when both stay under the target."""
+    ok = True
+    for name, limit in (("D", 0), ("F", items)):
+        got = in_child(url, limit)
+        label = f"{kind}, max_entries default ({default})" if limit == 0 else f"{kind}, max_entries {limit}"
+        verdict = "PASS" if got["peak_mb"] < TARGET_RSS_MB and got["status"] == "succeeded" else "FAIL"
+        ok = ok and verdict == "PASS"
+        print(
+            f"run {name} ({label}): {got['status']} added {got['added']} stored {got['stored']} "
+            f"indexed {got['indexed']} in {got['seconds']:.1f} s; peak {got['peak_mb']:.0f} MB "
+            f"(target < {TARGET_RSS_MB:.0f} MB): {verdict}"
+        )
+        for note in got["notes"]:
+            print(f"    note: {note}")
+    return ok
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ OPENING_CALLS = frozenset(
         *(f"httpx.{verb}" for verb in ("get", "post", "put", "patch", "delete", "head", "options")),
         "httpx.request",
         "httpx.stream",
+        "httpcore.ConnectionPool",
+        "httpcore.HTTPConnection",
         "asyncio.open_connection",
         "socket.socket",
         "socket.create_connection",

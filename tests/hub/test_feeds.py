@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -85,9 +85,19 @@ def _resources(hub: Hub) -> dict[str, Resource]:
     return {r.id: r for batch in hub.store.iter_resources() for r in batch}
 
 
+def _published(resource: Resource) -> datetime:
+    """When a record was published, as feeds order it: its moment as given (a moment without a zone
+    read as UTC), else the start of its date in UTC; undated records last."""
+    if resource.published_at is not None:
+        given = resource.published_at
+        return (given if given.tzinfo else given.replace(tzinfo=UTC)).astimezone(UTC)
+    day = resource.display_date()
+    return datetime.combine(date.fromisoformat(day), time(), UTC) if day else datetime.min.replace(tzinfo=UTC)
+
+
 def _newest_first(resources: list[Resource]) -> list[Resource]:
     by_id = sorted(resources, key=lambda r: r.id)
-    return sorted(by_id, key=lambda r: r.display_date() or "", reverse=True)
+    return sorted(by_id, key=_published, reverse=True)
 
 
 def _get(client: TestClient, kind: str, query: str = "", **headers: str) -> tuple[bytes, dict[str, str]]:
