@@ -93,20 +93,16 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
 
     def counts() -> dict[str, Any]:
         h = current()
-        kept = {"hits": answers.hits, "misses": answers.misses, "answers": len(answers)}
-        return {
-            "status": "ok",
-            "records": h.store.count_records(),
-            "indexed": h.index.count(),
-            "search_cache": kept,
-        }
+        return {"status": "ok", "records": h.store.count_records(), "indexed": h.index.count()}
 
     health = CachedValue(counts, HEALTH_COUNTS_SECONDS)
 
     @app.get("/healthz")
     def healthz() -> Response:
-        """Liveness plus what the hub holds (counted at most once a second)."""
-        return Response(json.dumps(health.get()).encode("utf-8"), media_type="application/json")
+        """Liveness plus what the hub holds (counted at most once a second) and the search answer cache."""
+        kept = {"hits": answers.hits, "misses": answers.misses, "answers": len(answers)}
+        body = json.dumps({**health.get(), "search_cache": kept}).encode("utf-8")
+        return Response(body, media_type="application/json")
 
     @app.get("/livez")
     def livez() -> Response:
