@@ -94,10 +94,13 @@ def instrument(index: TantivyIndex, clock: Clock) -> None:
     index._build.text = clock.wrap("query", index._build.text)  # type: ignore[method-assign]
     index._build.filters = clock.wrap("query", index._build.filters)  # type: ignore[method-assign]
     index._build.combine = clock.wrap("query", index._build.combine)  # type: ignore[method-assign]
-    tantivy_ranking.order_of = clock.wrap("ties", tantivy_ranking.order_of)
-    tantivy_index.facet_dict = clock.wrap("facets", tantivy_index.facet_dict)
-    tantivy_index.marked = clock.wrap("highlights", tantivy_index.marked)
-    tantivy_index.wanted = clock.wrap("highlights", tantivy_index.wanted)
+    for module, name, stage in (
+        (tantivy_ranking, "order_of", "ties"),
+        (tantivy_index, "facet_dict", "facets"),
+        (tantivy_index, "marked", "highlights"),
+        (tantivy_index, "wanted", "highlights"),
+    ):
+        setattr(module, name, clock.wrap(stage, getattr(module, name)))
 
 
 def profile(
