@@ -230,6 +230,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=0, help="build: one commit per this many documents")
     parser.add_argument("--lock", type=Path, default=None, help="hold this flock for each heavy step")
     parser.add_argument("--stages", action="store_true", help="also profile the search stage by stage")
+    parser.add_argument("--build-only", action="store_true", help="build the index (--reuse) and stop")
     parser.add_argument("--fts5", action="store_true", help="also time the FTS5 search of the old code")
     parser.add_argument("--http", action="store_true", help="also drive a served hub with wrk")
     args = parser.parse_args()
@@ -240,6 +241,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = args.reuse or Path(tmp) / "index"
         index = build(path, args.docs, args.seed, args.chunk, holding)
+        if args.build_only:
+            return
         vocabulary = load_vocabulary()
         queries = query_mix(vocabulary, sample_of(vocabulary, args.seed), args.queries, args.seed)
         with holding():

@@ -135,9 +135,7 @@ def profile(
 
 
 def report(found: dict[str, dict[str, list[float]]]) -> None:
-    print(
-        "\nper stage, one client, no result cache (ms: mean per query and its share; the total's p50, p99)"
-    )
+    print("\nper stage, one client, no result cache (ms: mean per query and its share; the total's p50, p99)")
     for cls in ("text", "filtered", "browse"):
         if cls not in found:
             continue
