@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import regex
@@ -26,6 +27,7 @@ BEFORE = 40  # of which, at most, before it
 SCANNED = 480  # characters of a description looked at: a match further in is not shown
 
 
+_ACCENTS = re.compile("[\u0300-\u036f]+")
 _ASCII_WORD = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z0-9]{{1,{LONGEST - 1}}}(?![A-Za-z0-9])")
 
 
@@ -79,6 +81,8 @@ def marked(text: str, analyzer: tantivy.TextAnalyzer, want: Wanted, fragment: bo
         text = text[:SCANNED]
     if text.isascii():
         return _marked_ascii(text, want, fragment)
+    if not _may_hold(text, want):
+        return None
     folded = analyzer.analyze(text)
     if want.words.isdisjoint(folded) and not (
         want.prefixes and any(w.startswith(want.prefixes) for w in folded)
@@ -106,6 +110,18 @@ def marked(text: str, analyzer: tantivy.TextAnalyzer, want: Wanted, fragment: bo
         end = min(len(text), start + FRAGMENT)
         hits = [(s, e) for s, e in hits if s >= start and e <= end]
     return _emphasised(text, hits, start, end)
+
+
+def _may_hold(text: str, want: Wanted) -> bool:
+    """False only when no word of ``text`` can be a wanted word or start with a wanted prefix: a text
+    whose letters are ASCII letters with accents (canonical decomposition: an ASCII letter and marks
+    U+0300-U+036F, folded by the analyzer to that letter) holds its folded words, lower-cased, once
+    the marks are dropped. Other texts may hold anything."""
+    stripped = _ACCENTS.sub("", unicodedata.normalize("NFD", text))
+    if not stripped.isascii():
+        return True
+    stripped = stripped.lower()
+    return any(w in stripped for w in want.words) or any(p in stripped for p in want.prefixes)
 
 
 def _marked_ascii(text: str, want: Wanted, fragment: bool) -> str | None:

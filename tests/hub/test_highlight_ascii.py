@@ -61,3 +61,12 @@ def test_fragment_starts_at_a_word_before_the_first_match() -> None:
     assert (
         found.index("<em>") == BEFORE - 4 and first > BEFORE
     )  # 'alpha ' words from 40 before, cut to a word
+
+
+def test_texts_with_accents_are_passed_over_only_when_no_word_can_match() -> None:
+    assert mark("Forêts tropicales, FORÊT", "forets") == "<em>Forêts</em> tropicales, FORÊT"
+    assert mark("Forêts tropicales", "foret*") == "<em>Forêts</em> tropicales"
+    assert mark("Forêts tropicales", "savane") is None
+    # Letters without a decomposition (ø, æ, ß) are folded by the analyzer all the same.
+    assert mark("Søren Kierkegaard, Æsir", "soren aesir") == "<em>Søren</em> Kierkegaard, <em>Æsir</em>"
+    assert mark("Straße und Wald", "strasse") == "<em>Straße</em> und Wald"
