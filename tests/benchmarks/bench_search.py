@@ -264,16 +264,13 @@ def main() -> None:
         if stages is not None:
             report(stages)
         if args.http:
-            from tests.benchmarks.search_wrk import served
+            from tests.benchmarks.search_wrk import CONNECTIONS, served
 
-            rotation = query_mix(vocabulary, sample_of(vocabulary, args.seed), 30_000, args.seed + 1)
+            sample = sample_of(vocabulary, args.seed)
+            rotations = {c: query_mix(vocabulary, sample, 30_000, args.seed + 1 + c) for c in CONNECTIONS}
             with holding():
                 print(f"served from {time.strftime('%H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
-                served(
-                    path,
-                    rotation,
-                    query_mix(vocabulary, sample_of(vocabulary, args.seed), 2000, args.seed + 2),
-                )
+                served(path, rotations, query_mix(vocabulary, sample, 2000, args.seed + 100))
     print(f"load after: {os.getloadavg()}")
 
 

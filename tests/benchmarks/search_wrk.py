@@ -82,17 +82,20 @@ def cache_counts(url: str) -> tuple[int, int]:
 
 
 def served(
-    index_directory: Path, queries: list[tuple[str, SearchQuery]], warm: list[tuple[str, SearchQuery]]
+    index_directory: Path,
+    rotations: dict[int, list[tuple[str, SearchQuery]]],
+    warm: list[tuple[str, SearchQuery]],
 ) -> None:
-    """Serve the index and print /api/search beside /livez at each number of connections. ``warm`` (other
-    queries of the mix) warms the server first, so the measured rotation starts with its cache cold."""
+    """Serve the index and print /api/search beside /livez at each number of connections, each run
+    rotating its own queries (``rotations``: another draw of the mix per number of connections, so no
+    run finds the answers of the run before in the cache, beyond the queries the draws share). ``warm``
+    (yet another draw) warms the server first."""
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk): served figures skipped")
         return
     with tempfile.TemporaryDirectory() as home:
         work = Path(home)
-        paths, livez, script = work / "paths.txt", work / "livez.txt", work / "rotate.lua"
-        paths.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in queries))
+        livez, script = work / "livez.txt", work / "rotate.lua"
         warming = work / "warm.txt"
         warming.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in warm))
         livez.write_text("/livez\n")
@@ -101,12 +104,16 @@ def served(
         with HubProcess(work / "hub", "bench", **settings) as hub:
             hub.serve()
             wrk(hub.url, warming, script, 8)  # warm: file cache, first searches
-            distinct = len({urlencode(http_params(q)) for _, q in queries})
             print(
-                f"\nserved ({SECONDS} s per run, wrk rotating {len(queries)} queries, {distinct} distinct, "
-                "through the answer cache as served: a repeated query is answered from it)"
+                f"\nserved ({SECONDS} s per run, wrk rotating queries of the mix, through the answer cache "
+                "as served: a repeated query string is answered from it)"
             )
             for connections in CONNECTIONS:
+                queries = rotations[connections]
+                paths = work / f"paths-{connections}.txt"
+                paths.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in queries))
+                distinct = len({urlencode(http_params(q)) for _, q in queries})
+                print(f"  rotation: {len(queries)} queries, {distinct} distinct")
                 hits, misses = cache_counts(hub.url)
                 search = wrk(hub.url, paths, script, connections)
                 more_hits, more_misses = cache_counts(hub.url)
