@@ -149,7 +149,8 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
             if found.hits and len(found.hits) == query.size and found.hits[-1].sort_key:
                 more["next_cursor"] = next_cursor(hub.settings, query, found.hits[-1].sort_key)
             body = page_body(found, query, **more)  # encoded once
-            mark_cacheable(request.state)  # SearchAnswerCache answers this query string again
+            if not federated:  # a federated answer depends on who asks (signed headers)
+                mark_cacheable(request.state)  # SearchAnswerCache answers this query string again
         return conditional(request, body, "application/json", headers={"Cache-Control": SEARCH_CACHE_CONTROL})
 
     @app.get("/api/suggest")

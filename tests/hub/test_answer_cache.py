@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from federation.identity import HEADER_NODE
 from hub.api import create_app
 from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
@@ -86,9 +87,14 @@ def test_a_current_etag_gets_304_from_the_cache(client: TestClient) -> None:
 
 
 def test_errors_and_federated_answers_are_never_kept(client: TestClient) -> None:
+    stranger = {HEADER_NODE: "hub-nobody-knows"}  # answered with the local results, one-way
     for _ in range(2):
         assert client.get("/api/search?page=0").status_code == 422
         assert client.get("/api/search?cursor=forged").status_code == 400
         assert client.get("/api/search?size=2&federated=true").status_code == 200
+        local = client.get("/api/search?size=3&federated=true", headers=stranger)
+        assert local.status_code == 200 and "peers" not in local.json()
     counted = cache(client)
-    assert counted["hits"] == 0 and counted["answers"] == 0 and counted["misses"] == 6
+    assert counted["hits"] == 0 and counted["answers"] == 0 and counted["misses"] == 8
+    fanned = client.get("/api/search?size=3&federated=true")  # the same query string, anonymous
+    assert "peers" in fanned.json(), "a local answer to a stranger is not served to others"
