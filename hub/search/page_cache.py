@@ -24,11 +24,11 @@ Answer = TypeVar("Answer")
 
 
 def generation_of(index: SearchIndex, clock: Callable[[], float] = time.monotonic) -> Hashable:
-    """What changes whenever the index's content may have changed."""
+    """What changes whenever the index's content may have changed (or the index object is another)."""
     generation = getattr(index, "generation", None)
     if isinstance(generation, int):
-        return ("commits", generation)
-    return ("slice", int(clock() // CLUSTER_SECONDS))
+        return ("commits", id(index), generation)
+    return ("slice", id(index), int(clock() // CLUSTER_SECONDS))
 
 
 class PageCache(Generic[Answer]):
