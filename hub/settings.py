@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     job_visibility_timeout: int = 3600
     scheduler_tick_seconds: float = 30.0
     host: str = "127.0.0.1"
+    access_log: bool = True  # `gkss serve` logs every request (uvicorn's access log)
     port: int = 8000
     hub_name: str = "gkss-hub"
     # The landing page (docs/portal.md): who runs the hub, what it is for, its logo (a PNG/SVG/JPEG file).

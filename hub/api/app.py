@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from hub.admin.registry_routes import registry_router
 from hub.admin.run_routes import run_router
 from hub.admin.source_routes import source_router
+from hub.api.answer_cache import SearchAnswerCache, answer_cache, mark_cacheable
 from hub.api.federation_routes import federation_router, search_branch
 from hub.api.progress_routes import progress_router
 from hub.cached_value import CachedValue
@@ -28,7 +29,6 @@ from hub.opensearch_description import opensearch_router
 from hub.rate_limit import PublicApiGuard
 from hub.search.cursor import cursor_after, next_cursor
 from hub.search.http_params import query_of, search_filters
-from hub.search.page_cache import PageCache
 from hub.search.params import SearchFilters
 from hub.search.results import BadSearchParameter, page_body
 from hub.settings import Settings
@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
 
     configured = settings or (hub.settings if hub is not None else Settings())
     origins = [o.strip() for o in configured.cors_origins.split(",") if o.strip()]
+    answers = answer_cache()
+    app.add_middleware(SearchAnswerCache, index=lambda: current().index, cache=answers)  # innermost
     app.add_middleware(
         PublicApiGuard,
         rate=configured.api_rate,
@@ -95,12 +97,13 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
         return {"status": "ok", "records": h.store.count_records(), "indexed": h.index.count()}
 
     health = CachedValue(counts, HEALTH_COUNTS_SECONDS)
-    pages = PageCache()
 
     @app.get("/healthz")
     def healthz() -> Response:
-        """Liveness plus what the hub holds (counted at most once a second)."""
-        return Response(json.dumps(health.get()).encode("utf-8"), media_type="application/json")
+        """Liveness plus what the hub holds (counted at most once a second) and the search answer cache."""
+        kept = {"hits": answers.hits, "misses": answers.misses, "answers": len(answers)}
+        body = json.dumps({**health.get(), "search_cache": kept}).encode("utf-8")
+        return Response(body, media_type="application/json")
 
     @app.get("/livez")
     def livez() -> Response:
@@ -142,15 +145,13 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
         if answer is not None:
             body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
         else:  # not federated, or asked by a hub that is not a verified peer (one-way)
-
-            def search_page() -> bytes:
-                found = hub.index.search(query)
-                more = {}
-                if found.hits and len(found.hits) == query.size and found.hits[-1].sort_key:
-                    more["next_cursor"] = next_cursor(hub.settings, query, found.hits[-1].sort_key)
-                return page_body(found, query, **more)  # encoded once
-
-            body = pages.answer(hub.index, query, search_page)
+            found = hub.index.search(query)
+            more = {}
+            if found.hits and len(found.hits) == query.size and found.hits[-1].sort_key:
+                more["next_cursor"] = next_cursor(hub.settings, query, found.hits[-1].sort_key)
+            body = page_body(found, query, **more)  # encoded once
+            if not federated:  # a federated answer depends on who asks (signed headers)
+                mark_cacheable(request.state)  # SearchAnswerCache answers this query string again
         return conditional(request, body, "application/json", headers={"Cache-Control": SEARCH_CACHE_CONTROL})
 
     @app.get("/api/suggest")

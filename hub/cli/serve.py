@@ -47,4 +47,10 @@ def serve(
     console.print(
         f"gkss-hub serving on http://{bind_host}:{bind_port}/ (docs at /docs, data in {settings.home})"
     )
-    uvicorn.run(create_app(settings, serving=True), host=bind_host, port=bind_port, log_level="info")
+    uvicorn.run(
+        create_app(settings, serving=True),
+        host=bind_host,
+        port=bind_port,
+        log_level="info",
+        access_log=settings.access_log,
+    )

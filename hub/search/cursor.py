@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from hub.search.base import SearchQuery
@@ -19,6 +21,16 @@ _VERSION = 1
 _SEARCH = ("text", "sort", *FILTER_NAMES)
 
 
+@functools.lru_cache(maxsize=16)
+def _codec(home: Path, secret: str | None) -> TokenCodec:
+    """The codec of a hub's key (its key file is made once: read once per process)."""
+    return TokenCodec(token_key(Settings(home=home, oai_token_secret=secret)))
+
+
+def _codec_of(settings: Settings) -> TokenCodec:
+    return _codec(Path(settings.home), settings.oai_token_secret)
+
+
 def _search_of(query: SearchQuery) -> str:
     """A digest of what the search asks, whatever the page."""
     fields = {name: getattr(query, name) for name in _SEARCH}
@@ -27,14 +39,14 @@ def _search_of(query: SearchQuery) -> str:
 
 def next_cursor(settings: Settings, query: SearchQuery, sort_key: tuple[Any, ...]) -> str:
     """The cursor that continues ``query`` after the hit with ``sort_key``."""
-    return TokenCodec(token_key(settings)).seal({"v": _VERSION, "q": _search_of(query), "k": list(sort_key)})
+    return _codec_of(settings).seal({"v": _VERSION, "q": _search_of(query), "k": list(sort_key)})
 
 
 def cursor_after(settings: Settings, query: SearchQuery, cursor: str) -> SearchQuery:
     """``query`` continued after the cursor's hit; BadSearchParameter for a cursor that is forged,
     damaged, or made for another search."""
     try:
-        data = TokenCodec(token_key(settings)).unseal(cursor)
+        data = _codec_of(settings).unseal(cursor)
     except BadToken as exc:
         raise BadSearchParameter(f"bad cursor: {exc}") from None
     if not isinstance(data, dict) or data.get("v") != _VERSION or not isinstance(data.get("k"), list):

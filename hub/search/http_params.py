@@ -21,8 +21,9 @@ from hub.store import Store
 from normalizers.search_query import BadSearchParameter, SearchQuery
 
 
-def search_filters(**given: Any) -> SearchFilters:
-    """A FastAPI dependency reading the filters from the query string (its signature is generated)."""
+async def search_filters(**given: Any) -> SearchFilters:
+    """A FastAPI dependency reading the filters from the query string (its signature is generated;
+    async: run on the event loop, no worker thread for parsing)."""
     return filters_from(given.pop("q", None), node=given.pop("node", None), **given)
 
 

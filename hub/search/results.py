@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from hub.search.base import Hit, SearchPage, SearchQuery
 from normalizers.resource import Resource
 from normalizers.search_query import MAX_PAGE as MAX_PAGE
@@ -62,7 +64,7 @@ def _result_bytes(hit: Hit) -> bytes:
     extra = {"score": round(hit.score, 4)}
     if hit.highlights:
         extra["highlights"] = hit.highlights  # type: ignore[assignment]
-    return card[:-1] + b"," + json.dumps(extra, ensure_ascii=False).encode("utf-8")[1:]
+    return card[:-1] + b"," + orjson.dumps(extra)[1:]
 
 
 def page_body(page: SearchPage, query: SearchQuery, **more: Any) -> bytes:
@@ -70,5 +72,5 @@ def page_body(page: SearchPage, query: SearchQuery, **more: Any) -> bytes:
     results the index keeps encoded are copied as they are."""
     head = json.dumps({"total": page.total, "page": query.offset // query.size + 1, "size": query.size})
     results = b",".join(_result_bytes(hit) for hit in page.hits)
-    tail = json.dumps({"facets": page.facets, **more}, ensure_ascii=False).encode("utf-8")
+    tail = orjson.dumps({"facets": page.facets, **more})
     return head[:-1].encode("utf-8") + b', "results": [' + results + b"], " + tail[1:]

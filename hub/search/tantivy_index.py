@@ -356,23 +356,23 @@ class TantivyIndex:
         hits: list[Hit] = []
         for score, key, address in page:
             doc = searcher.doc(address)
-            order = key or str(doc["order"][0])
+            order = key or str(doc.get_first("order"))
             highlights: dict[str, list[str]] = {}
             if want:  # the description only when the title has no match
                 for field in HIGHLIGHTED:
-                    stored = doc[field]
-                    found = marked(str(stored[0]), self._words, want, field != "title") if stored else None
+                    stored = doc.get_first(field)
+                    found = marked(str(stored), self._words, want, field != "title") if stored else None
                     if found is not None:
                         highlights[field] = [found]
                         break
             hits.append(
                 StoredHit(
-                    str(doc["id"][0]),
+                    str(doc.get_first("id")),
                     score if relevance else 0.0,
-                    doc["resource"][0],
+                    doc,
                     highlights,
                     (score, order) if relevance else (order,),
-                    doc["card"][0],
+                    bytes(doc.get_first("card") or b""),
                 )
             )
         return hits

@@ -30,8 +30,8 @@ def facet_dict(aggregated: dict[str, Any]) -> Facets:
 
 def order_of(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> str:
     """A document's order key (date, then id: see tantivy_schema.order_key)."""
-    values = searcher.doc(address)["order"]
-    return str(values[0]) if values else ""
+    value = searcher.doc(address).get_first("order")
+    return str(value) if value is not None else ""
 
 
 def _tied(searcher: tantivy.Searcher, group: list[tuple[float, tantivy.DocAddress]], need: int) -> Ranked:
@@ -87,23 +87,23 @@ _RESOURCE = Hit.__dict__["resource"]  # the slot StoredHit keeps the parsed Reso
 
 
 class StoredHit(Hit):
-    """A Hit whose Resource is parsed from the index's stored JSON only when asked for (a results page
-    is built from ``card``, the result JSON made when the record was indexed)."""
+    """A Hit whose Resource is parsed from the index's stored document only when asked for (a results
+    page is built from ``card``, the result JSON made when the record was indexed)."""
 
-    __slots__ = ("_json", "card")
-    _json: bytes
+    __slots__ = ("_doc", "card")
+    _doc: tantivy.Document
     card: bytes
 
     def __init__(
         self,
         id: str,
         score: float,
-        json: bytes,
+        doc: tantivy.Document,
         highlights: dict[str, list[str]],
         sort_key: tuple[Any, ...],
         card: bytes,
     ) -> None:
-        object.__setattr__(self, "_json", json)
+        object.__setattr__(self, "_doc", doc)
         object.__setattr__(self, "card", card)
         super().__init__(id, score, None, highlights, sort_key)  # type: ignore[arg-type]
 
@@ -111,7 +111,7 @@ class StoredHit(Hit):
     def resource(self) -> Resource:
         found = _RESOURCE.__get__(self)
         if found is None:
-            found = Resource.model_validate_json(self._json)
+            found = Resource.model_validate_json(bytes(self._doc.get_first("resource") or b""))
             _RESOURCE.__set__(self, found)
         return found  # type: ignore[no-any-return]
 

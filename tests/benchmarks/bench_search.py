@@ -26,6 +26,7 @@ The benchmark measures and exits 0; it prints PASS/MISS per target.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import functools
 import json
 import os
@@ -34,7 +35,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,8 @@ if str(ROOT) not in sys.path:  # run as a script: make ``hub`` and ``normalizers
 
 from hub.search.base import SearchQuery  # noqa: E402
 from hub.search.tantivy_index import TantivyIndex  # noqa: E402
+from hub.search.tantivy_schema import document  # noqa: E402
+from hub.settings import Settings  # noqa: E402
 from tests.benchmarks.search_corpus import (  # noqa: E402
     CLASSES,
     load_vocabulary,
@@ -51,6 +56,7 @@ from tests.benchmarks.search_corpus import (  # noqa: E402
     sample_of,
     synthetic,
 )
+from tests.benchmarks.search_stages import profile, report  # noqa: E402
 
 OLD_TAG = "fts5-embedded-search"
 
@@ -67,17 +73,45 @@ def by_class(timings: dict[str, list[float]]) -> dict[str, list[float]]:
     return grouped
 
 
-def build(path: Path, docs: int, seed: int) -> TantivyIndex:
+def build(
+    path: Path,
+    docs: int,
+    seed: int,
+    chunk: int = 0,
+    holding: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> TantivyIndex:
+    """The index of the first ``docs`` documents of the seed, built unless it holds them already: in
+    one commit, or one per ``chunk`` documents, each commit's work inside ``holding()`` (a lock)."""
     index = TantivyIndex(path)
-    if index.count() != docs:
-        began = time.perf_counter()
-        index.rebuild(synthetic(docs, load_vocabulary(), seed))
-        took = time.perf_counter() - began
-        size = sum(p.stat().st_size for p in path.iterdir() if p.is_file()) / 2**20
-        print(
-            f"indexed {index.count()} docs in one commit: {took:.1f} s = {docs / took:.0f} docs/s; "
-            f"{size:.0f} MB"
-        )
+    if index.count() == docs:
+        return index
+    began = time.perf_counter()
+    made = synthetic(docs, load_vocabulary(), seed)
+    # An index of this benchmark holding fewer documents holds the first of the seed: grown from there.
+    written = index.count() if index.count() < docs else 0
+    if written:
+        print(f"  {written} docs there: adding the next {docs - written}")
+        for _ in islice(made, written):
+            pass
+    step, start = chunk or docs, written
+    while written < docs:
+        batch = list(islice(made, step))
+
+        def work(writer: Any, batch: list[Any] = batch, first: bool = written == 0) -> None:
+            if first:
+                writer.delete_all_documents()
+            for resource in batch:
+                writer.add_document(document(resource))
+
+        with holding():
+            index._write(work)
+        written += len(batch)
+        print(f"  {written} docs indexed, {time.perf_counter() - began:.0f} s, load {os.getloadavg()[0]:.1f}")
+    took = time.perf_counter() - began
+    size = sum(p.stat().st_size for p in path.iterdir() if p.is_file()) / 2**20
+    rate = (docs - start) / took
+    added = docs - start
+    print(f"indexed {added} docs in {took:.1f} s = {rate:.0f} docs/s; now {index.count()}, {size:.0f} MB")
     return index
 
 
@@ -173,6 +207,26 @@ def report_in_process(timings: dict[str, dict[str, list[float]]], old: dict[str,
         print(f"  (FTS5 indexed {old['docs']} docs in {old['indexing_s']:.1f} s)")
 
 
+def locked(path: Path | None) -> Callable[[], AbstractContextManager[object]]:
+    """A context holding ``path``'s flock (a lock shared by benchmarks of one machine), or nothing."""
+
+    @contextmanager
+    def holding() -> Iterator[None]:
+        assert path is not None
+        with open(path, "a+b") as handle:
+            waited = time.perf_counter()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            print(
+                f"  ({path} held after {time.perf_counter() - waited:.0f} s; load {os.getloadavg()[0]:.1f})"
+            )
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    return holding if path is not None else nullcontext
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
@@ -181,31 +235,50 @@ def main() -> None:
     parser.add_argument(
         "--reuse", type=Path, default=None, help="index directory to keep and reuse between runs"
     )
+    parser.add_argument("--chunk", type=int, default=0, help="build: one commit per this many documents")
+    parser.add_argument("--lock", type=Path, default=None, help="hold this flock for each heavy step")
+    parser.add_argument("--stages", action="store_true", help="also profile the search stage by stage")
+    parser.add_argument("--build-only", action="store_true", help="build the index (--reuse) and stop")
     parser.add_argument("--fts5", action="store_true", help="also time the FTS5 search of the old code")
     parser.add_argument("--http", action="store_true", help="also drive a served hub with wrk")
     args = parser.parse_args()
     print(
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} cpus={os.cpu_count()} load={os.getloadavg()}"
     )
-
+    holding = locked(args.lock)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.reuse or Path(tmp) / "index"
-        index = build(path, args.docs, args.seed)
+        index = build(path, args.docs, args.seed, args.chunk, holding)
+        if args.build_only:
+            return
         vocabulary = load_vocabulary()
         queries = query_mix(vocabulary, sample_of(vocabulary, args.seed), args.queries, args.seed)
-        for _, query in queries[:100]:  # warm the file cache
-            index.search(query)
-        timings = in_process(index, queries)
-        index.close()
-        old = old_fts5(args.docs, args.queries, args.seed) if args.fts5 else None
-        report_in_process(timings, old)
-        if args.http:
-            from tests.benchmarks.search_wrk import served
-
-            rotation = query_mix(vocabulary, sample_of(vocabulary, args.seed), 30_000, args.seed + 1)
-            served(
-                path, rotation, query_mix(vocabulary, sample_of(vocabulary, args.seed), 2000, args.seed + 2)
+        with holding():
+            print(f"in process from {time.strftime('%H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
+            for _, query in queries[:100]:  # warm the file cache
+                index.search(query)
+            timings = in_process(index, queries)
+            stages = (
+                profile(index, queries[: max(300, len(queries) // 3)], Settings()) if args.stages else None
             )
+            print(f"in process until {time.strftime('%H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
+        index.close()
+        if args.fts5:
+            with holding():
+                old = old_fts5(args.docs, args.queries, args.seed)
+        else:
+            old = None
+        report_in_process(timings, old)
+        if stages is not None:
+            report(stages)
+        if args.http:
+            from tests.benchmarks.search_wrk import CONNECTIONS, served
+
+            sample = sample_of(vocabulary, args.seed)
+            rotations = {c: query_mix(vocabulary, sample, 30_000, args.seed + 1 + c) for c in CONNECTIONS}
+            with holding():
+                print(f"served from {time.strftime('%H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
+                served(path, rotations, query_mix(vocabulary, sample, 2000, args.seed + 100))
     print(f"load after: {os.getloadavg()}")
 
 

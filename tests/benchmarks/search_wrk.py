@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
+import httpx
+
 from hub.search.base import SearchQuery
 from tests.benchmarks.search_corpus import http_params
 from tests.support.hubs import HubProcess
@@ -73,39 +75,55 @@ def wrk(url: str, paths: Path, script: Path, connections: int) -> dict[str, floa
     return figures
 
 
+def cache_counts(url: str) -> tuple[int, int]:
+    """The served hub's answer cache hits and misses so far."""
+    kept = httpx.get(url + "/healthz", timeout=10).json()["search_cache"]
+    return int(kept["hits"]), int(kept["misses"])
+
+
 def served(
-    index_directory: Path, queries: list[tuple[str, SearchQuery]], warm: list[tuple[str, SearchQuery]]
+    index_directory: Path,
+    rotations: dict[int, list[tuple[str, SearchQuery]]],
+    warm: list[tuple[str, SearchQuery]],
 ) -> None:
-    """Serve the index and print /api/search beside /livez at each number of connections. ``warm`` (other
-    queries of the mix) warms the server first, so the measured rotation starts with its cache cold."""
+    """Serve the index and print /api/search beside /livez at each number of connections, each run
+    rotating its own queries (``rotations``: another draw of the mix per number of connections, so no
+    run finds the answers of the run before in the cache, beyond the queries the draws share). ``warm``
+    (yet another draw) warms the server first."""
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk): served figures skipped")
         return
     with tempfile.TemporaryDirectory() as home:
         work = Path(home)
-        paths, livez, script = work / "paths.txt", work / "livez.txt", work / "rotate.lua"
-        paths.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in queries))
+        livez, script = work / "livez.txt", work / "rotate.lua"
         warming = work / "warm.txt"
         warming.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in warm))
         livez.write_text("/livez\n")
         script.write_text(LUA)
-        settings = {"search_url": f"tantivy:///{index_directory}"}
+        settings = {"search_url": f"tantivy:///{index_directory}", "access_log": "0"}
         with HubProcess(work / "hub", "bench", **settings) as hub:
             hub.serve()
             wrk(hub.url, warming, script, 8)  # warm: file cache, first searches
-            distinct = len({urlencode(http_params(q)) for _, q in queries})
             print(
-                f"\nserved ({SECONDS} s per run, wrk rotating {len(queries)} queries, {distinct} distinct, "
-                "through the answer cache as served: a repeated query is answered from it)"
+                f"\nserved ({SECONDS} s per run, wrk rotating queries of the mix, through the answer cache "
+                "as served: a repeated query string is answered from it)"
             )
             for connections in CONNECTIONS:
+                queries = rotations[connections]
+                paths = work / f"paths-{connections}.txt"
+                paths.write_text("".join(f"/api/search?{urlencode(http_params(q))}\n" for _, q in queries))
+                distinct = len({urlencode(http_params(q)) for _, q in queries})
+                print(f"  rotation: {len(queries)} queries, {distinct} distinct")
+                hits, misses = cache_counts(hub.url)
                 search = wrk(hub.url, paths, script, connections)
+                more_hits, more_misses = cache_counts(hub.url)
                 floor = wrk(hub.url, livez, script, connections)
+                rate = (more_hits - hits) / max(1, more_hits - hits + more_misses - misses)
                 share, spread = search["rate"] / floor["rate"], search["p99_ms"] / search["p50_ms"]
                 print(
                     f"  {connections:>2} connections: /api/search {search['rate']:.0f}/s p50 "
                     f"{search['p50_ms']:.1f} ms p99 {search['p99_ms']:.1f} ms "
-                    f"errors {search['errors']:.0f} | "
+                    f"errors {search['errors']:.0f}, answer cache hits {100 * rate:.0f}% | "
                     f"/livez {floor['rate']:.0f}/s p50 {floor['p50_ms']:.2f} ms p99 {floor['p99_ms']:.2f} ms"
                 )
                 if connections == 32:

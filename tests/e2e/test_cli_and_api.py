@@ -153,7 +153,9 @@ def test_serve_answers_search_resources_and_health(tmp_path: Path) -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
-        assert health.json() == {"status": "ok", "records": len(live), "indexed": len(live)}
+        counts = health.json()
+        assert counts.pop("search_cache") == {"hits": 0, "misses": 0, "answers": 0}, "nothing searched yet"
+        assert counts == {"status": "ok", "records": len(live), "indexed": len(live)}
         page = httpx.get(base + "/api/search", params={"size": 100}).json()
         assert page["total"] == len(live)
         first = page["results"][0]
