@@ -75,6 +75,7 @@ from tests.benchmarks.harvest_floors import (  # noqa: E402
     run_floor_parallel,
     run_floor_tantivy,
 )
+from tests.benchmarks.harvest_memory import Checkpoints, print_checkpoints  # noqa: E402
 from tests.benchmarks.harvest_report import report  # noqa: E402
 from tests.benchmarks.harvest_stages import print_stages, run_scythe_dump, run_stages  # noqa: E402
 
@@ -105,7 +106,8 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
         try:
             hub.store.add_source(SOURCE_ID, "oai-pmh", url, {})
             started, cpu, helper = time.perf_counter(), time.process_time(), _children_cpu()
-            summary = harvest_source(hub, SOURCE_ID, full=True)
+            checkpoints = Checkpoints(expected)
+            summary = harvest_source(hub, SOURCE_ID, full=True, progress=checkpoints)
             helper = _children_cpu() - helper  # the normalising helper process, ended with the run
             harvested = time.perf_counter() - started
             indexed = hub.index.count()
@@ -158,6 +160,7 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
                 "cpu": changed_cpu,
             },
             "rss_mb": peak_rss_mb(),
+            "checkpoints": checkpoints.taken,
             "expected": expected,
         }
     )
@@ -190,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         "--stage-records", type=int, default=20_000, help="records run S times stage by stage (20000)"
     )
     parser.add_argument(
-        "--only", choices=("stages", "peer"), help="only S (stage costs), or only S, P and B (the peer ratio)"
+        "--only",
+        choices=("stages", "peer", "memory"),
+        help="only S (stage costs); only S, P and B (the peer ratio); only B at N (its memory as it goes)",
     )
     options = parser.parse_args(argv)
     n = max(4, options.records)
@@ -206,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         server_class(quarter, page_size=options.page_size) as quarter_server,
     ):
         print(f"replay servers at {server.url} (N) and {quarter_server.url} (N/4)")
+        if options.only == "memory":
+            print("run B at N (memory) ...", flush=True)
+            b = in_child(run_pipeline, server.url, n, (n - 1, native_id_of(records[-1])), options.batch_size)
+            print_checkpoints(b.get("checkpoints", []))
+            print(f"B: {b.get('seconds', 0):.1f} s, peak RSS {b.get('rss_mb', 0):.1f} MB, {b.get('indexed')} indexed")
+            return 0
         print(f"run S (stage costs, {min(n, options.stage_records)} records) ...", flush=True)
         s = in_child(run_stages, server.url, min(n, options.stage_records), options.batch_size)
         print_stages(s)
@@ -231,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         b = in_child(run_pipeline, server.url, n, (n - 1, native_id_of(records[-1])), options.batch_size)
     print()
     print_stages(s)
+    print_checkpoints(b.get("checkpoints", []))
     report(n, options.page_size, a, b_quarter, b, f, g, p, t)
     return 0
 
