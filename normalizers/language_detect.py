@@ -48,11 +48,16 @@ def _identifier(network_only: bool = False) -> Any:
     if not network_only:
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     full = _identifier()
-    identifier = LanguageIdentifier(
-        full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove, full.tk_output, norm_probs=True, tk_row=full.tk_row
-    )
+    model = (full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove, full.tk_output)
+    identifier = LanguageIdentifier(*model, norm_probs=True, tk_row=full.tk_row)
     identifier.set_languages([code for code in _network() if code in identifier.nb_classes])
     return identifier
+
+
+def release_model() -> None:
+    """Let go of the loaded model (some 80 MB): a process whose records are now normalised by a
+    helper process needs it no more (it is loaded again if it does)."""
+    _identifier.cache_clear()
 
 
 @cache

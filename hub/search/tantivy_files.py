@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import tantivy
 
@@ -73,6 +74,17 @@ class IndexFiles:
             return None
         return st.st_ino, st.st_mtime_ns, st.st_size
 
+    def hold(self) -> HeldLock:
+        """Take the directory's writer lock (waiting for another process's write to end) until the
+        returned lock is closed, possibly by another thread."""
+        handle = open(self.directory / LOCK, "a+b")  # noqa: SIM115 (closed by HeldLock.close)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        except BaseException:
+            handle.close()
+            raise
+        return HeldLock(handle)
+
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the directory's writer lock (waiting for another process's write to end)."""
@@ -82,3 +94,26 @@ class IndexFiles:
                 yield
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class HeldLock:
+    """The writer lock of an index directory, held until ``close``."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+
+    def close(self) -> None:
+        if not self._handle.closed:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+
+
+def merged(writer: tantivy.IndexWriter, held: HeldLock | None) -> None:
+    """Wait for a commit's merges (outside the GIL), then let other processes write."""
+    try:
+        writer.wait_merging_threads()
+    except Exception:  # a failed merge loses nothing committed: the segments stay as they are
+        log.warning("merging the index's segments failed", exc_info=True)
+    finally:
+        if held is not None:
+            held.close()

@@ -215,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
             print("run B at N (memory) ...", flush=True)
             b = in_child(run_pipeline, server.url, n, (n - 1, native_id_of(records[-1])), options.batch_size)
             print_checkpoints(b.get("checkpoints", []))
-            print(f"B: {b.get('seconds', 0):.1f} s, peak RSS {b.get('rss_mb', 0):.1f} MB, {b.get('indexed')} indexed")
+            peak, indexed = b.get("rss_mb", 0.0), b.get("indexed")
+            print(f"B: {b.get('seconds', 0):.1f} s, peak RSS {peak:.1f} MB, {indexed} indexed")
             return 0
         print(f"run S (stage costs, {min(n, options.stage_records)} records) ...", flush=True)
         s = in_child(run_stages, server.url, min(n, options.stage_records), options.batch_size)
