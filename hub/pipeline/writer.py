@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 _Batch = tuple[list[NormalisedItem], list[RecordFailure]]
 # Records a run gives the index in one call (one commit of the embedded index, one bulk request of a
 # cluster): a commit costs much the same for 500 documents as for 5,000 (docs/harvest-performance.md).
-INDEX_BATCH = 5000
+INDEX_BATCH = 2000
 
 
 class RunWriter:

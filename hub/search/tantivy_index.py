@@ -33,7 +33,7 @@ FACET_TERMS = 65_000  # distinct values counted per facet field (exact while a f
 _AGGREGATION = {field: {"terms": {"field": field, "size": FACET_TERMS}} for field in FACET_FIELDS}
 _ORDER = re.compile(r"[0-9-]{10}[0-9a-f]*z")
 HIGHLIGHTED = ("title", "description")
-HEAP, SMALL_HEAP, SMALL_WRITE = 64_000_000, 15_000_000, 1000  # writer heap; Tantivy's least, to 1000 docs
+HEAP, SMALL_HEAP, SMALL_WRITE = 32_000_000, 15_000_000, 1000  # writer heap; Tantivy's least, to 1000 docs
 _KEYED = (*FILTER_FIELDS, "date_from", "date_until")  # what, besides the text and the sort, makes a result
 
 

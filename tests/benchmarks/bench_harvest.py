@@ -108,6 +108,7 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
             started, cpu, helper = time.perf_counter(), time.process_time(), _children_cpu()
             checkpoints = Checkpoints(expected)
             summary = harvest_source(hub, SOURCE_ID, full=True, progress=checkpoints)
+            checkpoints.take("run ended")
             helper = _children_cpu() - helper  # the normalising helper process, ended with the run
             harvested = time.perf_counter() - started
             indexed = hub.index.count()

@@ -3,7 +3,9 @@ N/2, 3N/4 and N records (issue 20: flat from 25,000 to 100,000 records)."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,26 @@ def children() -> list[int]:
     return found
 
 
+_MALLINFO2 = ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks")
+_MALLINFO2 += ("keepcost",)
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in _MALLINFO2]
+
+
+def malloc_mb() -> dict[str, float]:
+    """glibc's heap, all arenas (Python's objects and the native libraries' alike): in use, and held
+    free (what malloc keeps instead of giving back); empty where there is no mallinfo2."""
+    try:
+        call = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    call.restype = _MallInfo2
+    info = call()
+    return {"in_use": (info.uordblks + info.hblkhd) / 2**20, "held_free": info.fordblks / 2**20}
+
+
 class Checkpoints:
     """A run's progress callback: the memory of the run's process and its helpers at each quarter."""
 
@@ -43,9 +65,13 @@ class Checkpoints:
 
     def __call__(self, seen: int) -> None:
         while self.marks and seen >= self.marks[0]:
-            mark = self.marks.pop(0)
-            helpers = [status_mb(pid) for pid in children()]
-            self.taken.append({"records": mark, "run": status_mb(), "helpers": [h for h in helpers if h]})
+            self.take(self.marks.pop(0))
+
+    def take(self, mark: int | str) -> None:
+        """Note the memory now, at ``mark`` (records seen, or words such as "run ended")."""
+        helpers = [status_mb(pid) for pid in children()]
+        run = status_mb() | malloc_mb() | {"py_blocks": sys.getallocatedblocks()}
+        self.taken.append({"records": mark, "run": run, "helpers": [h for h in helpers if h]})
 
 
 def print_checkpoints(taken: list[dict[str, Any]]) -> None:
@@ -57,6 +83,8 @@ def print_checkpoints(taken: list[dict[str, Any]]) -> None:
         run = point["run"]
         helpers = ", ".join(f"{h.get('VmRSS', 0):.1f} / {h.get('VmHWM', 0):.1f}" for h in point["helpers"])
         print(
-            f"  {point['records']:>9,}  {run.get('VmRSS', 0):8.1f} ({run.get('RssAnon', 0):.1f} + "
-            f"{run.get('RssFile', 0):.1f})  {run.get('VmHWM', 0):8.1f}  {helpers or 'no helper'}"
+            f"  {point['records']:>9}  {run.get('VmRSS', 0):8.1f} ({run.get('RssAnon', 0):.1f} + "
+            f"{run.get('RssFile', 0):.1f})  {run.get('VmHWM', 0):8.1f}  {helpers or 'no helper'}   malloc in "
+            f"use {run.get('in_use', 0):.1f}, held free {run.get('held_free', 0):.1f}, Python blocks "
+            f"{run.get('py_blocks', 0):,}"
         )
