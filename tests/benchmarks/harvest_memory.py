@@ -36,8 +36,18 @@ def children() -> list[int]:
     return found
 
 
-_MALLINFO2 = ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks")
-_MALLINFO2 += ("keepcost",)
+_MALLINFO2 = [
+    "arena",
+    "ordblks",
+    "smblks",
+    "hblks",
+    "hblkhd",
+    "usmblks",
+    "fsmblks",
+    "uordblks",
+    "fordblks",
+    "keepcost",
+]
 
 
 class _MallInfo2(ctypes.Structure):
