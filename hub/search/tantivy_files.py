@@ -133,12 +133,18 @@ def _trim() -> None:
 
 
 def _libc() -> ctypes.CDLL | None:
+    """glibc, its arenas capped at two (as MALLOC_ARENA_MAX=2 does): each thread that writes or merges
+    the index would otherwise get an arena of its own, each keeping its own freed memory."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        libc.mallopt(_M_ARENA_MAX, 2)
         return libc
     except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
         return None
+
+
+_M_ARENA_MAX = -8  # glibc's malloc.h
 
 
 _LIBC = _libc()
