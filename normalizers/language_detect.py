@@ -41,13 +41,23 @@ _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 
 @cache
 def _identifier(network_only: bool = False) -> Any:
-    """py3langid's model over all its languages, or (a second copy) over the network's only."""
+    """py3langid's model over all its languages, or over the network's only (sharing the full model's
+    arrays: only the network's columns are copied, not a second model of some 80 MB)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    if network_only:
-        identifier.set_languages([code for code in _network() if code in identifier.nb_classes])
+    if not network_only:
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    full = _identifier()
+    model = (full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove, full.tk_output)
+    identifier = LanguageIdentifier(*model, norm_probs=True, tk_row=full.tk_row)
+    identifier.set_languages([code for code in _network() if code in identifier.nb_classes])
     return identifier
+
+
+def release_model() -> None:
+    """Let go of the loaded model (some 80 MB): a process whose records are now normalised by a
+    helper process needs it no more (it is loaded again if it does)."""
+    _identifier.cache_clear()
 
 
 @cache

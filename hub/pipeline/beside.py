@@ -23,7 +23,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from harvesters.records import RawRecord
 from normalizers.dispatch import Outcome, Place, normalize_outcomes
+from normalizers.language_detect import release_model
 from normalizers.resource import Resource
+from normalizers.target_model import target_model
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +78,13 @@ class Beside:
             return
         chunk, self.chunk = self.chunk, []
         try:
+            started = self.pool is None
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
             future = self.pool.submit(normalize_outcomes, self.normalise, chunk, self.protocol, self.place)
+            if started:  # the helper enriches from now on: the run's process lets its models go
+                release_model()
+                target_model.cache_clear()
         except (AssertionError, OSError) as exc:  # a daemonic process (a Celery worker's) may have no child
             logger.info("no helper process for normalising (%s); normalising in the run's process", exc)
             self.alone = True

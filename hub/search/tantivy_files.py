@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import fcntl
 import json
 import logging
@@ -10,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import tantivy
 
@@ -73,6 +76,17 @@ class IndexFiles:
             return None
         return st.st_ino, st.st_mtime_ns, st.st_size
 
+    def hold(self) -> HeldLock:
+        """Take the directory's writer lock (waiting for another process's write to end) until the
+        returned lock is closed, possibly by another thread."""
+        handle = open(self.directory / LOCK, "a+b")  # noqa: SIM115 (closed by HeldLock.close)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        except BaseException:
+            handle.close()
+            raise
+        return HeldLock(handle)
+
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the directory's writer lock (waiting for another process's write to end)."""
@@ -82,3 +96,55 @@ class IndexFiles:
                 yield
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class HeldLock:
+    """The writer lock of an index directory, held until ``close``."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+
+    def close(self) -> None:
+        if not self._handle.closed:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+
+
+def merged(writer: tantivy.IndexWriter, held: HeldLock | None) -> None:
+    """Wait for a commit's merges (outside the GIL), then let other processes write, and give the
+    writer's memory back to the system."""
+    try:
+        writer.wait_merging_threads()
+    except Exception:  # a failed merge loses nothing committed: the segments stay as they are
+        log.warning("merging the index's segments failed", exc_info=True)
+    finally:
+        if held is not None:
+            held.close()
+    del writer
+    _trim()
+
+
+def _trim() -> None:
+    """Return the C heap's free pages to the system (glibc's ``malloc_trim``). The writer's indexing
+    heap, its merges and the documents of a write are freed by then, but glibc keeps freed memory in
+    its arenas: a long harvest's resident set grew by the size of every write (issue 20)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> ctypes.CDLL | None:
+    """glibc, its arenas capped at two (as MALLOC_ARENA_MAX=2 does): each thread that writes or merges
+    the index would otherwise get an arena of its own, each keeping its own freed memory."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        libc.mallopt(_M_ARENA_MAX, 2)
+        return libc
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        return None
+
+
+_M_ARENA_MAX = -8  # glibc's malloc.h
+
+
+_LIBC = _libc()

@@ -10,7 +10,6 @@ import logging
 import re
 import threading
 from collections.abc import Hashable, Iterable
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from hub.search.base import FACET_FIELDS, FILTER_FIELDS, Capabilities, Hit, Sear
 from hub.search.fts_text import clean
 from hub.search.highlight import marked, wanted
 from hub.search.result_cache import Found, ResultCache
-from hub.search.tantivy_files import IndexFiles
+from hub.search.tantivy_files import IndexFiles, merged
 from hub.search.tantivy_query import QueryBuilder
 from hub.search.tantivy_ranking import StoredHit, counted, facet_dict, order_of, ranked
 from hub.search.tantivy_schema import SEPARATOR, SUGGEST, WORDS, analyzers, document, schema, suggestion_key
@@ -34,6 +33,7 @@ FACET_TERMS = 65_000  # distinct values counted per facet field (exact while a f
 _AGGREGATION = {field: {"terms": {"field": field, "size": FACET_TERMS}} for field in FACET_FIELDS}
 _ORDER = re.compile(r"[0-9]{14}[0-9a-f]*z")  # tantivy_schema.order_key
 HIGHLIGHTED = ("title", "description")
+HEAP, SMALL_HEAP, SMALL_WRITE = 32_000_000, 15_000_000, 1000  # writer heap; Tantivy's least, to 1000 docs
 _KEYED = (*FILTER_FIELDS, "date_from", "date_until")  # what, besides the text and the sort, makes a result
 
 
@@ -70,6 +70,7 @@ class TantivyIndex:
         self._seen = self._files.signature() if self._files is not None else None
         self._searcher = self._index.searcher()
         self._closed = False
+        self._merging: threading.Thread | None = None  # waiting for the last commit's merges
         self._warm()
 
     # --- generations -------------------------------------------------------------------------
@@ -140,22 +141,41 @@ class TantivyIndex:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def _write(self, work: Any) -> Any:
-        """Run ``work(writer)`` with this index's only writer, commit, and make the commit searchable."""
+    def _write(self, work: Any, size: int | None = None) -> Any:
+        """Run ``work(writer)`` with this index's only writer, commit, make the commit searchable. Its
+        merges end in a thread (holding the lock across processes) that the next write and ``close``
+        wait for. ``size``: the documents it adds, when known (a small write gets a small heap)."""
         if self._closed:
             raise ValueError("the index is closed")
-        with self._lock, self._files.writing() if self._files is not None else nullcontext():
-            writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+        with self._lock:
+            self._settle()
+            held = self._files.hold() if self._files is not None else None
             try:
-                result = work(writer)
-                writer.commit()
+                heap = SMALL_HEAP if size is not None and size <= SMALL_WRITE else HEAP
+                writer = self._index.writer(heap_size=heap, num_threads=1)
+                try:
+                    result = work(writer)
+                    writer.commit()
+                except BaseException:
+                    writer.rollback()
+                    writer.wait_merging_threads()
+                    raise
+                self._reload(self._files.signature() if self._files is not None else None)
             except BaseException:
-                writer.rollback()
+                if held is not None:
+                    held.close()
                 raise
-            finally:
-                writer.wait_merging_threads()
-            self._reload(self._files.signature() if self._files is not None else None)
+            self._merging = threading.Thread(
+                target=merged, args=(writer, held), name="gkss-index-merges", daemon=False
+            )
+            self._merging.start()
         return result
+
+    def _settle(self) -> None:
+        """Wait for the merges of this process's last commit."""
+        merging, self._merging = self._merging, None
+        if merging is not None:
+            merging.join()
 
     def add(self, resources: Iterable[Resource]) -> int:
         latest = {resource.id: resource for resource in resources}
@@ -169,7 +189,7 @@ class TantivyIndex:
                 writer.add_document(doc)
             return len(documents)
 
-        return int(self._write(work))
+        return int(self._write(work, len(documents)))
 
     def rebuild(self, resources: Iterable[Resource]) -> int:
         """Replace everything by ``resources`` in one commit (searches see the old index until then)."""
@@ -199,7 +219,7 @@ class TantivyIndex:
             for rid in wanted:
                 writer.delete_documents_by_term("id", rid)
 
-        self._write(work)
+        self._write(work, 0)
         return int(present)
 
     def refresh(self) -> None:
@@ -207,9 +227,11 @@ class TantivyIndex:
         self._current()
 
     def reset(self) -> None:
-        self._write(lambda writer: writer.delete_all_documents())
+        self._write(lambda writer: writer.delete_all_documents(), 0)
 
     def close(self) -> None:
+        with self._lock:
+            self._settle()
         self._closed = True
         self._cache.clear()
 

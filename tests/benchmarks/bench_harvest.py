@@ -75,6 +75,7 @@ from tests.benchmarks.harvest_floors import (  # noqa: E402
     run_floor_parallel,
     run_floor_tantivy,
 )
+from tests.benchmarks.harvest_memory import Checkpoints, print_checkpoints  # noqa: E402
 from tests.benchmarks.harvest_report import report  # noqa: E402
 from tests.benchmarks.harvest_stages import print_stages, run_scythe_dump, run_stages  # noqa: E402
 
@@ -85,7 +86,20 @@ SOURCE_ID = "bench"
 
 
 def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: int, conn: Connection) -> None:
-    """Run B: harvest_source into a fresh GKSS_HOME, then prove every record is searchable."""
+    """Run B: harvest_source into a fresh GKSS_HOME, prove every record searchable, re-normalise twice."""
+    _pipeline(url, expected, probe, batch_size, conn, renormalising=True)
+
+
+def run_harvest_alone(
+    url: str, expected: int, probe: tuple[int, str], batch_size: int, conn: Connection
+) -> None:
+    """Run B without re-normalising (``--only memory``): the harvest's own memory."""
+    _pipeline(url, expected, probe, batch_size, conn, renormalising=False)
+
+
+def _pipeline(
+    url: str, expected: int, probe: tuple[int, str], batch_size: int, conn: Connection, *, renormalising: bool
+) -> None:
     from hub.context import open_hub
     from hub.pipeline import harvest_source
     from hub.renormalise import renormalise_source
@@ -105,7 +119,9 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
         try:
             hub.store.add_source(SOURCE_ID, "oai-pmh", url, {})
             started, cpu, helper = time.perf_counter(), time.process_time(), _children_cpu()
-            summary = harvest_source(hub, SOURCE_ID, full=True)
+            checkpoints = Checkpoints(expected)
+            summary = harvest_source(hub, SOURCE_ID, full=True, progress=checkpoints)
+            checkpoints.take("run ended")
             helper = _children_cpu() - helper  # the normalising helper process, ended with the run
             harvested = time.perf_counter() - started
             indexed = hub.index.count()
@@ -117,6 +133,18 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
             cpu = time.process_time() - cpu
             stored = hub.store.count_records(SOURCE_ID)
             disk = sum(p.stat().st_size for p in Path(home).rglob("*") if p.is_file())
+            if not renormalising:  # --only memory: the harvest alone
+                peak, taken = peak_rss_mb(), checkpoints.taken
+                conn.send(
+                    {
+                        "indexed": indexed,
+                        "probe_found": found,
+                        "seconds": seconds,
+                        "rss_mb": peak,
+                        "checkpoints": taken,
+                    }
+                )
+                return
             again, again_cpu = time.perf_counter(), time.process_time()
             renormalised = renormalise_source(hub, SOURCE_ID)
             again, again_cpu = time.perf_counter() - again, time.process_time() - again_cpu
@@ -158,6 +186,7 @@ def run_pipeline(url: str, expected: int, probe: tuple[int, str], batch_size: in
                 "cpu": changed_cpu,
             },
             "rss_mb": peak_rss_mb(),
+            "checkpoints": checkpoints.taken,
             "expected": expected,
         }
     )
@@ -190,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         "--stage-records", type=int, default=20_000, help="records run S times stage by stage (20000)"
     )
     parser.add_argument(
-        "--only", choices=("stages", "peer"), help="only S (stage costs), or only S, P and B (the peer ratio)"
+        "--only",
+        choices=("stages", "peer", "memory"),
+        help="only S (stage costs); only S, P and B (the peer ratio); only B at N (its memory as it goes)",
     )
     options = parser.parse_args(argv)
     n = max(4, options.records)
@@ -206,6 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         server_class(quarter, page_size=options.page_size) as quarter_server,
     ):
         print(f"replay servers at {server.url} (N) and {quarter_server.url} (N/4)")
+        if options.only == "memory":
+            print("run B at N (memory) ...", flush=True)
+            last = (n - 1, native_id_of(records[-1]))
+            b = in_child(run_harvest_alone, server.url, n, last, options.batch_size)
+            print_checkpoints(b.get("checkpoints", []))
+            peak, indexed = b.get("rss_mb", 0.0), b.get("indexed")
+            print(f"B: {b.get('seconds', 0):.1f} s, peak RSS {peak:.1f} MB, {indexed} indexed")
+            return 0
         print(f"run S (stage costs, {min(n, options.stage_records)} records) ...", flush=True)
         s = in_child(run_stages, server.url, min(n, options.stage_records), options.batch_size)
         print_stages(s)
@@ -231,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         b = in_child(run_pipeline, server.url, n, (n - 1, native_id_of(records[-1])), options.batch_size)
     print()
     print_stages(s)
+    print_checkpoints(b.get("checkpoints", []))
     report(n, options.page_size, a, b_quarter, b, f, g, p, t)
     return 0
 

@@ -104,3 +104,24 @@ def test_an_index_of_another_version_is_rebuilt(tmp_path: Path, corpus: list[Res
         assert kept.index.count() == 10
     finally:
         kept.close()
+
+
+def test_a_commit_is_searchable_at_once_and_its_merges_hold_the_writer_lock_until_close(
+    tmp_path: Path, corpus: list[Resource]
+) -> None:
+    import fcntl
+
+    from hub.search.tantivy_files import LOCK
+
+    index = TantivyIndex(tmp_path / "index")
+    for resource in corpus[:12]:  # twelve commits: enough segments for Tantivy to merge some
+        index.add([resource])
+        assert index.get(resource.id) == resource  # searchable when add returns
+    index.close()  # waits for the last commit's merges, then lets other processes write
+    with open(tmp_path / "index" / LOCK, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if still held
+    other = TantivyIndex(tmp_path / "index")  # as another process would open it
+    assert sorted(other.ids()) == sorted(r.id for r in corpus[:12])
+    assert other.add([corpus[12]]) == 1
+    assert other.count() == 13
+    other.close()
