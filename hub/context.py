@@ -18,13 +18,26 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Hub:
-    """Everything a command or request needs, built once from Settings."""
+    """Everything a command or request needs, built once from Settings.
+
+    The search index is given open (``index``) or opened on first use (``open_index``): a command that
+    only reads the store (``gkss sources list``) never opens it."""
 
     settings: Settings
     store: Store
-    index: SearchIndex
+    index_opened: SearchIndex | None = None
+    open_index: Callable[[], SearchIndex] | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)  # run first by close(), newest first
     clock: Callable[[], datetime] = utcnow  # the current time (UTC); tests inject a fixed one
+
+    @property
+    def index(self) -> SearchIndex:
+        """The search index, opened now if it was not."""
+        if self.index_opened is None:
+            if self.open_index is None:
+                raise ValueError("this hub has no search index")
+            self.index_opened = self.open_index()
+        return self.index_opened
 
     def close(self) -> None:
         """Stop what was started on this Hub (``closers``: delivery workers ...), then its index and store."""
@@ -34,24 +47,34 @@ class Hub:
                 closer()
             except Exception:  # one part failing to stop must not keep the store open
                 logger.exception("closing %r failed", closer)
-        self.index.close()
+        if self.index_opened is not None:
+            self.index_opened.close()
         self.store.close()
 
 
-def open_hub(settings: Settings | None = None) -> Hub:
-    """Open (and create when missing) the store and index the settings name."""
+def open_hub(settings: Settings | None = None, *, lazy_index: bool = False) -> Hub:
+    """Open (and create when missing) the store and index the settings name; crash recovery first.
+
+    ``lazy_index``: open the index only when something uses it (crash recovery, when a run needs it;
+    a search), for commands that read the store alone."""
     settings = settings or Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     store = Store(settings.resolved_database_url())
     store.create_all()
-    index = open_index(
-        settings.search_url, settings.home, settings.search_index, settings.search_connection()
-    )
-    if getattr(index, "needs_rebuild", False):  # an embedded index missing or of another version
-        from hub.search.maintenance import reindex
 
-        logger.info("search index rebuilt from the store: %d records", reindex(store, index))
-    hub = Hub(settings=settings, store=store, index=index)
+    def opened() -> SearchIndex:
+        index = open_index(
+            settings.search_url, settings.home, settings.search_index, settings.search_connection()
+        )
+        if getattr(index, "needs_rebuild", False):  # an embedded index missing or of another version
+            from hub.search.maintenance import reindex
+
+            logger.info("search index rebuilt from the store: %d records", reindex(store, index))
+        return index
+
+    hub = Hub(settings=settings, store=store, open_index=opened)
+    if not lazy_index:
+        hub.index  # noqa: B018 (opened now: a missing index is rebuilt when the hub starts)
     recover_hub(hub)
     return hub
 
@@ -62,6 +85,6 @@ def recover_hub(hub: Hub, source_id: str | None = None) -> None:
     from hub.recovery import recover
 
     try:
-        recover(hub.store, hub.index, source_id)
+        recover(hub.store, lambda: hub.index, source_id)
     except Exception:  # the store stays the truth; the next process that opens the hub tries again
         logger.exception("crash recovery failed; it is tried again by the next process")

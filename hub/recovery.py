@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -106,20 +106,20 @@ def _reason(run: RunRow) -> str:
     return f"process lost ({process} ended during the run; found by pid {os.getpid()})"
 
 
-def recover(store: Store, index: SearchIndex, source_id: str | None = None) -> list[RunRow]:
+def recover(store: Store, index: Callable[[], SearchIndex], source_id: str | None = None) -> list[RunRow]:
     """End as failed, with the reason, every run whose process died (the index levelled first);
     then level the index after runs of ``source_id`` (all sources when None) that noted an index
-    failure. Returns the runs ended."""
+    failure. ``index`` gives the index, opened only when a run needs it. Returns the runs ended."""
     ended: list[RunRow] = []
     for run in dead_runs(store, source_id):
-        level_index(store, index, [run])
+        level_index(store, index(), [run])
         reason = _reason(run)
         if store.fail_running_run(run.id, reason):
             logger.warning("source %s: run %s ended as failed: %s", run.source_id, run.id, reason)
             run.status, run.error = "failed", reason
             ended.append(run)
     for run in _unlevelled(store, source_id):
-        level_index(store, index, [run])
+        level_index(store, index(), [run])
         store.add_run_note(run.id, f"{LEVELLED} ({utcnow().isoformat(timespec='seconds')})")
     return ended
 

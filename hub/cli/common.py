@@ -34,11 +34,12 @@ def cli_settings() -> Settings:
     return Settings()
 
 
-def open_cli_hub() -> Hub:
-    """The hub as the settings (environment) describe it: store, search index and settings."""
+def open_cli_hub(*, lazy_index: bool = False) -> Hub:
+    """The hub as the settings (environment) describe it: store, search index and settings
+    (``lazy_index``: the index opened only if used, for commands that read the store alone)."""
     from hub.context import open_hub
 
-    return open_hub(cli_settings())
+    return open_hub(cli_settings(), lazy_index=lazy_index)
 
 
 def error(message: str, indent: str = "") -> None:

@@ -40,7 +40,7 @@ def _print_json(value: Any) -> None:
 def _print_list(read: Callable[[Store], list[dict[str, Any]]], as_json: bool, columns: list[str]) -> None:
     """What ``read`` lists from the store, as JSON or as a table of ``columns`` (a column's key is its
     heading with ``_`` for spaces; an empty value shows as ``-``)."""
-    hub = open_cli_hub()
+    hub = open_cli_hub(lazy_index=True)
     try:
         rows = read(hub.store)
     finally:

@@ -78,7 +78,7 @@ def sources_add(
 @sources_app.command("list")
 def sources_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List the registered sources with their record counts and last run."""
-    hub = open_cli_hub()
+    hub = open_cli_hub(lazy_index=True)  # the store alone: the index opens only if a run needs recovery
     try:
         rows = []
         for source in hub.store.list_sources():

@@ -104,7 +104,7 @@ def open_job_hub(settings: Settings, worker: str, request_id: str, limiter: Host
     index = open_index(
         settings.search_url, settings.home, settings.search_index, settings.search_connection()
     )
-    hub = Hub(settings=JobSettings.wrapping(settings, limiter), store=store, index=index)
+    hub = Hub(settings=JobSettings.wrapping(settings, limiter), store=store, index_opened=index)
     recover_hub(hub)
     return hub
 
