@@ -1,4 +1,4 @@
-"""The Hub: settings, store and search index opened together by an entry point."""
+"""The Hub: settings, store and search index opened by an entry point (the index on first use, if asked)."""
 
 from __future__ import annotations
 
