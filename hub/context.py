@@ -72,9 +72,8 @@ def open_hub(settings: Settings | None = None, *, lazy_index: bool = False) -> H
             logger.info("search index rebuilt from the store: %d records", reindex(store, index))
         return index
 
-    hub = Hub(settings=settings, store=store, open_index=opened)
-    if not lazy_index:
-        hub.index  # noqa: B018 (opened now: a missing index is rebuilt when the hub starts)
+    index = None if lazy_index else opened()  # opened now unless asked: a missing one is rebuilt at start
+    hub = Hub(settings=settings, store=store, index_opened=index, open_index=opened)
     recover_hub(hub)
     return hub
 

@@ -3,21 +3,16 @@ portal shows CBD records with no other command (the CBD index replayed on 127.0.
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from harvesters.cbd_index import PRESETS
 from registry.seed import CBD_FEEDS
+from tests.support.cbd_index_replay import replayed_cbd_index
 from tests.support.hubs import HubProcess
 from tests.web.browser import chromium, local_only, screenshot
 from tests.web.conftest import cbd_meeting_docs
@@ -25,49 +20,12 @@ from tests.web.conftest import cbd_meeting_docs
 pytestmark = pytest.mark.browser
 
 
-@contextmanager
-def replayed_cbd() -> Iterator[tuple[str, list[str]]]:
-    """The CBD on 127.0.0.1: the index answers a query for meetings with the 15 real meeting documents
-    and any other query with no document; the feeds are not there (404). Yields the URL and the paths
-    asked for."""
-    docs = cbd_meeting_docs()
-    asked: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            asked.append(self.path)
-            parts = urlsplit(self.path)
-            if parts.path != "/api/v2013/index/select":
-                self.send_error(404)
-                return
-            query = " ".join(v for values in parse_qs(parts.query).values() for v in values)
-            start = int(parse_qs(parts.query).get("start", ["0"])[0])
-            found = docs if "schema_s:meeting" in query else []
-            body = {"responseHeader": {"status": 0}, "response": {"numFound": len(found), "start": start,
-                    "docs": found[start:]}}  # fmt: skip
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", asked
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_a_hub_started_with_seed_cbd_shows_cbd_records_by_itself(tmp_path: Path) -> None:
     cop17 = next(d for d in cbd_meeting_docs() if d.get("symbol_s") == "COP-17")
-    with replayed_cbd() as (cbd, asked), HubProcess(tmp_path / "hub", "first-run") as hub:
+    with (
+        replayed_cbd_index(cbd_meeting_docs()) as (cbd, asked),
+        HubProcess(tmp_path / "hub", "first-run") as hub,
+    ):
         hub.serve("--seed", "cbd", "--seed-mirror", cbd)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from harvesters.cbd_index import PRESETS
 from registry.seed import CBD_FEEDS
+from tests.support.cbd_index_replay import replayed_cbd_index
 from tests.support.hubs import HubProcess
 from tests.web.browser import chromium, local_only, screenshot
 from tests.web.conftest import cbd_meeting_docs
@@ -29,45 +26,6 @@ STRINGS = json.loads((ROOT / "hub" / "web" / "page_strings.json").read_text("utf
 PAGE = 5  # meeting documents per answer of the replayed index (the hub asks for more; Solr may send fewer)
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@contextmanager
-def gated_cbd(gate: threading.Event) -> Iterator[str]:
-    """The CBD index on 127.0.0.1: the 15 real meetings, ``PAGE`` at a time, the pages after the first
-    held until ``gate`` opens; no document for any other query; the feeds are not there (404)."""
-    docs = cbd_meeting_docs()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            if parts.path != "/api/v2013/index/select":
-                self.send_error(404)
-                return
-            params = parse_qs(parts.query)
-            start = int(params.get("start", ["0"])[0])
-            found = docs if "schema_s:meeting" in " ".join(v for vs in params.values() for v in vs) else []
-            if found and start > 0:
-                gate.wait(timeout=90)
-            body = {"responseHeader": {"status": 0}, "response": {"numFound": len(found), "start": start,
-                    "docs": found[start : start + PAGE]}}  # fmt: skip
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        gate.set()
-        server.shutdown()
-        server.server_close()
 
 
 def _line(lang: str, status: str, n: int) -> str:
@@ -83,7 +41,10 @@ def test_the_portal_and_the_admin_page_follow_a_seeded_harvest(tmp_path: Path) -
     total = len(cbd_meeting_docs())
     # Batches of PAGE records: the first page is stored (and counted) while the second is held.
     settings = {"batch_size": str(PAGE), "http_timeout": "120", "scheduler_tick_seconds": "1"}
-    with gated_cbd(gate) as cbd, HubProcess(tmp_path / "hub", "progress", **settings) as hub:
+    with (
+        replayed_cbd_index(cbd_meeting_docs(), PAGE, gate) as (cbd, _),
+        HubProcess(tmp_path / "hub", "progress", **settings) as hub,
+    ):
         hub.serve("--seed", "cbd", "--seed-mirror", cbd)
         with chromium() as browser:
             pages = []
