@@ -20,6 +20,7 @@ from federation.identity import NodeIdentity, Route, signed_headers
 from federation.merge import RankedList, fuse, sum_facets
 from federation.peers import Peer, list_peers, record_call
 from federation.tables import Database
+from harvesters.netguard import OutboundGuard
 from normalizers.search_query import SearchQuery, query_params
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class FanoutSettings(Protocol):
     def federation_breaker_failures(self) -> int: ...
     @property
     def federation_breaker_cooldown(self) -> float: ...
-    def outbound_guard(self) -> Callable[[str], None]: ...
+    def outbound_guard(self) -> OutboundGuard: ...
 
 
 @cache
@@ -114,7 +115,7 @@ async def _ask(
     params: list[tuple[str, str]],
     route: Route,
     budget_ms: int,
-    guard: Callable[[str], None],
+    guard: OutboundGuard,
 ) -> PeerOutcome:
     started = time.monotonic()
     target = urlencode(params)

@@ -15,7 +15,8 @@ from federation.fanout import tls_context
 from federation.identity import IdentityError, NodeIdentity, async_request_signer, check_document
 from federation.peers import Peer, get_peer, list_peers, now, record_probe
 from federation.tables import Database
-from harvesters.netguard import UnsafeDestination
+from harvesters.http import async_pinned_transport
+from harvesters.netguard import OutboundGuard, UnsafeDestination, host_pin
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ async def read_capabilities(client: httpx.AsyncClient, peer: Peer) -> tuple[dict
     return document, capabilities
 
 
-def _guard_hook(guard: Callable[[str], None]) -> Callable[[httpx.Request], Any]:
+def _guard_hook(guard: OutboundGuard) -> Callable[[httpx.Request], Any]:
     async def hook(request: httpx.Request) -> None:
         await asyncio.to_thread(guard, str(request.url))
 
@@ -90,7 +91,7 @@ async def probe_peer(
     peer: Peer,
     identity: NodeIdentity | None,
     *,
-    guard: Callable[[str], None],
+    guard: OutboundGuard,
     timeout: float = 10.0,
 ) -> bool:
     """Probe one peer (signed as this hub) and record the outcome (a failure keeps the last known good).
@@ -102,7 +103,11 @@ async def probe_peer(
         hooks["request"].append(async_request_signer(identity))
     try:
         async with httpx.AsyncClient(
-            timeout=timeout, verify=tls_context(), event_hooks=hooks, follow_redirects=False
+            timeout=timeout,
+            verify=tls_context(),
+            event_hooks=hooks,
+            follow_redirects=False,
+            transport=async_pinned_transport(host_pin(guard), tls_context()),  # the checked addresses
         ) as client:
             document, capabilities = await asyncio.wait_for(read_capabilities(client, peer), 4 * timeout)
     except (
@@ -135,7 +140,7 @@ async def probe_all(
     only: str | None = None,
     stale_after: float | None = None,
     *,
-    guard: Callable[[str], None],
+    guard: OutboundGuard,
 ) -> dict[str, bool]:
     """Probe every peer (or one; or only those not probed for ``stale_after`` seconds) concurrently."""
     peers = [get_peer(store, only)] if only else list_peers(store)

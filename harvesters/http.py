@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import ssl
@@ -105,6 +106,66 @@ class PinnedBackend(httpcore.SyncBackend):
         raise failure
 
 
+class AsyncPinnedBackend(httpcore.AnyIOBackend):
+    """``PinnedBackend`` for asyncio clients: ``pin(host, port)`` runs in a worker thread (it may
+    resolve the name) and gives the addresses to connect to, or None to connect by name."""
+
+    def __init__(self, pin: Callable[[str, int], list[str] | None]) -> None:
+        self.pin = pin
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await asyncio.to_thread(self.pin, host, port)
+        failure: Exception | None = None
+        for address in addresses if addresses is not None else [host]:
+            try:
+                return await super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None  # pin() gives at least one address or raises
+        raise failure
+
+
+def async_pinned_transport(
+    pin: Callable[[str, int], list[str] | None], tls: ssl.SSLContext
+) -> httpx.AsyncHTTPTransport:
+    """An asyncio transport whose connections go to the addresses ``pin`` checked."""
+    transport = httpx.AsyncHTTPTransport(verify=tls)
+    transport._pool = httpcore.AsyncConnectionPool(  # as httpx builds it (its default limits), pinned
+        ssl_context=tls,
+        max_connections=_LIMITS.max_connections,
+        max_keepalive_connections=_LIMITS.max_keepalive_connections,
+        keepalive_expiry=_LIMITS.keepalive_expiry,
+        network_backend=AsyncPinnedBackend(pin),
+    )
+    return transport
+
+
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)  # httpx's
+
+
+def pinned_transport(policy: HttpPolicy) -> httpx.HTTPTransport | None:
+    """A transport whose connections go to the addresses ``policy.pin_addresses`` checked (None when
+    the policy pins nothing: httpx's own transport, which resolves the name itself)."""
+    if policy.pin_addresses is None:
+        return None
+    transport = httpx.HTTPTransport(verify=tls_context())
+    transport._pool = httpcore.ConnectionPool(  # the pool httpx builds (its default limits), pinned
+        ssl_context=tls_context(),
+        max_connections=_LIMITS.max_connections,
+        max_keepalive_connections=_LIMITS.max_keepalive_connections,
+        keepalive_expiry=_LIMITS.keepalive_expiry,
+        network_backend=PinnedBackend(policy.pin_addresses),
+    )
+    return transport
+
+
 def make_client(policy: HttpPolicy) -> httpx.Client:
     """An httpx client that follows redirects within the policy and never decodes bodies itself."""
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
@@ -112,17 +173,7 @@ def make_client(policy: HttpPolicy) -> httpx.Client:
     if policy.check_destination is not None:
         guard = policy.check_destination
         hooks["request"] = [lambda request: guard(str(request.url))]
-    transport: httpx.HTTPTransport | None = None  # httpx's own, unless connections are pinned
-    if policy.pin_addresses is not None:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
-        transport = httpx.HTTPTransport(verify=tls_context())
-        transport._pool = httpcore.ConnectionPool(  # the pool httpx builds (its default limits), pinned
-            ssl_context=tls_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=PinnedBackend(policy.pin_addresses),
-        )
+    transport = pinned_transport(policy)  # httpx's own, unless connections are pinned
     return httpx.Client(
         timeout=timeout,
         follow_redirects=True,

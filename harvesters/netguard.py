@@ -29,11 +29,18 @@ _METADATA = {
 GUARDED_OPENERS: dict[str, str] = {
     "harvesters.http.make_client": "request hook: the guard on every request and every redirect hop; "
     "connections pinned to the checked addresses (PinnedBackend) unless private networks are allowed",
+    "harvesters.http.pinned_transport": "connections only to the addresses ``pin_addresses`` (the guard's "
+    "checked_addresses) gave for the name",
+    "harvesters.http.async_pinned_transport": "connections only to the addresses ``pin`` (the guard) gave",
     "harvesters.scrapy_child.run": "downloader middleware harvesters.scrapy_guard on every request",
-    "hub.webhook.post": "the guard before the POST; no redirects; the answer's body is not read",
-    "hub.websub.verify.verify_intent": "the guard before the GET; no redirects; echo capped",
-    "federation.peer_client.get": "the guard before connecting; no redirects; answer capped",
-    "federation.probe.probe_peer": "request hook: the guard on every request; no redirects; capped",
+    "hub.webhook.post": "the guard before the POST, connection pinned to the checked addresses; no "
+    "redirects; the answer's body is not read",
+    "hub.websub.verify.verify_intent": "the guard before the GET, connection pinned to the checked "
+    "addresses; no redirects; echo capped",
+    "federation.peer_client.get": "the guard before connecting, to the addresses it checked; no redirects; "
+    "answer capped",
+    "federation.probe.probe_peer": "request hook: the guard on every request, connections pinned to the "
+    "addresses it checked (AsyncPinnedBackend); no redirects; capped",
 }
 """Every function that opens a connection to a destination a user or a peer named, and how the guard
 applies there (the one declaration the opener scan compares the code against)."""
@@ -128,8 +135,16 @@ def checked_addresses(host: str, port: int, resolver: Resolver = system_resolver
     return addresses
 
 
-def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = system_resolver) -> None:
-    """Refuse non-http(s) URLs and hosts resolving to any non-public address, before connecting."""
+OutboundGuard = Callable[[str], "list[str] | None"]
+"""The outbound guard as one callable: it refuses a URL (``UnsafeDestination``) or gives the checked
+addresses its connection must go to (None: connect by name, as when private networks are allowed)."""
+
+
+def guarded_addresses(
+    url: str, *, allow_private: bool = False, resolver: Resolver = system_resolver
+) -> list[str] | None:
+    """Refuse non-http(s) URLs and hosts resolving to any non-public address; the addresses checked
+    (connect to these, never to a second resolution of the name), or None when ``allow_private``."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise UnsafeDestination(f"{url}: only http(s) URLs are allowed")
@@ -137,23 +152,38 @@ def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = sys
     if not host:
         raise UnsafeDestination(f"{url}: no host")
     if allow_private:
-        return
+        return None
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        checked_addresses(host, port, resolver)
+        return checked_addresses(host, port, resolver)
     except Unresolvable as exc:
         raise Unresolvable(f"{url}: {exc}") from None
     except UnsafeDestination as exc:
         raise UnsafeDestination(f"{url}: {exc}") from None
 
 
-def outbound_guard(allow_private: bool) -> Callable[[str], None]:
+def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = system_resolver) -> None:
+    """Refuse non-http(s) URLs and hosts resolving to any non-public address, before connecting."""
+    guarded_addresses(url, allow_private=allow_private, resolver=resolver)
+
+
+def outbound_guard(allow_private: bool) -> OutboundGuard:
     """The guard as one callable: scheme and host always; addresses unless ``allow_private``."""
 
-    def guard(url: str) -> None:
-        check_url(url, allow_private=allow_private)
+    def guard(url: str) -> list[str] | None:
+        return guarded_addresses(url, allow_private=allow_private)
 
     return guard
+
+
+def host_pin(guard: OutboundGuard) -> Callable[[str, int], list[str] | None]:
+    """The guard asked for a connection to ``host:port`` (what a connection backend sees)."""
+
+    def pin(host: str, port: int) -> list[str] | None:
+        shown = f"[{host}]" if ":" in host else host  # an IPv6 literal
+        return guard(f"http://{shown}:{port}/")
+
+    return pin
 
 
 def registration_refusal(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from harvesters.base import DEFAULT_USER_AGENT
-from harvesters.netguard import check_url, checked_addresses, outbound_guard
+from harvesters.netguard import OutboundGuard, check_url, checked_addresses, outbound_guard
 from hub.cluster_connection import ClusterConnection
 
 if TYPE_CHECKING:  # the HTTP client (httpx) only for what harvests: the policy is built on demand
@@ -114,6 +113,6 @@ class Settings(BaseSettings):
             pin_addresses=None if self.allow_private_networks else checked_addresses,
         )
 
-    def outbound_guard(self) -> Callable[[str], None]:
+    def outbound_guard(self) -> OutboundGuard:
         """The outbound guard every connection the hub opens passes (see ``harvesters.netguard``)."""
         return outbound_guard(self.allow_private_networks)

@@ -1,4 +1,5 @@
-"""One POST to a subscriber's URL (WebSub callbacks, run notifications): SSRF-guarded, no redirects."""
+"""One POST to a subscriber's URL (WebSub callbacks, run notifications): SSRF-guarded (the connection
+goes to the addresses the guard checked), no redirects."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from harvesters.http import HttpPolicy
+from harvesters.http import HttpPolicy, pinned_transport, tls_context
 from harvesters.netguard import UnsafeDestination
 
 
@@ -19,7 +20,12 @@ def post(
             policy.check_destination(url)
         sent = {"User-Agent": policy.user_agent, **headers}
         with (
-            httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client,
+            httpx.Client(
+                timeout=httpx.Timeout(timeout),
+                follow_redirects=False,
+                verify=tls_context(),
+                transport=pinned_transport(policy),
+            ) as client,
             client.stream("POST", url, content=body, headers=sent) as response,
         ):
             status = response.status_code  # the body is never read: a receiver cannot make it large

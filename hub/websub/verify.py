@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from harvesters.http import HttpPolicy
+from harvesters.http import HttpPolicy, pinned_transport, tls_context
 
 MAX_ECHO_BYTES = 4096
 
@@ -40,7 +40,13 @@ def verify_intent(intent: Intent, policy: HttpPolicy) -> bool:
     headers = {"User-Agent": policy.user_agent}
     try:
         with (
-            httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client,
+            httpx.Client(
+                timeout=timeout,
+                follow_redirects=False,
+                headers=headers,
+                verify=tls_context(),
+                transport=pinned_transport(policy),  # to the addresses the guard checked
+            ) as client,
             client.stream("GET", _with_query(intent.callback, params)) as response,
         ):
             if not 200 <= response.status_code < 300:

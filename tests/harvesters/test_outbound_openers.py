@@ -50,7 +50,7 @@ OPENING_LIBRARIES = ("requests", "aiohttp", "urllib3", "pycurl", "websockets")
 # Attribute calls that open a connection whatever the object (an event loop, a transport).
 OPENING_METHODS = frozenset({"create_connection", "open_connection", "sock_connect"})
 # A guarded opener names the guard it applies in its own body.
-GUARD_NAMES = frozenset({"check_destination", "guard", "allow_private"})
+GUARD_NAMES = frozenset({"check_destination", "guard", "allow_private", "pin_addresses", "pin"})
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -148,6 +148,10 @@ PROVEN_BY = {
     "test_redirect_to_a_private_address_is_refused_before_it_is_followed",
     "harvesters.scrapy_child.run": "tests.harvesters.test_scrapy_harvest."
     "test_ssrf_guard_refuses_the_source_and_every_request_of_the_child",
+    "harvesters.http.pinned_transport": "tests.harvesters.test_netguard_pinning."
+    "test_a_name_the_guard_refuses_is_never_connected_to",
+    "harvesters.http.async_pinned_transport": "tests.federation.test_outbound_pinning."
+    "test_the_probe_transport_connects_through_the_guard",
     "hub.webhook.post": "tests.federation.test_outbound_guard."
     "test_a_loopback_notify_url_is_refused_at_registration_and_at_use",
     "hub.websub.verify.verify_intent": "tests.federation.test_outbound_guard."
