@@ -66,6 +66,7 @@ if str(ROOT) not in sys.path:  # run as a script: make ``hub`` and ``normalizers
 
 from hub.search.base import SearchQuery  # noqa: E402
 from normalizers.resource import Provenance, Resource  # noqa: E402
+from tests.benchmarks.bench_corpus_cache import fill  # noqa: E402
 from tests.benchmarks.cluster_breakdown import breakdown  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
@@ -132,6 +133,14 @@ def make(i: int, vocabulary: Vocabulary, seed: int, pool: list[str]) -> Resource
             source=source, protocol="bench", native_id=native, payload_hash="0" * 64, content_type="bench"
         ),
     )
+
+
+def maker(vocabulary: Vocabulary, seed: int) -> Callable[[int], dict[str, Any]]:
+    """Cluster document ``i`` (what ``ClusterIndex.add`` sends for synthetic Resource ``i``)."""
+    from hub.search.cluster_mapping import document
+
+    pool = countries()
+    return lambda i: document(make(i, vocabulary, seed, pool))
 
 
 def stream(start: int, stop: int, vocabulary: Vocabulary, seed: int) -> Iterator[Resource]:
@@ -258,14 +267,7 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
             held = pipeline.count()
             print(f"reusing {args.existing}: {held:,} documents", flush=True)
             if args.grow and args.docs > held:  # documents held..docs-1 added first (same generator)
-                began = time.perf_counter()
-                for start in range(held, args.docs, 50_000):
-                    pipeline.add(stream(start, min(start + 50_000, args.docs), vocabulary, args.seed))
-                    print(f"  loaded {min(start + 50_000, args.docs):,}", flush=True)
-                pipeline.refresh()
-                took = time.perf_counter() - began
-                added = args.docs - held
-                print(f"grew to {args.docs:,}: {added:,} documents at {added / took:,.0f} docs/s")
+                fill(pipeline, maker(vocabulary, args.seed), CORPUS, args.seed, held, args.docs)
                 settle(pipeline)
             args.docs = pipeline.count()
             search_latency(args, vocabulary, pipeline)
@@ -310,17 +312,9 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
         print(f"  ratio add/raw              {add_rate / raw_rate:10.2f}  (target >= 0.8)", flush=True)
         raw.drop()
 
-        load_time, done = add_time, compare
-        while done < args.docs:
-            step = min(50_000, args.docs - done)
-            began = time.perf_counter()
-            pipeline.add(stream(done, done + step, vocabulary, args.seed))
-            load_time += time.perf_counter() - began
-            done += step
-            print(f"  loaded {done:,} ({done / load_time:,.0f} docs/s)", flush=True)
-        pipeline.refresh()
+        fill(pipeline, maker(vocabulary, args.seed), CORPUS, args.seed, compare, args.docs)
         assert pipeline.count() == args.docs, pipeline.count()
-        print(f"loaded {args.docs:,} documents with add() at {args.docs / load_time:,.0f} docs/s overall")
+        print(f"loaded {args.docs:,} documents (the rest by bulk from the cache)")
         settle(pipeline)
         if not args.load_only:
             search_latency(args, vocabulary, pipeline)
