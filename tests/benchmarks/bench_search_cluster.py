@@ -51,11 +51,9 @@ import os
 import random
 import re
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,6 +66,13 @@ from hub.search.base import SearchQuery  # noqa: E402
 from normalizers.resource import Provenance, Resource  # noqa: E402
 from tests.benchmarks.bench_corpus_cache import fill  # noqa: E402
 from tests.benchmarks.cluster_breakdown import breakdown  # noqa: E402
+from tests.benchmarks.cluster_clients import (  # noqa: E402
+    Runner,
+    compare_latency,
+    latency_report,
+    run_clients,
+    run_processes,
+)
 
 CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
@@ -164,45 +169,6 @@ def query_mix(vocabulary: Vocabulary, n: int, seed: int) -> list[SearchQuery]:
         lambda: SearchQuery(offset=rng.choice((0, 10, 20))),
     ]
     return [kinds[k % len(kinds)]() for k in range(n)]
-
-
-def run_clients(calls: list[Callable[[], object]], threads: int) -> tuple[list[float], float]:
-    """Run the calls on ``threads`` threads; each call's latency (s) and the wall time."""
-    timings: list[float] = []
-    lock = threading.Lock()
-
-    def timed(call: Callable[[], object]) -> None:
-        start = time.perf_counter()
-        call()
-        elapsed = time.perf_counter() - start
-        with lock:
-            timings.append(elapsed)
-
-    begin = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(timed, calls))
-    return timings, time.perf_counter() - begin
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
-def latency_report(name: str, timings: list[float], wall: float) -> tuple[float, float]:
-    p50, p99 = pct(timings, 0.50), pct(timings, 0.99)
-    print(f"  {name:<28} p50 {p50:8.2f} ms   p99 {p99:8.2f} ms   {len(timings) / wall:8.1f} queries/s")
-    return p50, p99
-
-
-def compare_latency(
-    pipeline: list[Callable[[], object]], baseline: list[Callable[[], object]], threads: int
-) -> None:
-    run_clients(pipeline[: len(pipeline) // 10], threads)  # warm-up
-    run_clients(baseline[: len(baseline) // 10], threads)
-    base = latency_report("baseline", *run_clients(baseline, threads))
-    ours = latency_report("SearchIndex.search", *run_clients(pipeline, threads))
-    print(f"  ratio vs baseline: p50 x{ours[0] / base[0]:.2f}, p99 x{ours[1] / base[1]:.2f}")
 
 
 def counted_apart_ab(index: Any, queries: list[SearchQuery]) -> None:
@@ -345,12 +311,24 @@ def search_latency(args: argparse.Namespace, vocabulary: Vocabulary, pipeline: A
         lambda b=multi_match(q.text): pipeline.client.search(index=pipeline.name, body=b)  # type: ignore[misc]
         for q in queries
     ]
-    for threads in sorted({1, args.threads}):
-        print(f"search latency, {args.docs:,} documents, {threads} thread(s), {args.queries:,} queries:")
-        print("  against a bare match_all:")
-        compare_latency(ours, bare, threads)
-        print("  against a bare multi_match on the same fields:")
-        compare_latency(ours, bare_text, threads)
+    text = [bool(q.text.strip()) for q in queries]
+    runs = {"bare match_all": bare, "bare multi_match": bare_text, "SearchIndex.search": ours}
+
+    def reconnect() -> None:
+        from hub.cluster_connection import ClusterConnection
+
+        pipeline._connect([args.url], timeout=60.0, pool_maxsize=32, connection=ClusterConnection())
+
+    def driver(processes: int) -> Runner:
+        if processes > 1:
+            return lambda calls, threads: run_processes(calls, threads, processes, reconnect)
+        return run_clients
+
+    shapes = [(1, 1), (args.threads, 1)] + ([(args.threads, args.processes)] if args.processes > 1 else [])
+    for threads, processes in shapes:
+        shape = f" in {processes} processes" if processes > 1 else ""
+        print(f"search latency, {args.docs:,} documents, {threads} clients{shape}, {args.queries:,} queries:")
+        compare_latency(runs, threads, text, driver(processes))
     counted_apart_ab(pipeline, queries)
     breakdown(pipeline, queries, SEARCH_FIELDS)
 
@@ -362,7 +340,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, help="default 1,000,000")
     parser.add_argument("--compare-docs", type=int, default=0, help="documents for the bulk comparison")
     parser.add_argument("--chunk", type=int, default=1000, help="documents per bulk request")
-    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=32, help="clients of the concurrent run")
+    parser.add_argument("--processes", type=int, default=1, help="processes the clients are split among")
     parser.add_argument("--queries", type=int, default=6400)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the loaded cluster index")
