@@ -11,7 +11,7 @@ record ``i mod n`` (the source gets one of five suffixes); per language its titl
 description (15-60 words) and subjects (0-3 words) are words drawn from that language's words in the
 corpus with their real frequencies (CJK text as 2-4 character pieces of the corpus' CJK titles);
 countries (0-2 of 60), GBF targets (0-3 of 23) and a date (2000-2026) are drawn at random. Document
-``i`` depends only on ``--seed`` and ``i``, so documents are generated as they are indexed.
+``i`` depends only on ``--seed`` and ``i``.
 
 Cluster (``--backend cluster``, the default; the engine, Elasticsearch or OpenSearch, is read from the
 URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
@@ -22,13 +22,18 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    (``ClusterIndex.add`` of the Resources: it builds each document, streams chunks and checks
    every item). They alternate every 10,000 documents (raw, add, raw, add, ...) so neither runs on a
    colder or emptier cluster. Ratio = pipeline docs/s / raw docs/s (target >= 0.8).
-2. The pipeline's index is filled up to ``--docs`` with ``add`` and refreshed.
+2. The pipeline's index is filled up to ``--docs`` by bulk requests of the cached documents
+   (``bench_corpus_cache.py``: generated once into ``.cache/bench-cluster/``, one process per CPU) and
+   refreshed; this load is not measured.
 3. Search latency: ``--queries`` queries from a fixed mix (one word, two words, a word and a type,
-   a word sorted by date, a prefix, a country filter, no text at all; facets on, size 10) run by
-   ``--threads`` threads sharing one ClusterIndex, each timed from call to return (parsing the
-   Resources included). Two baselines, same threads and count in the same run, through the same
-   client: a bare ``match_all`` size=10 query, and a bare ``multi_match`` of the query's text on the
-   hub's field set (``match_all`` for the queries without text), size=10, no facets, no highlight.
+   a word sorted by date, a prefix, a country filter, no text at all; facets on, size 10), each
+   timed from call to return (parsing the Resources and the hub's highlights included), at 1 client
+   and at ``--threads`` clients sharing one ClusterIndex (threads of this process; with
+   ``--processes P`` also split among P forked processes, each with its own client, so the driver's
+   GIL is not the limit). Two floors, same clients and queries in the same run, through the same
+   client: a bare ``match_all`` size=10, and a bare ``multi_match`` of the query's text on the hub's
+   field set (``match_all`` for the queries without text), size=10, no facets, no highlight. Each is
+   reported for the whole mix and for the queries with text alone.
 4. What counting apart buys: the queries without words, one thread, each run both ways in turn
    (total and facets in the page's request, or in a cacheable size-0 request beside it).
 5. Where the time goes (``cluster_breakdown.py``): the hub's request for the queries with text, one
