@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -23,23 +22,6 @@ from normalizers.resource import Resource
 __all__ = ["ClusterIndex", "IndexWriteError", "document"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
-
-
-def built_ahead(resources: Sequence[Resource], chunk: int) -> Iterator[dict[str, Any]]:
-    """The index actions of ``resources``, each chunk's built by a worker thread while the one before
-    is being sent and indexed (the documents' making then overlaps the engine's work)."""
-
-    def build(part: Sequence[Resource]) -> list[dict[str, Any]]:
-        return [index_action(resource) for resource in part]
-
-    parts = [resources[at : at + chunk] for at in range(0, len(resources), chunk)]
-    with ThreadPoolExecutor(1) as worker:
-        pending = worker.submit(build, parts[0])
-        for part in parts[1:]:
-            ready = pending.result()
-            pending = worker.submit(build, part)
-            yield from ready
-        yield from pending.result()
 
 
 class IndexWriteError(RuntimeError):
@@ -275,8 +257,6 @@ class ClusterIndex(ClusterSearch):
         return done
 
     def add(self, resources: Iterable[Resource]) -> int:
-        if isinstance(resources, Sequence) and len(resources) > self.chunk_size:
-            return self._bulk(self.name, built_ahead(resources, self.chunk_size))
         return self._bulk(self.name, map(index_action, resources))
 
     def delete(self, ids: Iterable[str]) -> int:
