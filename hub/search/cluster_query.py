@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from hub.search.base import FACET_FIELDS, FILTER_FIELDS, Hit, SearchQuery
+from hub.search.cluster_highlight import highlights_of
 from hub.search.cluster_mapping import json_text
+from hub.search.highlight import Wanted
 from normalizers.resource import Resource
 
 MAX_TERMS = 32  # query words used; the rest of a (hostile) giant query is dropped, never an error
@@ -61,8 +63,10 @@ def sort_clause(kind: str) -> list[dict[str, Any]]:
 
 
 def highlight_clause(words: list[tuple[str, bool]]) -> dict[str, Any]:
-    """Mark the query's words (a prefix: the words it starts) in titles and descriptions: one
-    ``multi_match`` of every whole word (not one per word) and one ``phrase_prefix`` per prefix."""
+    """The engine's highlighter, as the hub asked it before highlighting itself (kept for the
+    benchmark's comparison, tests/benchmarks/cluster_breakdown.py). Mark the query's words (a prefix:
+    the words it starts) in titles and descriptions: one ``multi_match`` of every whole word (not one
+    per word) and one ``phrase_prefix`` per prefix."""
     whole = " ".join(w for w, prefix in words if not prefix)
     prefixes = [w for w, prefix in words if prefix]
     shoulds = [
@@ -116,17 +120,21 @@ def total_of(answer: dict[str, Any]) -> int:
     return int(answer["hits"]["total"]["value"])
 
 
-def hits_of(answer: dict[str, Any]) -> list[Hit]:
-    return [
-        Hit(
-            id=str(hit["_id"]),
-            score=float(hit.get("_score") or 0.0),
-            resource=Resource.model_validate(hit["_source"]["resource"]),
-            highlights={k: list(v) for k, v in hit.get("highlight", {}).items()},
-            sort_key=tuple(hit.get("sort") or ()),
+def hits_of(answer: dict[str, Any], want: Wanted) -> list[Hit]:
+    """The hits of an answer, with the hub's highlights of ``want`` (hub.search.cluster_highlight)."""
+    hits: list[Hit] = []
+    for hit in answer["hits"]["hits"]:
+        resource = Resource.model_validate(hit["_source"]["resource"])
+        hits.append(
+            Hit(
+                id=str(hit["_id"]),
+                score=float(hit.get("_score") or 0.0),
+                resource=resource,
+                highlights=highlights_of(resource, want),
+                sort_key=tuple(hit.get("sort") or ()),
+            )
         )
-        for hit in answer["hits"]["hits"]
-    ]
+    return hits
 
 
 def facets_of(answer: dict[str, Any]) -> dict[str, dict[str, int]]:

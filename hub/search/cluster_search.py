@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hub.search.base import FACET_FIELDS, Hit, SearchPage, SearchQuery
+from hub.search.cluster_highlight import query_wanted
 from hub.search.cluster_mapping import COMPLETION_RESERVED, json_text
 from hub.search.cluster_query import (
     after_clause,
@@ -19,11 +20,11 @@ from hub.search.cluster_query import (
     build_query,
     counted_apart,
     facets_of,
-    highlight_clause,
     hits_of,
     sort_clause,
     total_of,
 )
+from hub.search.highlight import Wanted
 from normalizers.resource import Resource
 
 FACET_SIZE = 200
@@ -36,14 +37,13 @@ class IndexReadError(RuntimeError):
 
 def request_parts(query: SearchQuery) -> tuple[dict[str, Any], dict[str, Any]]:
     """What a search asks: the matching part (query, sort, exact total, facets) and the page part
-    (size, source, scores, highlight), merged into one request unless paging deep or counting apart."""
-    dsl, words = build_query(query)
+    (size, source, scores), merged into one request unless paging deep or counting apart. Highlights
+    are the hub's (``hub.search.cluster_highlight``), not asked of the engine."""
+    dsl, _ = build_query(query)
     body: dict[str, Any] = {"query": dsl, "sort": sort_clause(query.sort), "track_total_hits": True}
     if query.facets:
         body["aggs"] = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
     page: dict[str, Any] = {"size": max(0, query.size), "_source": ["resource"], "track_scores": True}
-    if words:
-        page["highlight"] = highlight_clause(words)
     return body, page
 
 
@@ -87,24 +87,28 @@ class ClusterSearch:
     def search(self, query: SearchQuery) -> SearchPage:
         body, page = request_parts(query)
         offset = max(0, query.offset)
-        words = "highlight" in page
+        want = query_wanted(query.text)
         if query.after is not None:  # keyset paging: never deeper than one page
             answer = self._search({**body, **page, "search_after": list(query.after)})
             return SearchPage(
-                total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
+                total=total_of(answer),
+                hits=hits_of(answer, want),
+                facets=facets_of(answer) if query.facets else {},
             )
         if offset + page["size"] <= self.max_result_window:
             whole = {**body, **page, "from": offset}
-            if query.facets and not words:  # then the engine caches total and facets (counted_apart)
+            if query.facets and not body["query"]["bool"]["must"]:  # the engine caches total and facets
                 answer = counted_apart(whole, self.name, self._raw_msearch, self._search)
             else:
                 answer = self._search(whole)
             return SearchPage(
-                total=total_of(answer), hits=hits_of(answer), facets=facets_of(answer) if query.facets else {}
+                total=total_of(answer),
+                hits=hits_of(answer, want),
+                facets=facets_of(answer) if query.facets else {},
             )
-        return self._deep_page(body, page, offset)
+        return self._deep_page(body, page, offset, want)
 
-    def _deep_page(self, body: dict[str, Any], page: dict[str, Any], offset: int) -> SearchPage:
+    def _deep_page(self, body: dict[str, Any], page: dict[str, Any], offset: int, want: Wanted) -> SearchPage:
         """Skip to ``offset`` (sort values only), then read the page, with search_after on the stable
         sort (score or date, then id) in steps no larger than the result window: never scroll."""
         head = self._search({"query": body["query"], "size": 0, "track_total_hits": True, **aggs_of(body)})
@@ -125,7 +129,7 @@ class ClusterSearch:
             if skip:
                 skip -= len(hits)
             else:
-                found.extend(hits_of(answer))
+                found.extend(hits_of(answer, want))
         return SearchPage(total=total, hits=found, facets=facets_of(head) if "aggs" in body else {})
 
     def suggest(self, prefix: str, size: int = 10) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch.serializer import OrjsonSerializer
 
 from hub.cluster_connection import ClientNames, ClusterConnection
 from hub.search.cluster import ClusterIndex, IndexWriteError, document
@@ -28,7 +29,8 @@ class ElasticsearchIndex(ClusterIndex):
         self, hosts: list[str], *, timeout: float, pool_maxsize: int, connection: ClusterConnection
     ) -> None:
         options = connection.client_options(_NAMES, timeout=timeout, pool=pool_maxsize)
-        self._client = Elasticsearch(hosts=hosts, **options)
+        # answers (a page of Resources, six facets) read with orjson: about twice as fast as json
+        self._client = Elasticsearch(hosts=hosts, serializer=OrjsonSerializer(), **options)
 
     @property
     def client(self) -> Elasticsearch:

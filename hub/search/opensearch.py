@@ -5,14 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+import orjson
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError
+from opensearchpy.serializer import JSONSerializer
 
 from hub.cluster_connection import ClientNames, ClusterConnection
 from hub.search.cluster import ClusterIndex, IndexWriteError, document
 from hub.search.cluster_search import IndexReadError
 
 __all__ = ["IndexReadError", "IndexWriteError", "OpenSearchIndex", "document"]
+
+
+class _OrjsonReading(JSONSerializer):
+    """opensearch-py's JSON serializer, reading answers with orjson (about twice as fast as json)."""
+
+    def loads(self, s: str) -> Any:
+        return orjson.loads(s)
+
 
 _MISSING_OK = {"ignore_unavailable": "true"}
 _NAMES = ClientNames(timeout="timeout", pool="pool_maxsize", auth="http_auth", api_key_header=True)
@@ -28,7 +38,7 @@ class OpenSearchIndex(ClusterIndex):
         self, hosts: list[str], *, timeout: float, pool_maxsize: int, connection: ClusterConnection
     ) -> None:
         options = connection.client_options(_NAMES, timeout=timeout, pool=pool_maxsize)
-        self._client = OpenSearch(hosts=hosts, **options)
+        self._client = OpenSearch(hosts=hosts, serializer=_OrjsonReading(), **options)
 
     @property
     def client(self) -> OpenSearch:

@@ -11,7 +11,7 @@ record ``i mod n`` (the source gets one of five suffixes); per language its titl
 description (15-60 words) and subjects (0-3 words) are words drawn from that language's words in the
 corpus with their real frequencies (CJK text as 2-4 character pieces of the corpus' CJK titles);
 countries (0-2 of 60), GBF targets (0-3 of 23) and a date (2000-2026) are drawn at random. Document
-``i`` depends only on ``--seed`` and ``i``, so documents are generated as they are indexed.
+``i`` depends only on ``--seed`` and ``i``.
 
 Cluster (``--backend cluster``, the default; the engine, Elasticsearch or OpenSearch, is read from the
 URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
@@ -22,13 +22,18 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    (``ClusterIndex.add`` of the Resources: it builds each document, streams chunks and checks
    every item). They alternate every 10,000 documents (raw, add, raw, add, ...) so neither runs on a
    colder or emptier cluster. Ratio = pipeline docs/s / raw docs/s (target >= 0.8).
-2. The pipeline's index is filled up to ``--docs`` with ``add`` and refreshed.
+2. The pipeline's index is filled up to ``--docs`` by bulk requests of the cached documents
+   (``bench_corpus_cache.py``: generated once into ``.cache/bench-cluster/``, one process per CPU) and
+   refreshed; this load is not measured.
 3. Search latency: ``--queries`` queries from a fixed mix (one word, two words, a word and a type,
-   a word sorted by date, a prefix, a country filter, no text at all; facets on, size 10) run by
-   ``--threads`` threads sharing one ClusterIndex, each timed from call to return (parsing the
-   Resources included). Two baselines, same threads and count in the same run, through the same
-   client: a bare ``match_all`` size=10 query, and a bare ``multi_match`` of the query's text on the
-   hub's field set (``match_all`` for the queries without text), size=10, no facets, no highlight.
+   a word sorted by date, a prefix, a country filter, no text at all; facets on, size 10), each
+   timed from call to return (parsing the Resources and the hub's highlights included), at 1 client
+   and at ``--threads`` clients sharing one ClusterIndex (threads of this process; with
+   ``--processes P`` also split among P forked processes, each with its own client, so the driver's
+   GIL is not the limit). Two floors, same clients and queries in the same run, through the same
+   client: a bare ``match_all`` size=10, and a bare ``multi_match`` of the query's text on the hub's
+   field set (``match_all`` for the queries without text), size=10, no facets, no highlight. Each is
+   reported for the whole mix and for the queries with text alone.
 4. What counting apart buys: the queries without words, one thread, each run both ways in turn
    (total and facets in the page's request, or in a cacheable size-0 request beside it).
 5. Where the time goes (``cluster_breakdown.py``): the hub's request for the queries with text, one
@@ -51,11 +56,9 @@ import os
 import random
 import re
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,7 +69,15 @@ if str(ROOT) not in sys.path:  # run as a script: make ``hub`` and ``normalizers
 
 from hub.search.base import SearchQuery  # noqa: E402
 from normalizers.resource import Provenance, Resource  # noqa: E402
+from tests.benchmarks.bench_corpus_cache import fill  # noqa: E402
 from tests.benchmarks.cluster_breakdown import breakdown  # noqa: E402
+from tests.benchmarks.cluster_clients import (  # noqa: E402
+    Runner,
+    compare_latency,
+    latency_report,
+    run_clients,
+    run_processes,
+)
 
 CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
@@ -134,6 +145,14 @@ def make(i: int, vocabulary: Vocabulary, seed: int, pool: list[str]) -> Resource
     )
 
 
+def maker(vocabulary: Vocabulary, seed: int) -> Callable[[int], dict[str, Any]]:
+    """Cluster document ``i`` (what ``ClusterIndex.add`` sends for synthetic Resource ``i``)."""
+    from hub.search.cluster_mapping import document
+
+    pool = countries()
+    return lambda i: document(make(i, vocabulary, seed, pool))
+
+
 def stream(start: int, stop: int, vocabulary: Vocabulary, seed: int) -> Iterator[Resource]:
     pool = countries()
     for i in range(start, stop):
@@ -155,45 +174,6 @@ def query_mix(vocabulary: Vocabulary, n: int, seed: int) -> list[SearchQuery]:
         lambda: SearchQuery(offset=rng.choice((0, 10, 20))),
     ]
     return [kinds[k % len(kinds)]() for k in range(n)]
-
-
-def run_clients(calls: list[Callable[[], object]], threads: int) -> tuple[list[float], float]:
-    """Run the calls on ``threads`` threads; each call's latency (s) and the wall time."""
-    timings: list[float] = []
-    lock = threading.Lock()
-
-    def timed(call: Callable[[], object]) -> None:
-        start = time.perf_counter()
-        call()
-        elapsed = time.perf_counter() - start
-        with lock:
-            timings.append(elapsed)
-
-    begin = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(timed, calls))
-    return timings, time.perf_counter() - begin
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
-def latency_report(name: str, timings: list[float], wall: float) -> tuple[float, float]:
-    p50, p99 = pct(timings, 0.50), pct(timings, 0.99)
-    print(f"  {name:<28} p50 {p50:8.2f} ms   p99 {p99:8.2f} ms   {len(timings) / wall:8.1f} queries/s")
-    return p50, p99
-
-
-def compare_latency(
-    pipeline: list[Callable[[], object]], baseline: list[Callable[[], object]], threads: int
-) -> None:
-    run_clients(pipeline[: len(pipeline) // 10], threads)  # warm-up
-    run_clients(baseline[: len(baseline) // 10], threads)
-    base = latency_report("baseline", *run_clients(baseline, threads))
-    ours = latency_report("SearchIndex.search", *run_clients(pipeline, threads))
-    print(f"  ratio vs baseline: p50 x{ours[0] / base[0]:.2f}, p99 x{ours[1] / base[1]:.2f}")
 
 
 def counted_apart_ab(index: Any, queries: list[SearchQuery]) -> None:
@@ -258,14 +238,7 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
             held = pipeline.count()
             print(f"reusing {args.existing}: {held:,} documents", flush=True)
             if args.grow and args.docs > held:  # documents held..docs-1 added first (same generator)
-                began = time.perf_counter()
-                for start in range(held, args.docs, 50_000):
-                    pipeline.add(stream(start, min(start + 50_000, args.docs), vocabulary, args.seed))
-                    print(f"  loaded {min(start + 50_000, args.docs):,}", flush=True)
-                pipeline.refresh()
-                took = time.perf_counter() - began
-                added = args.docs - held
-                print(f"grew to {args.docs:,}: {added:,} documents at {added / took:,.0f} docs/s")
+                fill(pipeline, maker(vocabulary, args.seed), CORPUS, args.seed, held, args.docs)
                 settle(pipeline)
             args.docs = pipeline.count()
             search_latency(args, vocabulary, pipeline)
@@ -310,17 +283,9 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
         print(f"  ratio add/raw              {add_rate / raw_rate:10.2f}  (target >= 0.8)", flush=True)
         raw.drop()
 
-        load_time, done = add_time, compare
-        while done < args.docs:
-            step = min(50_000, args.docs - done)
-            began = time.perf_counter()
-            pipeline.add(stream(done, done + step, vocabulary, args.seed))
-            load_time += time.perf_counter() - began
-            done += step
-            print(f"  loaded {done:,} ({done / load_time:,.0f} docs/s)", flush=True)
-        pipeline.refresh()
+        fill(pipeline, maker(vocabulary, args.seed), CORPUS, args.seed, compare, args.docs)
         assert pipeline.count() == args.docs, pipeline.count()
-        print(f"loaded {args.docs:,} documents with add() at {args.docs / load_time:,.0f} docs/s overall")
+        print(f"loaded {args.docs:,} documents (the rest by bulk from the cache)")
         settle(pipeline)
         if not args.load_only:
             search_latency(args, vocabulary, pipeline)
@@ -351,12 +316,24 @@ def search_latency(args: argparse.Namespace, vocabulary: Vocabulary, pipeline: A
         lambda b=multi_match(q.text): pipeline.client.search(index=pipeline.name, body=b)  # type: ignore[misc]
         for q in queries
     ]
-    for threads in sorted({1, args.threads}):
-        print(f"search latency, {args.docs:,} documents, {threads} thread(s), {args.queries:,} queries:")
-        print("  against a bare match_all:")
-        compare_latency(ours, bare, threads)
-        print("  against a bare multi_match on the same fields:")
-        compare_latency(ours, bare_text, threads)
+    text = [bool(q.text.strip()) for q in queries]
+    runs = {"bare match_all": bare, "bare multi_match": bare_text, "SearchIndex.search": ours}
+
+    def reconnect() -> None:
+        from hub.cluster_connection import ClusterConnection
+
+        pipeline._connect([args.url], timeout=60.0, pool_maxsize=32, connection=ClusterConnection())
+
+    def driver(processes: int) -> Runner:
+        if processes > 1:
+            return lambda calls, threads: run_processes(calls, threads, processes, reconnect)
+        return run_clients
+
+    shapes = [(1, 1), (args.threads, 1)] + ([(args.threads, args.processes)] if args.processes > 1 else [])
+    for threads, processes in shapes:
+        shape = f" in {processes} processes" if processes > 1 else ""
+        print(f"search latency, {args.docs:,} documents, {threads} clients{shape}, {args.queries:,} queries:")
+        compare_latency(runs, threads, text, driver(processes))
     counted_apart_ab(pipeline, queries)
     breakdown(pipeline, queries, SEARCH_FIELDS)
 
@@ -368,7 +345,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, help="default 1,000,000")
     parser.add_argument("--compare-docs", type=int, default=0, help="documents for the bulk comparison")
     parser.add_argument("--chunk", type=int, default=1000, help="documents per bulk request")
-    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=32, help="clients of the concurrent run")
+    parser.add_argument("--processes", type=int, default=1, help="processes the clients are split among")
     parser.add_argument("--queries", type=int, default=6400)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the loaded cluster index")
