@@ -34,11 +34,11 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
+from normalizers.target_columns import FeatureColumns
 from normalizers.vocabularies.gbf import target_id
 
 THRESHOLD = 0.33  # cosine similarity: the held-out calibration of the benchmark (0.32-0.33)
 Example = tuple[str, str]  # (text, GBF-TARGET-NN)
-WORD_CACHE = 200_000  # words whose feature columns a model keeps (cleared when it grows past)
 
 _WORD = re.compile(r"[^\W\d_]+")
 # Function words and the questionnaire's boilerplate ("Does your country ..."): in every target's texts.
@@ -91,37 +91,19 @@ class TargetModel:
     idf: npt.NDArray[np.float64]
     weights: npt.NDArray[np.float64]
     targets: tuple[str, ...]
-    word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    columns: FeatureColumns = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", FeatureColumns(self.column, _word_features, _STOP))
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """Every target with its cosine similarity to the text, best first."""
-        columns = self._columns(text)
-        if not columns:
+        rows, counts = self.columns.counts(_WORD.findall(_fold(text)))
+        if not len(rows):
             return sorted(((t, 0.0) for t in self.targets), key=lambda item: item[0])
-        rows, counts = np.unique(np.array(columns, dtype=np.intp), return_counts=True)
         values = (1.0 + np.log(counts.astype(np.float64))) * self.idf[rows]
         totals = values @ self.weights[rows] / (float(np.linalg.norm(values)) or 1.0)
         return sorted(zip(self.targets, totals.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
-
-    def _columns(self, text: str) -> list[int]:
-        """The columns of the text's known features, once per occurrence (``features`` counted, minus
-        the features the model does not know); a word's columns are looked up once per model."""
-        words = [w for w in _WORD.findall(_fold(text)) if len(w) > 2 and w not in _STOP]
-        cache, column = self.word_columns, self.column
-        if len(cache) > WORD_CACHE:
-            cache.clear()
-        found: list[int] = []
-        for word in words:
-            known = cache.get(word)
-            if known is None:
-                features = (column.get(k) for k in _word_features(word))
-                known = cache[word] = tuple(c for c in features if c is not None)
-            found.extend(known)
-        for first, second in pairwise(words):
-            pair = column.get(f"b:{first[:6]}_{second[:6]}")
-            if pair is not None:
-                found.append(pair)
-        return found
 
     def predict(self, text: str, threshold: float = THRESHOLD) -> dict[str, float]:
         """The best target and its score when the score reaches ``threshold``; else nothing."""

@@ -1,0 +1,61 @@
+"""The target model's feature counts by word id are those of counting ``features(text)`` one by one.
+
+The texts: every text of the committed language set (tests/fixtures/language_id/labelled.tsv, real
+titles and descriptions in some twenty languages and scripts) and the model's own training texts
+(which hold every known word pair), joined into longer texts too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from normalizers import target_columns
+from normalizers.target_model import (
+    _STOP,
+    _WORD,
+    _fold,
+    _word_features,
+    features,
+    labelled_records,
+    official_examples,
+    target_model,
+)
+from tests.normalizers.test_language_detect import FIXTURE
+
+
+def _texts() -> list[str]:
+    rows = [line.split("\t", 3)[3] for line in FIXTURE.read_text("utf-8").splitlines() if line[:1] != "#"]
+    trained = [text for text, _ in [*official_examples(), *labelled_records()]]
+    joined = [" ".join(rows[start : start + 20]) for start in range(0, len(rows), 20)]
+    return [*rows, *trained, *joined, "", "a an of", "Ab"]
+
+
+def _expected(column: dict[str, int], text: str) -> Counter[int]:
+    return Counter({column[k]: n for k, n in features(text).items() if k in column})
+
+
+def test_counts_are_those_of_the_known_features() -> None:
+    model = target_model()
+    pairs = 0
+    for text in _texts():
+        rows, counts = model.columns.counts(_WORD.findall(_fold(text)))
+        expected = _expected(model.column, text)
+        assert rows.tolist() == sorted(expected), text[:80]
+        assert counts.tolist() == [expected[row] for row in sorted(expected)], text[:80]
+        pairs += sum(1 for k in features(text) if k.startswith("b:") and k in model.column)
+    assert pairs > 1000  # the word pairs were exercised, not only single words
+
+
+def test_a_full_vocabulary_is_forgotten_and_the_counts_stay_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = target_model()
+    columns = target_columns.FeatureColumns(model.column, _word_features, _STOP)
+    monkeypatch.setattr(target_columns, "VOCABULARY", 50)
+    for text in _texts()[:300]:
+        rows, counts = columns.counts(_WORD.findall(_fold(text)))
+        expected = _expected(model.column, text)
+        assert rows.tolist() == sorted(expected)
+        assert np.array_equal(counts, [expected[row] for row in sorted(expected)])
+        assert len(columns._ids) <= max(50, len(set(_WORD.findall(_fold(text)))))
