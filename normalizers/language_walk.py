@@ -26,6 +26,7 @@ from py3langid.langid import LanguageIdentifier
 SYNC_BYTES = 6  # every state of the proved model is fixed by the last six bytes read
 PROVED_MODEL = (104_583, 9_816_576)  # (states, transition table entries) of py3langid 0.4.0's model
 VECTOR_MIN_BYTES = 256  # numpy's walk costs ~40 µs however short the text; the loop 0.33 µs a byte
+HOT_ROWS = 8192  # features whose model rows are kept as float32 (4.5 MB for py3langid's 142 columns)
 
 
 class WalkingIdentifier(LanguageIdentifier):  # type: ignore[misc]
@@ -38,6 +39,17 @@ class WalkingIdentifier(LanguageIdentifier):  # type: ignore[misc]
             self._moves = np.frombuffer(self.tk_nextmove, dtype=np.uint32)
             self._rows = np.asarray(self._rowbase, dtype=np.intp)
             self._emits = np.asarray(self.tk_output, dtype=np.int32)
+        self._forget_rows()
+
+    def set_languages(self, langs: Any = None) -> None:
+        super().set_languages(langs)
+        self._forget_rows()
+
+    def _forget_rows(self) -> None:
+        """Start the float32 copies of the model's rows afresh (its columns changed, or first use)."""
+        self._hot = np.empty((0, 0), dtype=np.float32)  # made on first use: HOT_ROWS x the columns
+        self._slot = np.full(len(self.nb_ptc), -1, dtype=np.int32)  # a feature's row in _hot, or -1
+        self._filled = 0
 
     def _raw_score(self, text: bytes) -> Any:
         if not self._proved or len(text) < VECTOR_MIN_BYTES:
@@ -46,7 +58,29 @@ class WalkingIdentifier(LanguageIdentifier):  # type: ignore[misc]
         if not len(features):
             return super()._raw_score(b"")  # py3langid's answer for a text without features
         # py3langid's _sparse_score over the same features in the same order
-        return np.log1p(counts.astype(np.float32)) @ self.nb_ptc[features] + self.nb_pc
+        return np.log1p(counts.astype(np.float32)) @ self._rows_of(features) + self.nb_pc
+
+    def _rows_of(self, features: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
+        """``nb_ptc[features]`` as float32, as numpy casts the float16 model for the product; the
+        rows of the first ``HOT_ROWS`` features seen are cast once and kept (casting float16 costs
+        more than the product itself)."""
+        slots = self._slot[features]
+        missing = slots < 0
+        if missing.any() and self._filled < HOT_ROWS:
+            if not self._hot.size:
+                self._hot = np.empty((HOT_ROWS, self.nb_ptc.shape[1]), dtype=np.float32)
+            new = features[missing][: HOT_ROWS - self._filled]
+            self._hot[self._filled : self._filled + len(new)] = self.nb_ptc[new]
+            self._slot[new] = np.arange(self._filled, self._filled + len(new), dtype=np.int32)
+            self._filled += len(new)
+            slots = self._slot[features]
+            missing = slots < 0
+        if not missing.any():
+            return self._hot[slots]
+        rows = np.empty((len(features), self.nb_ptc.shape[1]), dtype=np.float32)
+        rows[~missing] = self._hot[slots[~missing]]
+        rows[missing] = self.nb_ptc[features[missing]]
+        return rows
 
     def feature_counts(self, text: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         """The features the walk over ``text`` emits and how often, in order of first emission."""

@@ -98,20 +98,33 @@ class TargetModel:
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """Every target with its cosine similarity to the text, best first."""
-        rows, counts = self.columns.counts(_WORD.findall(_fold(text)))
-        if not len(rows):
+        totals = self._similarities(text)
+        if totals is None:
             return sorted(((t, 0.0) for t in self.targets), key=lambda item: item[0])
-        values = (1.0 + np.log(counts.astype(np.float64))) * self.idf[rows]
-        totals = values @ self.weights[rows] / (float(np.linalg.norm(values)) or 1.0)
         return sorted(zip(self.targets, totals.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
 
+    def _similarities(self, text: str) -> npt.NDArray[np.float64] | None:
+        """The text's cosine similarity to each target (in ``targets`` order); None without features."""
+        rows, counts = self.columns.counts(_WORD.findall(_fold(text)))
+        if not len(rows):
+            return None
+        values = (1.0 + np.log(counts.astype(np.float64))) * self.idf[rows]
+        return values @ self.weights[rows] / (float(np.linalg.norm(values)) or 1.0)  # type: ignore[no-any-return]
+
     def predict(self, text: str, threshold: float = THRESHOLD) -> dict[str, float]:
-        """The best target and its score when the score reaches ``threshold``; else nothing."""
-        ranked = self.scores(text)
-        if not ranked or ranked[0][1] < threshold:
+        """The best target and its score when the score reaches ``threshold``; else nothing.
+
+        The best is ``scores(text)[0]``: the highest score, the first target in ``targets`` order
+        (sorted) among equal ones, which is what ``argmax`` picks; a text without features scores
+        0.0 for every target."""
+        totals = self._similarities(text)
+        if not self.targets:
             return {}
-        target, score = ranked[0]
-        return {target: round(score, 3)}
+        best = int(totals.argmax()) if totals is not None else 0
+        score = float(totals[best]) if totals is not None else 0.0
+        if score < threshold:
+            return {}
+        return {self.targets[best]: round(score, 3)}
 
 
 def train(examples: Iterable[Example]) -> TargetModel:

@@ -8,11 +8,15 @@ numpy walk (texts of ``VECTOR_MIN_BYTES`` or more) is taken as well as py3langid
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from py3langid.langid import LanguageIdentifier, visit_counts
 
+from normalizers import language_walk
 from normalizers.language_detect import _identifier
-from normalizers.language_walk import PROVED_MODEL, VECTOR_MIN_BYTES, WalkingIdentifier
+from normalizers.language_walk import HOT_ROWS, PROVED_MODEL, VECTOR_MIN_BYTES, WalkingIdentifier
 from tests.normalizers.test_language_detect import FIXTURE
 
 
@@ -42,31 +46,27 @@ def test_feature_counts_are_the_byte_walks_in_the_same_order() -> None:
         assert counts.tolist() == list(walked.values()), text[:80]
 
 
-def test_scores_are_py3langids_bit_for_bit() -> None:
-    fast = _identifier()
-    plain = LanguageIdentifier(
-        fast.nb_ptc,
-        fast.nb_pc,
-        fast.nb_classes,
-        fast.tk_nextmove,
-        fast.tk_output,
-        norm_probs=True,
-        tk_row=fast.tk_row,
-    )
-    for text in _texts():
-        assert np.array_equal(fast._decide(text), plain._decide(text)), text[:80]
-        assert fast.classify(text) == plain.classify(text)
+def _model() -> tuple[Any, ...]:
+    full = _identifier()
+    return (full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove, full.tk_output)
+
+
+@pytest.mark.parametrize("hot_rows", [HOT_ROWS, 300])
+def test_scores_are_py3langids_bit_for_bit(hot_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the float32 rows of every feature kept, and of only the first 300 (the rest cast anew)."""
+    monkeypatch.setattr(language_walk, "HOT_ROWS", hot_rows)
+    tk_row = _identifier().tk_row
+    fast = WalkingIdentifier(*_model(), norm_probs=True, tk_row=tk_row)
+    plain = LanguageIdentifier(*_model(), norm_probs=True, tk_row=tk_row)
+    for languages in (None, ["en", "fr", "es", "ru", "ar", "zh"]):
+        fast.set_languages(languages)
+        plain.set_languages(languages)
+        for text in _texts():
+            assert np.array_equal(fast._decide(text), plain._decide(text)), text[:80]
+            assert fast.classify(text) == plain.classify(text)
+        assert fast._filled == min(hot_rows, len(fast.nb_ptc))
 
 
 def test_an_unproved_model_walks_py3langids_loop() -> None:
-    full = _identifier()
-    other = WalkingIdentifier(
-        full.nb_ptc,
-        full.nb_pc,
-        full.nb_classes,
-        full.tk_nextmove,
-        full.tk_output,
-        norm_probs=True,
-        tk_row=full.tk_row[:-1],
-    )
+    other = WalkingIdentifier(*_model(), norm_probs=True, tk_row=_identifier().tk_row[:-1])
     assert not other._proved
