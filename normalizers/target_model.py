@@ -62,6 +62,19 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# An ASCII text's words without the regular expression: every byte but a letter becomes a space, then
+# split (``[^\W\d_]+`` matches exactly the runs of ASCII letters in ASCII text; 5x faster).
+_ASCII_LETTERS = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
+
+
+def _words(text: str) -> list[str]:
+    """The folded text's words (runs of letters), as ``_WORD.findall(_fold(text))``."""
+    folded = _fold(text)
+    if folded.isascii():
+        return folded.encode("ascii").translate(_ASCII_LETTERS).decode("ascii").split()
+    return _WORD.findall(folded)
+
+
 @lru_cache(maxsize=65536)
 def _word_features(word: str) -> tuple[str, ...]:
     """A word's stem feature and its character 4-grams (words recur: computed once each)."""
@@ -71,7 +84,7 @@ def _word_features(word: str) -> tuple[str, ...]:
 
 def features(text: str) -> Counter[str]:
     """Word stems (6 letters), adjacent stem pairs and character 4-grams of the words."""
-    words = [w for w in _WORD.findall(_fold(text)) if len(w) > 2 and w not in _STOP]
+    words = [w for w in _words(text) if len(w) > 2 and w not in _STOP]
     found: Counter[str] = Counter()
     for word in words:
         found.update(_word_features(word))
@@ -105,7 +118,7 @@ class TargetModel:
 
     def _similarities(self, text: str) -> npt.NDArray[np.float64] | None:
         """The text's cosine similarity to each target (in ``targets`` order); None without features."""
-        rows, counts = self.columns.counts(_WORD.findall(_fold(text)))
+        rows, counts = self.columns.counts(_words(text))
         if not len(rows):
             return None
         values = (1.0 + np.log(counts.astype(np.float64))) * self.idf[rows]

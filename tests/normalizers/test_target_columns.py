@@ -18,6 +18,7 @@ from normalizers.target_model import (
     _WORD,
     _fold,
     _word_features,
+    _words,
     features,
     labelled_records,
     official_examples,
@@ -41,7 +42,7 @@ def test_counts_are_those_of_the_known_features() -> None:
     model = target_model()
     pairs = 0
     for text in _texts():
-        rows, counts = model.columns.counts(_WORD.findall(_fold(text)))
+        rows, counts = model.columns.counts(_words(text))
         expected = _expected(model.column, text)
         assert rows.tolist() == sorted(expected), text[:80]
         assert counts.tolist() == [expected[row] for row in sorted(expected)], text[:80]
@@ -59,3 +60,13 @@ def test_a_full_vocabulary_is_forgotten_and_the_counts_stay_right(monkeypatch: p
         assert rows.tolist() == sorted(expected)
         assert np.array_equal(counts, [expected[row] for row in sorted(expected)])
         assert len(columns._ids) <= max(50, len(set(_WORD.findall(_fold(text)))))
+
+
+def test_words_are_the_regular_expressions_in_every_script() -> None:
+    """Every ASCII character in every position (the byte-table path) and the real texts of all scripts."""
+    ascii_texts = [chr(c) * 2 + "ab" + chr(c) + "Cd" + chr(c) for c in range(128)]
+    ascii_texts.append("".join(chr(c) for c in range(128)) * 2)
+    for text in [*ascii_texts, *_texts()]:
+        assert _words(text) == _WORD.findall(_fold(text)), text[:80]
+    assert sum(_fold(text).isascii() for text in _texts()) > 100
+    assert sum(not _fold(text).isascii() for text in _texts()) > 100
