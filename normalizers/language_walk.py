@@ -17,6 +17,7 @@ other model or text walks py3langid's own loop.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,7 @@ class WalkingIdentifier(LanguageIdentifier):  # type: ignore[misc]
 
     def _forget_rows(self) -> None:
         """Start the float32 copies of the model's rows afresh (its columns changed, or first use)."""
+        self._lock = threading.Lock()  # threads of one process share the identifier
         self._hot = np.empty((0, 0), dtype=np.float32)  # made on first use: HOT_ROWS x the columns
         self._slot = np.full(len(self.nb_ptc), -1, dtype=np.int32)  # a feature's row in _hot, or -1
         self._filled = 0
@@ -64,6 +66,10 @@ class WalkingIdentifier(LanguageIdentifier):  # type: ignore[misc]
         """``nb_ptc[features]`` as float32, as numpy casts the float16 model for the product; the
         rows of the first ``HOT_ROWS`` features seen are cast once and kept (casting float16 costs
         more than the product itself)."""
+        with self._lock:
+            return self._kept_rows(features)
+
+    def _kept_rows(self, features: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
         slots = self._slot[features]
         missing = slots < 0
         if missing.any() and self._filled < HOT_ROWS:

@@ -12,6 +12,7 @@ tests/normalizers/test_target_columns.py), so the scores are the same.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection
 
 import numpy as np
@@ -22,7 +23,8 @@ VOCABULARY = 200_000  # distinct words kept per model (all forgotten when it gro
 
 
 class FeatureColumns:
-    """The known feature columns of texts, by word id (one per model; not thread-safe)."""
+    """The known feature columns of texts, by word id (one per model; one text at a time: a lock
+    keeps the word tables whole when threads of one process normalise at once)."""
 
     def __init__(
         self,
@@ -45,6 +47,7 @@ class FeatureColumns:
         self._pairs = np.full((len(stems) + 1, len(stems) + 1), -1, dtype=np.int32)
         for (first_stem, second_stem), index in keyed.items():
             self._pairs[first_stem, second_stem] = index
+        self._lock = threading.Lock()
         self._forget()
 
     def _forget(self) -> None:
@@ -58,6 +61,10 @@ class FeatureColumns:
 
     def counts(self, words: list[str]) -> tuple[Ints, Ints]:
         """The known columns of the words' features, ascending, and how often each occurs."""
+        with self._lock:
+            return self._counts(words)
+
+    def _counts(self, words: list[str]) -> tuple[Ints, Ints]:
         ids = self._ids
         new = set(words).difference(ids)
         if new:

@@ -8,6 +8,7 @@ titles and descriptions in some twenty languages and scripts) and the model's ow
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -70,3 +71,23 @@ def test_words_are_the_regular_expressions_in_every_script() -> None:
         assert _words(text) == _WORD.findall(_fold(text)), text[:80]
     assert sum(_fold(text).isascii() for text in _texts()) > 100
     assert sum(not _fold(text).isascii() for text in _texts()) > 100
+
+
+def test_threads_counting_at_once_get_the_counts_of_one_at_a_time() -> None:
+    model = target_model()
+    texts = _texts()
+    expected = [_expected(model.column, text) for text in texts]
+    columns = target_columns.FeatureColumns(model.column, _word_features, _STOP)
+
+    def count(start: int) -> list[bool]:
+        order = list(range(start, len(texts))) + list(range(start))
+        found = {i: columns.counts(_words(texts[i])) for i in order}
+        return [
+            found[i][0].tolist() == sorted(expected[i])
+            and found[i][1].tolist() == [expected[i][r] for r in sorted(expected[i])]
+            for i in range(len(texts))
+        ]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(count, [0, len(texts) // 4, len(texts) // 2, 3 * len(texts) // 4]))
+    assert all(all(result) for result in results)
