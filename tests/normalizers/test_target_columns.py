@@ -7,6 +7,7 @@ titles and descriptions in some twenty languages and scripts) and the model's ow
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -91,3 +92,14 @@ def test_threads_counting_at_once_get_the_counts_of_one_at_a_time() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(count, [0, len(texts) // 4, len(texts) // 2, 3 * len(texts) // 4]))
     assert all(all(result) for result in results)
+
+
+def test_fold_drops_the_combining_marks_unicodedata_names() -> None:
+    """The table look-up gives the per-character definition on the real texts of every script, on
+    every combining mark after a letter, and on a lone surrogate."""
+    marks = "".join(chr(c) for c in range(0x300, 0x370)) + "\u0e31\u0e34\u05b0\u064b\u3099\U0001d167"
+    odd = ["e" + "e".join(marks), "\ud800 é", "ﬁ ＡＢＣ Ǆ", "中文 العربية русский ελληνικά"]
+    for text in [*_texts(), *odd]:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        expected = "".join(c for c in decomposed if not unicodedata.combining(c))
+        assert _fold(text) == expected, text[:80]
