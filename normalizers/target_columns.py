@@ -33,7 +33,6 @@ class FeatureColumns:
         stop: Collection[str],
     ) -> None:
         self._column, self._word_features, self._stop = column, word_features, stop
-        self._size = len(column)
         stems: dict[str, int] = {}
         keyed: dict[tuple[int, int], int] = {}
         for feature, index in column.items():
@@ -83,9 +82,8 @@ class FeatureColumns:
         stems = self._stem[found]
         pairs = self._pairs[stems[:-1], stems[1:]]
         pairs = pairs[pairs >= 0]
-        counted = np.bincount(np.concatenate((own, pairs)), minlength=self._size)
-        rows = np.flatnonzero(counted)
-        return rows, counted[rows]
+        rows, counted = np.unique(np.concatenate((own, pairs)), return_counts=True)
+        return rows.astype(np.intp, copy=False), counted
 
     def _add(self, word: str) -> None:
         index = len(self._ids)
