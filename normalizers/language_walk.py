@@ -40,6 +40,7 @@ class WalkingIdentifier(LanguageIdentifier):  # type: ignore[misc]
             self._moves = np.frombuffer(self.tk_nextmove, dtype=np.uint32)
             self._rows = np.asarray(self._rowbase, dtype=np.intp)
             self._emits = np.asarray(self.tk_output, dtype=np.int32)
+        self._lock = threading.Lock()  # threads of one process share the identifier and its rows
         self._forget_rows()
 
     def set_languages(self, langs: Any = None) -> None:
@@ -48,7 +49,6 @@ class WalkingIdentifier(LanguageIdentifier):  # type: ignore[misc]
 
     def _forget_rows(self) -> None:
         """Start the float32 copies of the model's rows afresh (its columns changed, or first use)."""
-        self._lock = threading.Lock()  # threads of one process share the identifier
         self._hot = np.empty((0, 0), dtype=np.float32)  # made on first use: HOT_ROWS x the columns
         self._slot = np.full(len(self.nb_ptc), -1, dtype=np.int32)  # a feature's row in _hot, or -1
         self._filled = 0
