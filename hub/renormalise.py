@@ -3,7 +3,9 @@
 What a hub does after a crosswalk or a vocabulary changes: every live raw record of the source is read
 back from the store in batches (keyset order), normalised as a harvest would normalise it (the same
 ``normalise_record``, the source's configured place), and written through the store's batch upsert
-without touching the raw rows; records whose content changed are updated in the index. The work is
+without touching the raw rows; records whose content changed are updated in the index. Normalising
+is nearly all of the work, so it goes to ``HELPERS`` helper processes (one per core, at most two; each
+holds the models, about 160 MB), the re-normalising process reading and writing. The work is
 recorded as a run of status ``renormalised``, which an incremental harvest never takes for its window
 start (only ``succeeded`` runs are), with the counts of a harvest and per-record errors.
 """
@@ -11,6 +13,7 @@ start (only ``succeeded`` runs are), with the counts of a harvest and per-record
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -28,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 STATUS = "renormalised"
 NOTE = "re-normalised from the stored raw payloads (nothing fetched)"
+HELPERS = min(2, os.cpu_count() or 1)  # processes normalising beside the re-normalising process
 
 
 def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = None) -> RunSummary:
@@ -70,7 +74,7 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
             hub.store.record_failures(run.id, failures)
             failures.clear()
 
-    beside = Beside(normalise_record, here, deliver, source.protocol, place)
+    beside = Beside(normalise_record, here, deliver, source.protocol, place, helpers=HELPERS)
     try:
         for batch in stored_raw_records(hub.store, source_id, hub.settings.batch_size):
             for raw, harvested in batch:

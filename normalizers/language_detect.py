@@ -43,13 +43,15 @@ _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 def _identifier(network_only: bool = False) -> Any:
     """py3langid's model over all its languages, or over the network's only (sharing the full model's
     arrays: only the network's columns are copied, not a second model of some 80 MB)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_FILE
+
+    from normalizers.language_walk import WalkingIdentifier
 
     if not network_only:
-        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        return WalkingIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     full = _identifier()
     model = (full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove, full.tk_output)
-    identifier = LanguageIdentifier(*model, norm_probs=True, tk_row=full.tk_row)
+    identifier = WalkingIdentifier(*model, norm_probs=True, tk_row=full.tk_row)
     identifier.set_languages([code for code in _network() if code in identifier.nb_classes])
     return identifier
 

@@ -1,15 +1,17 @@
-"""Normalisation beside the run: a long run's records crosswalked and enriched in a second process.
+"""Normalisation beside the run: a long run's records crosswalked and enriched in helper processes.
 
 Crosswalk and enrichment are Python work under the GIL; the run's own process already has its
 fetching and parsing (one thread) and its store and index writes (another) to do. ``Beside`` takes
 the records a run hands to normalisation; the first ``START_AFTER`` are normalised in the run's own
-process as before (a short run never starts a process), later ones go in chunks of ``CHUNK`` to one
-helper process (spawned, so no thread or database connection of the run is copied), at most
-``DEPTH`` chunks ahead, and their results come back in the order the records came. Each result
-reaches the run exactly as if it had been made in its own process: a Resource, a skipped record
-or a record error. The helper re-reads each record from its payload bytes (the parsed element stays
-in the run's process). Any other error of the helper (a bug, the process killed) is raised in
-the run, which then ends as a failed run like any other internal error.
+process as before (a short run never starts a process), later ones go in chunks of ``CHUNK`` to
+helper processes (spawned, so no thread or database connection of the run is copied: one for a
+harvest, whose own process has the most work; two for re-normalising, whose own process has little),
+at most ``DEPTH`` chunks ahead per helper; each free helper takes the next chunk, and the results
+come back in the order the records came. Each result reaches the run exactly as if it had been made in
+its own process: a Resource, a skipped record or a record error. A helper re-reads each record from
+its payload bytes (the parsed element stays in the run's process). Any other error of a helper (a bug,
+the process killed) is raised in the run, which then ends as a failed run like any other internal
+error.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from normalizers.target_model import target_model
 logger = logging.getLogger(__name__)
 
 CHUNK = 500  # records sent to the helper at a time
-DEPTH = 2  # chunks the helper may be behind the run (memory stays flat: at most these in flight)
+DEPTH = 2  # chunks per helper it may be behind the run (memory stays flat: at most these in flight)
 START_AFTER = 2 * CHUNK  # records a run normalises itself before it starts the helper
 
 Normalise = Callable[[RawRecord, str, Place], Resource]
@@ -40,8 +42,9 @@ class Beside:
     """Hands a run's records to normalisation, in a helper process once the run is long enough.
 
     ``here(raw)`` normalises one record in the run's process; ``deliver(raw, outcome)`` takes the
-    helper's outcome of one record. ``flush`` waits for every record handed over so far;
-    ``close`` stops the helper."""
+    helpers' outcome of one record, in the order the records were added. ``helpers`` is how many
+    helper processes take chunks (each holds the models: about 160 MB). ``flush`` waits for every
+    record handed over so far; ``close`` stops the helpers."""
 
     def __init__(
         self,
@@ -50,8 +53,13 @@ class Beside:
         deliver: Callable[[RawRecord, Outcome], None],
         protocol: str,
         place: Place,
+        *,
+        helpers: int = 1,
     ) -> None:
+        if helpers < 1:
+            raise ValueError(f"helpers must be at least 1, not {helpers}")
         self.normalise = normalise
+        self.helpers = helpers
         self.here = here
         self.deliver = deliver
         self.protocol = protocol
@@ -80,9 +88,9 @@ class Beside:
         try:
             started = self.pool is None
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+                self.pool = ProcessPoolExecutor(max_workers=self.helpers, mp_context=mp.get_context("spawn"))
             future = self.pool.submit(normalize_outcomes, self.normalise, chunk, self.protocol, self.place)
-            if started:  # the helper enriches from now on: the run's process lets its models go
+            if started:  # the helpers enrich from now on: the run's process lets its models go
                 release_model()
                 target_model.cache_clear()
         except (AssertionError, OSError) as exc:  # a daemonic process (a Celery worker's) may have no child
@@ -92,7 +100,7 @@ class Beside:
                 self.here(raw)
             return
         self.pending.append((chunk, future))
-        while len(self.pending) > DEPTH:
+        while len(self.pending) > DEPTH * self.helpers:
             self._take()
 
     def _take(self) -> None:
@@ -107,7 +115,7 @@ class Beside:
             self._take()
 
     def close(self) -> None:
-        """Stop the helper (what it has not delivered is dropped: the run has failed by then)."""
+        """Stop the helpers (what they have not delivered is dropped: the run has failed by then)."""
         self.chunk = []
         for _, future in self.pending:
             future.cancel()

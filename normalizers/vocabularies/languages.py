@@ -12,7 +12,7 @@ normalizers/data/languages.json (ISO 639 via pycountry, CLDR names via babel; bu
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 UN_LANGUAGES: tuple[str, ...] = ("ar", "en", "es", "fr", "ru", "zh")
@@ -64,6 +64,7 @@ def language_name(code: str, lang: str = "en") -> str:
     return str(names.get(lang) or names.get("en") or code)
 
 
+@lru_cache(maxsize=4096)  # the same few tags on every record of a source
 def normalize_language(tag: str | None) -> str:
     """The BCP 47 primary subtag of a language tag or name (``ger``, ``de-AT``, ``German`` -> ``de``).
 

@@ -154,7 +154,9 @@ def report(
                 f"re-normalising the store after B ({what}; gkss renormalise, no fetching): "
                 f"{again_rate:,.0f} records/s = {again_rate / b_rate:.2f} x B (target >= "
                 f"{TARGET_RENORMALISE:.0f})    {_verdict(ok)}\n"
-                f"  {again['cpu'] / n * 1e6:.0f} us of CPU per record; {again['unchanged']} unchanged, "
+                f"  {again['cpu'] / n * 1e6:.0f} us of CPU per record in its process, "
+                f"{float(again.get('helpers_cpu') or 0.0) / n * 1e6:.0f} in its normalising helpers; "
+                f"{again['unchanged']} unchanged, "
                 f"{again['updated']} updated (status {again['status']})"
             )
     _print_cpu_budget(n, a, b, g)

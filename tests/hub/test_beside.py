@@ -3,14 +3,19 @@ process stores and indexes exactly what a run normalising them itself does, with
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from pathlib import Path
 
 import pytest
 
+from harvesters.records import RawRecord
 from hub.context import Hub, open_hub
-from hub.pipeline import beside, harvest_source
+from hub.pipeline import beside, harvest_source, normalise_record
 from hub.search.base import SearchQuery
 from hub.settings import Settings
+from hub.store.raw import stored_raw_records
+from normalizers.dispatch import Outcome, normalize_outcomes
+from normalizers.resource import Resource
 from tests.support.oai_replay import OaiReplayServer, live_and_deleted, load_real_records
 
 
@@ -83,3 +88,63 @@ def test_a_run_that_cannot_start_the_helper_normalises_every_record_itself(
         refused = _harvest(tmp_path / "refused", server.url)
     assert refused == alone
     assert refused[0]["status"] == "succeeded"
+
+
+def _outcomes(records: list[RawRecord], helpers: int) -> tuple[list[tuple[str, str | None]], int]:
+    """Each record's outcome as Beside delivers it (native id, content hash / error / None), in delivery
+    order, and how many helper processes were running before the last chunk was sent."""
+    got: list[tuple[str, str | None]] = []
+
+    def deliver(raw: RawRecord, outcome: Outcome) -> None:
+        got.append(
+            (
+                raw.native_id,
+                f"resource {outcome.content_hash()}" if isinstance(outcome, Resource) else outcome,
+            )
+        )
+
+    def here(raw: RawRecord) -> None:
+        deliver(raw, normalize_outcomes(normalise_record, [raw], "oai-pmh", PLACE)[0])
+
+    side = beside.Beside(normalise_record, here, deliver, "oai-pmh", PLACE, helpers=helpers)
+    try:
+        for raw in records[:-1]:
+            side.add(raw)
+        running = len(mp.active_children())
+        side.add(records[-1])
+        side.flush()
+    finally:
+        side.close()
+    return got, running
+
+
+PLACE = ("KE", ("africa",))
+
+
+def test_two_helpers_deliver_the_outcomes_of_one_in_the_same_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = load_real_records()
+    with OaiReplayServer(records, page_size=9) as server:
+        hub = _open(tmp_path / "store")
+        try:
+            hub.store.add_source("repo", "oai-pmh", server.url, {})
+            assert harvest_source(hub, "repo", full=True).status == "succeeded"
+            stored = [raw for batch in stored_raw_records(hub.store, "repo", 50) for raw, _ in batch]
+        finally:
+            hub.close()
+    live, _ = live_and_deleted(records)
+    assert len(stored) == len(live)
+    monkeypatch.setattr(beside, "START_AFTER", 2)
+    monkeypatch.setattr(beside, "CHUNK", 3)
+    monkeypatch.setattr(beside, "DEPTH", 1)
+    before = len(mp.active_children())
+    one, one_running = _outcomes(stored, helpers=1)
+    two, two_running = _outcomes(stored, helpers=2)
+
+    assert (one_running - before, two_running - before) == (1, 2), "one helper process, then two"
+    assert [native_id for native_id, _ in two] == [raw.native_id for raw in stored], "in the order added"
+    assert two == one
+    assert sum(str(outcome).startswith("resource ") for _, outcome in one) > len(stored) // 2, (
+        "mostly records"
+    )
