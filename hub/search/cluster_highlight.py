@@ -4,10 +4,10 @@ The engine's highlighter ran on every search for the ten hits of the page (the u
 over 73 title and description fields): about a third of the engine's time for the common query
 (docs/scale-out.md). The hub marks the same words in the returned Resources with the embedded
 engine's highlighter (``hub.search.highlight``: the query's words, folded, marked where the text's
-folded words equal them or start with a prefix of the query), per language of the title and the
-description. The keys stay the engine's: ``title.<sub-field>`` and ``description.<sub-field>``, the
-sub-field being the language's in the mapping (``en``, ``fr``, ..., ``other``). As on the embedded
-engine, another form of a word (a stem match) is found but not marked.
+folded words equal them or start with a prefix of the query). The keys are the documented ones
+(docs/http-api.md), the embedded engine's and what the widget reads: ``title``, else ``description``
+(the engine's highlighter answered ``title.<language>`` keys, which the widget never showed). As on
+the embedded engine, another form of a word (a stem match) is found but not marked.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from functools import cache
 
 import tantivy
 
-from hub.search.cluster_mapping import LANGUAGE_ANALYZERS, OTHER
 from hub.search.highlight import Wanted, marked, wanted
 from hub.search.tantivy_schema import WORDS, analyzers
 from normalizers.resource import Resource
@@ -32,21 +31,21 @@ def query_wanted(text: str) -> Wanted:
     return wanted(text, _analyzer()) if text.strip() else Wanted(frozenset(), ())
 
 
-def _sub_field(tag: str) -> str:
-    primary = tag.split("-", 1)[0].lower()
-    return primary if primary in LANGUAGE_ANALYZERS else OTHER
-
-
 def highlights_of(resource: Resource, want: Wanted) -> dict[str, list[str]]:
-    """The marked titles (whole) and descriptions (a fragment around the first match) of a hit."""
-    found: dict[str, list[str]] = {}
+    """The answer's documented shape, as the embedded engine gives it: ``{"title": [marked title]}``
+    (the displayed title first, then the others), else ``{"description": [a fragment around the
+    first match]}``, else nothing."""
     if not want:
-        return found
+        return {}
     analyzer = _analyzer()
-    groups = (("title", resource.title, False), ("description", resource.description, True))
-    for group, texts, fragment in groups:
-        for tag, text in texts.items():
+    shown = resource.display_title()
+    titles = [shown, *(t for t in resource.title.values() if t != shown)]
+    for field, texts, fragment in (
+        ("title", titles, False),
+        ("description", resource.description.values(), True),
+    ):
+        for text in texts:
             mark = marked(text, analyzer, want, fragment) if text else None
             if mark is not None:
-                found.setdefault(f"{group}.{_sub_field(tag)}", []).append(mark)
-    return found
+                return {field: [mark]}
+    return {}

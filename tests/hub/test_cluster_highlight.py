@@ -18,24 +18,32 @@ def _resource(title: dict[str, str], description: dict[str, str]) -> Resource:
     )
 
 
-def test_words_are_marked_per_language_under_the_mappings_sub_field() -> None:
+def test_the_displayed_title_is_marked_first_under_the_documented_key() -> None:
     resource = _resource(
-        {"en": "Forest <b>restoration</b>", "fr": "Restauration des écosystèmes forestiers", "sw": "Misitu"},
-        {"en": "A plan. " * 40 + "Restoration of forest land comes late in this text.", "fr": "Rien"},
+        {"fr": "Restauration des écosystèmes forestiers", "en": "Forest <b>restoration</b>", "sw": "Misitu"},
+        {"en": "A plan. " * 40 + "Restoration of forest land comes late in this text."},
     )
     found = highlights_of(resource, query_wanted("restoration ecosystemes"))
-    assert found["title.en"] == ["Forest &lt;b&gt;<em>restoration</em>&lt;/b&gt;"]
-    assert found["title.fr"] == ["Restauration des <em>écosystèmes</em> forestiers"]
-    assert "title.other" not in found  # "Misitu" (sw) holds no query word
-    assert "description.fr" not in found
-    (fragment,) = found["description.en"]
+    assert found == {"title": ["Forest &lt;b&gt;<em>restoration</em>&lt;/b&gt;"]}  # English is shown
+
+
+def test_another_title_when_the_shown_one_holds_no_query_word() -> None:
+    resource = _resource({"en": "Forest plan", "fr": "Restauration des écosystèmes"}, {})
+    found = highlights_of(resource, query_wanted("ecosystemes"))
+    assert found == {"title": ["Restauration des <em>écosystèmes</em>"]}
+
+
+def test_the_description_fragment_only_when_no_title_matches() -> None:
+    resource = _resource(
+        {"en": "A plan"}, {"en": "A plan. " * 40 + "Restoration of forest land comes late in this text."}
+    )
+    (fragment,) = highlights_of(resource, query_wanted("restoration"))["description"]
     assert "<em>Restoration</em> of forest" in fragment and len(fragment) < 200  # a fragment, not the text
 
 
-def test_a_prefix_marks_the_words_it_starts_and_other_languages_go_to_other() -> None:
-    resource = _resource({"sw": "Mpango wa bioanuwai", "und": "Biodiversity plan"}, {})
-    found = highlights_of(resource, query_wanted("bio*"))
-    assert found == {"title.other": ["Mpango wa <em>bioanuwai</em>", "<em>Biodiversity</em> plan"]}
+def test_a_prefix_marks_the_words_it_starts() -> None:
+    resource = _resource({"sw": "Mpango wa bioanuwai"}, {})
+    assert highlights_of(resource, query_wanted("bio*")) == {"title": ["Mpango wa <em>bioanuwai</em>"]}
 
 
 def test_no_words_no_highlights() -> None:
