@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
             304: {"description": "not modified (If-None-Match)"},
         },
     )
-    def api_search(
+    async def api_search(
         request: Request,
         filters: Annotated[SearchFilters, Depends(search_filters)],
         sort: Annotated[str, Query(description="relevance or date")] = "relevance",
@@ -132,6 +133,21 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
         """Search: same parameters and JSON as `gkss search --json`; ETag, 304 on If-None-Match.
         A full page carries ``next_cursor``; ``cursor=`` continues after it (deep paging at the cost
         of the first page)."""
+        asked = (request, filters, sort, page, size, federated, cursor)
+        if current().index.capabilities.in_process and not federated and not filters.node:
+            return searched(*asked)  # CPU work of this process: no worker thread's GIL hand-offs
+        return await run_in_threadpool(searched, *asked)  # network or a store query: off the loop
+
+    def searched(
+        request: Request,
+        filters: SearchFilters,
+        sort: str,
+        page: int,
+        size: int,
+        federated: bool,
+        cursor: str | None,
+    ) -> Response:
+        """The search's answer (see ``api_search``), blocking until it is made."""
         hub = current()
         query = query_of(filters, sort=sort, page=page, size=size, store=hub.store)
         if cursor is not None and not federated:
