@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +18,7 @@ from hub.admin.source_routes import source_router
 from hub.api.answer_cache import SearchAnswerCache, answer_cache, mark_cacheable
 from hub.api.federation_routes import federation_router, search_branch
 from hub.api.progress_routes import progress_router
+from hub.api.serving_gc import settle_for_serving
 from hub.cached_value import CachedValue
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
@@ -45,17 +45,14 @@ HEALTH_COUNTS_SECONDS = 1.0  # /healthz counts records and documents at most thi
 
 def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serving: bool = False) -> FastAPI:
     """Build the app around a Hub (opened from settings when not given). ``serving``: this process only
-    serves the app (``gkss serve``), so what exists once it started is frozen out of garbage collection."""
+    serves the app (``gkss serve``): its garbage collector is settled for it (hub/api/serving_gc.py)."""
     state: dict[str, Hub] = {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state["hub"] = hub or open_hub(settings or Settings())
-        if serving:
-            # The modules, the app and the open hub live as long as the process: left out of the
-            # collector's full passes, which otherwise walk them all and pause a request now and then.
-            gc.collect()
-            gc.freeze()
+        if serving:  # what exists now lives as long as the process: out of the collector's passes
+            settle_for_serving()
         try:
             yield
         finally:
