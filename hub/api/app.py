@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
@@ -18,6 +18,7 @@ from hub.admin.source_routes import source_router
 from hub.api.answer_cache import SearchAnswerCache, answer_cache, mark_cacheable
 from hub.api.federation_routes import federation_router, search_branch
 from hub.api.progress_routes import progress_router
+from hub.api.serving_gc import settle_for_serving
 from hub.cached_value import CachedValue
 from hub.conditional import conditional
 from hub.context import Hub, open_hub
@@ -44,17 +45,14 @@ HEALTH_COUNTS_SECONDS = 1.0  # /healthz counts records and documents at most thi
 
 def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serving: bool = False) -> FastAPI:
     """Build the app around a Hub (opened from settings when not given). ``serving``: this process only
-    serves the app (``gkss serve``), so what exists once it started is frozen out of garbage collection."""
+    serves the app (``gkss serve``): its garbage collector is settled for it (hub/api/serving_gc.py)."""
     state: dict[str, Hub] = {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state["hub"] = hub or open_hub(settings or Settings())
-        if serving:
-            # The modules, the app and the open hub live as long as the process: left out of the
-            # collector's full passes, which otherwise walk them all and pause a request now and then.
-            gc.collect()
-            gc.freeze()
+        if serving:  # what exists now lives as long as the process: out of the collector's passes
+            settle_for_serving()
         try:
             yield
         finally:
@@ -118,7 +116,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
             304: {"description": "not modified (If-None-Match)"},
         },
     )
-    def api_search(
+    async def api_search(
         request: Request,
         filters: Annotated[SearchFilters, Depends(search_filters)],
         sort: Annotated[str, Query(description="relevance or date")] = "relevance",
@@ -132,6 +130,21 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
         """Search: same parameters and JSON as `gkss search --json`; ETag, 304 on If-None-Match.
         A full page carries ``next_cursor``; ``cursor=`` continues after it (deep paging at the cost
         of the first page)."""
+        asked = (request, filters, sort, page, size, federated, cursor)
+        if current().index.capabilities.in_process and not federated and not filters.node:
+            return searched(*asked)  # CPU work of this process: no worker thread's GIL hand-offs
+        return await run_in_threadpool(searched, *asked)  # network or a store query: off the loop
+
+    def searched(
+        request: Request,
+        filters: SearchFilters,
+        sort: str,
+        page: int,
+        size: int,
+        federated: bool,
+        cursor: str | None,
+    ) -> Response:
+        """The search's answer (see ``api_search``), blocking until it is made."""
         hub = current()
         query = query_of(filters, sort=sort, page=page, size=size, store=hub.store)
         if cursor is not None and not federated:

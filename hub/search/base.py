@@ -48,6 +48,9 @@ class Capabilities:
     suggest: bool = False
     deep_paging: bool = False
     cursor: bool = False  # SearchQuery.after: keyset paging from a hit's sort_key
+    # A search is CPU work in this process (no network, no lock held long): an async caller may run it
+    # on its event loop rather than hand it to a worker thread.
+    in_process: bool = False
 
 
 class SearchIndex(Protocol):

@@ -46,7 +46,7 @@ class TantivyIndex:
     index; the browse result (no text, no filter) is computed again as soon as a commit is seen.
     """
 
-    capabilities = Capabilities(highlight=True, suggest=True, deep_paging=False, cursor=True)
+    capabilities = Capabilities(highlight=True, suggest=True, deep_paging=False, cursor=True, in_process=True)
 
     def __init__(self, path: str | Path | None = None, *, cache_size: int = CACHE_SIZE) -> None:
         self._schema = schema()
@@ -76,15 +76,16 @@ class TantivyIndex:
     # --- generations -------------------------------------------------------------------------
 
     def _current(self) -> tuple[int, tantivy.Searcher]:
-        """The generation and searcher of the latest commit (reloading when another process committed)."""
+        """The latest commit's generation and searcher; never waits for this process's writer (loop-safe)."""
         if self._closed:
             raise ValueError("the index is closed")
-        if self._files is not None:
-            seen = self._files.signature()
-            if seen != self._seen:
-                with self._lock:
-                    if seen != self._seen:
-                        self._reload(seen)
+        seen = self._files.signature() if self._files is not None else None
+        if seen != self._seen and self._lock.acquire(blocking=False):
+            try:
+                if seen != self._seen:
+                    self._reload(seen)
+            finally:
+                self._lock.release()
         return self._generation, self._searcher
 
     def _reload(self, seen: tuple[int, int, int] | None) -> None:
@@ -344,8 +345,7 @@ class TantivyIndex:
         after: tuple[Any, ...],
         size: int,
     ) -> list[tuple[float, str, tantivy.DocAddress]]:
-        """The ``size`` hits following the sort key ``after``: (order,) by date, (score, order) by
-        relevance."""
+        """The ``size`` hits after the sort key ``after``: (order,) by date, (score, order) by relevance."""
         if size <= 0:
             return []
         if len(after) != (2 if relevance else 1) or not _ORDER.fullmatch(str(after[-1])):

@@ -276,6 +276,7 @@ def main() -> None:
 
             sample = sample_of(vocabulary, args.seed)
             rotations = {c: query_mix(vocabulary, sample, 30_000, args.seed + 1 + c) for c in CONNECTIONS}
+            rotations[-32] = query_mix(vocabulary, sample, 30_000, args.seed + 100 + 32)  # one wrk thread
             with holding():
                 print(f"served from {time.strftime('%H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
                 served(path, rotations, query_mix(vocabulary, sample, 2000, args.seed + 100))
