@@ -65,7 +65,10 @@ def harvest(
             [s.id for s in hub.store.list_sources() if source_enabled(s)] if all_sources else [str(source_id)]
         )
         # one group: the runs' index writes share commits, each run printed once searchable
-        with make_client(hub.settings.http_policy()) as client, RunGroup(hub, ended) as group:
+        with (
+            make_client(hub.settings.http_policy()) as client,
+            RunGroup(hub, ended, planned=ids, full=full) as group,
+        ):
             for sid in ids:
                 if hub.store.get_source(sid) is None:
                     raise fail(f"no source {sid!r}", 2)

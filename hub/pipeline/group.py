@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 
 import httpx
 
-from hub.context import Hub
+from harvesters.base import HarvestItem, HarvestState
+from hub.context import Hub, recover_hub
+from hub.pipeline.parse_ahead import ParseAhead
 from hub.pipeline.run import EndedRun, Progress, harvest_source, refresh_index
 from hub.pipeline.summary import RunSummary
 from hub.pipeline.writer import INDEX_BATCH, IndexSink, RunWriter
@@ -81,12 +83,22 @@ class RunGroup:
     ``on_end(summary)`` is called for each run once it is recorded. Use it as a context manager (or
     call ``flush`` at the end): runs still held are made searchable and recorded on leaving."""
 
-    def __init__(self, hub: Hub, on_end: Callable[[RunSummary], None] | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        on_end: Callable[[RunSummary], None] | None = None,
+        *,
+        planned: list[str] | None = None,
+        full: bool = False,
+    ) -> None:
         self.hub = hub
+        # the feed sources planned (in the order of their runs) are fetched and parsed ahead
+        self.ahead = ParseAhead(hub, planned or [], full)
         self.index = GroupIndex(hub)
         self.on_end = on_end
         self.held: list[EndedRun] = []
         self.since: float | None = None  # when the oldest held run ended
+        recover_hub(hub)  # the runs whose process died, of every source (a single run: of its own)
 
     def harvest(
         self,
@@ -99,6 +111,7 @@ class RunGroup:
     ) -> RunSummary:
         """Harvest one source in this group (``harvest_source``); its summary is complete once the
         run is recorded (``on_end``)."""
+        self.ahead.advance(source_id)
         return harvest_source(
             self.hub,
             source_id,
@@ -113,6 +126,9 @@ class RunGroup:
         """The group's shared index writes, for ``writer``'s run."""
         self.index.join(writer)
         return self.index
+
+    def items(self, source_id: str, state: HarvestState) -> Iterator[HarvestItem] | None:
+        return self.ahead.items(source_id, state)
 
     def hold(self, ended: EndedRun) -> None:
         """An ended run, recorded with the next flush; flushes when it is due."""
@@ -144,7 +160,10 @@ class RunGroup:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            self.ahead.close()
 
 
 def harvest_sources(
@@ -160,8 +179,12 @@ def harvest_sources(
     from harvesters.http import make_client
 
     summaries: list[RunSummary] = []
-    with make_client(hub.settings.http_policy()) as client, RunGroup(hub, on_end) as group:
-        for source_id in source_ids:
+    planned = list(source_ids)
+    with (
+        make_client(hub.settings.http_policy()) as client,
+        RunGroup(hub, on_end, planned=planned, full=full) as group,
+    ):
+        for source_id in planned:
             summaries.append(
                 group.harvest(source_id, full=full, client=client, accept_deletions=accept_deletions)
             )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
 
-from harvesters.base import HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, HarvestError
 from harvesters.records import RawRecord, RecordFailure
 from hub.background import ReadAhead
@@ -71,7 +71,8 @@ def harvest_source(
     source = hub.store.get_source(source_id)
     if source is None:
         raise KeyError(f"no source {source_id!r}")
-    recover_hub(hub, source_id)  # a run of it whose process died: ended, and the index levelled after it
+    if group is None:  # a group recovers every source once, when it begins
+        recover_hub(hub, source_id)  # a run of it whose process died: ended, the index levelled after it
     last = None if full else hub.store.last_successful_run(source_id)
     since = _next_window_start(source.state, last.started_at) if last else None
     spec = source_spec(hub.settings, source.source)
@@ -112,8 +113,10 @@ def harvest_source(
     try:
         if source.problem:
             raise ConfigurationError(f"{source_id}: {source.problem}")
-        harvester = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client)
-        with ReadAhead(harvester.harvest(state), READ_AHEAD, name=f"harvest-{source_id}") as items:
+        harvested = None if group is None else group.items(source_id, state)  # fetched ahead
+        if harvested is None:
+            harvested = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client).harvest(state)
+        with ReadAhead(harvested, READ_AHEAD, name=f"harvest-{source_id}") as items:
             for item in items:
                 seen += 1
                 if isinstance(item, RecordFailure):
@@ -177,6 +180,10 @@ class RunHolder(Protocol):
 
     def hold(self, ended: EndedRun) -> None:
         """Record ``ended`` (``EndedRun.record`` and ``follow``) once its index writes are searchable."""
+        ...
+
+    def items(self, source_id: str, state: HarvestState) -> Iterator[HarvestItem] | None:
+        """The items of ``source_id``'s run when the group fetched them ahead from ``state``, else None."""
         ...
 
 
