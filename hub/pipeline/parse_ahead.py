@@ -2,11 +2,14 @@
 
 In a group of many small feed runs (``gkss harvest --all`` over a network's feeds), feedparser is
 about half of a run's work, and the run's own process has the normalising, the store and the index
-to do besides. ``ParseAhead`` fetches and parses the group's next feed sources, at most ``DEPTH``
-ahead, in one helper process (spawned, so no thread or database connection of the run is copied):
-each into the items its harvester yields, its HarvestState at the end (validators, counts, notes)
-and the error that ended it, if any. The run then takes them as if its own harvester had yielded
-them, in the same order, the error raised after the items read before it.
+to do besides. ``ParseAhead`` fetches, parses and normalises the group's next feed sources, at most
+``DEPTH`` ahead, in one helper process (spawned, so no thread or database connection of the run is
+copied): each into the items its harvester yields, its HarvestState at the end (validators, counts,
+notes), the error that ended it, if any, and each live record's normalisation outcome (a Resource,
+skipped, a record error: made as the run would make it). The run then takes them as if its own
+harvester had yielded them, in the same order, the error raised after the items read before it,
+and takes the outcome of each record the helper normalised from the same payload instead of
+normalising it again (a record delivered unchanged is still counted unchanged, as always).
 
 Only feed sources, fetched with the validators the run would send: a feed is one document fetched
 whole, so fetching it moments before its run begins changes nothing the run records (an OAI-PMH run
@@ -27,8 +30,11 @@ from typing import Any
 
 from harvesters.base import HarvestItem, HarvestState
 from harvesters.http import HttpPolicy
+from harvesters.records import RawRecord
 from harvesters.registry import build_harvester, typed_source
 from hub.context import Hub
+from normalizers.dispatch import Outcome, Place, normalize_outcomes, normalize_placed
+from registry.source_options import common_options
 from registry.sources import Source
 
 logger = logging.getLogger(__name__)
@@ -40,26 +46,32 @@ PROTOCOLS = frozenset({"feed"})
 
 @dataclass
 class Fetched:
-    """What a harvester yielded for one run, fetched ahead: its items, its state at the end, and the
-    error that ended it (None: it ended normally)."""
+    """What a harvester yielded for one run, fetched ahead: its items, its state at the end, the
+    error that ended it (None: it ended normally), and each live record's normalisation outcome
+    (by native id, with the payload it was made from)."""
 
     items: list[HarvestItem]
     state: HarvestState
     error: BaseException | None
+    outcomes: dict[str, tuple[bytes, Outcome]] = dataclasses.field(default_factory=dict)
 
 
 def fetch_ahead(
-    source: tuple[str, str, str, dict[str, Any]], policy: HttpPolicy, state: HarvestState
+    source: tuple[str, str, str, dict[str, Any]], policy: HttpPolicy, state: HarvestState, place: Place
 ) -> Fetched:
     """In the helper: harvest ``source`` (id, protocol, URL, stored options) from ``state`` to the end,
-    keeping every item."""
+    keeping every item, and normalise its live records as the run would (``normalize_placed``)."""
     items: list[HarvestItem] = []
+    error: BaseException | None = None
     try:
         for item in build_harvester(typed_source(*source), policy).harvest(state):
             items.append(item)
     except Exception as exc:  # the run raises it, after the items read before it
-        return Fetched(items, state, exc)
-    return Fetched(items, state, None)
+        error = exc
+    live = [item for item in items if isinstance(item, RawRecord) and not item.deleted]
+    outcomes = normalize_outcomes(normalize_placed, live, source[1], place)
+    made = {raw.native_id: (raw.payload, outcome) for raw, outcome in zip(live, outcomes, strict=True)}
+    return Fetched(items, state, error, made)
 
 
 def feed_state(stored: dict[str, object], full: bool) -> HarvestState:
@@ -83,6 +95,7 @@ class ParseAhead:
         self.ahead: dict[str, tuple[HarvestState, Future[Fetched]]] = {}
         self.pool: ProcessPoolExecutor | None = None
         self.off = mp.current_process().daemon  # a daemonic process may have no child
+        self.outcomes: dict[str, tuple[bytes, Outcome]] = {}  # the current run's, made by the helper
 
     def advance(self, source_id: str) -> None:
         """The run of ``source_id`` begins: fetch the next feed sources after it."""
@@ -100,10 +113,12 @@ class ParseAhead:
 
     def _submit(self, source_id: str, source: Source, state: HarvestState) -> None:
         spec = (source.id, source.protocol, source.url, source.options.stored())  # options: by value
+        options = common_options(source.options)
+        place = (options.country, options.regions)
         try:
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-            future = self.pool.submit(fetch_ahead, spec, self.hub.settings.http_policy(), state)
+            future = self.pool.submit(fetch_ahead, spec, self.hub.settings.http_policy(), state, place)
         except (AssertionError, OSError, RuntimeError) as exc:  # no child possible: runs fetch for themselves
             logger.info("no helper process for fetching feeds ahead (%s)", exc)
             self.off = True
@@ -113,6 +128,7 @@ class ParseAhead:
     def items(self, source_id: str, state: HarvestState) -> Iterator[HarvestItem] | None:
         """The items of ``source_id``'s run, fetched ahead from the same ``state``; None when there
         are none (the run fetches for itself)."""
+        self.outcomes = {}  # an earlier run's (another source's records) never serve this one
         held = self.ahead.pop(source_id, None)
         if held is None:
             return None
@@ -125,7 +141,16 @@ class ParseAhead:
         except Exception as exc:  # the helper failed (not the source): the run fetches for itself
             logger.warning("fetching %s ahead failed (%s); its run fetches it", source_id, exc)
             return None
+        self.outcomes, fetched.outcomes = fetched.outcomes, {}
         return _replayed(fetched, state)
+
+    def outcome(self, raw: RawRecord) -> tuple[Outcome] | None:
+        """The outcome the helper made of ``raw`` (the current run's record, the same payload), once;
+        None: the run normalises it."""
+        made = self.outcomes.pop(raw.native_id, None)
+        if made is None or made[0] != raw.payload:
+            return None
+        return (made[1],)
 
     def close(self) -> None:
         for _, future in self.ahead.values():

@@ -101,7 +101,7 @@ def harvest_source(
         writer.index = group.sink(writer)
     beside = Beside(
         normalise_record,
-        lambda raw: _normalise_into(writer, raw, source.protocol, summary, place),
+        lambda raw: _normalise_into(writer, raw, source.protocol, summary, place, group),
         lambda raw, outcome: _deliver(writer, raw, outcome, summary),
         source.protocol,
         place,
@@ -184,6 +184,10 @@ class RunHolder(Protocol):
 
     def items(self, source_id: str, state: HarvestState) -> Iterator[HarvestItem] | None:
         """The items of ``source_id``'s run when the group fetched them ahead from ``state``, else None."""
+        ...
+
+    def outcome(self, raw: RawRecord) -> tuple[Outcome] | None:
+        """The outcome of ``raw`` when the group normalised it ahead (from the same payload), else None."""
         ...
 
 
@@ -295,9 +299,16 @@ def _record_sink(
 
 
 def _normalise_into(
-    writer: RunWriter, raw: RawRecord, protocol: str, summary: RunSummary, place: tuple[Any, Any]
+    writer: RunWriter,
+    raw: RawRecord,
+    protocol: str,
+    summary: RunSummary,
+    place: tuple[Any, Any],
+    group: RunHolder | None = None,
 ) -> None:
-    _deliver(writer, raw, normalize_outcomes(normalise_record, [raw], protocol, place)[0], summary)
+    made = None if group is None else group.outcome(raw)  # normalised ahead, from the same payload
+    outcome = made[0] if made is not None else normalize_outcomes(normalise_record, [raw], protocol, place)[0]
+    _deliver(writer, raw, outcome, summary)
 
 
 def _deliver(writer: RunWriter, raw: RawRecord, outcome: Outcome, summary: RunSummary) -> None:

@@ -106,3 +106,35 @@ def test_a_short_group_fetches_in_its_runs_without_a_helper(hub: Hub, served: Re
         for source in few[1:]:
             group.harvest(source)
     assert hub.store.count_records() == atom_entries() * (len(few) - 1)  # c3 answered 500
+
+
+def _stored(hub: Hub) -> dict[str, dict[str, object]]:
+    """Every stored Resource as JSON, without the moments of harvesting."""
+    out: dict[str, dict[str, object]] = {}
+    for chunk in hub.store.iter_resources(batch=100):
+        for resource in chunk:
+            document = resource.model_dump(mode="json")
+            document.pop("harvested", None)
+            for provenance in [document.get("provenance"), *(document.get("merged_provenance") or [])]:
+                if isinstance(provenance, dict):
+                    provenance.pop("harvested", None)
+            out[resource.id] = document
+    return out
+
+
+def test_records_normalised_ahead_are_the_records_each_run_makes_itself(
+    hub: Hub, served: ReplayServer, tmp_path: Path
+) -> None:
+    from hub.pipeline import harvest_source
+
+    harvest_sources(hub, SOURCES)  # from the second source on: fetched, parsed, normalised ahead
+    alone = open_hub(Settings(home=tmp_path / "alone", allow_private_networks=True, http_max_retries=0))
+    try:
+        for k, source in enumerate(SOURCES):
+            alone.store.add_source(source, "feed", f"{served.url}/c{k}.xml", {})
+            harvest_source(alone, source)  # each run fetches and normalises for itself
+        grouped, single = _stored(hub), _stored(alone)
+        assert len(grouped) == atom_entries() * (COPIES - 1)
+        assert grouped == single
+    finally:
+        alone.close()
