@@ -21,6 +21,7 @@ for itself.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import multiprocessing as mp
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from harvesters.http import HttpPolicy
 from harvesters.records import RawRecord
 from harvesters.registry import build_harvester, typed_source
 from hub.context import Hub
+from hub.store.raw import stored_payload_hashes
 from normalizers.dispatch import Outcome, Place, normalize_outcomes, normalize_placed
 from registry.source_options import common_options
 from registry.sources import Source
@@ -57,10 +59,16 @@ class Fetched:
 
 
 def fetch_ahead(
-    source: tuple[str, str, str, dict[str, Any]], policy: HttpPolicy, state: HarvestState, place: Place
+    source: tuple[str, str, str, dict[str, Any]],
+    policy: HttpPolicy,
+    state: HarvestState,
+    place: Place,
+    stored: dict[str, str],
 ) -> Fetched:
     """In the helper: harvest ``source`` (id, protocol, URL, stored options) from ``state`` to the end,
-    keeping every item, and normalise its live records as the run would (``normalize_placed``)."""
+    keeping every item, and normalise its live records as the run would (``normalize_placed``),
+    except those whose payload has the SHA-256 ``stored`` holds for their native id (the run counts
+    them unchanged; one it does not is normalised by the run itself)."""
     items: list[HarvestItem] = []
     error: BaseException | None = None
     try:
@@ -68,7 +76,13 @@ def fetch_ahead(
             items.append(item)
     except Exception as exc:  # the run raises it, after the items read before it
         error = exc
-    live = [item for item in items if isinstance(item, RawRecord) and not item.deleted]
+    live = [
+        item
+        for item in items
+        if isinstance(item, RawRecord)
+        and not item.deleted
+        and stored.get(item.native_id) != hashlib.sha256(item.payload).hexdigest()
+    ]
     outcomes = normalize_outcomes(normalize_placed, live, source[1], place)
     made = {raw.native_id: (raw.payload, outcome) for raw, outcome in zip(live, outcomes, strict=True)}
     return Fetched(items, state, error, made)
@@ -118,7 +132,10 @@ class ParseAhead:
         try:
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-            future = self.pool.submit(fetch_ahead, spec, self.hub.settings.http_policy(), state, place)
+            stored = {} if self.full else stored_payload_hashes(self.hub.store, source_id)
+            future = self.pool.submit(
+                fetch_ahead, spec, self.hub.settings.http_policy(), state, place, stored
+            )
         except (AssertionError, OSError, RuntimeError) as exc:  # no child possible: runs fetch for themselves
             logger.info("no helper process for fetching feeds ahead (%s)", exc)
             self.off = True

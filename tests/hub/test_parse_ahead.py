@@ -138,3 +138,28 @@ def test_records_normalised_ahead_are_the_records_each_run_makes_itself(
         assert grouped == single
     finally:
         alone.close()
+
+
+def test_a_feed_polled_again_ahead_counts_unchanged_entries_and_rewrites_a_changed_one(
+    hub: Hub, served: ReplayServer
+) -> None:
+    from hub.search.base import SearchQuery
+
+    harvest_sources(hub, SOURCES)
+    body = (FEEDS / "pet_atom.xml").read_bytes()
+    changed = body.replace(b"Petmate Curvations Pet Tote", b"Petmate Curvations Pollinator Tote", 1)
+    assert changed != body
+    for k in range(COPIES):  # no validators now: every feed answers 200 with its whole document
+        if k != BROKEN:
+            served.route(
+                f"/c{k}.xml", changed if k == 5 else body, headers={"Content-Type": "application/atom+xml"}
+            )
+    again = harvest_sources(hub, SOURCES)
+    entries = atom_entries()
+    for k, summary in enumerate(again):
+        if k == BROKEN:
+            continue
+        expected = (entries - 1, 1) if k == 5 else (entries, 0)
+        assert (summary.unchanged, summary.updated) == expected, summary
+    found = hub.index.search(SearchQuery(text="Pollinator", size=5, facets=False))
+    assert found.total == 1 and found.hits[0].id.startswith("c5-")
