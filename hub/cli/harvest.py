@@ -50,8 +50,13 @@ def harvest(
             accept_deletions=accept_deletions,
         )
         return
-    from hub.pipeline import harvest_source
+    from harvesters.http import make_client
+    from hub.pipeline.group import RunGroup
     from registry.sources import source_enabled
+
+    def ended(summary: RunSummary) -> None:
+        summaries.append(summary)
+        print_summary(summary)
 
     hub = open_cli_hub()
     summaries: list[RunSummary] = []
@@ -59,20 +64,23 @@ def harvest(
         ids = (
             [s.id for s in hub.store.list_sources() if source_enabled(s)] if all_sources else [str(source_id)]
         )
-        for sid in ids:
-            if hub.store.get_source(sid) is None:
-                raise fail(f"no source {sid!r}", 2)
-            with progress_bar() as bar:
-                task = bar.add_task(f"harvesting {sid}", total=None)
+        # one group: the runs' index writes share commits, each run printed once searchable
+        with (
+            make_client(hub.settings.http_policy()) as client,
+            RunGroup(hub, ended, planned=ids, full=full) as group,
+        ):
+            for sid in ids:
+                if hub.store.get_source(sid) is None:
+                    raise fail(f"no source {sid!r}", 2)
+                with progress_bar() as bar:
+                    task = bar.add_task(f"harvesting {sid}", total=None)
 
-                def progress(seen: int, bar: Progress = bar, task: TaskID = task) -> None:
-                    bar.update(task, completed=seen)
+                    def progress(seen: int, bar: Progress = bar, task: TaskID = task) -> None:
+                        bar.update(task, completed=seen)
 
-                summary = harvest_source(
-                    hub, sid, full=full, progress=progress, accept_deletions=accept_deletions
-                )
-            summaries.append(summary)
-            print_summary(summary)
+                    group.harvest(
+                        sid, full=full, progress=progress, client=client, accept_deletions=accept_deletions
+                    )
     finally:
         hub.close()
     if as_json:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
-from harvesters.base import HarvestState, SourceSpec
+from harvesters.base import HarvestItem, HarvestState, SourceSpec
 from harvesters.errors import ConfigurationError, HarvestError
 from harvesters.records import RawRecord, RecordFailure
 from hub.background import ReadAhead
@@ -20,7 +20,7 @@ from hub.pipeline.beside import Beside
 from hub.pipeline.deletions import DeletionGuard
 from hub.pipeline.notifications import notify_source
 from hub.pipeline.summary import RunSummary
-from hub.pipeline.writer import RunWriter
+from hub.pipeline.writer import IndexSink, RunWriter
 from hub.protocols import hub_harvester
 from hub.settings import Settings
 from hub.store.clock import aware
@@ -58,17 +58,21 @@ def harvest_source(
     progress: Progress | None = None,
     client: httpx.Client | None = None,
     accept_deletions: bool = False,
+    group: RunHolder | None = None,
 ) -> RunSummary:
     """Run one harvest of a source; incremental from the last successful run unless ``full``.
 
     Deletions wait for the run to succeed and follow the source's deletion policy; a run that would
     delete more than its share of the source ends ``quarantined`` instead (``accept_deletions``: an
-    admin accepts them).
+    admin accepts them). In a ``group`` (``hub.pipeline.group``), the run's index writes go to the
+    group's shared commit and the run is recorded as ended (with its source's state, notifications
+    and next poll) only once that commit is made: the summary returned is complete then.
     """
     source = hub.store.get_source(source_id)
     if source is None:
         raise KeyError(f"no source {source_id!r}")
-    recover_hub(hub, source_id)  # a run of it whose process died: ended, and the index levelled after it
+    if group is None:  # a group recovers every source once, when it begins
+        recover_hub(hub, source_id)  # a run of it whose process died: ended, the index levelled after it
     last = None if full else hub.store.last_successful_run(source_id)
     since = _next_window_start(source.state, last.started_at) if last else None
     spec = source_spec(hub.settings, source.source)
@@ -93,9 +97,11 @@ def harvest_source(
         f"option {key} is not understood by {source.protocol}: kept, ignored" for key in source.ignored
     )
     writer = RunWriter(hub, source_id, run.id, summary)
+    if group is not None:
+        writer.index = group.sink(writer)
     beside = Beside(
         normalise_record,
-        lambda raw: _normalise_into(writer, raw, source.protocol, summary, place),
+        lambda raw: _normalise_into(writer, raw, source.protocol, summary, place, group),
         lambda raw, outcome: _deliver(writer, raw, outcome, summary),
         source.protocol,
         place,
@@ -107,8 +113,10 @@ def harvest_source(
     try:
         if source.problem:
             raise ConfigurationError(f"{source_id}: {source.problem}")
-        harvester = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client)
-        with ReadAhead(harvester.harvest(state), READ_AHEAD, name=f"harvest-{source_id}") as items:
+        harvested = None if group is None else group.items(source_id, state)  # fetched ahead
+        if harvested is None:
+            harvested = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client).harvest(state)
+        with ReadAhead(harvested, READ_AHEAD, name=f"harvest-{source_id}") as items:
             for item in items:
                 seen += 1
                 if isinstance(item, RecordFailure):
@@ -148,28 +156,78 @@ def harvest_source(
             summary.error = summary.error or f"store error: {type(exc).__name__}: {exc}"
         finally:
             beside.close()
-        _refresh_index(hub, writer)
         summary.seconds = time.monotonic() - started
         summary.not_modified = state.not_modified
         summary.notes.extend(state.notes)
-        hub.store.finish_run(
-            run.id,
+        ended = EndedRun(hub, source, summary, state, writer)
+        if group is None:
+            _refresh_index(hub, writer)
+            ended.record()
+        else:
+            group.hold(ended)
+    if group is None:
+        ended.follow()
+    return summary
+
+
+class RunHolder(Protocol):
+    """A group of runs (``hub.pipeline.group.RunGroup``): where its runs' index writes go, and what
+    records each run once they are searchable."""
+
+    def sink(self, writer: RunWriter) -> IndexSink:
+        """Where ``writer``'s run sends its index writes."""
+        ...
+
+    def hold(self, ended: EndedRun) -> None:
+        """Record ``ended`` (``EndedRun.record`` and ``follow``) once its index writes are searchable."""
+        ...
+
+    def items(self, source_id: str, state: HarvestState) -> Iterator[HarvestItem] | None:
+        """The items of ``source_id``'s run when the group fetched them ahead from ``state``, else None."""
+        ...
+
+    def outcome(self, raw: RawRecord) -> tuple[Outcome] | None:
+        """The outcome of ``raw`` when the group normalised it ahead (from the same payload), else None."""
+        ...
+
+
+class EndedRun:
+    """A run whose harvest has ended: what is left is to record it (``record``) once its index writes
+    are searchable, then its source's state, notifications and next poll (``follow``)."""
+
+    def __init__(
+        self, hub: Hub, source: StoredSource, summary: RunSummary, state: HarvestState, writer: RunWriter
+    ) -> None:
+        self.hub = hub
+        self.source = source
+        self.summary = summary
+        self.state = state
+        self.writer = writer
+
+    def record(self) -> None:
+        """The run's end, counts and notes into the store."""
+        state = self.state
+        self.hub.store.finish_run(
+            self.summary.run_id,
             requests=state.requests,
             bytes=state.bytes,
             statuses=dict(state.statuses),
-            **summary.outcome(),
+            **self.summary.outcome(),
         )
-    if summary.status == "succeeded":
-        kept: dict[str, Any] = {"etag": state.etag, "last_modified": state.last_modified}
-        if state.source_clock is not None:
-            kept[SOURCE_CLOCK] = state.source_clock.isoformat()
-        hub.store.set_source_state(source_id, kept)
-    if summary.status != "failed" and summary.added + summary.updated + summary.deleted:
-        from hub.websub.distributor import notify_run  # the feeds' web stack, only when there is news
 
-        notify_run(hub, run.id)  # WebSub: queued for the delivery workers, never waited for
-    after_run(hub, source, summary)
-    return summary
+    def follow(self) -> None:
+        """What follows a recorded run: the source's state, WebSub, the webhook and the next poll."""
+        hub, summary, state = self.hub, self.summary, self.state
+        if summary.status == "succeeded":
+            kept: dict[str, Any] = {"etag": state.etag, "last_modified": state.last_modified}
+            if state.source_clock is not None:
+                kept[SOURCE_CLOCK] = state.source_clock.isoformat()
+            hub.store.set_source_state(summary.source_id, kept)
+        if summary.status != "failed" and summary.added + summary.updated + summary.deleted:
+            from hub.websub.distributor import notify_run  # the feeds' web stack, only when there is news
+
+            notify_run(hub, summary.run_id)  # WebSub: queued for the delivery workers, never waited for
+        after_run(hub, self.source, summary)
 
 
 def _next_window_start(state: dict[str, Any], last_started: datetime) -> datetime:
@@ -200,13 +258,20 @@ def after_run(hub: Hub, source: StoredSource, summary: RunSummary) -> None:
 
 
 def _refresh_index(hub: Hub, writer: RunWriter) -> None:
-    if writer.index_failed:
+    refresh_index(hub, [writer])
+
+
+def refresh_index(hub: Hub, writers: list[RunWriter]) -> None:
+    """Make the index writes of ``writers``' runs searchable; a failure is noted on each run."""
+    writers = [writer for writer in writers if not writer.index_failed]
+    if not writers:
         return
     try:
         hub.index.refresh()
-    except Exception as exc:  # the run stands; the index is repaired from the store
-        writer.index_failed = True
-        writer.summary.notes.append(f"index refresh failed ({type(exc).__name__}: {exc})")
+    except Exception as exc:  # the runs stand; the index is repaired from the store
+        for writer in writers:
+            writer.index_failed = True
+            writer.summary.notes.append(f"index refresh failed ({type(exc).__name__}: {exc})")
 
 
 class _Direct:
@@ -234,9 +299,16 @@ def _record_sink(
 
 
 def _normalise_into(
-    writer: RunWriter, raw: RawRecord, protocol: str, summary: RunSummary, place: tuple[Any, Any]
+    writer: RunWriter,
+    raw: RawRecord,
+    protocol: str,
+    summary: RunSummary,
+    place: tuple[Any, Any],
+    group: RunHolder | None = None,
 ) -> None:
-    _deliver(writer, raw, normalize_outcomes(normalise_record, [raw], protocol, place)[0], summary)
+    made = None if group is None else group.outcome(raw)  # normalised ahead, from the same payload
+    outcome = made[0] if made is not None else normalize_outcomes(normalise_record, [raw], protocol, place)[0]
+    _deliver(writer, raw, outcome, summary)
 
 
 def _deliver(writer: RunWriter, raw: RawRecord, outcome: Outcome, summary: RunSummary) -> None:

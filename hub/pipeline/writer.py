@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from harvesters.records import RawRecord, RecordFailure
 from hub.background import OrderedWorker
@@ -23,6 +24,15 @@ _Batch = tuple[list[NormalisedItem], list[RecordFailure]]
 INDEX_BATCH = 1000
 
 
+class IndexSink(Protocol):
+    """Where a run's writer sends its index writes: the hub's index, or the shared commits of a group
+    of runs (``hub.pipeline.group``)."""
+
+    def add(self, resources: Iterable[Resource]) -> int: ...
+
+    def delete(self, ids: Iterable[str]) -> int: ...
+
+
 class RunWriter:
     """Buffers normalised records and writes them to the store and the index batch by batch.
 
@@ -32,8 +42,11 @@ class RunWriter:
     removal first sends what is pending), and everything by ``drain`` and ``finish``.
     """
 
-    def __init__(self, hub: Hub, source_id: str, run_id: int, summary: RunSummary) -> None:
+    def __init__(
+        self, hub: Hub, source_id: str, run_id: int, summary: RunSummary, index: IndexSink | None = None
+    ) -> None:
         self.hub = hub
+        self.index: IndexSink = hub.index if index is None else index
         self.source_id = source_id
         self.run_id = run_id
         self.summary = summary
@@ -92,7 +105,7 @@ class RunWriter:
             return
         if result.to_unindex:
             self._send_index()
-            self._guard(lambda: self.hub.index.delete(result.to_unindex))
+            self._guard(lambda: self.index.delete(result.to_unindex))
         for resource in result.to_index:
             self.to_index[resource.id] = resource
         if len(self.to_index) >= INDEX_BATCH:
@@ -102,7 +115,7 @@ class RunWriter:
         """Give the index the records stored since the last call."""
         if self.to_index and not self.index_failed:
             pending, self.to_index = list(self.to_index.values()), {}
-            self._guard(lambda: self.hub.index.add(pending))
+            self._guard(lambda: self.index.add(pending))
         self.to_index.clear()
 
     def _guard(self, work: Callable[[], object]) -> None:
@@ -111,9 +124,15 @@ class RunWriter:
         try:
             work()
         except Exception as exc:  # any backend error; the index is rebuilt from the store
-            self.index_failed = True
-            logger.exception("source %s run %s: index update failed", self.source_id, self.run_id)
-            self.summary.notes.append(
-                f"index update failed ({type(exc).__name__}: {exc}); the store is complete, "
-                "the next run of this source levels the index from the store"
-            )
+            self.index_error(exc)
+
+    def index_error(self, exc: Exception) -> None:
+        """Note that the index missed this run's writes (the next run of its source levels it)."""
+        if self.index_failed:
+            return
+        self.index_failed = True
+        logger.error("source %s run %s: index update failed", self.source_id, self.run_id, exc_info=exc)
+        self.summary.notes.append(
+            f"index update failed ({type(exc).__name__}: {exc}); the store is complete, "
+            "the next run of this source levels the index from the store"
+        )

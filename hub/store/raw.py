@@ -60,3 +60,14 @@ def stored_unchanged(store: Store, source_id: str, records: Sequence[RawRecord])
             select(RecordRow.id).where(RecordRow.id.in_(list(ids)), RecordRow.deleted.is_(False))
         )
         return {ids[rid] for rid in live}
+
+
+def stored_payload_hashes(store: Store, source_id: str) -> dict[str, str]:
+    """The SHA-256 of each stored raw payload of a source, by native id (live or not)."""
+    with store.session() as s:
+        rows = s.execute(
+            select(RawRecordRow.native_id, RawRecordRow.payload_hash).where(
+                RawRecordRow.source_id == source_id
+            )
+        )
+        return {native_id: payload_hash for native_id, payload_hash in rows}
