@@ -24,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from harvesters.records import RawRecord
+from hub.pipeline.helper_pool import helper_pool
 from normalizers.dispatch import Outcome, Place, normalize_outcomes
 from normalizers.language_detect import release_model
 from normalizers.resource import Resource
@@ -88,7 +89,7 @@ class Beside:
         try:
             started = self.pool is None
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(max_workers=self.helpers, mp_context=mp.get_context("spawn"))
+                self.pool = helper_pool(self.helpers)
             future = self.pool.submit(normalize_outcomes, self.normalise, chunk, self.protocol, self.place)
             if started:  # the helpers enrich from now on: the run's process lets its models go
                 release_model()

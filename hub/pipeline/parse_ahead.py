@@ -34,6 +34,7 @@ from harvesters.http import HttpPolicy
 from harvesters.records import RawRecord
 from harvesters.registry import build_harvester, typed_source
 from hub.context import Hub
+from hub.pipeline.helper_pool import helper_pool
 from hub.store.raw import stored_payload_hashes
 from normalizers.dispatch import Outcome, Place, normalize_outcomes, normalize_placed
 from registry.source_options import common_options
@@ -131,7 +132,7 @@ class ParseAhead:
         place = (options.country, options.regions)
         try:
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+                self.pool = helper_pool(1)
             stored = {} if self.full else stored_payload_hashes(self.hub.store, source_id)
             future = self.pool.submit(
                 fetch_ahead, spec, self.hub.settings.http_policy(), state, place, stored
