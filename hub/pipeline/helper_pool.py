@@ -1,10 +1,10 @@
 """Helper processes of a run (normalising beside it, parsing ahead): spawned, and ended with their run.
 
 A ``ProcessPoolExecutor`` worker waits for work on a queue whose pipe it holds both ends of, so a run's
-process that dies without closing its pool (killed by the kernel's OOM killer, ``kill -9``, a Celery
-worker's hard time limit) would leave its helpers waiting for ever, each holding the normalisers'
-models (about 160 MB). Every helper made here watches its parent's sentinel in a thread of its own and
-exits as soon as the parent is gone.
+process that dies without closing its pool (killed by the kernel's OOM killer or ``kill -9``) would
+leave its helpers waiting for ever, each holding the normalisers' models (about 160 MB); a Celery
+worker's process is daemonic and starts no helpers. Every helper made here watches its parent's
+sentinel in a thread of its own and exits as soon as the parent is gone.
 """
 
 from __future__ import annotations
