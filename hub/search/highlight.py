@@ -4,8 +4,10 @@ The stored text is cut into words by the same pattern as the index's tokenizer, 
 analyzer folds them (one call per text), so a word is marked exactly when the index would match it
 (stems aside: another form of a word is found but not marked). Cheaper than Tantivy's snippet
 generator, which re-reads and re-scores the text for every hit. An ASCII text is marked without the
-analyzer: its words are runs of ASCII letters and digits, which the analyzer only lower-cases, so one
-case-insensitive pattern of the query's ASCII words finds exactly the words the analyzer would.
+analyzer: its words are runs of ASCII letters and digits, which the analyzer only lower-cases, so the
+query's ASCII words found in the lower-cased text (whole runs) are exactly the words the analyzer
+would find. A text of ASCII letters and accented ones is searched the same way once the accents are
+dropped, its non-ASCII matches checked by the analyzer one word at a time.
 """
 
 from __future__ import annotations
@@ -29,16 +31,19 @@ SCANNED = 480  # characters of a description looked at: a match further in is no
 
 _ACCENTS = re.compile("[\u0300-\u036f]+")
 _ASCII_WORD = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z0-9]{{1,{LONGEST - 1}}}(?![A-Za-z0-9])")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_ALNUM_RUN = re.compile("[A-Za-z0-9]*")
 
 
 @dataclass(frozen=True, slots=True)
 class Wanted:
-    """The folded words of a query, and the folded prefixes (a term ending in ``*``); ``ascii``: the
-    words and prefixes an ASCII text can hold, as one pattern (None when there are none)."""
+    """The folded words of a query, and the folded prefixes (a term ending in ``*``); ``ascii_words`` and
+    ``ascii_prefixes``: those an ASCII text can hold (the words longest first)."""
 
     words: frozenset[str]
     prefixes: tuple[str, ...]
-    ascii: re.Pattern[str] | None = field(default=None, compare=False)
+    ascii_words: tuple[str, ...] = field(default=(), compare=False)
+    ascii_prefixes: tuple[str, ...] = field(default=(), compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.words or self.prefixes)
@@ -56,22 +61,12 @@ def wanted(text: str, analyzer: tantivy.TextAnalyzer) -> Wanted:
         if token.endswith("*") and found:
             prefixes.append(found.pop())
         words.update(found)
-    return Wanted(frozenset(words), tuple(prefixes), _ascii_pattern(words, prefixes))
-
-
-def _ascii_pattern(words: set[str], prefixes: list[str]) -> re.Pattern[str] | None:
-    """Whole ASCII words equal to a wanted word or starting with a prefix (shorter than LONGEST,
-    as the analyzer keeps them), case ignored."""
-    alternatives = [re.escape(w) for w in sorted(words, key=len, reverse=True) if w.isascii()]
-    alternatives += [
-        re.escape(p) + f"[A-Za-z0-9]{{0,{LONGEST - 1 - len(p)}}}"
-        for p in prefixes
-        if p.isascii() and len(p) < LONGEST
-    ]
-    if not alternatives:
-        return None
-    body = "|".join(alternatives)
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.ASCII | re.IGNORECASE)
+    return Wanted(
+        frozenset(words),
+        tuple(prefixes),
+        tuple(sorted((w for w in words if w.isascii()), key=len, reverse=True)),
+        tuple(p for p in prefixes if p.isascii() and len(p) < LONGEST),
+    )
 
 
 def marked(text: str, analyzer: tantivy.TextAnalyzer, want: Wanted, fragment: bool) -> str | None:
@@ -80,9 +75,22 @@ def marked(text: str, analyzer: tantivy.TextAnalyzer, want: Wanted, fragment: bo
     if fragment:
         text = text[:SCANNED]
     if text.isascii():
-        return _marked_ascii(text, want, fragment)
-    if not _may_hold(text, want):
-        return None
+        return _marked_ascii(text, text, want, fragment, None)
+    stripped = _ACCENTS.sub("", unicodedata.normalize("NFD", text))
+    if stripped.isascii():
+        # Every letter is an ASCII letter or one with accents (an ASCII letter and marks U+0300-U+036F
+        # in canonical decomposition), which the analyzer folds to that letter: the text holds its
+        # folded words, lower-cased, once the marks are dropped.
+        lowered = stripped.lower()
+        if not any(w in lowered for w in want.words) and not any(p in lowered for p in want.prefixes):
+            return None
+        if len(stripped) == len(text):  # one letter for one: the words are where they are in ``text``
+            return _marked_ascii(stripped, text, want, fragment, analyzer)
+    return marked_by_analyzer(text, analyzer, want, fragment)
+
+
+def marked_by_analyzer(text: str, analyzer: tantivy.TextAnalyzer, want: Wanted, fragment: bool) -> str | None:
+    """``marked`` by the analyzer: the text's words folded in one call, then found in the text."""
     folded = analyzer.analyze(text)
     if want.words.isdisjoint(folded) and not (
         want.prefixes and any(w.startswith(want.prefixes) for w in folded)
@@ -112,33 +120,63 @@ def marked(text: str, analyzer: tantivy.TextAnalyzer, want: Wanted, fragment: bo
     return _emphasised(text, hits, start, end)
 
 
-def _may_hold(text: str, want: Wanted) -> bool:
-    """False only when no word of ``text`` can be a wanted word or start with a wanted prefix: a text
-    whose letters are ASCII letters with accents (canonical decomposition: an ASCII letter and marks
-    U+0300-U+036F, folded by the analyzer to that letter) holds its folded words, lower-cased, once
-    the marks are dropped. Other texts may hold anything."""
-    stripped = _ACCENTS.sub("", unicodedata.normalize("NFD", text))
-    if not stripped.isascii():
-        return True
-    stripped = stripped.lower()
-    return any(w in stripped for w in want.words) or any(p in stripped for p in want.prefixes)
+def ascii_spans(text: str, want: Wanted) -> list[tuple[int, int]]:
+    """Where an ASCII ``text`` holds a wanted word (a whole run of ASCII letters and digits, case
+    ignored) or a word starting with a wanted prefix (shorter than LONGEST, as the analyzer keeps
+    words), in order; of two at one place, a word before a prefix and a longer word before a shorter
+    one. Found with ``str.find``: no pattern compiled per query."""
+    lowered = text.lower()
+    size = len(lowered)
+    found: list[tuple[int, int, int]] = []  # (start, rank, end)
+    for rank, word in enumerate(want.ascii_words):
+        at = lowered.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or lowered[at - 1] not in _ALNUM) and (end == size or lowered[end] not in _ALNUM):
+                found.append((at, rank, end))
+            at = lowered.find(word, at + 1)
+    later = len(want.ascii_words)
+    for prefix in want.ascii_prefixes:
+        at = lowered.find(prefix)
+        while at >= 0:
+            if at == 0 or lowered[at - 1] not in _ALNUM:
+                end = _ALNUM_RUN.match(lowered, at + len(prefix)).end()  # type: ignore[union-attr]
+                if end - at < LONGEST:
+                    found.append((at, later, end))
+            at = lowered.find(prefix, at + 1)
+    spans: list[tuple[int, int]] = []
+    for start, _, end in sorted(found):
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans
 
 
-def _marked_ascii(text: str, want: Wanted, fragment: bool) -> str | None:
-    """``marked`` for an ASCII text: the same words found by one pattern instead of the analyzer."""
-    if want.ascii is None:
-        return None
-    hits = [match.span() for match in want.ascii.finditer(text)]
+def _marked_ascii(
+    searched: str, shown: str, want: Wanted, fragment: bool, analyzer: tantivy.TextAnalyzer | None
+) -> str | None:
+    """``marked`` for a text whose words are those of the ASCII ``searched``, at the same places in
+    ``shown``: found by ``ascii_spans``; a word of ``shown`` that is not ASCII is marked only when the
+    ``analyzer`` folds it to a wanted word (the folding of a few letters differs from their
+    decomposition)."""
+    hits = ascii_spans(searched, want)
+    if analyzer is not None:
+        hits = [
+            (s, e) for s, e in hits if shown[s:e].isascii() or _one_wanted(analyzer.analyze(shown[s:e]), want)
+        ]
     if not hits:
         return None
-    start, end = 0, len(text)
-    if fragment and len(text) > FRAGMENT:
+    start, end = 0, len(shown)
+    if fragment and len(shown) > FRAGMENT:
         first = hits[0][0]
-        word = _ASCII_WORD.search(text, max(0, first - BEFORE))  # the first word from there on
+        word = _ASCII_WORD.search(searched, max(0, first - BEFORE))  # the first word from there on
         start = word.start() if word is not None and word.start() <= first else first
-        end = min(len(text), start + FRAGMENT)
+        end = min(len(shown), start + FRAGMENT)
         hits = [(s, e) for s, e in hits if s >= start and e <= end]
-    return _emphasised(text, hits, start, end)
+    return _emphasised(shown, hits, start, end)
+
+
+def _one_wanted(folded: list[str], want: Wanted) -> bool:
+    return len(folded) == 1 and want.matches(folded[0])
 
 
 def _emphasised(text: str, hits: list[tuple[int, int]], start: int, end: int) -> str:

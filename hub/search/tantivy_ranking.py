@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import tantivy
@@ -11,6 +12,7 @@ from normalizers.resource import Resource
 
 Facets = dict[str, dict[str, int]]
 Ranked = list[tuple[float, str, tantivy.DocAddress]]  # (score, order key or "" when not read, address)
+_KEY, _COUNT, _PAIR = itemgetter("key"), itemgetter("doc_count"), itemgetter("key", "doc_count")
 
 
 def counted(result: tantivy.SearchResult) -> int:
@@ -22,9 +24,9 @@ def facet_dict(aggregated: dict[str, Any]) -> Facets:
     """An aggregation's buckets as {field: {value: count}}, most first then by value; every field present."""
     found: Facets = {}
     for field in FACET_FIELDS:
-        buckets = aggregated.get(field, {}).get("buckets", [])
-        ordered = sorted([(-b["doc_count"], b["key"]) for b in buckets])  # tuples: compared in C
-        found[field] = {key: -negative for negative, key in ordered}
+        ordered = sorted(aggregated.get(field, {}).get("buckets", []), key=_KEY)
+        ordered.sort(key=_COUNT, reverse=True)  # stable: equal counts stay in value order
+        found[field] = dict(map(_PAIR, ordered))
     return found
 
 
