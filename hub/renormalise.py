@@ -31,6 +31,12 @@ logger = logging.getLogger(__name__)
 STATUS = "renormalised"
 NOTE = "re-normalised from the stored raw payloads (nothing fetched)"
 HELPERS = min(2, os.cpu_count() or 1)  # processes normalising beside the re-normalising process
+# Records per index write. Each write of changed records deletes their former documents from older
+# segments, and the merges that follow rewrite those segments: 2,500 at a time instead of a harvest's
+# 1,000 (hub.pipeline.writer.INDEX_BATCH, which keeps a harvest's memory flat) take about 80 µs of CPU
+# off each changed record for some 10 MB more at the peak; 5,000 took 120 µs off for 85 MB more
+# (docs/harvest-performance.md).
+INDEX_BATCH = 2500
 
 
 def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = None) -> RunSummary:
@@ -48,7 +54,7 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
     # thread while this one reads the next raw records and hands them to the helpers: SQLite and
     # the index's commit work outside the GIL. An index failure is noted on the run, which the next
     # harvest of the source levels from the store (hub/recovery.py), as for a harvest.
-    writer = RunWriter(hub, source_id, run.id, summary, raw=False)
+    writer = RunWriter(hub, source_id, run.id, summary, raw=False, index_batch=INDEX_BATCH)
 
     def deliver(raw: RawRecord, outcome: Outcome) -> None:
         if outcome is None:

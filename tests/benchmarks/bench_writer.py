@@ -96,12 +96,15 @@ class Clock:
             self.wall[key] = self.wall.get(key, 0.0) + time.perf_counter() - wall
 
 
-def write_phase(hub: Any, run_id: int, pairs: list[Any], batch: int, phase: str, clock: Clock) -> int:
+def write_phase(
+    hub: Any, run_id: int, pairs: list[Any], batch: int, phase: str, clock: Clock, index_batch: int = 0
+) -> int:
     """Write every pair as a run's writer does (store per batch, index per INDEX_BATCH); returns how
     many were indexed."""
     from hub.pipeline.writer import INDEX_BATCH
     from hub.store.store import NormalisedItem
 
+    index_batch = index_batch or INDEX_BATCH
     raw_too = phase == "added"
     pending: dict[str, Any] = {}
     indexed = 0
@@ -111,7 +114,7 @@ def write_phase(hub: Any, run_id: int, pairs: list[Any], batch: int, phase: str,
             phase, "store", lambda i=items: hub.store.apply_batch(SOURCE_ID, run_id, i, raw=raw_too)
         )
         pending.update((r.id, r) for r in result.to_index)
-        if len(pending) >= INDEX_BATCH:
+        if len(pending) >= index_batch:
             indexed += clock.time(phase, "index", lambda p=list(pending.values()): hub.index.add(p))
             pending = {}
     if pending:
@@ -124,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=20_000, help="records written (20000)")
     parser.add_argument("--batch-size", type=int, default=500, help="the hub's GKSS_BATCH_SIZE (500)")
+    parser.add_argument(
+        "--index-batch", type=int, default=0, help="records per index write (the writer's INDEX_BATCH)"
+    )
     parser.add_argument("--profile", help="write a cProfile of the timed phases to this file")
     options = parser.parse_args(argv)
 
@@ -156,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                         s.execute(update(RecordRow).values(content_hash="stale"))
                 if profile is not None:
                     profile.enable()
-                indexed = write_phase(hub, run.id, pairs, options.batch_size, phase, clock)
+                batch, index_batch = options.batch_size, options.index_batch
+                indexed = write_phase(hub, run.id, pairs, batch, phase, clock, index_batch)
                 if profile is not None:
                     profile.disable()
                 counts[phase] = (indexed, hub.store.count_records(SOURCE_ID), hub.index.count())
