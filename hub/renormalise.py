@@ -21,17 +21,22 @@ from harvesters.records import RawRecord, RecordFailure
 from hub.context import Hub
 from hub.pipeline import Progress, RunSummary, normalise_record
 from hub.pipeline.beside import Beside
-from hub.pipeline.writer import INDEX_BATCH
+from hub.pipeline.run import refresh_index
+from hub.pipeline.writer import RunWriter
 from hub.store.raw import stored_raw_records
-from hub.store.store import NormalisedItem
 from normalizers.dispatch import Outcome, normalize_outcomes
-from normalizers.resource import Resource
 
 logger = logging.getLogger(__name__)
 
 STATUS = "renormalised"
 NOTE = "re-normalised from the stored raw payloads (nothing fetched)"
 HELPERS = min(2, os.cpu_count() or 1)  # processes normalising beside the re-normalising process
+# Records per index write. Each write of changed records deletes their former documents from older
+# segments, and the merges that follow rewrite those segments: 2,500 at a time instead of a harvest's
+# 1,000 (hub.pipeline.writer.INDEX_BATCH, which keeps a harvest's memory flat) take about 80 µs of CPU
+# off each changed record for some 10 MB more at the peak; 5,000 took 120 µs off for 85 MB more
+# (docs/harvest-performance.md).
+INDEX_BATCH = 2500
 
 
 def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = None) -> RunSummary:
@@ -44,35 +49,24 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
     summary = RunSummary(run_id=run.id, source_id=source_id, notes=[NOTE])
     started = time.monotonic()
     seen = 0
-    items: list[NormalisedItem] = []
-    failures: list[RecordFailure] = []
-    to_index: dict[str, Resource] = {}
     harvested_at: dict[str, Any] = {}
+    # The writes (store batch by batch, the index every INDEX_BATCH records) go on in the writer's
+    # thread while this one reads the next raw records and hands them to the helpers: SQLite and
+    # the index's commit work outside the GIL. An index failure is noted on the run, which the next
+    # harvest of the source levels from the store (hub/recovery.py), as for a harvest.
+    writer = RunWriter(hub, source_id, run.id, summary, raw=False, index_batch=INDEX_BATCH)
 
     def deliver(raw: RawRecord, outcome: Outcome) -> None:
         if outcome is None:
             summary.skipped += 1
         elif isinstance(outcome, str):
-            failures.append(RecordFailure(source_id, raw.native_id, outcome))
+            writer.fail(RecordFailure(source_id, raw.native_id, outcome))
         else:
             outcome.harvested = outcome.provenance.harvested = harvested_at.pop(raw.native_id)  # when fetched
-            items.append(NormalisedItem(raw, outcome))
+            writer.add(raw, outcome)
 
     def here(raw: RawRecord) -> None:
         deliver(raw, normalize_outcomes(normalise_record, [raw], source.protocol, place)[0])
-
-    def write(index_too: bool) -> None:
-        result = hub.store.apply_batch(source_id, run.id, items, raw=False)
-        items.clear()
-        summary.add(result)
-        to_index.update((resource.id, resource) for resource in result.to_index)
-        if to_index and (index_too or len(to_index) >= INDEX_BATCH):  # one index commit per INDEX_BATCH
-            hub.index.add(list(to_index.values()))
-            to_index.clear()
-        if failures:
-            summary.failed += len(failures)
-            hub.store.record_failures(run.id, failures)
-            failures.clear()
 
     beside = Beside(normalise_record, here, deliver, source.protocol, place, helpers=HELPERS)
     try:
@@ -80,13 +74,12 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
             for raw, harvested in batch:
                 harvested_at[raw.native_id] = harvested
                 beside.add(raw)
-            write(index_too=False)
             seen += len(batch)
             if progress is not None:
                 progress(seen)
         beside.flush()
-        write(index_too=True)
-        hub.index.refresh()
+        writer.finish()
+        refresh_index(hub, [writer])
         summary.status = STATUS
     except Exception as exc:  # a store or index error still ends as a recorded failed run
         summary.status = "failed"
@@ -94,6 +87,11 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
         logger.exception("source %s: re-normalisation run %s failed", source_id, run.id)
     finally:
         beside.close()
+        try:
+            writer.finish()  # what was handed over before a failure is still written
+        except Exception as exc:
+            summary.status = "failed"
+            summary.error = summary.error or f"store error: {type(exc).__name__}: {exc}"
         summary.seconds = time.monotonic() - started
         hub.store.finish_run(run.id, **summary.outcome())
     return summary

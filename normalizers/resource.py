@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from harvesters.records import RawRecord
 from normalizers.vocabularies.languages import UN_LANGUAGES
@@ -74,21 +74,15 @@ class Resource(BaseModel):
     gbf_targets: list[str] = Field(default_factory=list)
     # issue 19: targets inferred from the text (never stated), with the model's score; apart from
     # gbf_targets, which holds what the source states or names explicitly
-    gbf_targets_inferred: dict[str, float] = Field(default_factory=dict)
+    # Left out of the JSON when empty: records without inferred targets serialise (and hash, and reach
+    # peers running an older hub) exactly as before the field. A field-level rule, not a model
+    # serializer: a wrapping serializer costs a call into Python on every dump (4 µs of 15).
+    gbf_targets_inferred: dict[str, float] = Field(default_factory=dict, exclude_if=lambda v: not v)
     gbf_indicators: list[str] = Field(default_factory=list)
     symbols: list[str] = Field(default_factory=list)  # CBD document symbols: COP-17, CBD/COP/DEC/15/4
     licence: str | None = None
     provenance: Provenance
     merged_provenance: list[Provenance] = Field(default_factory=list)
-
-    @model_serializer(mode="wrap")
-    def _without_empty_inferred(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """An empty ``gbf_targets_inferred`` is left out of the JSON: records without inferred targets
-        serialise (and hash, and reach peers running an older hub) exactly as before the field."""
-        data: dict[str, Any] = handler(self)
-        if not data.get("gbf_targets_inferred"):
-            data.pop("gbf_targets_inferred", None)
-        return data
 
     def display_title(self, prefer: str = "en") -> str:
         """The title to show: the preferred language, then UN languages, then any."""

@@ -38,14 +38,25 @@ class RunWriter:
 
     The writes run in a thread of their own, in order, at most two batches behind the harvest
     (SQLite and the index client do their work outside the GIL); ``finish`` waits for them. The
-    store is written batch by batch; the index gets up to ``INDEX_BATCH`` records at a time (a
-    removal first sends what is pending), and everything by ``drain`` and ``finish``.
+    store is written batch by batch; the index gets up to ``index_batch`` records at a time (a
+    removal first sends what is pending), and everything by ``drain`` and ``finish``. ``raw=False``
+    (re-normalising): only the normalised rows are written, never the raw ones.
     """
 
     def __init__(
-        self, hub: Hub, source_id: str, run_id: int, summary: RunSummary, index: IndexSink | None = None
+        self,
+        hub: Hub,
+        source_id: str,
+        run_id: int,
+        summary: RunSummary,
+        index: IndexSink | None = None,
+        *,
+        raw: bool = True,
+        index_batch: int = INDEX_BATCH,
     ) -> None:
         self.hub = hub
+        self.raw = raw  # False: the raw rows are left as they are (re-normalising reads them)
+        self.index_batch = index_batch
         self.index: IndexSink = hub.index if index is None else index
         self.source_id = source_id
         self.run_id = run_id
@@ -93,7 +104,7 @@ class RunWriter:
     def _write(self, batch: _Batch) -> None:
         items, failures = batch
         if items:
-            result = self.hub.store.apply_batch(self.source_id, self.run_id, items)
+            result = self.hub.store.apply_batch(self.source_id, self.run_id, items, raw=self.raw)
             self.summary.add(result)
             self._index(result)
         if failures:
@@ -108,7 +119,7 @@ class RunWriter:
             self._guard(lambda: self.index.delete(result.to_unindex))
         for resource in result.to_index:
             self.to_index[resource.id] = resource
-        if len(self.to_index) >= INDEX_BATCH:
+        if len(self.to_index) >= self.index_batch:
             self._send_index()
 
     def _send_index(self) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from json import dumps
 from typing import Any
 
+import orjson
 import tantivy
 
 from hub.search.base import EXTRA_FILTER_FIELDS, FACET_FIELDS, filter_terms
@@ -96,8 +96,16 @@ def order_key(moment: str | None, id: str) -> str:
     """A string whose descending order is the sort moment descending (its 14 digits, undated last;
     ``normalizers.search_query.sort_moment``), then id ascending: the id's UTF-8 bytes inverted (as
     hex) and closed by a mark above every hex digit."""
-    inverted = bytes(255 - b for b in id.encode("utf-8")).hex()
-    return moment_digits(moment) + inverted + "z"
+    return moment_digits(moment) + _inverted(id)
+
+
+_INVERT = bytes(range(255, -1, -1))  # byte b -> 255 - b
+
+
+def _inverted(id: str) -> str:
+    """The order key's tail: the id's UTF-8 bytes inverted (as hex), closed by a mark above every hex
+    digit."""
+    return id.encode("utf-8").translate(_INVERT).hex() + "z"
 
 
 def moment_digits(moment: str | None) -> str:
@@ -135,8 +143,9 @@ def facet_values(resource: Resource) -> dict[str, list[str]]:
 
 
 def card(resource: Resource) -> bytes:
-    """The search result of a Resource as JSON (without score and highlights), encoded when indexed."""
-    return dumps(result_json(resource), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The search result of a Resource as JSON (without score and highlights), encoded when indexed
+    (orjson: compact UTF-8, as ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` gives it)."""
+    return orjson.dumps(result_json(resource))
 
 
 def document(resource: Resource, json: str | None = None) -> tantivy.Document:
@@ -145,12 +154,13 @@ def document(resource: Resource, json: str | None = None) -> tantivy.Document:
     description = fold("\n".join(resource.description.values()))
     subjects = fold("\n".join([*resource.subjects, symbol_search_text(resource.symbols)]))
     date = resource.display_date()
-    moment = sort_moment(resource)
+    number = moment_number(sort_moment(resource))
+    rid = clean(resource.id)
     fields: dict[str, Any] = {
-        "id": clean(resource.id),
-        "order": order_key(moment, clean(resource.id)),
+        "id": rid,
+        "order": f"{number:014d}" + _inverted(rid),  # order_key, the moment's digits made once
         "day": day_number(date),
-        "moment": moment_number(moment),
+        "moment": number,
         "resource": (json if json is not None else resource.model_dump_json()).encode("utf-8"),
         "card": card(resource),
         "title": without_cjk(title),

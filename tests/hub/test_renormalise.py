@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
+from hub.recovery import INDEX_FAILED, LEVELLED
 from hub.renormalise import STATUS, renormalise_source
 from hub.search.base import SearchQuery
 from hub.settings import Settings
@@ -61,3 +62,38 @@ def test_renormalising_reads_the_store_and_counts_what_changed(hub: Hub) -> None
     assert _raw_rows(hub) == raw_before, "the raw rows are read, never written"
     last = hub.store.last_successful_run("repo")
     assert last is not None and last.id == harvested.run_id, "an incremental window starts from the harvest"
+
+
+def test_an_index_failure_while_re_normalising_is_noted_and_the_next_process_levels_the_index(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "gkss"
+    settings = Settings(home=home, database_url=None, search_url=None, allow_private_networks=True)
+    records = load_real_records()
+    first = open_hub(settings)
+    try:
+        with OaiReplayServer(records, page_size=7) as server:
+            first.store.add_source("repo", "oai-pmh", server.url, {})
+            assert harvest_source(first, "repo", full=True).status == "succeeded"
+        placeless = {r.id for batch in first.store.iter_resources("repo") for r in batch if not r.countries}
+        assert placeless
+        first.store.update_source("repo", options={"country": "KE"})
+        first.index.close()  # every index write of the re-normalising now fails: "the index is closed"
+        moved = renormalise_source(first, "repo")
+    finally:
+        first.close()
+    assert (moved.status, moved.updated) == (STATUS, len(placeless)), moved.error
+    assert any(note.startswith(INDEX_FAILED) for note in moved.notes), moved.notes
+    run = next(r for r in first.store.list_runs("repo") if r.id == moved.run_id)
+    assert any(str(note).startswith(INDEX_FAILED) for note in run.notes or []), run.notes
+
+    second = open_hub(settings)  # the next process levels the index after the run that noted the failure
+    try:
+        stored = {r.id for batch in second.store.iter_resources("repo") for r in batch if "KE" in r.countries}
+        assert placeless <= stored, "the store kept every change the index missed"
+        kenya = second.index.search(SearchQuery(country=("KE",), size=1000, facets=False))
+        assert {hit.id for hit in kenya.hits} == stored
+        run = next(r for r in second.store.list_runs("repo") if r.id == moved.run_id)
+        assert any(str(note).startswith(LEVELLED) for note in run.notes or []), run.notes
+    finally:
+        second.close()
