@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from hub.cluster_connection import ClusterConnection
 from hub.search.base import FILTER_FIELDS, Capabilities
+from hub.search.cluster_estimate import ESTIMATE_ABOVE, SAMPLE_PERCENT
 from hub.search.cluster_mapping import ANALYSIS, MAPPINGS, SAMPLE_FIELD, document, index_action
 from hub.search.cluster_search import MAX_WINDOW, ClusterSearch
 from normalizers.resource import Resource
@@ -56,6 +57,8 @@ class ClusterIndex(ClusterSearch):
         shards: int = 1,
         replicas: int | None = None,
         max_result_window: int = MAX_WINDOW,
+        estimate_above: int = ESTIMATE_ABOVE,
+        sample_percent: int = SAMPLE_PERCENT,
         chunk_size: int = 1000,
         max_chunk_bytes: int = 8 * 1024 * 1024,
         max_retries: int = 5,
@@ -70,6 +73,8 @@ class ClusterIndex(ClusterSearch):
         self.shards = shards
         self.replicas = replicas
         self.max_result_window = max_result_window
+        self.estimate_above = estimate_above  # estimated counts: exact up to here (cluster_estimate)
+        self.sample_percent = sample_percent
         self.chunk_size = chunk_size
         self.max_chunk_bytes = max_chunk_bytes
         self.max_retries = max_retries
