@@ -66,6 +66,7 @@ class ClusterSearch:
     sampled: bool  # every document has its sample bucket (hub.search.cluster.ClusterIndex)
     estimate_above: int = ESTIMATE_ABOVE
     sample_percent: int = SAMPLE_PERCENT
+    score_window: bool = True  # estimated counts sort a relevance page by score alone (False: tie-broken)
 
     # --- what each engine's client does to read -------------------------------------------------
 
@@ -143,7 +144,7 @@ class ClusterSearch:
         bound, percent = self.estimate_above, self.sample_percent
         dsl, aggs = body["query"], aggs_of(body)
         first: dict[str, Any] = {"query": dsl, **page, "track_total_hits": bound}
-        window = query.sort == "relevance" and query.after is None
+        window = self.score_window and query.sort == "relevance" and query.after is None
         start, size, lead = window_of(offset, page["size"])
         if window:  # the score alone: the engine skips what cannot reach the page
             first |= {"sort": [{"_score": "desc"}], "from": start, "size": size}
