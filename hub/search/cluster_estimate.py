@@ -1,6 +1,6 @@
 """Estimated counts on the cluster engines (``SearchQuery.counts == "estimate"``), the same on both.
 
-A search with words that asks for estimated counts sends one ``_msearch`` of two requests:
+A search with words that asks for estimated counts sends one ``_msearch`` of three requests:
 
 - the page, its total counted only up to ``ESTIMATE_ABOVE`` (``track_total_hits``), so the engine may
   skip the matches that cannot reach the page. A relevance page is sorted by score alone (a tie-breaker
@@ -9,11 +9,12 @@ A search with words that asks for estimated counts sends one ``_msearch`` of two
   here with the sort key the cursor reads (``full_sort_key``); a tie at an edge asks again with the
   tie-breaker (``tied_at_edges``);
 - the total and facets of the documents in ``SAMPLE_PERCENT`` of the sample buckets
-  (``hub.search.cluster_mapping.sample_bucket``: a hash of the id), ``size: 0``.
+  (``hub.search.cluster_mapping.sample_bucket``: a hash of the id), ``size: 0``;
+- the facets counted exactly but cut at the bound (``terminate_after``), whole when fewer match.
 
-Under the bound the page's total is exact and the facets are counted exactly in one more request (cheap:
-few matches); above it, the total and facets are the sample's counts scaled up (``scaled``), and the
-answer says ``counts: "estimated"``.
+Under the bound the page's total is exact and so are the third request's facets; above it, the total
+and facets are the sample's counts scaled up (``scaled``), and the answer says
+``counts: "estimated"``.
 """
 
 from __future__ import annotations

@@ -67,6 +67,7 @@ class ClusterSearch:
     estimate_above: int = ESTIMATE_ABOVE
     sample_percent: int = SAMPLE_PERCENT
     score_window: bool = True  # estimated counts sort a relevance page by score alone (False: tie-broken)
+    capped_beside: bool = True  # estimated counts also ask exact facets, cut at the bound, in the same trip
 
     # --- what each engine's client does to read -------------------------------------------------
 
@@ -150,10 +151,15 @@ class ClusterSearch:
             first |= {"sort": [{"_score": "desc"}], "from": start, "size": size}
         else:
             first |= {"sort": body["sort"], "from": offset, **after_clause(list(query.after or ()) or None)}
-        answers = self._raw_msearch(self.name, [first, sampled_counts(dsl, aggs, percent)])
+        bodies = [first, sampled_counts(dsl, aggs, percent)]
+        if aggs and self.capped_beside:  # the exact facets of a search under the bound, in the same trip
+            bodies.append(
+                {"query": dsl, "size": 0, "track_total_hits": bound, "terminate_after": bound, **aggs}
+            )
+        answers = self._raw_msearch(self.name, bodies)
         if any("error" in a or int(a.get("_shards", {}).get("failed", 0)) for a in answers):
             return self.search(replace(query, counts="exact"))
-        found, sample = answers
+        found, sample, *capped = answers
         if window and tied_at_edges(found["hits"]["hits"], lead, page["size"]):
             retry = {**first, "sort": body["sort"], "from": offset, "size": page["size"]}
             found, window = self._search(retry), False
@@ -162,7 +168,8 @@ class ClusterSearch:
             hits = in_full_order(hits[lead : lead + page["size"]])
         total = found["hits"]["total"]
         if total.get("relation", "eq") == "eq":  # under the bound: few matches, cheap to count exactly
-            counted = self._search({"query": dsl, "size": 0, **aggs}) if aggs else {}
+            whole = capped and not capped[0].get("terminated_early")
+            counted = capped[0] if whole else self._search({"query": dsl, "size": 0, **aggs}) if aggs else {}
             return SearchPage(total=int(total["value"]), hits=hits, facets=facets_of(counted) if aggs else {})
         estimate = max(int(total["value"]), scaled(total_of(sample), percent))
         facets = facets_of({"aggregations": scaled_facets(sample.get("aggregations", {}), percent)})

@@ -63,18 +63,26 @@ def _set(index: Any, **values: Any) -> Callable[[], None]:
 
 def estimate_variants(index: Any, queries: list[SearchQuery], limit: int = 150) -> None:
     """p50/p99 of the text queries with estimated counts: sample shares of 1, 2, 5 and 10 %, the 5 %
-    one with the tie-broken sort in the engine, and exact counts, one thread, each query every variant
+    one with the tie-broken sort in the engine or with the exact facets of a search under the bound asked
+    after the answer (not beside it), and exact counts, one thread, each query every variant
     (the request cache emptied before each)."""
-    kept = (index.sample_percent, index.score_window)
+    kept = (index.sample_percent, index.score_window, index.capped_beside)
     variants: dict[str, tuple[Callable[[], None], str]] = {
-        f"estimate, {p}% sample": (_set(index, sample_percent=p, score_window=True), "estimate")
+        f"estimate, {p}% sample": (
+            _set(index, sample_percent=p, score_window=True, capped_beside=True),
+            "estimate",
+        )
         for p in (1, 2, 5, 10)
     }
     variants["estimate, 5%, tie-broken sort"] = (
-        _set(index, sample_percent=5, score_window=False),
+        _set(index, sample_percent=5, score_window=False, capped_beside=True),
         "estimate",
     )
-    variants["exact counts"] = (_set(index, sample_percent=5, score_window=True), "exact")
+    variants["estimate, 5%, exact facets after"] = (
+        _set(index, sample_percent=5, score_window=True, capped_beside=False),
+        "estimate",
+    )
+    variants["exact counts"] = (_set(index, sample_percent=5, score_window=True, capped_beside=True), "exact")
     timings: dict[str, list[float]] = {name: [] for name in variants}
     totals: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
@@ -93,7 +101,7 @@ def estimate_variants(index: Any, queries: list[SearchQuery], limit: int = 150) 
                 if page.counts == "estimated":
                     totals[name].append(abs(page.total - exact) / exact)
     finally:
-        index.sample_percent, index.score_window = kept
+        index.sample_percent, index.score_window, index.capped_beside = kept
     print(f"estimated counts, variants, 1 thread, {len(timings['exact counts'])} queries with text:")
     for name, values in timings.items():
         ordered = sorted(values)
