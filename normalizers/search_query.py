@@ -167,6 +167,13 @@ EXTRA_FILTER_FIELDS: tuple[str, ...] = tuple(
 )
 FILTER_FIELDS: tuple[str, ...] = (*FACET_FIELDS, *EXTRA_FILTER_FIELDS)
 SORTS: tuple[str, ...] = ("relevance", "date")
+COUNTS: tuple[str, ...] = ("exact", "estimate")
+"""How a search counts its total and facets: ``exact`` (the default), or ``estimate``, which lets an
+engine estimate them when a search matches many documents (the answer's ``counts`` says which it did)."""
+COUNTS_HELP = (
+    "exact (default) or estimate: an engine may estimate the total and facet counts of a search that "
+    "matches many documents (the answer's counts field says which)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +186,7 @@ class SearchQuery:
     text (``Resource.gbf_targets_inferred``), ``target_any`` stated or inferred ones (``target``
     stays the stated ones). ``date_from``/``date_until`` (``YYYY-MM-DD``,
     inclusive) bound the record's date. ``sort`` is ``relevance`` (date as tie-break) or ``date``
-    (newest first).
+    (newest first). ``counts`` is ``exact`` or ``estimate`` (``COUNTS``).
     """
 
     text: str = ""
@@ -202,6 +209,7 @@ class SearchQuery:
     offset: int = 0
     size: int = 10
     facets: bool = True
+    counts: Literal["exact", "estimate"] = "exact"
 
 
 def sort_moment(resource: Resource) -> str | None:
@@ -258,6 +266,7 @@ def build_query(
     sort: str = "relevance",
     page: int = 1,
     size: int = 10,
+    counts: str = "exact",
     **values: Any,
 ) -> SearchQuery:
     """Validate user parameters into a SearchQuery: ``values`` by filter name (a sequence for a
@@ -287,9 +296,17 @@ def build_query(
         raise BadSearchParameter("size must be between 1 and 100")
     if not 1 <= page <= MAX_PAGE:
         raise BadSearchParameter(f"page must be between 1 and {MAX_PAGE} (deeper: follow next_cursor)")
+    if counts not in COUNTS:
+        raise BadSearchParameter("counts must be 'exact' or 'estimate'")
     sort_value: Literal["relevance", "date"] = "date" if sort == "date" else "relevance"
+    counts_value: Literal["exact", "estimate"] = "estimate" if counts == "estimate" else "exact"
     return SearchQuery(
-        text=(text or "").strip(), sort=sort_value, offset=(page - 1) * size, size=size, **fields
+        text=(text or "").strip(),
+        sort=sort_value,
+        offset=(page - 1) * size,
+        size=size,
+        counts=counts_value,
+        **fields,
     )
 
 

@@ -38,6 +38,7 @@ from hub.web.docs_page import docs_router
 from hub.web.embed import embed_router
 from hub.web.portal import portal_router
 from hub.websub.endpoint import websub_router
+from normalizers.search_query import COUNTS_HELP
 
 SEARCH_CACHE_CONTROL = "public, max-age=30"  # then revalidated with the ETag
 HEALTH_COUNTS_SECONDS = 1.0  # /healthz counts records and documents at most this often
@@ -126,11 +127,12 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
         cursor: Annotated[
             str | None, Query(max_length=2000, description="next_cursor of the previous page: deep paging")
         ] = None,
+        counts: Annotated[str, Query(max_length=20, description=COUNTS_HELP)] = "exact",
     ) -> Response:
         """Search: same parameters and JSON as `gkss search --json`; ETag, 304 on If-None-Match.
         A full page carries ``next_cursor``; ``cursor=`` continues after it (deep paging at the cost
         of the first page)."""
-        asked = (request, filters, sort, page, size, federated, cursor)
+        asked = (request, filters, sort, page, size, federated, cursor, counts)
         if current().index.capabilities.in_process and not federated and not filters.node:
             return searched(*asked)  # CPU work of this process: no worker thread's GIL hand-offs
         return await run_in_threadpool(searched, *asked)  # network or a store query: off the loop
@@ -143,10 +145,11 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, *, serv
         size: int,
         federated: bool,
         cursor: str | None,
+        counts: str = "exact",
     ) -> Response:
         """The search's answer (see ``api_search``), blocking until it is made."""
         hub = current()
-        query = query_of(filters, sort=sort, page=page, size=size, store=hub.store)
+        query = query_of(filters, sort=sort, page=page, size=size, counts=counts, store=hub.store)
         if cursor is not None and not federated:
             if page != 1:
                 raise HTTPException(status_code=400, detail="give either page or cursor, not both")

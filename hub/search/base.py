@@ -33,11 +33,13 @@ class Hit:
 
 @dataclass(slots=True)
 class SearchPage:
-    """A page of hits, the total match count and facet counts (value -> count, most first)."""
+    """A page of hits, the total match count and facet counts (value -> count, most first); ``counts``
+    says whether the total and facets were counted (``exact``) or ``estimated``."""
 
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    counts: str = "exact"
 
 
 @dataclass(frozen=True, slots=True)

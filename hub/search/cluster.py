@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 from hub.cluster_connection import ClusterConnection
 from hub.search.base import FILTER_FIELDS, Capabilities
-from hub.search.cluster_mapping import ANALYSIS, MAPPINGS, document, index_action
+from hub.search.cluster_estimate import ESTIMATE_ABOVE, SAMPLE_PERCENT
+from hub.search.cluster_mapping import ANALYSIS, MAPPINGS, SAMPLE_FIELD, document, index_action
 from hub.search.cluster_search import MAX_WINDOW, ClusterSearch
 from normalizers.resource import Resource
 
@@ -44,6 +45,9 @@ class ClusterIndex(ClusterSearch):
     capabilities = Capabilities(highlight=True, suggest=True, deep_paging=True, cursor=True)
     engine: ClassVar[str] = ""  # "elasticsearch" or "opensearch"
     needs_rebuild = False  # True when opened over documents an older hub wrote (open_hub rebuilds it)
+    # Whether every document carries its sample bucket (an index an older hub wrote does not until
+    # `gkss reindex`): estimated counts need it, else searches count exactly.
+    sampled = True
 
     def __init__(
         self,
@@ -53,6 +57,8 @@ class ClusterIndex(ClusterSearch):
         shards: int = 1,
         replicas: int | None = None,
         max_result_window: int = MAX_WINDOW,
+        estimate_above: int = ESTIMATE_ABOVE,
+        sample_percent: int = SAMPLE_PERCENT,
         chunk_size: int = 1000,
         max_chunk_bytes: int = 8 * 1024 * 1024,
         max_retries: int = 5,
@@ -67,6 +73,8 @@ class ClusterIndex(ClusterSearch):
         self.shards = shards
         self.replicas = replicas
         self.max_result_window = max_result_window
+        self.estimate_above = estimate_above  # estimated counts: exact up to here (cluster_estimate)
+        self.sample_percent = sample_percent
         self.chunk_size = chunk_size
         self.max_chunk_bytes = max_chunk_bytes
         self.max_retries = max_retries
@@ -164,8 +172,10 @@ class ClusterIndex(ClusterSearch):
             # language sub-fields added to LANGUAGE_ANALYZERS since (issue 19)
             added.update({group: MAPPINGS["properties"][group] for group in ("title", "description")})
             added["sort_time"] = MAPPINGS["properties"]["sort_time"]  # the date order's moment
+            added[SAMPLE_FIELD] = MAPPINGS["properties"][SAMPLE_FIELD]  # estimated counts' sample
             self._put_mapping(self.name, added)
-            self.needs_rebuild = self._written_before_sort_time()
+            self.needs_rebuild = self._without("sort_time", having="sort_date")
+            self.sampled = not self._without(SAMPLE_FIELD)
             return
         if self._index_exists(self.name):
             raise RuntimeError(f"{self.name!r} is a concrete index, not an alias; rename or delete it first")
@@ -175,12 +185,13 @@ class ClusterIndex(ClusterSearch):
         if len(targets) > 1 and new != targets[0]:  # another process created one at the same moment
             self._update_aliases([{"remove_index": {"index": new}}])
 
-    def _written_before_sort_time(self) -> bool:
-        """Whether the index holds dated documents without the publication moment the date order
-        reads (written by an older hub): then the hub rebuilds it from the store when it opens."""
+    def _without(self, field: str, having: str | None = None) -> bool:
+        """Whether the index holds documents (with ``having``) that lack ``field``: written by an older
+        hub. Dated documents without the publication moment the date order reads make the hub rebuild
+        the index when it opens; documents without a sample bucket make it count exactly."""
+        filters = [{"exists": {"field": having}}] if having else []
         body = {"size": 0, "track_total_hits": 1, "query": {"bool": {
-            "filter": [{"exists": {"field": "sort_date"}}],
-            "must_not": [{"exists": {"field": "sort_time"}}],
+            "filter": filters, "must_not": [{"exists": {"field": field}}],
         }}}  # fmt: skip
         total = self._raw_search(self.name, body)["hits"]["total"]
         return int(total["value"] if isinstance(total, dict) else total) > 0
@@ -220,6 +231,7 @@ class ClusterIndex(ClusterSearch):
             self._delete_index(new)
             raise
         self.needs_rebuild = False
+        self.sampled = True
         self._retire(old, self.retire_after)
         return written
 
@@ -271,4 +283,5 @@ class ClusterIndex(ClusterSearch):
         old = self.physical_indices()
         new = self._create_version()
         self._swap(old, new)
+        self.sampled = True
         self._retire(old, 0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -39,6 +40,17 @@ def _language_group(copy_to: list[str]) -> dict[str, Any]:
     return {"properties": {k: {**v, "index_options": "offsets"} for k, v in fields.items()}}
 
 
+SAMPLE_FIELD = "sample"
+SAMPLE_BUCKETS = 100  # a document's sample bucket is one of 0..99, from its id alone
+
+
+def sample_bucket(id: str) -> int:
+    """A document's sample bucket, 0..SAMPLE_BUCKETS-1: a hash of its id, so the same on every engine,
+    in every run and independent of what the document says (estimated counts read k of the buckets)."""
+    digest = hashlib.blake2b(id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % SAMPLE_BUCKETS
+
+
 KEYWORD: dict[str, Any] = {"type": "keyword"}
 # Facet fields build their global ordinals at refresh, not on the first search after it (updatable on
 # an existing index, so ``ClusterIndex`` puts it on indices made before).
@@ -57,6 +69,7 @@ MAPPINGS: dict[str, Any] = {
         "title_exact": {"type": "keyword", "normalizer": "folded", "ignore_above": 256},
         "suggest": {"type": "completion", "analyzer": "folded", "max_input_length": 100},
         "content_hash": KEYWORD,
+        SAMPLE_FIELD: KEYWORD,  # the sample bucket (sample_bucket): what estimated counts filter on
         "resource": {"type": "object", "enabled": False},
     },
 }
@@ -108,6 +121,7 @@ def document(resource: Resource) -> dict[str, Any]:
         "description": _by_language(resource.description),
         "subjects": [*resource.subjects, *symbol_search_text(resource.symbols).splitlines()],
         "content_hash": resource.content_hash(),
+        SAMPLE_FIELD: str(sample_bucket(resource.id)),
         "resource": resource.model_dump(mode="json"),
     }
     titles = [

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from hub.search.base import FACET_FIELDS, Hit, SearchPage, SearchQuery
+from hub.search.cluster_estimate import (
+    ESTIMATE_ABOVE,
+    SAMPLE_PERCENT,
+    in_full_order,
+    sampled_counts,
+    scaled,
+    scaled_facets,
+    tied_at_edges,
+    window_of,
+)
 from hub.search.cluster_highlight import query_wanted
 from hub.search.cluster_mapping import COMPLETION_RESERVED, json_text
 from hub.search.cluster_query import (
@@ -52,6 +63,11 @@ class ClusterSearch:
 
     name: str
     max_result_window: int
+    sampled: bool  # every document has its sample bucket (hub.search.cluster.ClusterIndex)
+    estimate_above: int = ESTIMATE_ABOVE
+    sample_percent: int = SAMPLE_PERCENT
+    score_window: bool = True  # estimated counts sort a relevance page by score alone (False: tie-broken)
+    capped_beside: bool = True  # estimated counts also ask exact facets, cut at the bound, in the same trip
 
     # --- what each engine's client does to read -------------------------------------------------
 
@@ -88,6 +104,8 @@ class ClusterSearch:
         body, page = request_parts(query)
         offset = max(0, query.offset)
         want = query_wanted(query.text)
+        if self._estimates(query, body, offset + page["size"]):
+            return self._estimated(query, body, page, offset, want)
         if query.after is not None:  # keyset paging: never deeper than one page
             answer = self._search({**body, **page, "search_after": list(query.after)})
             return SearchPage(
@@ -107,6 +125,55 @@ class ClusterSearch:
                 facets=facets_of(answer) if query.facets else {},
             )
         return self._deep_page(body, page, offset, want)
+
+    def _estimates(self, query: SearchQuery, body: dict[str, Any], end: int) -> bool:
+        """Whether this search is answered with estimated counts (hub.search.cluster_estimate): asked
+        for, a query with words (one without is counted exactly, from the engine's cache), an index
+        whose documents all have their sample bucket, a page within the result window."""
+        return (
+            query.counts == "estimate"
+            and bool(body["query"]["bool"]["must"])
+            and self.sampled
+            and end + 1 <= self.max_result_window
+        )
+
+    def _estimated(
+        self, query: SearchQuery, body: dict[str, Any], page: dict[str, Any], offset: int, want: Wanted
+    ) -> SearchPage:
+        """The page, its total counted up to ``estimate_above`` and the sample's counts, in one _msearch;
+        exact facets in one more request when the total is under the bound."""
+        bound, percent = self.estimate_above, self.sample_percent
+        dsl, aggs = body["query"], aggs_of(body)
+        first: dict[str, Any] = {"query": dsl, **page, "track_total_hits": bound}
+        window = self.score_window and query.sort == "relevance" and query.after is None
+        start, size, lead = window_of(offset, page["size"])
+        if window:  # the score alone: the engine skips what cannot reach the page
+            first |= {"sort": [{"_score": "desc"}], "from": start, "size": size}
+        else:
+            first |= {"sort": body["sort"], "from": offset, **after_clause(list(query.after or ()) or None)}
+        bodies = [first, sampled_counts(dsl, aggs, percent)]
+        if aggs and self.capped_beside:  # the exact facets of a search under the bound, in the same trip
+            bodies.append(
+                {"query": dsl, "size": 0, "track_total_hits": bound, "terminate_after": bound, **aggs}
+            )
+        answers = self._raw_msearch(self.name, bodies)
+        if any("error" in a or int(a.get("_shards", {}).get("failed", 0)) for a in answers):
+            return self.search(replace(query, counts="exact"))
+        found, sample, *capped = answers
+        if window and tied_at_edges(found["hits"]["hits"], lead, page["size"]):
+            retry = {**first, "sort": body["sort"], "from": offset, "size": page["size"]}
+            found, window = self._search(retry), False
+        hits = hits_of(found, want)
+        if window:
+            hits = in_full_order(hits[lead : lead + page["size"]])
+        total = found["hits"]["total"]
+        if total.get("relation", "eq") == "eq":  # under the bound: few matches, cheap to count exactly
+            whole = capped and not capped[0].get("terminated_early")
+            counted = capped[0] if whole else self._search({"query": dsl, "size": 0, **aggs}) if aggs else {}
+            return SearchPage(total=int(total["value"]), hits=hits, facets=facets_of(counted) if aggs else {})
+        estimate = max(int(total["value"]), scaled(total_of(sample), percent))
+        facets = facets_of({"aggregations": scaled_facets(sample.get("aggregations", {}), percent)})
+        return SearchPage(total=estimate, hits=hits, facets=facets if aggs else {}, counts="estimated")
 
     def _deep_page(self, body: dict[str, Any], page: dict[str, Any], offset: int, want: Wanted) -> SearchPage:
         """Skip to ``offset`` (sort values only), then read the page, with search_after on the stable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from federation.fanout import federated_search
@@ -26,6 +27,7 @@ async def hub_federated_search(
     ``detail``: say why a peer failed (the command line and the admin API, never anonymous callers)."""
 
     def local_search(local: SearchQuery) -> dict[str, Any]:
+        local = replace(local, counts="exact")  # merged totals add up counted figures only
         return page_json(index.search(local), local)
 
     return await federated_search(

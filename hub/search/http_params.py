@@ -44,10 +44,16 @@ search_filters.__annotations__ = {p.name: p.annotation for p in _http} | {"retur
 
 
 def query_of(
-    filters: SearchFilters, *, sort: str, page: int, size: int, store: Store | None = None
+    filters: SearchFilters,
+    *,
+    sort: str,
+    page: int,
+    size: int,
+    counts: str = "exact",
+    store: Store | None = None,
 ) -> SearchQuery:
     """``filters_query`` for an endpoint: a parameter that cannot be understood is an HTTP 400."""
     try:
-        return filters_query(filters, sort=sort, page=page, size=size, store=store)
+        return filters_query(filters, sort=sort, page=page, size=size, counts=counts, store=store)
     except BadSearchParameter as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None

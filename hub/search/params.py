@@ -82,6 +82,7 @@ def filters_query(
     sort: str = "relevance",
     page: int = 1,
     size: int = 10,
+    counts: str = "exact",
     store: Store | None = None,
 ) -> SearchQuery:
     """The SearchQuery for these filters, ``node`` resolved to its sources in ``store``; raises
@@ -97,7 +98,7 @@ def filters_query(
             values["source"] = node_sources(store, filters.node, within=values["source"])
         except NodeError as exc:
             raise BadSearchParameter(str(exc)) from None
-    return build_query(filters.q, sort=sort, page=page, size=size, **values)
+    return build_query(filters.q, sort=sort, page=page, size=size, counts=counts, **values)
 
 
 def filters_of_params(params: Mapping[str, list[str]]) -> SearchFilters:

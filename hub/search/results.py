@@ -42,7 +42,7 @@ def _with_highlights(result: dict[str, Any], highlights: dict[str, list[str]]) -
 
 
 def page_json(page: SearchPage, query: SearchQuery) -> dict[str, Any]:
-    """The documented search JSON: ``{"total", "results", "facets", "page", "size"}``."""
+    """The documented search JSON: ``{"total", "results", "facets", "page", "size", "counts"}``."""
     return {
         "total": page.total,
         "page": query.offset // query.size + 1,
@@ -51,6 +51,7 @@ def page_json(page: SearchPage, query: SearchQuery) -> dict[str, Any]:
             _with_highlights(result_json(hit.resource, hit.score), hit.highlights) for hit in page.hits
         ],
         "facets": page.facets,
+        "counts": page.counts,
     }
 
 
@@ -72,5 +73,5 @@ def page_body(page: SearchPage, query: SearchQuery, **more: Any) -> bytes:
     results the index keeps encoded are copied as they are."""
     head = json.dumps({"total": page.total, "page": query.offset // query.size + 1, "size": query.size})
     results = b",".join(_result_bytes(hit) for hit in page.hits)
-    tail = orjson.dumps({"facets": page.facets, **more})
+    tail = orjson.dumps({"facets": page.facets, "counts": page.counts, **more})
     return head[:-1].encode("utf-8") + b', "results": [' + results + b"], " + tail[1:]

@@ -123,7 +123,10 @@ def embed_router(current: Callable[[], Hub]) -> APIRouter:
             filters = state.filters()
         except UnknownRegion as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
-        query = query_of(filters, sort="relevance", page=state.page, size=state.size, store=current().store)
+        hub = current()  # counts estimated where a search matches many (the answer says so)
+        query = query_of(
+            filters, sort="relevance", page=state.page, size=state.size, counts="estimate", store=hub.store
+        )
         answer: dict[str, Any] = page_json(current().index.search(query), query)
         pages = max(1, -(-answer["total"] // state.size))
         return render(

@@ -27,7 +27,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "bench-cluster"
 SLICE = 50_000
-GENERATOR = "1"  # bump when bench_search_cluster.make changes what a document holds
+GENERATOR = "2"  # bump when bench_search_cluster.make changes what a document holds
 
 _MAKE: Callable[[int], dict[str, Any]] | None = None  # set in the parent before the workers fork
 

@@ -32,16 +32,18 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    ``--processes P`` also split among P forked processes, each with its own client, so the driver's
    GIL is not the limit). Two floors, same clients and queries in the same run, through the same
    client: a bare ``match_all`` size=10, and a bare ``multi_match`` of the query's text on the hub's
-   field set (``match_all`` for the queries without text), size=10, no facets, no highlight. Each is
-   reported for the whole mix and for the queries with text alone.
+   field set (``match_all`` for the queries without text), size=10, no facets, no highlight. The hub
+   is measured twice: exact counts (the API's default) and estimated counts (``counts=estimate``, as
+   the portal and the widget ask). Each is reported for the whole mix and for the queries with text
+   alone; then how near the estimates come to the exact counts (``cluster_estimate_accuracy.py``).
 4. What counting apart buys: the queries without words, one thread, each run both ways in turn
    (total and facets in the page's request, or in a cacheable size-0 request beside it).
 5. Where the time goes (``cluster_breakdown.py``): the hub's request for the queries with text, one
    thread, with one part removed or changed at a time, against the floor in the same loop.
 
-``--keep`` keeps the loaded index and ``--load-only`` stops after step 2; ``--existing <alias>`` runs
-steps 3-5 on a kept index (so a 1,000,000-document index is loaded once), after adding the
-documents it lacks up to ``--docs`` with ``--grow`` (the scaling from one size to the next).
+``--keep`` keeps the loaded index, ``--load-only`` stops after step 2 and ``--latency-only`` after 3;
+``--existing <alias>`` runs steps 3-5 on a kept index (so a 1,000,000-document index is loaded once),
+after adding the documents it lacks up to ``--docs`` with ``--grow`` (the scaling from one size to the next).
 
 The embedded engine has its own benchmark, ``bench_search.py``.
 
@@ -59,6 +61,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -78,6 +81,7 @@ from tests.benchmarks.cluster_clients import (  # noqa: E402
     run_clients,
     run_processes,
 )
+from tests.benchmarks.cluster_estimate_accuracy import estimate_accuracy, estimate_variants  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
@@ -302,6 +306,8 @@ def search_latency(args: argparse.Namespace, vocabulary: Vocabulary, pipeline: A
 
     queries = query_mix(vocabulary, args.queries, args.seed)
     ours: list[Callable[[], object]] = [lambda q=q: pipeline.search(q) for q in queries]  # type: ignore[misc]
+    portal = [replace(q, counts="estimate") for q in queries]  # as the portal and widget ask
+    estimated: list[Callable[[], object]] = [lambda q=q: pipeline.search(q) for q in portal]  # type: ignore[misc]
     body = {"query": {"match_all": {}}, "size": 10}
     bare: list[Callable[[], object]] = [
         lambda: pipeline.client.search(index=pipeline.name, body=body) for _ in queries
@@ -317,7 +323,15 @@ def search_latency(args: argparse.Namespace, vocabulary: Vocabulary, pipeline: A
         for q in queries
     ]
     text = [bool(q.text.strip()) for q in queries]
-    runs = {"bare match_all": bare, "bare multi_match": bare_text, "SearchIndex.search": ours}
+    runs = {
+        "bare match_all": bare,
+        "bare multi_match": bare_text,
+        "hub, exact counts": ours,
+        "hub, estimated (portal)": estimated,
+    }
+
+    def uncache() -> None:  # no run's counts answered from the shard request cache of an earlier run
+        pipeline.client.indices.clear_cache(index=pipeline.name, request=True)
 
     def reconnect() -> None:
         from hub.cluster_connection import ClusterConnection
@@ -333,7 +347,11 @@ def search_latency(args: argparse.Namespace, vocabulary: Vocabulary, pipeline: A
     for threads, processes in shapes:
         shape = f" in {processes} processes" if processes > 1 else ""
         print(f"search latency, {args.docs:,} documents, {threads} clients{shape}, {args.queries:,} queries:")
-        compare_latency(runs, threads, text, driver(processes))
+        compare_latency(runs, threads, text, driver(processes), hubs=2, before=uncache)
+    estimate_accuracy(pipeline, queries)
+    estimate_variants(pipeline, queries)
+    if args.latency_only:
+        return
     counted_apart_ab(pipeline, queries)
     breakdown(pipeline, queries, SEARCH_FIELDS)
 
@@ -352,6 +370,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the loaded cluster index")
     parser.add_argument("--existing", help="alias of a kept index: search latency only")
     parser.add_argument("--load-only", action="store_true", help="bulk comparison and load, no search")
+    parser.add_argument(
+        "--latency-only", action="store_true", help="steps 3 and the estimates' accuracy only"
+    )
     parser.add_argument(
         "--grow", action="store_true", help="with --existing: add documents up to --docs first"
     )

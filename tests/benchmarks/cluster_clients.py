@@ -68,20 +68,31 @@ def latency_report(name: str, timings: list[float], wall: float) -> tuple[float,
 
 
 def compare_latency(
-    runs: dict[str, list[Callable[[], object]]], threads: int, text: list[bool], drive: Runner
+    runs: dict[str, list[Callable[[], object]]],
+    threads: int,
+    text: list[bool],
+    drive: Runner,
+    hubs: int = 1,
+    before: Callable[[], None] = lambda: None,
 ) -> None:
-    """Each run (the same queries; the last is the hub's) after a warm-up of each; p50/p99 of the whole
-    mix and of the queries with text, and the hub's ratios to each floor."""
+    """Each run (the same queries; the last ``hubs`` are the hub's) after a warm-up of each and
+    ``before`` (the engine's request cache emptied: no run answered from an earlier one's counts);
+    p50/p99 of the whole mix and of the queries with text, and each hub run's ratios to each floor."""
     for calls in runs.values():
         drive(calls[: len(calls) // 10], threads)
-    measured = {name: drive(calls, threads) for name, calls in runs.items()}
-    *floors, ours = measured
+    measured = {}
+    for name, calls in runs.items():
+        before()
+        measured[name] = drive(calls, threads)
+    names = list(measured)
+    floors, ours = names[:-hubs], names[-hubs:]
     for subset, keep in (("whole mix", [True] * len(text)), ("queries with text", text)):
         print(f"  {subset}:")
         figures = {
             name: latency_report(name, [t for t, k in zip(timings, keep, strict=True) if k], wall)
             for name, (timings, wall) in measured.items()
         }
-        for floor in floors:
-            (p50, p99), (f50, f99) = figures[ours], figures[floor]
-            print(f"    {ours} / {floor}: p50 x{p50 / f50:.2f}, p99 x{p99 / f99:.2f}")
+        for hub in ours:
+            for floor in floors:
+                (p50, p99), (f50, f99) = figures[hub], figures[floor]
+                print(f"    {hub} / {floor}: p50 x{p50 / f50:.2f}, p99 x{p99 / f99:.2f}")

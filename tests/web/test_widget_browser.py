@@ -221,3 +221,4 @@ def test_widget_with_a_fixed_region_finds_its_countries_and_regional_records(
         _wait_status(page, text.replace("{n}", str(len(expected))))
         searches = [parse_qs(urlsplit(url).query) for url in asked if "/api/search" in url]
         assert searches and searches[-1]["region"] == [region] and "country" not in searches[-1]
+        assert searches[-1]["counts"] == ["estimate"]  # the widget lets the hub estimate (it says so)

@@ -19,11 +19,14 @@ export interface Page {
   size: number;
   results: Result[];
   facets: Partial<Record<Facet, Record<string, number>>>;
+  /** "estimated" when the hub estimated the total and facet counts (the widget asks it to); else exact. */
+  counts?: "exact" | "estimated";
 }
 
 export type Filters = Partial<Record<Facet, string[]>>;
 
-/** The search request; ``regions`` (a centre's fixed region: M49 code, CBD group or slug) narrow it too. */
+/** The search request; ``regions`` (a centre's fixed region: M49 code, CBD group or slug) narrow it too.
+ * It lets the hub estimate the counts of a search that matches many documents (``counts=estimate``). */
 export function searchUrl(
   hub: string, q: string, filters: Filters, page: number, size: number, regions: string[] = [],
 ): string {
@@ -33,6 +36,7 @@ export function searchUrl(
   for (const region of regions) params.append("region", region);
   params.set("page", String(page));
   params.set("size", String(size));
+  params.set("counts", "estimate");
   return `${hub}/api/search?${params.toString()}`;
 }
 
@@ -51,4 +55,11 @@ export function httpUrl(value: string | null): string | null {
   } catch {
     return null;
   }
+}
+
+/** A count as shown: an estimated one rounded to two significant digits. */
+export function shownCount(n: number, estimated: boolean): number {
+  if (!estimated || n < 100) return n;
+  const unit = 10 ** (Math.floor(Math.log10(n)) - 1);
+  return Math.round(n / unit) * unit;
 }

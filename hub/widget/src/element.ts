@@ -1,5 +1,7 @@
 // <gkss-search>: search form, facets, results and paging in a shadow root; harvested text only via textContent.
-import { FACETS, type Facet, type Filters, type Page, type Result, httpUrl, search, searchUrl } from "./api";
+import {
+  FACETS, type Facet, type Filters, type Page, type Result, httpUrl, search, searchUrl, shownCount,
+} from "./api";
 import { renderFacets } from "./facets";
 import { highlightNodes, htmlToText, plainText } from "./highlight";
 import { type Labels, label, loadLabels } from "./labels";
@@ -346,8 +348,11 @@ export class GkssSearch extends HTMLElement {
 
   private render(page: Page): void {
     const p = this.parts;
+    const estimated = page.counts === "estimated";
+    const n = estimated ? shownCount(page.total, true).toLocaleString(this.lang_) : page.total;
     p.status.textContent =
-      page.total === 0 ? this.tr("none") : page.total === 1 ? this.tr("result") : this.tr("results", { n: page.total });
+      page.total === 0 ? this.tr("none") : page.total === 1 ? this.tr("result")
+        : this.tr(estimated ? "about_results" : "results", { n });
     const picks = FACETS.some((facet) => this.picked(facet).length > 0);
     p.clear.hidden = !picks;
     this.drawerLabel();

@@ -1,5 +1,5 @@
 // The facet groups: values by count (years newest first), the top ones, then "show all" and a filter box.
-import { FACETS, type Facet, type Page } from "./api";
+import { FACETS, type Facet, type Page, shownCount } from "./api";
 import type { GkssSearch } from "./element";
 
 const TOP = 8;
@@ -23,6 +23,7 @@ export function orderedValues(facet: Facet, counts: Record<string, number>): [st
 
 export function renderFacets(widget: GkssSearch, page: Page): HTMLElement[] {
   const groups: HTMLElement[] = [];
+  const estimated = page.counts === "estimated";
   for (const facet of FACETS) {
     const counts = orderedValues(facet, page.facets[facet] ?? {});
     const picked = widget.picked(facet);
@@ -43,7 +44,8 @@ export function renderFacets(widget: GkssSearch, page: Page): HTMLElement[] {
       if (english && name !== english && name.endsWith(english)) {
         text.append(name.slice(0, -english.length), make("span", { lang: "en" }, english));
       } else text.textContent = name;
-      button.append(text, make("span", { class: "count" }, String(count)));
+      const label = estimated && count ? `~${shownCount(count, true)}` : String(count); // "~": estimated
+      button.append(text, make("span", { class: "count" }, label));
       button.addEventListener("click", () => widget.toggle(facet, value));
       const item = make("li");
       item.append(button);

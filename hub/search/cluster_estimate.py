@@ -1,0 +1,88 @@
+"""Estimated counts on the cluster engines (``SearchQuery.counts == "estimate"``), the same on both.
+
+A search with words that asks for estimated counts sends one ``_msearch`` of three requests:
+
+- the page, its total counted only up to ``ESTIMATE_ABOVE`` (``track_total_hits``), so the engine may
+  skip the matches that cannot reach the page. A relevance page is sorted by score alone (a tie-breaker
+  after the score stops that skipping) and asked one hit wider on each side; when no score is tied
+  across the page's edges its hits are exactly those of the tie-broken order, put back in that order
+  here with the sort key the cursor reads (``full_sort_key``); a tie at an edge asks again with the
+  tie-breaker (``tied_at_edges``);
+- the total and facets of the documents in ``SAMPLE_PERCENT`` of the sample buckets
+  (``hub.search.cluster_mapping.sample_bucket``: a hash of the id), ``size: 0``;
+- the facets counted exactly but cut at the bound (``terminate_after``), whole when fewer match.
+
+Under the bound the page's total is exact and so are the third request's facets; above it, the total
+and facets are the sample's counts scaled up (``scaled``), and the answer says
+``counts: "estimated"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.search.base import Hit
+from hub.search.cluster_mapping import SAMPLE_BUCKETS, SAMPLE_FIELD
+from normalizers.search_query import moment_number, sort_moment
+
+ESTIMATE_ABOVE = 10_000  # totals are counted exactly up to here; above, estimated from the sample
+SAMPLE_PERCENT = 5  # the share of the sample buckets estimated counts read
+MISSING_TIME = -(2**63)  # the sort value the engines give an undated document (sort_time, desc, _last)
+
+
+def sample_filter(percent: int) -> dict[str, Any]:
+    """The documents of the first ``percent`` % of the sample buckets."""
+    buckets = max(1, min(SAMPLE_BUCKETS, percent * SAMPLE_BUCKETS // 100))
+    return {"terms": {SAMPLE_FIELD: [str(b) for b in range(buckets)]}}
+
+
+def sampled_counts(dsl: dict[str, Any], aggs: dict[str, Any], percent: int) -> dict[str, Any]:
+    """The request counting the query's matches (and ``aggs``) in the sample."""
+    query = {"bool": {"must": [dsl], "filter": [sample_filter(percent)]}}
+    return {"query": query, "size": 0, "track_total_hits": True, **aggs}
+
+
+def scaled(count: int, percent: int) -> int:
+    """A count in the sample, scaled up to the whole index."""
+    return round(count * 100 / percent)
+
+
+def scaled_facets(aggregations: dict[str, Any], percent: int) -> dict[str, Any]:
+    """The sample's facet buckets with their counts scaled up (the answer's shape kept)."""
+    out: dict[str, Any] = {}
+    for name, agg in aggregations.items():
+        buckets = [{**b, "doc_count": scaled(int(b["doc_count"]), percent)} for b in agg.get("buckets", [])]
+        out[name] = {**agg, "buckets": buckets}
+    return out
+
+
+def window_of(offset: int, size: int) -> tuple[int, int, int]:
+    """The score-sorted request for the page at ``offset``: (from, size, lead), one hit more on each
+    side of the page (``lead`` hits before it: none on the first page)."""
+    lead = 1 if offset else 0
+    return offset - lead, size + lead + 1, lead
+
+
+def tied_at_edges(hits: list[dict[str, Any]], lead: int, size: int) -> bool:
+    """Whether a hit on the page has the score of a hit beside it outside the page (then which of the
+    tied hits belong on the page is the tie-breaker's to say)."""
+    scores = [hit.get("_score") for hit in hits]
+    before = lead and len(scores) > 1 and scores[0] == scores[1]
+    after = len(scores) > lead + size and scores[lead + size - 1] == scores[lead + size]
+    return bool(before or after)
+
+
+def full_sort_key(hit: Hit) -> tuple[Any, ...]:
+    """The sort key the tie-broken relevance order (score, publication moment, id) gives ``hit``."""
+    moment = sort_moment(hit.resource)
+    return (hit.score, moment_number(moment) if moment else MISSING_TIME, hit.id)
+
+
+def in_full_order(hits: list[Hit]) -> list[Hit]:
+    """The page's hits, scored by the engine, in the tie-broken order with its sort keys."""
+    keyed = [(full_sort_key(hit), hit) for hit in hits]
+    keyed.sort(key=lambda pair: (-pair[0][0], -pair[0][1], pair[0][2]))
+    return [
+        Hit(id=h.id, score=h.score, resource=h.resource, highlights=h.highlights, sort_key=key)
+        for key, h in keyed
+    ]
