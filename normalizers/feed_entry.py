@@ -92,13 +92,16 @@ def http_url(value: str | None) -> str | None:
 
 
 def _description(entry: dict[str, Any], language: str) -> dict[str, str]:
-    candidates: list[tuple[str | None, str | None, str | None]] = [
-        (_str(entry.get("summary")), _str(entry.get("summary_type")), _str(entry.get("summary_language")))
-    ]
-    candidates += [
+    contents = [
         (_str(c.get("value")), _str(c.get("type")), _str(c.get("language")))
         for c in _dicts(entry.get("content"))
     ]
+    summary, summary_type = _str(entry.get("summary")), _str(entry.get("summary_type"))
+    if summary is not None and summary_type is None:
+        # An Atom entry with only <content>: feedparser copies the content into the summary without
+        # its type (HTML markup read as text otherwise).
+        summary_type = next((kind for value, kind, _ in contents if value == summary and kind), None)
+    candidates = [(summary, summary_type, _str(entry.get("summary_language"))), *contents]
     for value, kind, lang in candidates:
         text = _clean(value, kind)
         if text:

@@ -19,7 +19,7 @@ from normalizers.search_query import (
     query_params,
 )
 
-PAGING = {"text", "sort", "after", "offset", "size", "facets"}
+PAGING = {"text", "sort", "after", "offset", "size", "facets", "counts"}  # how, not what, a search matches
 
 
 def test_every_query_field_but_text_sort_and_paging_is_a_declared_filter() -> None:

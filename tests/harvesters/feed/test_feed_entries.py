@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from harvesters.records import RawRecord, RecordFailure
+from normalizers.feed_entry import normalize_feed_entry
 from tests.harvesters.feed.support import (
     FIXTURES,
     XML_TYPE,
@@ -19,6 +20,8 @@ from tests.harvesters.feed.support import (
     expected_json,
     expected_xml,
     harvest,
+    html_text,
+    squash,
 )
 from tests.support.http_replay import ReplayServer
 
@@ -118,3 +121,23 @@ def test_payload_is_plain_sorted_utf8_json(server: ReplayServer, client: httpx.C
 
 
 # --- entries per feed: the `max_entries` option --------------------------------------------------
+
+
+def test_atom_html_content_without_summary_becomes_plain_text(
+    server: ReplayServer, client: httpx.Client
+) -> None:
+    """An Atom entry with only ``<content type="html">`` (GitHub release notes, feed-rs's fixture): its
+    description is the content's text, not its markup (feedparser copies it into the summary untyped)."""
+    body = (FIXTURES / "atom_example_6.xml").read_bytes()
+    server.route("/formats/atom_example_6.xml", body, headers=XML_TYPE)
+    items, _ = harvest(server.url + "/formats/atom_example_6.xml", client)
+    root = etree.fromstring(body)
+    contents = [html_text(c.text or "") for c in root.iter("{http://www.w3.org/2005/Atom}content")]
+    assert len(contents) == 4 and all("<" not in c for c in contents)
+    descriptions = [
+        squash(" ".join(normalize_feed_entry(item).description.values()))
+        for item in items
+        if isinstance(item, RawRecord)
+    ]
+    assert descriptions == contents
+    assert "Update version to 0.1.3" in descriptions
