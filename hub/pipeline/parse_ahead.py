@@ -8,10 +8,10 @@ its harvester yields, its HarvestState at the end (validators, counts, notes) an
 ended it, if any. The run then takes them as if its own harvester had yielded them, in the same
 order, the error raised after the items read before it, and normalises and writes them itself.
 
-The helpers only fetch and parse (no normaliser model is loaded in them, about 40 MB each): with two
-of them beside the run's process, the machine's two cores are both busy with feeds while the run
-normalises and writes (docs/harvest-performance.md: one helper that also normalised was the group's
-bottleneck, the run waiting for it on every feed).
+The helpers only fetch and parse (no normaliser model is loaded in them: about 100 MB resident each,
+the hub's modules): with two of them beside the run's process, the machine's two cores stay busy
+with feeds while the run normalises and writes (docs/harvest-performance.md: one helper that also
+normalised was the group's critical path, the run waiting for it on every feed).
 
 Only feed sources, fetched with the validators the run would send: a feed is one document fetched
 whole, so fetching it moments before its run begins changes nothing the run records (an OAI-PMH run
