@@ -23,14 +23,13 @@ from types import TracebackType
 import httpx
 
 from harvesters.base import HarvestItem, HarvestState
-from harvesters.records import RawRecord
 from hub.context import Hub, recover_hub
 from hub.pipeline.parse_ahead import ParseAhead
 from hub.pipeline.run import EndedRun, Progress, harvest_source, refresh_index
 from hub.pipeline.summary import RunSummary
 from hub.pipeline.writer import INDEX_BATCH, IndexSink, RunWriter
-from normalizers.dispatch import Outcome
 from normalizers.resource import Resource
+from registry.sources import StoredSource
 
 GROUP_SECONDS = 5.0  # the longest an ended run of a group waits to be searchable and recorded
 
@@ -132,8 +131,8 @@ class RunGroup:
     def items(self, source_id: str, state: HarvestState) -> Iterator[HarvestItem] | None:
         return self.ahead.items(source_id, state)
 
-    def outcome(self, raw: RawRecord) -> tuple[Outcome] | None:
-        return self.ahead.outcome(raw)
+    def source(self, source_id: str) -> StoredSource | None:
+        return self.ahead.source(source_id)
 
     def hold(self, ended: EndedRun) -> None:
         """An ended run, recorded with the next flush; flushes when it is due."""

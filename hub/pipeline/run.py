@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -68,7 +69,9 @@ def harvest_source(
     group's shared commit and the run is recorded as ended (with its source's state, notifications
     and next poll) only once that commit is made: the summary returned is complete then.
     """
-    source = hub.store.get_source(source_id)
+    source = None if group is None else group.source(source_id)  # as read when it was fetched ahead
+    if source is None:
+        source = hub.store.get_source(source_id)
     if source is None:
         raise KeyError(f"no source {source_id!r}")
     if group is None:  # a group recovers every source once, when it begins
@@ -101,7 +104,7 @@ def harvest_source(
         writer.index = group.sink(writer)
     beside = Beside(
         normalise_record,
-        lambda raw: _normalise_into(writer, raw, source.protocol, summary, place, group),
+        lambda raw: _normalise_into(writer, raw, source.protocol, summary, place),
         lambda raw, outcome: _deliver(writer, raw, outcome, summary),
         source.protocol,
         place,
@@ -113,10 +116,7 @@ def harvest_source(
     try:
         if source.problem:
             raise ConfigurationError(f"{source_id}: {source.problem}")
-        harvested = None if group is None else group.items(source_id, state)  # fetched ahead
-        if harvested is None:
-            harvested = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client).harvest(state)
-        with ReadAhead(harvested, READ_AHEAD, name=f"harvest-{source_id}") as items:
+        with _items(hub, spec, state, client, group) as items:
             for item in items:
                 seen += 1
                 if isinstance(item, RecordFailure):
@@ -186,9 +186,21 @@ class RunHolder(Protocol):
         """The items of ``source_id``'s run when the group fetched them ahead from ``state``, else None."""
         ...
 
-    def outcome(self, raw: RawRecord) -> tuple[Outcome] | None:
-        """The outcome of ``raw`` when the group normalised it ahead (from the same payload), else None."""
+    def source(self, source_id: str) -> StoredSource | None:
+        """``source_id`` as the group read it to fetch it ahead, else None (the run reads it)."""
         ...
+
+
+def _items(
+    hub: Hub, spec: Source, state: HarvestState, client: httpx.Client | None, group: RunHolder | None
+) -> AbstractContextManager[Iterable[HarvestItem]]:
+    """The run's items: fetched ahead by its group (already in memory: read as they are), else its
+    harvester's, read ahead in a thread of their own."""
+    ahead = None if group is None else group.items(spec.id, state)
+    if ahead is not None:
+        return nullcontext(ahead)
+    harvested = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client).harvest(state)
+    return ReadAhead(harvested, READ_AHEAD, name=f"harvest-{spec.id}")
 
 
 class EndedRun:
@@ -304,11 +316,8 @@ def _normalise_into(
     protocol: str,
     summary: RunSummary,
     place: tuple[Any, Any],
-    group: RunHolder | None = None,
 ) -> None:
-    made = None if group is None else group.outcome(raw)  # normalised ahead, from the same payload
-    outcome = made[0] if made is not None else normalize_outcomes(normalise_record, [raw], protocol, place)[0]
-    _deliver(writer, raw, outcome, summary)
+    _deliver(writer, raw, normalize_outcomes(normalise_record, [raw], protocol, place)[0], summary)
 
 
 def _deliver(writer: RunWriter, raw: RawRecord, outcome: Outcome, summary: RunSummary) -> None:

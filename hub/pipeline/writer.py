@@ -65,7 +65,7 @@ class RunWriter:
         self.failures: list[RecordFailure] = []
         self.index_failed = False
         self.to_index: dict[str, Resource] = {}  # stored, not yet given to the index (latest per id)
-        self.worker: OrderedWorker[_Batch] = OrderedWorker(self._write, depth=2, name=f"write-{source_id}")
+        self.worker: OrderedWorker[_Batch] | None = None  # started with the first batch to write
 
     def add(self, raw: RawRecord, resource: Resource | None) -> None:
         if raw.element is not None:  # the parsed payload (and with it the harvester's page) is done with
@@ -83,13 +83,16 @@ class RunWriter:
     def flush(self) -> None:
         if self.items or self.failures:
             batch, self.items, self.failures = (self.items, self.failures), [], []
+            if self.worker is None:  # a run with nothing to write (a poll of unchanged entries) starts none
+                self.worker = OrderedWorker(self._write, depth=2, name=f"write-{self.source_id}")
             self.worker.submit(batch)
 
     def drain(self) -> None:
         """Write what is buffered and wait for it; more can be added afterwards."""
         self.flush()
         try:
-            self.worker.drain()
+            if self.worker is not None:
+                self.worker.drain()
         finally:
             self._send_index()
 
@@ -97,7 +100,8 @@ class RunWriter:
         """Write what is buffered and wait for every write; raises the first write error."""
         self.flush()
         try:
-            self.worker.finish()
+            if self.worker is not None:
+                self.worker.finish()
         finally:
             self._send_index()
 

@@ -1,4 +1,4 @@
-"""Feed runs of a group fetched and parsed ahead in a helper process (hub.pipeline.parse_ahead), over
+"""Feed runs of a group fetched and parsed ahead in helper processes (hub.pipeline.parse_ahead), over
 real feeds replayed on 127.0.0.1: the same records, validators and errors as runs fetching for
 themselves."""
 
@@ -57,10 +57,10 @@ def test_feeds_fetched_ahead_give_every_run_its_records_and_each_feed_is_fetched
 ) -> None:
     with RunGroup(hub, planned=SOURCES) as group:
         group.harvest(SOURCES[0])
-        # the next DEPTH feeds are fetched by the helper before their runs begin
+        # the next DEPTH feeds are fetched by the helpers before their runs begin
         assert sorted(group.ahead.ahead) == [f"c{k}" for k in range(1, DEPTH + 1)]
         for k in range(1, DEPTH + 1):
-            group.ahead.ahead[f"c{k}"][1].result(timeout=120)
+            group.ahead.ahead[f"c{k}"][2].result(timeout=120)
             assert len(served.requests_to(f"/c{k}.xml")) == 1
         for source in SOURCES[1:]:
             group.harvest(source)
@@ -122,12 +122,12 @@ def _stored(hub: Hub) -> dict[str, dict[str, object]]:
     return out
 
 
-def test_records_normalised_ahead_are_the_records_each_run_makes_itself(
+def test_records_of_feeds_fetched_ahead_are_the_records_each_run_makes_itself(
     hub: Hub, served: ReplayServer, tmp_path: Path
 ) -> None:
     from hub.pipeline import harvest_source
 
-    harvest_sources(hub, SOURCES)  # from the second source on: fetched, parsed, normalised ahead
+    harvest_sources(hub, SOURCES)  # from the second source on: fetched and parsed ahead
     alone = open_hub(Settings(home=tmp_path / "alone", allow_private_networks=True, http_max_retries=0))
     try:
         for k, source in enumerate(SOURCES):
