@@ -29,7 +29,7 @@ from hub.pipeline.run import EndedRun, Progress, harvest_source, refresh_index
 from hub.pipeline.summary import RunSummary
 from hub.pipeline.writer import INDEX_BATCH, IndexSink, RunWriter
 from normalizers.resource import Resource
-from registry.sources import StoredSource
+from registry.sources import Source
 
 GROUP_SECONDS = 5.0  # the longest an ended run of a group waits to be searchable and recorded
 
@@ -128,11 +128,8 @@ class RunGroup:
         self.index.join(writer)
         return self.index
 
-    def items(self, source_id: str, state: HarvestState) -> Iterator[HarvestItem] | None:
-        return self.ahead.items(source_id, state)
-
-    def source(self, source_id: str) -> StoredSource | None:
-        return self.ahead.source(source_id)
+    def items(self, source: Source, state: HarvestState) -> Iterator[HarvestItem] | None:
+        return self.ahead.items(source, state)
 
     def hold(self, ended: EndedRun) -> None:
         """An ended run, recorded with the next flush; flushes when it is due."""

@@ -108,8 +108,7 @@ class ParseAhead:
             self._submit(stored, feed_state(stored.state, self.full))
 
     def _submit(self, stored: StoredSource, state: HarvestState) -> None:
-        source: Source = stored.source
-        spec = (source.id, source.protocol, source.url, source.options.stored())  # options: by value
+        spec = _fetched_as(stored.source)  # options: by value
         try:
             if self.pool is None:
                 self.pool = helper_pool(HELPERS)
@@ -118,28 +117,26 @@ class ParseAhead:
             logger.info("no helper process for fetching feeds ahead (%s)", exc)
             self.off = True
             return
-        self.ahead[source.id] = (stored, dataclasses.replace(state), future)
+        self.ahead[stored.source.id] = (stored, dataclasses.replace(state), future)
 
-    def source(self, source_id: str) -> StoredSource | None:
-        """``source_id`` as it was read when it was sent ahead (its run reads it once, not again);
-        None when it was not sent."""
-        held = self.ahead.get(source_id)
-        return None if held is None else held[0]
-
-    def items(self, source_id: str, state: HarvestState) -> Iterator[HarvestItem] | None:
-        """The items of ``source_id``'s run, fetched ahead from the same ``state``; None when there
-        are none (the run fetches for itself)."""
-        held = self.ahead.pop(source_id, None)
+    def items(self, source: Source, state: HarvestState) -> Iterator[HarvestItem] | None:
+        """The items of ``source``'s run, fetched ahead for the same source (protocol, URL, options:
+        an admin may change them meanwhile) from the same ``state``; None when there are none (the
+        run fetches for itself)."""
+        held = self.ahead.pop(source.id, None)
         if held is None:
             return None
-        _, sent, future = held
-        if (sent.etag, sent.last_modified) != (state.etag, state.last_modified):
-            future.cancel()  # fetched with other validators than the run has now
+        stored, sent, future = held
+        if _fetched_as(stored.source) != _fetched_as(source) or (sent.etag, sent.last_modified) != (
+            state.etag,
+            state.last_modified,
+        ):
+            future.cancel()  # fetched for another source or validators than the run has now
             return None
         try:
             fetched = future.result()
         except Exception as exc:  # the helper failed (not the source): the run fetches for itself
-            logger.warning("fetching %s ahead failed (%s); its run fetches it", source_id, exc)
+            logger.warning("fetching %s ahead failed (%s); its run fetches it", source.id, exc)
             return None
         return _replayed(fetched, state)
 
@@ -150,6 +147,11 @@ class ParseAhead:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+
+
+def _fetched_as(source: Source) -> tuple[str, str, str, dict[str, Any]]:
+    """What a source is fetched by: its id, protocol, URL and stored options."""
+    return (source.id, source.protocol, source.url, source.options.stored())
 
 
 def _replayed(fetched: Fetched, state: HarvestState) -> Iterator[HarvestItem]:

@@ -69,9 +69,7 @@ def harvest_source(
     group's shared commit and the run is recorded as ended (with its source's state, notifications
     and next poll) only once that commit is made: the summary returned is complete then.
     """
-    source = None if group is None else group.source(source_id)  # as read when it was fetched ahead
-    if source is None:
-        source = hub.store.get_source(source_id)
+    source = hub.store.get_source(source_id)  # as it is now: removed or changed since its group began
     if source is None:
         raise KeyError(f"no source {source_id!r}")
     if group is None:  # a group recovers every source once, when it begins
@@ -182,12 +180,9 @@ class RunHolder(Protocol):
         """Record ``ended`` (``EndedRun.record`` and ``follow``) once its index writes are searchable."""
         ...
 
-    def items(self, source_id: str, state: HarvestState) -> Iterator[HarvestItem] | None:
-        """The items of ``source_id``'s run when the group fetched them ahead from ``state``, else None."""
-        ...
-
-    def source(self, source_id: str) -> StoredSource | None:
-        """``source_id`` as the group read it to fetch it ahead, else None (the run reads it)."""
+    def items(self, source: Source, state: HarvestState) -> Iterator[HarvestItem] | None:
+        """The items of ``source``'s run when the group fetched them ahead from ``state`` for the source
+        as it is now (the same protocol, URL and options), else None."""
         ...
 
 
@@ -196,7 +191,7 @@ def _items(
 ) -> AbstractContextManager[Iterable[HarvestItem]]:
     """The run's items: fetched ahead by its group (already in memory: read as they are), else its
     harvester's, read ahead in a thread of their own."""
-    ahead = None if group is None else group.items(spec.id, state)
+    ahead = None if group is None else group.items(spec, state)
     if ahead is not None:
         return nullcontext(ahead)
     harvested = hub_harvester(hub.settings, spec, hub.settings.http_policy(), client).harvest(state)

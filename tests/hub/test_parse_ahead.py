@@ -163,3 +163,24 @@ def test_a_feed_polled_again_ahead_counts_unchanged_entries_and_rewrites_a_chang
         assert (summary.unchanged, summary.updated) == expected, summary
     found = hub.index.search(SearchQuery(text="Pollinator", size=5, facets=False))
     assert found.total == 1 and found.hits[0].id.startswith("c5-")
+
+
+def test_a_source_changed_or_removed_after_its_feed_was_fetched_ahead_runs_as_it_is_now(
+    hub: Hub, served: ReplayServer
+) -> None:
+    """An admin changes c1's options and removes c2 while the group has their feeds fetched ahead: c1's
+    run uses its options as they are now (and fetches again, its fetch-ahead made for other options),
+    and c2 has no run and no records."""
+    with RunGroup(hub, planned=SOURCES) as group:
+        group.harvest(SOURCES[0])
+        for k in (1, 2):
+            group.ahead.ahead[f"c{k}"][2].result(timeout=120)
+        hub.store.update_source("c1", options={"country": "KE"})
+        hub.store.remove_source("c2")
+        group.harvest("c1")
+        with pytest.raises(KeyError):
+            group.harvest("c2")
+    c1 = [r for chunk in hub.store.iter_resources(batch=100) for r in chunk if r.source == "c1"]
+    assert len(c1) == atom_entries() and all(r.countries == ["KE"] for r in c1)
+    assert len(served.requests_to("/c1.xml")) == 2
+    assert hub.store.count_records("c2") == 0 and not hub.store.list_runs("c2", limit=1)
