@@ -55,9 +55,10 @@ class Fetched:
     error: BaseException | None
 
 
-def fetch_ahead(
-    source: tuple[str, str, str, dict[str, Any]], policy: HttpPolicy, state: HarvestState
-) -> Fetched:
+Fetch = tuple[str, str, str, dict[str, Any]]  # a source's id, protocol, URL and stored options
+
+
+def fetch_ahead(source: Fetch, policy: HttpPolicy, state: HarvestState) -> Fetched:
     """In a helper: harvest ``source`` (id, protocol, URL, stored options) from ``state`` to the end,
     keeping every item."""
     items: list[HarvestItem] = []
@@ -88,8 +89,8 @@ class ParseAhead:
         self.full = full
         self.planned = planned
         self.next = 0  # the first planned source not yet submitted
-        # by source: the source as it was read for its run, the state sent, what the helper makes
-        self.ahead: dict[str, tuple[StoredSource, HarvestState, Future[Fetched]]] = {}
+        # by source: what it was fetched by (_fetched_as), the state sent, what the helper makes
+        self.ahead: dict[str, tuple[Fetch, HarvestState, Future[Fetched]]] = {}
         self.pool: ProcessPoolExecutor | None = None
         self.off = mp.current_process().daemon  # a daemonic process may have no child
 
@@ -117,7 +118,7 @@ class ParseAhead:
             logger.info("no helper process for fetching feeds ahead (%s)", exc)
             self.off = True
             return
-        self.ahead[stored.source.id] = (stored, dataclasses.replace(state), future)
+        self.ahead[stored.source.id] = (spec, dataclasses.replace(state), future)
 
     def items(self, source: Source, state: HarvestState) -> Iterator[HarvestItem] | None:
         """The items of ``source``'s run, fetched ahead for the same source (protocol, URL, options:
@@ -126,8 +127,8 @@ class ParseAhead:
         held = self.ahead.pop(source.id, None)
         if held is None:
             return None
-        stored, sent, future = held
-        if _fetched_as(stored.source) != _fetched_as(source) or (sent.etag, sent.last_modified) != (
+        spec, sent, future = held
+        if spec != _fetched_as(source) or (sent.etag, sent.last_modified) != (
             state.etag,
             state.last_modified,
         ):
@@ -149,7 +150,7 @@ class ParseAhead:
             self.pool = None
 
 
-def _fetched_as(source: Source) -> tuple[str, str, str, dict[str, Any]]:
+def _fetched_as(source: Source) -> Fetch:
     """What a source is fetched by: its id, protocol, URL and stored options."""
     return (source.id, source.protocol, source.url, source.options.stored())
 

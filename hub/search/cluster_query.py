@@ -106,10 +106,15 @@ def counted_apart(
     counts = {"query": body["query"], "size": 0, "track_total_hits": True, **aggs_of(body)}
     page = {k: v for k, v in body.items() if k != "aggs"} | {"track_total_hits": False}
     answers = msearch(index, [page, counts])
-    if any("error" in a or int(a.get("_shards", {}).get("failed", 0)) for a in answers):
+    if any_failed(answers):
         return search(body)
     found, counted = answers
     return {**found, "hits": {**found["hits"], "total": counted["hits"]["total"]}, **aggs_in(counted)}
+
+
+def any_failed(answers: list[dict[str, Any]]) -> bool:
+    """Whether an item of an ``_msearch`` answer is an error or failed on some shards."""
+    return any("error" in a or int(a.get("_shards", {}).get("failed", 0)) for a in answers)
 
 
 def aggs_in(answer: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from hub.search.cluster_mapping import COMPLETION_RESERVED, json_text
 from hub.search.cluster_query import (
     after_clause,
     aggs_of,
+    any_failed,
     build_query,
     counted_apart,
     facets_of,
@@ -157,7 +158,7 @@ class ClusterSearch:
                 {"query": dsl, "size": 0, "track_total_hits": bound, "terminate_after": bound, **aggs}
             )
         answers = self._raw_msearch(self.name, bodies)
-        if any("error" in a or int(a.get("_shards", {}).get("failed", 0)) for a in answers):
+        if any_failed(answers):
             return self.search(replace(query, counts="exact"))
         found, sample, *capped = answers
         if window and tied_at_edges(found["hits"]["hits"], lead, page["size"]):
