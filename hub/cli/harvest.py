@@ -70,7 +70,7 @@ def harvest(
             RunGroup(hub, ended, planned=ids, full=full) as group,
         ):
             for sid in ids:
-                if hub.store.get_source(sid) is None:
+                if not all_sources and hub.store.get_source(sid) is None:
                     raise fail(f"no source {sid!r}", 2)
                 with progress_bar() as bar:
                     task = bar.add_task(f"harvesting {sid}", total=None)
@@ -78,9 +78,20 @@ def harvest(
                     def progress(seen: int, bar: Progress = bar, task: TaskID = task) -> None:
                         bar.update(task, completed=seen)
 
-                    group.harvest(
-                        sid, full=full, progress=progress, client=client, accept_deletions=accept_deletions
-                    )
+                    try:
+                        group.harvest(
+                            sid,
+                            full=full,
+                            progress=progress,
+                            client=client,
+                            accept_deletions=accept_deletions,
+                        )
+                    except KeyError:  # an admin removed it since --all listed it: the others still run
+                        if not all_sources or hub.store.get_source(sid) is not None:
+                            raise
+                        gone = f"source {sid!r} was removed after the harvest began: not harvested"
+                        typer.echo(gone, err=True)
+                        group.skip(sid)
     finally:
         hub.close()
     if as_json:

@@ -123,6 +123,10 @@ class RunGroup:
             group=self,
         )
 
+    def skip(self, source_id: str) -> None:
+        """A planned source that gets no run in this group (an admin removed it since it was planned)."""
+        self.ahead.skip(source_id)
+
     def sink(self, writer: RunWriter) -> IndexSink:
         """The group's shared index writes, for ``writer``'s run."""
         self.index.join(writer)

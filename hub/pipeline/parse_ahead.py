@@ -141,6 +141,14 @@ class ParseAhead:
             return None
         return _replayed(fetched, state)
 
+    def skip(self, source_id: str) -> None:
+        """A planned source that gets no run (removed since it was planned): what was fetched ahead for
+        it is let go, and the next feeds are fetched in its place."""
+        held = self.ahead.pop(source_id, None)
+        if held is not None:
+            held[2].cancel()
+        self.advance(source_id)
+
     def close(self) -> None:
         for *_, future in self.ahead.values():
             future.cancel()

@@ -14,7 +14,7 @@ from hub.context import Hub, open_hub
 from hub.pipeline.group import RunGroup, harvest_sources
 from hub.pipeline.parse_ahead import DEPTH, START_AT
 from hub.settings import Settings
-from tests.support.http_replay import ReplayServer
+from tests.support.http_replay import LoggedRequest, ReplayServer
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -184,3 +184,41 @@ def test_a_source_changed_or_removed_after_its_feed_was_fetched_ahead_runs_as_it
     assert len(c1) == atom_entries() and all(r.countries == ["KE"] for r in c1)
     assert len(served.requests_to("/c1.xml")) == 2
     assert hub.store.count_records("c2") == 0 and not hub.store.list_runs("c2", limit=1)
+
+
+def test_harvest_all_runs_the_other_sources_when_an_admin_removes_one_during_it(
+    hub: Hub, served: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gkss harvest --all` lists the sources, then an admin removes c2 while c0 is being fetched: c2 is
+    said on stderr and not harvested, every other source still runs (before, the group stopped)."""
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    log = served._log
+
+    def remove_c2_when_c0_is_fetched(request: LoggedRequest) -> None:
+        log(request)
+        if request.path == "/c0.xml" and hub.store.get_source("c2") is not None:
+            hub.store.remove_source("c2")
+
+    monkeypatch.setattr(served, "_log", remove_c2_when_c0_is_fetched)
+    for name, value in {
+        "GKSS_HOME": str(tmp_path / "gkss"),
+        "GKSS_ALLOW_PRIVATE_NETWORKS": "1",
+        "GKSS_HTTP_MAX_RETRIES": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GKSS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("GKSS_SEARCH_URL", raising=False)
+    monkeypatch.delenv("GKSS_BROKER_URL", raising=False)
+    result = CliRunner().invoke(app, ["harvest", "--all"])
+    assert result.exit_code == 1, result.output  # c3 answers 500: its run failed
+    assert "source 'c2' was removed after the harvest began: not harvested" in result.stderr
+    assert hub.store.get_source("c2") is None and not hub.store.list_runs("c2", limit=1)
+    for source in SOURCES:
+        if source in ("c2", f"c{BROKEN}"):
+            continue
+        assert hub.store.list_runs(source, limit=1)[0].status == "succeeded", source
+        assert hub.store.count_records(source) == atom_entries(), source
+    assert hub.store.list_runs(f"c{BROKEN}", limit=1)[0].status == "failed"
