@@ -249,6 +249,7 @@ async def federated_search(
         "size": query.size,
         "results": fused[query.offset : query.offset + query.size],
         "facets": facets,
+        "counts": "exact",  # the local part and the peers (never asked to estimate) count exactly
         "federated": True,
         "merged": len(fused),
         "local": local,

@@ -101,6 +101,7 @@ def test_fan_out_merges_live_hubs_in_budget_and_breaker_spares_the_dead(
     assert elapsed < BUDGET_MS / 1000 + 0.5, f"answered after {elapsed:.2f} s, budget {BUDGET_MS} ms"
     assert peers["hub-b"]["status"] == "ok" and peers["hub-d"]["status"] == "ok"
     assert peers["hub-c"]["status"] == "timeout"
+    assert data["counts"] == "exact"  # every search answer says how it counted (docs/http-api.md)
     assert peers["hub-b"]["count"] == len(subsets["hub-b"]) and peers["hub-d"]["count"] == len(
         subsets["hub-d"]
     )
