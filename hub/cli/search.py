@@ -12,7 +12,7 @@ import typer
 from hub.cli.common import fail, open_cli_hub
 from hub.cli.federation import federated_cli_search
 from hub.search.params import NODE_HELP, filter_parameters, filters_from, filters_query
-from normalizers.search_query import BadSearchParameter
+from normalizers.search_query import COUNTS_HELP, BadSearchParameter
 
 
 def search(
@@ -21,6 +21,7 @@ def search(
     sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
     page: Annotated[int, typer.Option(help="Page number")] = 1,
     size: Annotated[int, typer.Option(help="Results per page")] = 10,
+    counts: Annotated[str, typer.Option(help=COUNTS_HELP)] = "exact",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
     federated: Annotated[bool, typer.Option("--federated", help="Also search every peer hub")] = False,
     **given: Any,
@@ -32,7 +33,9 @@ def search(
     hub = open_cli_hub()
     try:
         try:
-            search_query = filters_query(filters, sort=sort, page=page, size=size, store=hub.store)
+            search_query = filters_query(
+                filters, sort=sort, page=page, size=size, counts=counts, store=hub.store
+            )
         except BadSearchParameter as exc:
             raise fail(str(exc), 2) from None
         if federated:
@@ -44,7 +47,8 @@ def search(
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"{data['total']} results")
+    about = "about " if data.get("counts") == "estimated" else ""
+    typer.echo(f"{about}{data['total']} results")
     for item in data["results"]:
         typer.echo(f"- {item['title']}  [{item['source']} · {item['type']} · {item['date'] or 'undated'}]")
         if item["url"]:

@@ -88,3 +88,24 @@ def test_the_api_and_the_frame_say_when_counts_are_estimated(on_cluster: Hub) ->
     assert (everything["counts"], everything["total"]) == ("exact", DOCS)  # no words: counted exactly
     assert f"About {estimate:,} results" in frame
     assert '<span class="count">~' in frame
+
+
+def test_gkss_search_takes_counts_as_the_api_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gkss search --counts`: estimate is answered (exactly, on the embedded engine), and a value
+    outside the set exits 2 with the API's message."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    monkeypatch.setenv("GKSS_HOME", str(tmp_path))
+    for name in ("GKSS_DATABASE_URL", "GKSS_SEARCH_URL", "GKSS_BROKER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+    asked = runner.invoke(app, ["search", "biodiversity", "--counts", "estimate", "--json"])
+    assert asked.exit_code == 0, asked.output
+    assert json.loads(asked.stdout)["counts"] == "exact"
+    wrong = runner.invoke(app, ["search", "biodiversity", "--counts", "roughly"])
+    assert wrong.exit_code == 2
+    assert "counts must be 'exact' or 'estimate'" in wrong.stderr
