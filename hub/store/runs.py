@@ -150,12 +150,12 @@ class RunLog:
             return s.scalars(query).first()
 
     def last_success_started(self, source_id: str) -> datetime | None:
-        """When the source's last successful run began (None: it has none)."""
+        """When the source's last successful run began, in UTC (None: it has none)."""
         with self.connect() as connection:
             started: datetime | None = connection.execute(
                 statements.LAST_SUCCESS, {"source": source_id}
             ).scalar()
-        return started
+        return aware(started)
 
     # --- runs taken by workers (scale-out) -------------------------------------------------
 
