@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from hub.context import Hub
 from hub.store import records
+from hub.store.models import ScheduleRow
 from hub.store.schedules import get_schedule, set_next_run
 from registry.source_options import common_options
 from registry.sources import StoredSource
 
 WINDOW = timedelta(days=7)
 SAMPLE = 200  # the most recently changed records a frequency is read from
+Schedules = Mapping[str, ScheduleRow]  # the schedules of a group's sources, by source (none: not there)
 
 
 def poll_interval(published: Iterable[datetime], now: datetime, minimum: int, maximum: int) -> int:
@@ -54,13 +56,13 @@ def _moment(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def adapt_schedule(hub: Hub, source: StoredSource) -> int | None:
+def adapt_schedule(hub: Hub, source: StoredSource, schedules: Schedules | None = None) -> int | None:
     """Move a scheduled feed's next poll by its publishing frequency, from ``hub.clock()``; the
     schedule's period is the longest wait. Returns the interval chosen (None: not a scheduled,
-    adaptive feed)."""
+    adaptive feed). ``schedules``: the schedules read for a group of sources (None: read it here)."""
     if source.protocol != "feed" or not common_options(source.options).adaptive_polling:
         return None
-    schedule = get_schedule(hub.store, source.id)
+    schedule = get_schedule(hub.store, source.id) if schedules is None else schedules.get(source.id)
     if schedule is None or not schedule.enabled:
         return None
     now = hub.clock()

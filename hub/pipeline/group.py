@@ -28,6 +28,8 @@ from hub.pipeline.parse_ahead import ParseAhead
 from hub.pipeline.run import EndedRun, Progress, harvest_source, refresh_index
 from hub.pipeline.summary import RunSummary
 from hub.pipeline.writer import INDEX_BATCH, IndexSink, RunWriter
+from hub.store.schedules import get_schedules
+from hub.store.subscriptions import any_subscription
 from normalizers.resource import Resource
 from registry.sources import Source
 
@@ -152,10 +154,14 @@ class RunGroup:
             for ended in held:
                 self.index.writers.pop(ended.summary.run_id, None)
         refresh_index(self.hub, [ended.writer for ended in held])
+        if not held:
+            return
+        store = self.hub.store
+        store.end_runs([ended.end() for ended in held])  # every held run recorded in one transaction
+        subscribed = any_subscription(store)  # read once for the held runs, not once per run
+        schedules = get_schedules(store, [ended.source.id for ended in held])
         for ended in held:
-            ended.record()
-        for ended in held:
-            ended.follow()
+            ended.follow(subscribed, schedules)
             if self.on_end is not None:
                 self.on_end(ended.summary)
 

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 HELPERS = 2  # helper processes fetching and parsing feeds
 DEPTH = 3 * HELPERS  # feed sources fetched and parsed ahead of the run in progress
 START_AT = 8  # feed sources a group needs before it starts the helpers
+LOOKUP = 64  # planned sources read from the store in one query
 PROTOCOLS = frozenset({"feed"})
 
 
@@ -92,6 +93,8 @@ class ParseAhead:
         # by source: what it was fetched by (_fetched_as), the state sent, what the helper makes
         self.ahead: dict[str, tuple[Fetch, HarvestState, Future[Fetched]]] = {}
         self.pool: ProcessPoolExecutor | None = None
+        self.looked_up: set[str] = set()  # the planned sources last read from the store ...
+        self.known: dict[str, StoredSource] = {}  # ... and those of them stored
         self.off = mp.current_process().daemon  # a daemonic process may have no child
 
     def advance(self, source_id: str) -> None:
@@ -102,11 +105,20 @@ class ParseAhead:
             self.next = self.planned.index(source_id, self.next) + 1
         while len(self.ahead) < DEPTH and self.next < len(self.planned):
             upcoming = self.planned[self.next]
+            stored = self._stored(self.next)
             self.next += 1
-            stored = self.hub.store.get_source(upcoming)
             if stored is None or stored.problem or stored.protocol not in PROTOCOLS or upcoming in self.ahead:
                 continue
             self._submit(stored, feed_state(stored.state, self.full))
+
+    def _stored(self, position: int) -> StoredSource | None:
+        """The planned source at ``position`` as stored, read with the next ``LOOKUP`` planned ones in
+        one query (each run compares it with its source as it is then: ``items``)."""
+        source_id = self.planned[position]
+        if source_id not in self.looked_up:
+            chunk = self.planned[position : position + LOOKUP]
+            self.looked_up, self.known = set(chunk), self.hub.store.get_sources(chunk)
+        return self.known.get(source_id)
 
     def _submit(self, stored: StoredSource, state: HarvestState) -> None:
         spec = _fetched_as(stored.source)  # options: by value

@@ -16,7 +16,7 @@ from harvesters.errors import ConfigurationError, HarvestError
 from harvesters.records import RawRecord, RecordFailure
 from hub.background import ReadAhead
 from hub.context import Hub, recover_hub
-from hub.pipeline.adaptive_polling import adapt_schedule
+from hub.pipeline.adaptive_polling import Schedules, adapt_schedule
 from hub.pipeline.beside import Beside
 from hub.pipeline.deletions import DeletionGuard
 from hub.pipeline.notifications import notify_source
@@ -25,6 +25,7 @@ from hub.pipeline.writer import IndexSink, RunWriter
 from hub.protocols import hub_harvester
 from hub.settings import Settings
 from hub.store.clock import aware
+from hub.store.runs import RunEnd
 from hub.unchanged import UnchangedFilter
 from normalizers.dispatch import Outcome, normalize_outcomes, normalize_placed
 from registry.source_options import common_options
@@ -74,8 +75,8 @@ def harvest_source(
         raise KeyError(f"no source {source_id!r}")
     if group is None:  # a group recovers every source once, when it begins
         recover_hub(hub, source_id)  # a run of it whose process died: ended, the index levelled after it
-    last = None if full else hub.store.last_successful_run(source_id)
-    since = _next_window_start(source.state, last.started_at) if last else None
+    last_started = None if full else hub.store.last_success_started(source_id)
+    since = _next_window_start(source.state, last_started) if last_started else None
     spec = source_spec(hub.settings, source.source)
     options = common_options(spec.options)
     state = HarvestState(
@@ -211,30 +212,36 @@ class EndedRun:
         self.state = state
         self.writer = writer
 
-    def record(self) -> None:
-        """The run's end, counts and notes into the store."""
-        state = self.state
-        self.hub.store.finish_run(
-            self.summary.run_id,
-            requests=state.requests,
-            bytes=state.bytes,
-            statuses=dict(state.statuses),
-            **self.summary.outcome(),
-        )
-
-    def follow(self) -> None:
-        """What follows a recorded run: the source's state, WebSub, the webhook and the next poll."""
-        hub, summary, state = self.hub, self.summary, self.state
+    def end(self) -> RunEnd:
+        """The run's end, counts and notes as the store records them, with its source's state (the
+        validators of its response and the source's clock) when it succeeded."""
+        summary, state = self.summary, self.state
+        values = {
+            "requests": state.requests,
+            "bytes": state.bytes,
+            "statuses": dict(state.statuses),
+            **summary.outcome(),
+        }
+        kept: dict[str, Any] | None = None
         if summary.status == "succeeded":
-            kept: dict[str, Any] = {"etag": state.etag, "last_modified": state.last_modified}
+            kept = {"etag": state.etag, "last_modified": state.last_modified}
             if state.source_clock is not None:
                 kept[SOURCE_CLOCK] = state.source_clock.isoformat()
-            hub.store.set_source_state(summary.source_id, kept)
+        return RunEnd(summary.run_id, values, summary.source_id, kept)
+
+    def record(self) -> None:
+        """The run's end, counts and notes into the store, with its source's state (one transaction)."""
+        self.hub.store.end_runs([self.end()])
+
+    def follow(self, subscribed: bool | None = None, schedules: Schedules | None = None) -> None:
+        """What follows a recorded run: WebSub, the webhook and the next poll. ``subscribed`` and
+        ``schedules``: what a group read once for all its runs (None: read for this run)."""
+        hub, summary = self.hub, self.summary
         if summary.status != "failed" and summary.added + summary.updated + summary.deleted:
             from hub.websub.distributor import notify_run  # the feeds' web stack, only when there is news
 
-            notify_run(hub, summary.run_id)  # WebSub: queued for the delivery workers, never waited for
-        after_run(hub, self.source, summary)
+            notify_run(hub, summary.run_id, subscribed)  # WebSub: queued for the delivery workers
+        after_run(hub, self.source, summary, schedules)
 
 
 def _next_window_start(state: dict[str, Any], last_started: datetime) -> datetime:
@@ -252,12 +259,15 @@ def _next_window_start(state: dict[str, Any], last_started: datetime) -> datetim
     return min(ours, aware(theirs))
 
 
-def after_run(hub: Hub, source: StoredSource, summary: RunSummary) -> None:
+def after_run(
+    hub: Hub, source: StoredSource, summary: RunSummary, schedules: Schedules | None = None
+) -> None:
     """What follows every run: the source's webhook (in its own thread) and, for a feed that succeeded,
-    the next poll by its publishing frequency."""
+    the next poll by its publishing frequency (``schedules``: the schedules of a group's sources, read
+    once for them all)."""
     notify_source(hub, source, summary.run_id, summary.status)
     if summary.status == "succeeded":
-        interval = adapt_schedule(hub, source)
+        interval = adapt_schedule(hub, source, schedules)
         if interval is not None:
             note = f"adaptive polling: next poll in {interval} s"
             summary.notes.append(note)

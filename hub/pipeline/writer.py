@@ -80,17 +80,22 @@ class RunWriter:
         if len(self.failures) >= self.hub.settings.batch_size:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, *, waited: bool = False) -> None:
+        """Hand what is buffered to the writer thread; ``waited``: the caller waits for the write
+        anyway, so a run that has not started the thread writes it here (a feed run's one batch)."""
         if self.items or self.failures:
             batch, self.items, self.failures = (self.items, self.failures), [], []
-            if self.worker is None:  # a run with nothing to write (a poll of unchanged entries) starts none
+            if self.worker is None and waited:  # nothing to overlap with: no thread started for it
+                self._write(batch)
+                return
+            if self.worker is None:  # started by the first full batch: a long run writes beside its harvest
                 self.worker = OrderedWorker(self._write, depth=2, name=f"write-{self.source_id}")
             self.worker.submit(batch)
 
     def drain(self) -> None:
         """Write what is buffered and wait for it; more can be added afterwards."""
-        self.flush()
         try:
+            self.flush(waited=True)
             if self.worker is not None:
                 self.worker.drain()
         finally:
@@ -98,8 +103,8 @@ class RunWriter:
 
     def finish(self) -> None:
         """Write what is buffered and wait for every write; raises the first write error."""
-        self.flush()
         try:
+            self.flush(waited=True)
             if self.worker is not None:
                 self.worker.finish()
         finally:

@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from harvesters.records import RawRecord
+from hub.store import statements
 from hub.store.clock import aware
-from hub.store.models import RawRecordRow, RecordRow
+from hub.store.models import RawRecordRow
 from hub.store.store import Store
 from normalizers.resource import resource_id
 
@@ -43,23 +44,13 @@ def stored_unchanged(store: Store, source_id: str, records: Sequence[RawRecord])
     if not records:
         return set()
     hashes = {raw.native_id: hashlib.sha256(raw.payload).hexdigest() for raw in records}
-    with store.session() as s:
-        same = {
-            native_id
-            for native_id, stored in s.execute(
-                select(RawRecordRow.native_id, RawRecordRow.payload_hash).where(
-                    RawRecordRow.source_id == source_id, RawRecordRow.native_id.in_(list(hashes))
-                )
-            )
-            if hashes.get(native_id) == stored
-        }
+    with store.connect() as s:
+        rows = s.execute(statements.RAW_HASHES, {"source": source_id, "ids": list(hashes)})
+        same = {native_id for native_id, stored in rows if hashes.get(native_id) == stored}
         if not same:
             return set()
         ids = {resource_id(source_id, native_id): native_id for native_id in same}
-        live = s.scalars(
-            select(RecordRow.id).where(RecordRow.id.in_(list(ids)), RecordRow.deleted.is_(False))
-        )
-        return {ids[rid] for rid in live}
+        return {ids[rid] for rid in s.scalars(statements.LIVE_RECORDS, {"ids": list(ids)})}
 
 
 def stored_payload_hashes(store: Store, source_id: str) -> dict[str, str]:

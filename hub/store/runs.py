@@ -6,16 +6,20 @@ heartbeat, judged lost; what it changed and which records it could not take.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from harvesters.records import RecordFailure
+from hub.store import statements
 from hub.store.clock import aware, utcnow
 from hub.store.models import RecordErrorRow, RecordRow, RunRow
 from normalizers.resource import Resource
@@ -30,10 +34,27 @@ def this_process() -> str:
 
 def pid_namespace() -> str:
     """`` [pidns:I]``: this process's pid namespace (Linux), or empty when unknown."""
+    return _pid_namespace(os.getpid())
+
+
+@functools.lru_cache(maxsize=4)
+def _pid_namespace(pid: int) -> str:
+    """The pid namespace of process ``pid`` (this one), read once per process: a run starts often."""
     try:
         return f" [{os.readlink('/proc/self/ns/pid').replace('pid:[', 'pidns:').rstrip(']')}]"
     except OSError:
         return ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    """A run's end as recorded: its outcome (``RunSummary.outcome`` with its requests, bytes and
+    statuses) and the state its source keeps for the next run (None: the source's state is left)."""
+
+    run_id: int
+    values: dict[str, Any]
+    source_id: str
+    state: dict[str, Any] | None = None
 
 
 class RunLog:
@@ -43,18 +64,30 @@ class RunLog:
         """A new session on the store's database (``Store`` provides it)."""
         raise NotImplementedError
 
+    def begin(self) -> AbstractContextManager[Connection]:
+        """A connection in a transaction, committed on leaving (``Store`` provides it)."""
+        raise NotImplementedError
+
+    def connect(self) -> AbstractContextManager[Connection]:
+        """A connection for reads (``Store`` provides it)."""
+        raise NotImplementedError
+
     def start_run(self, source_id: str, full: bool, window_from: datetime | None) -> RunRow:
-        row = RunRow(
-            source_id=source_id,
-            full=full,
-            started_at=utcnow(),
-            window_from=window_from,
-            status="running",
-            worker=this_process(),
-        )
-        with self.session() as s, s.begin():
-            s.add(row)
-        return row
+        """A new running run of ``source_id``, committed (one INSERT: a group starts thousands)."""
+        values: dict[str, Any] = {
+            "source_id": source_id,
+            "full": full,
+            "started_at": utcnow(),
+            "window_from": window_from,
+            "status": "running",
+            "worker": this_process(),
+            **dict.fromkeys(("added", "updated", "unchanged", "deleted", "failed", "requests", "bytes"), 0),
+            "statuses": {},
+            "notes": [],
+        }
+        with self.begin() as connection:
+            run_id = connection.execute(statements.RUN_INSERT, values).scalar_one()
+        return RunRow(id=run_id, **values)
 
     def finish_run(self, run_id: int, **values: Any) -> RunRow:
         with self.session() as s, s.begin():
@@ -65,6 +98,22 @@ class RunLog:
                 setattr(row, key, value)
             row.finished_at = utcnow()
             return row
+
+    def end_runs(self, ends: Sequence[RunEnd]) -> None:
+        """Record runs as ended (``finish_run``) with their sources' states, in one transaction."""
+        if not ends:
+            return
+        now = utcnow()
+        with self.begin() as connection:
+            connection.execute(
+                statements.RUN_END,
+                [{"run_key": end.run_id, **end.values, "finished_at": now} for end in ends],
+            )
+            states = [
+                {"source_key": end.source_id, "state": end.state} for end in ends if end.state is not None
+            ]
+            if states:
+                connection.execute(statements.SOURCE_STATE, states)
 
     def add_run_note(self, run_id: int, note: str) -> None:
         """Append a note to a finished run (what happened after it, e.g. its notification)."""
@@ -99,6 +148,14 @@ class RunLog:
                 .limit(1)
             )
             return s.scalars(query).first()
+
+    def last_success_started(self, source_id: str) -> datetime | None:
+        """When the source's last successful run began, in UTC (None: it has none)."""
+        with self.connect() as connection:
+            started: datetime | None = connection.execute(
+                statements.LAST_SUCCESS, {"source": source_id}
+            ).scalar()
+        return aware(started)
 
     # --- runs taken by workers (scale-out) -------------------------------------------------
 

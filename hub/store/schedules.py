@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -47,6 +48,16 @@ def set_next_run(store: Store, source_id: str, when: datetime) -> None:
 def get_schedule(store: Store, source_id: str) -> ScheduleRow | None:
     with store.session() as s:
         return s.get(ScheduleRow, source_id)
+
+
+def get_schedules(store: Store, source_ids: Iterable[str]) -> dict[str, ScheduleRow]:
+    """The schedules of ``source_ids`` (those that have one), by source, read in one query."""
+    wanted = list(dict.fromkeys(source_ids))
+    if not wanted:
+        return {}
+    with store.session() as s:
+        rows = s.scalars(select(ScheduleRow).where(ScheduleRow.source_id.in_(wanted)))
+        return {row.source_id: row for row in rows}
 
 
 def list_schedules(store: Store) -> list[ScheduleRow]:

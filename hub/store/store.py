@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from harvesters.records import RawRecord
+from hub.store import statements
 from hub.store.clock import utcnow
 from hub.store.models import RawRecordRow, RecordErrorRow, RecordRow, RunRow, SourceRow
 from hub.store.runs import RunLog
@@ -79,13 +89,16 @@ class Store(RunLog):
     def session(self) -> Session:
         return self._sessions()
 
+    def begin(self) -> AbstractContextManager[Connection]:
+        """A connection in a transaction, committed on leaving (Core statements: no ORM unit of work)."""
+        return self.engine.begin()
+
+    def connect(self) -> AbstractContextManager[Connection]:
+        """A connection for reads (Core statements)."""
+        return self.engine.connect()
+
     def close(self) -> None:
         self.engine.dispose()
-
-    def _insert(self, table: Any) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
 
     # --- sources -------------------------------------------------------------------------
 
@@ -110,9 +123,16 @@ class Store(RunLog):
         return _source(row)
 
     def get_source(self, source_id: str) -> StoredSource | None:
-        with self.session() as s:
-            row = s.get(SourceRow, source_id)
-            return None if row is None else _source(row)
+        return self.get_sources([source_id]).get(source_id)
+
+    def get_sources(self, source_ids: Iterable[str]) -> dict[str, StoredSource]:
+        """The stored sources among ``source_ids``, by id, read in one query."""
+        wanted = list(dict.fromkeys(source_ids))
+        if not wanted:
+            return {}
+        with self.connect() as connection:
+            rows = connection.execute(statements.SOURCES_BY_ID, {"ids": wanted})
+            return {row.id: _source(row) for row in rows}
 
     def list_sources(self) -> list[StoredSource]:
         with self.session() as s:
@@ -175,35 +195,14 @@ class Store(RunLog):
             return result
         now = utcnow()
         by_id = {resource_id(source_id, native): item for native, item in latest.items()}
-        with self.session() as s, s.begin():
+        with self.begin() as s:  # Core statements built once (hub.store.statements), no ORM session
             existing = {
                 row.id: (row.content_hash, row.deleted)
-                for row in s.execute(
-                    select(RecordRow.id, RecordRow.content_hash, RecordRow.deleted).where(
-                        RecordRow.id.in_(list(by_id))
-                    )
-                )
+                for row in s.execute(statements.RECORD_STATES, {"ids": list(by_id)})
             }
-            raw_rows = [_raw_row(source_id, item.raw, now) for item in latest.values()] if raw else []
-            raw_insert = self._insert(RawRecordRow.__table__)
-            if raw_rows:
-                s.execute(
-                    raw_insert.on_conflict_do_update(
-                        index_elements=["source_id", "native_id"],
-                        set_={
-                            c: raw_insert.excluded[c]
-                            for c in (
-                                "content_type",
-                                "payload",
-                                "payload_hash",
-                                "datestamp",
-                                "deleted",
-                                "harvested_at",
-                            )
-                        },
-                    ),
-                    raw_rows,
-                )
+            if raw:
+                rows = [_raw_row(source_id, item.raw, now) for item in latest.values()]
+                s.execute(statements.raw_upsert(self.engine.dialect.name), rows)
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             tombstones: list[dict[str, Any]] = []  # live rows becoming tombstones
@@ -231,19 +230,16 @@ class Store(RunLog):
                     continue
                 target.append(_record_values(rid, source_id, run_id, item, now, content_hash))
                 result.to_index.append(resource)
-            table: Any = RecordRow.__table__
             if inserts:  # Core executemany: the same INSERT without the ORM bulk-insert bookkeeping
-                s.execute(insert(table), inserts)
+                s.execute(statements.RECORD_INSERT, inserts)
             if updates:  # one executemany UPDATE ... WHERE id = ? instead of a statement per row
                 s.execute(
-                    update(table).where(table.c.id == bindparam("record_id")),
+                    statements.RECORD_UPDATE,
                     [{"record_id": values.pop("id"), **values, "last_resource": None} for values in updates],
                 )
-            if tombstones:  # the Resource they had moves to last_resource (the right side reads the old row)
+            if tombstones:  # the Resource they had moves to last_resource
                 s.execute(
-                    update(table)
-                    .where(table.c.id == bindparam("record_id"))
-                    .values(last_resource=func.coalesce(table.c.resource, table.c.last_resource)),
+                    statements.RECORD_TOMBSTONE,
                     [{"record_id": values.pop("id"), **values} for values in tombstones],
                 )
         return result
@@ -298,8 +294,9 @@ class Store(RunLog):
                 yield chunk
 
 
-def _source(row: SourceRow) -> StoredSource:
-    """The source a row holds, as the store hands it out (the row itself never leaves the store)."""
+def _source(row: Any) -> StoredSource:
+    """The source a row (a ``SourceRow`` or a Core row of its columns) holds, as the store hands it
+    out (the row itself never leaves the store)."""
     return stored_source(row.id, row.protocol, row.url, row.options, node_id=row.node_id, state=row.state)
 
 

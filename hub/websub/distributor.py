@@ -139,7 +139,8 @@ def _close(distributor: Distributor) -> None:
     distributor.close()
 
 
-def notify_run(hub: Hub, run_id: int) -> None:
-    """Called by the pipeline after a run that stored changes: queue their distribution."""
-    if any_subscription(hub.store):  # no delivery threads for a hub nobody subscribes to
+def notify_run(hub: Hub, run_id: int, subscribed: bool | None = None) -> None:
+    """Called by the pipeline after a run that stored changes: queue their distribution.
+    ``subscribed``: whether any subscription is stored, as a group of runs read it once (None: read it)."""
+    if any_subscription(hub.store) if subscribed is None else subscribed:  # no subscriber: no threads
         distributor_for(hub).run_changed(run_id)

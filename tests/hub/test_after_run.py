@@ -14,7 +14,9 @@ import pytest
 from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
 from hub.pipeline.adaptive_polling import WINDOW, poll_interval
+from hub.pipeline.group import harvest_sources
 from hub.settings import Settings
+from hub.store.clock import aware
 from hub.store.schedules import get_schedule, set_schedule
 from registry.sources import registered_source
 from tests.hub.websub.hanging import HangingServer
@@ -155,3 +157,33 @@ def test_a_scheduled_feed_is_next_polled_by_how_often_it_publishes(hub: Hub, now
     assert stored is not None and stored.published_at is not None
     assert stored.published_at.utcoffset() == timedelta(hours=14)
     assert stored.published_at in busy
+
+
+def test_feeds_harvested_as_a_group_are_next_polled_by_how_often_each_publishes(hub: Hub) -> None:
+    """The group reads its sources' schedules once when it records its runs: each feed still gets the
+    interval of its own entries, a feed without adaptive polling or without a schedule keeps its own."""
+    now = datetime(2026, 6, 15, 6, tzinfo=UTC)
+    hub.clock = lambda: now
+    daily = [now - timedelta(days=n) for n in range(7)]  # 7 a week: every day
+    hourly = [now - timedelta(hours=2 * n) for n in range(84)]  # 84 a week: every 2 hours
+    with ReplayServer() as site:
+        for name, items in (("daily", daily), ("hourly", hourly), ("fixed", daily), ("free", daily)):
+            site.route(f"/{name}.rss", rss_with_items(items), headers=RSS)
+            add(
+                hub,
+                name,
+                f"{site.url}/{name}.rss",
+                **({"adaptive_polling": False} if name == "fixed" else {}),
+            )
+        for name in ("daily", "hourly", "fixed"):
+            set_schedule(hub.store, name, 7 * 86400)
+        planned = get_schedule(hub.store, "fixed").next_run_at  # type: ignore[union-attr]
+        summaries = {s.source_id: s for s in harvest_sources(hub, ["daily", "hourly", "fixed", "free"])}
+    for name, items in (("daily", daily), ("hourly", hourly)):
+        expected = int(WINDOW.total_seconds() / len(items))
+        schedule = get_schedule(hub.store, name)
+        assert schedule is not None and aware(schedule.next_run_at) == now + timedelta(seconds=expected)
+        assert f"adaptive polling: next poll in {expected} s" in summaries[name].notes
+    assert get_schedule(hub.store, "fixed").next_run_at == planned  # type: ignore[union-attr]
+    assert get_schedule(hub.store, "free") is None
+    assert not any("adaptive polling" in note for name in ("fixed", "free") for note in summaries[name].notes)

@@ -102,3 +102,25 @@ def test_the_next_process_levels_the_index_after_a_failed_group(tmp_path: Path, 
         assert second.index.count() == sum(entries(name) for name in FIXTURES)
     finally:
         second.close()
+
+
+def test_a_held_run_leaves_its_source_state_until_it_is_recorded_with_it(tmp_path: Path) -> None:
+    """A run of a group keeps its feed's validators for the next run only when it is recorded: a
+    process dying before leaves the run running and the source's state as it was."""
+    body = (FEEDS / "pet_atom.xml").read_bytes()
+    with ReplayServer() as server:
+        server.route("/tagged.xml", body, headers={"Content-Type": "application/atom+xml"}, etag='"v7"')
+        hub = open_hub(Settings(home=tmp_path / "gkss", allow_private_networks=True))
+        try:
+            hub.store.add_source("tagged", "feed", f"{server.url}/tagged.xml", {})
+            with RunGroup(hub) as group:
+                group.harvest("tagged")
+                assert hub.store.list_runs("tagged", limit=1)[0].status == "running"
+                assert hub.store.get_source("tagged").state == {}  # type: ignore[union-attr]
+            run = hub.store.list_runs("tagged", limit=1)[0]
+            assert (run.status, run.added, run.requests) == ("succeeded", entries("pet_atom.xml"), 1)
+            assert hub.store.get_source("tagged").state["etag"] == '"v7"'  # type: ignore[union-attr]
+            again = harvest_sources(hub, ["tagged"])[0]  # sends the ETag: 304, nothing read again
+            assert (again.status, again.not_modified, again.added) == ("succeeded", True, 0)
+        finally:
+            hub.close()

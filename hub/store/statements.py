@@ -1,0 +1,72 @@
+"""The store's statements on a harvest's path, built once.
+
+A group of feed runs runs each of these thousands of times for a handful of rows; building a
+statement anew (its clauses coerced, its cache key computed) cost more CPU than SQLite running it.
+Built once at import, each is executed with its parameters (``bindparam`` names, ``ids`` lists
+expanded), the same on SQLite and PostgreSQL; the raw records' upsert depends on the dialect
+(``raw_upsert``).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hub.store.models import RawRecordRow, RecordRow, RunRow, SourceRow
+
+SOURCES: Any = SourceRow.__table__
+RUNS: Any = RunRow.__table__
+RECORDS: Any = RecordRow.__table__
+RAW: Any = RawRecordRow.__table__
+
+# sources, by id (``ids``)
+SOURCES_BY_ID = select(
+    *(SOURCES.c[name] for name in ("id", "protocol", "url", "options", "node_id", "state"))
+).where(SOURCES.c.id.in_(bindparam("ids", expanding=True)))
+# a source's state (``source_key``, ``state``)
+SOURCE_STATE = update(SOURCES).where(SOURCES.c.id == bindparam("source_key"))
+
+# a new run, its id returned
+RUN_INSERT = insert(RUNS).returning(RUNS.c.id)
+# a run's end (``run_key`` and the columns set)
+RUN_END = update(RUNS).where(RUNS.c.id == bindparam("run_key"))
+# when a source's last successful run began (``source``)
+LAST_SUCCESS = (
+    select(RUNS.c.started_at)
+    .where(RUNS.c.source_id == bindparam("source"), RUNS.c.status == "succeeded")
+    .order_by(RUNS.c.id.desc())
+    .limit(1)
+)
+
+# records: their hash and deletion by id (``ids``); inserted; updated; made tombstones (``record_id``)
+RECORD_STATES = select(RECORDS.c.id, RECORDS.c.content_hash, RECORDS.c.deleted).where(
+    RECORDS.c.id.in_(bindparam("ids", expanding=True))
+)
+RECORD_INSERT = insert(RECORDS)
+RECORD_UPDATE = update(RECORDS).where(RECORDS.c.id == bindparam("record_id"))
+# the Resource a tombstone had moves to last_resource (the right side reads the old row)
+RECORD_TOMBSTONE = RECORD_UPDATE.values(
+    last_resource=func.coalesce(RECORDS.c.resource, RECORDS.c.last_resource)
+)
+# the live ones among records (``ids``)
+LIVE_RECORDS = select(RECORDS.c.id).where(
+    RECORDS.c.id.in_(bindparam("ids", expanding=True)), RECORDS.c.deleted.is_(False)
+)
+
+# the stored payload hashes of a source's raw records (``source``, ``ids``: native ids)
+RAW_HASHES = select(RAW.c.native_id, RAW.c.payload_hash).where(
+    RAW.c.source_id == bindparam("source"), RAW.c.native_id.in_(bindparam("ids", expanding=True))
+)
+RAW_COLUMNS = ("content_type", "payload", "payload_hash", "datestamp", "deleted", "harvested_at")
+
+
+@functools.cache
+def raw_upsert(dialect: str) -> Any:
+    """The raw records' insert, updating the row a source's native id already has."""
+    statement: Any = postgresql.insert(RAW) if dialect == "postgresql" else sqlite.insert(RAW)
+    return statement.on_conflict_do_update(
+        index_elements=["source_id", "native_id"], set_={c: statement.excluded[c] for c in RAW_COLUMNS}
+    )
