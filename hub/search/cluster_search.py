@@ -16,12 +16,14 @@ from hub.search.base import FACET_FIELDS, Hit, SearchPage, SearchQuery
 from hub.search.cluster_estimate import (
     ESTIMATE_ABOVE,
     SAMPLE_PERCENT,
+    SCORE_MARGIN,
     in_full_order,
     sampled_counts,
     scaled,
     scaled_facets,
     tied_at_edges,
     window_of,
+    window_order,
 )
 from hub.search.cluster_highlight import query_wanted
 from hub.search.cluster_mapping import COMPLETION_RESERVED, json_text
@@ -68,6 +70,7 @@ class ClusterSearch:
     estimate_above: int = ESTIMATE_ABOVE
     sample_percent: int = SAMPLE_PERCENT
     score_window: bool = True  # estimated counts sort a relevance page by score alone (False: tie-broken)
+    score_margin: int = SCORE_MARGIN  # hits asked beside a score-only page on each side (ties seen whole)
     capped_beside: bool = False  # True: exact facets cut at the bound asked in the same trip (not after)
 
     # --- what each engine's client does to read -------------------------------------------------
@@ -147,9 +150,14 @@ class ClusterSearch:
         dsl, aggs = body["query"], aggs_of(body)
         first: dict[str, Any] = {"query": dsl, **page, "track_total_hits": bound}
         window = self.score_window and query.sort == "relevance" and query.after is None
-        start, size, lead = window_of(offset, page["size"])
+        start, size, lead = window_of(offset, page["size"], self.score_margin)
         if window:  # the score alone: the engine skips what cannot reach the page
-            first |= {"sort": [{"_score": "desc"}], "from": start, "size": size}
+            first |= {
+                "sort": [{"_score": "desc"}],
+                "from": start,
+                "size": size,
+                "docvalue_fields": ["sort_time"],
+            }
         else:
             first |= {"sort": body["sort"], "from": offset, **after_clause(list(query.after or ()) or None)}
         bodies = [first, sampled_counts(dsl, aggs, self.sample_percent)]
@@ -172,11 +180,14 @@ class ClusterSearch:
         if any_failed(answers):
             return self.search(replace(query, counts="exact"))
         found, sample, *capped = answers
-        if window and tied_at_edges(found["hits"]["hits"], lead, page["size"]):
-            retry = {**first, "sort": body["sort"], "from": offset, "size": page["size"]}
-            found, window = self._search(retry), False
-        if window:  # the page's hits alone (the edges only told whether a score tied across them)
-            on_page = found["hits"]["hits"][lead : lead + page["size"]]
+        if window and tied_at_edges(found["hits"]["hits"], lead, page["size"], first["from"], first["size"]):
+            retry = {k: v for k, v in first.items() if k != "docvalue_fields"}
+            found, window = (
+                self._search(retry | {"sort": body["sort"], "from": offset, "size": page["size"]}),
+                False,
+            )
+        if window:  # the page's hits alone, the window put in the tie-broken order
+            on_page = window_order(found["hits"]["hits"])[lead : lead + page["size"]]
             hits = in_full_order(hits_of({"hits": {"hits": on_page}}, want))
         else:
             hits = hits_of(found, want)
