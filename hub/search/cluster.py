@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from hub.cluster_connection import ClusterConnection
 from hub.search.base import FILTER_FIELDS, Capabilities
 from hub.search.cluster_estimate import ESTIMATE_ABOVE, SAMPLE_PERCENT
-from hub.search.cluster_mapping import ANALYSIS, MAPPINGS, SAMPLE_FIELD, SAMPLE_SORT, document, index_action
+from hub.search.cluster_mapping import ANALYSIS, MAPPINGS, SAMPLE_FIELD, document, index_action
 from hub.search.cluster_search import MAX_WINDOW, ClusterSearch
 from normalizers.resource import Resource
 
@@ -157,10 +157,6 @@ class ClusterIndex(ClusterSearch):
             "number_of_shards": self.shards,
             "max_result_window": self.max_result_window,
             "analysis": ANALYSIS,
-            # documents kept in sample-bucket order, so a bucket's documents are one run of doc ids
-            # and estimated counts read their sample at a cost proportional to its size
-            # (hub.search.cluster_estimate); an index made before answers the same, only slower
-            **SAMPLE_SORT,
         }
         if self.replicas is not None:
             settings["number_of_replicas"] = self.replicas

@@ -44,12 +44,6 @@ SAMPLE_FIELD = "sample"
 SAMPLE_BUCKETS = 100  # a document's sample bucket is one of 0..99, from its id alone
 
 
-# The index's documents sorted by their sample bucket (index sorting, set when an index is made): each
-# bucket's documents are one run of doc ids, so the engine reads a sample's matches without stepping
-# every word's postings through the whole index.
-SAMPLE_SORT: dict[str, Any] = {"sort.field": SAMPLE_FIELD, "sort.order": "asc"}
-
-
 def sample_bucket(id: str) -> int:
     """A document's sample bucket, 0..SAMPLE_BUCKETS-1: a hash of its id, so the same on every engine,
     in every run and independent of what the document says (estimated counts read k of the buckets)."""

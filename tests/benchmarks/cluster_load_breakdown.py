@@ -40,7 +40,18 @@ def _words_on(kind: str) -> Callable[[Body], None]:
     return change
 
 
+def _one_dis_max(boolean: Body) -> None:
+    """Each word's two options (its ``all_text`` phrase, its ``multi_match``) as one ``multi_match`` on
+    the field set and ``all_text`` (the same matches for a one-token word; the best field's score)."""
+    for word in boolean["must"]:
+        options = word["bool"]["should"]
+        multi = next((o["multi_match"] for o in options if "multi_match" in o), None)
+        if multi is not None:
+            word["bool"]["should"] = [{"multi_match": {**multi, "fields": [*multi["fields"], "all_text"]}}]
+
+
 PAGE_VARIANTS: dict[str, Callable[[Body], None]] = {
+    "  (1) each word one multi_match, all_text in it": _one_dis_max,
     "  (1) without the title boosts": _no_boosts,
     "  (1) words on the field set only (no all_text)": _words_on("multi_match"),
     "  (1) words on all_text only": _words_on("match_phrase"),
@@ -62,6 +73,9 @@ def request_kinds(index: Any, query: SearchQuery, fields: list[str]) -> dict[str
     kinds["hub's _msearch (the 3 requests)"] = bodies
     kinds["(1) the page"] = bodies[0]
     kinds["(2) the sample's counts"] = bodies[1]
+    kinds["  (2) without facets"] = {k: v for k, v in bodies[1].items() if k != "aggs"}
+    sample_only = bodies[1]["query"]["bool"]["filter"]
+    kinds["  (2) the sample's facets, no words"] = {**bodies[1], "query": {"bool": {"filter": sample_only}}}
     if len(bodies) > 2:
         kinds["(3) exact facets cut at the bound"] = bodies[2]
     kinds["(1)+(2) only"] = bodies[:2]
