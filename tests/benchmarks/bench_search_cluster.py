@@ -33,8 +33,9 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    GIL is not the limit). Two floors, same clients and queries in the same run, through the same
    client: a bare ``match_all`` size=10, and a bare ``multi_match`` of the query's text on the hub's
    field set (``match_all`` for the queries without text), size=10, no facets, no highlight. The hub
-   is measured twice: exact counts (the API's default) and estimated counts (``counts=estimate``, as
-   the portal and the widget ask). Each is reported for the whole mix and for the queries with text
+   is measured three times: exact counts (the API's default), estimated counts with the exact facets
+   of a search under the bound asked beside the page (as before 2026-12-07 evening), and estimated
+   counts as the portal and the widget ask them (``counts=estimate``, those facets asked after). Each is reported for the whole mix and for the queries with text
    alone; then how near the estimates come to the exact counts (``cluster_estimate_accuracy.py``).
 4. What counting apart buys: the queries without words, one thread, each run both ways in turn
    (total and facets in the page's request, or in a cacheable size-0 request beside it).
