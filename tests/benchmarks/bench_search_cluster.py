@@ -35,8 +35,9 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    field set (``match_all`` for the queries without text), size=10, no facets, no highlight. The hub
    is measured three times: exact counts (the API's default), estimated counts with the exact facets
    of a search under the bound asked beside the page (as before 2026-12-07 evening), and estimated
-   counts as the portal and the widget ask them (``counts=estimate``, those facets asked after). Each is reported for the whole mix and for the queries with text
-   alone; then how near the estimates come to the exact counts (``cluster_estimate_accuracy.py``).
+   counts as the portal and the widget ask them (``counts=estimate``, those facets asked after).
+   Each is reported for the whole mix and for the queries with text alone; then how near the
+   estimates come to the exact counts (``cluster_estimate_accuracy.py``).
 4. What counting apart buys: the queries without words, one thread, each run both ways in turn
    (total and facets in the page's request, or in a cacheable size-0 request beside it).
 5. Where the time goes (``cluster_breakdown.py``): the hub's request for the queries with text, one
