@@ -1,20 +1,21 @@
 """Estimated counts on the cluster engines (``SearchQuery.counts == "estimate"``), the same on both.
 
-A search with words that asks for estimated counts sends one ``_msearch`` of three requests:
+A search with words that asks for estimated counts sends one ``_msearch`` of two requests:
 
 - the page, its total counted only up to ``ESTIMATE_ABOVE`` (``track_total_hits``), so the engine may
   skip the matches that cannot reach the page. A relevance page is sorted by score alone (a tie-breaker
-  after the score stops that skipping) and asked one hit wider on each side; when no score is tied
-  across the page's edges its hits are exactly those of the tie-broken order, put back in that order
-  here with the sort key the cursor reads (``full_sort_key``); a tie at an edge asks again with the
-  tie-breaker (``tied_at_edges``);
+  after the score stops that skipping) and asked ``SCORE_MARGIN`` hits wider on each side, with each
+  hit's ``sort_time``; the window is put in the tie-broken order (``window_order``) and the page cut
+  from it, which is the tie-broken page whenever each score group at the page's edges lies whole in
+  the window; otherwise (``tied_at_edges``) the page is asked again with the tie-breaker. The page's
+  hits carry the sort key the cursor reads (``full_sort_key``);
 - the total and facets of the documents in ``SAMPLE_PERCENT`` of the sample buckets
-  (``hub.search.cluster_mapping.sample_bucket``: a hash of the id), ``size: 0``;
-- the facets counted exactly but cut at the bound (``terminate_after``), whole when fewer match.
+  (``hub.search.cluster_mapping.sample_bucket``: a hash of the id), ``size: 0``.
 
-Under the bound the page's total is exact and so are the third request's facets; above it, the total
-and facets are the sample's counts scaled up (``scaled``), and the answer says
-``counts: "estimated"``.
+Under the bound the page's total is exact, and one more request counts the facets exactly (few
+matches: cheap; ``ClusterSearch.capped_beside`` asks them beside the page instead, cut at the bound
+with ``terminate_after``); above it, the total and facets are the sample's counts scaled up
+(``scaled``), and the answer says ``counts: "estimated"``.
 """
 
 from __future__ import annotations
