@@ -16,12 +16,14 @@ from hub.search.base import FACET_FIELDS, Hit, SearchPage, SearchQuery
 from hub.search.cluster_estimate import (
     ESTIMATE_ABOVE,
     SAMPLE_PERCENT,
+    SCORE_MARGIN,
     in_full_order,
     sampled_counts,
     scaled,
     scaled_facets,
     tied_at_edges,
     window_of,
+    window_order,
 )
 from hub.search.cluster_highlight import query_wanted
 from hub.search.cluster_mapping import COMPLETION_RESERVED, json_text
@@ -68,7 +70,8 @@ class ClusterSearch:
     estimate_above: int = ESTIMATE_ABOVE
     sample_percent: int = SAMPLE_PERCENT
     score_window: bool = True  # estimated counts sort a relevance page by score alone (False: tie-broken)
-    capped_beside: bool = True  # estimated counts also ask exact facets, cut at the bound, in the same trip
+    score_margin: int = SCORE_MARGIN  # hits asked beside a score-only page on each side (ties seen whole)
+    capped_beside: bool = False  # True: exact facets cut at the bound asked in the same trip (not after)
 
     # --- what each engine's client does to read -------------------------------------------------
 
@@ -138,35 +141,56 @@ class ClusterSearch:
             and end + 1 <= self.max_result_window
         )
 
+    def estimate_bodies(
+        self, query: SearchQuery, body: dict[str, Any], page: dict[str, Any], offset: int
+    ) -> tuple[list[dict[str, Any]], bool, int]:
+        """The requests of one estimated search's ``_msearch`` (the page; the sample's counts; the exact
+        facets cut at the bound), whether the page is the score-only window, and its lead."""
+        bound = self.estimate_above
+        dsl, aggs = body["query"], aggs_of(body)
+        first: dict[str, Any] = {"query": dsl, **page, "track_total_hits": bound}
+        window = self.score_window and query.sort == "relevance" and query.after is None
+        start, size, lead = window_of(offset, page["size"], self.score_margin)
+        if window:  # the score alone: the engine skips what cannot reach the page
+            first |= {
+                "sort": [{"_score": "desc"}],
+                "from": start,
+                "size": size,
+                "docvalue_fields": ["sort_time"],
+            }
+        else:
+            first |= {"sort": body["sort"], "from": offset, **after_clause(list(query.after or ()) or None)}
+        bodies = [first, sampled_counts(dsl, aggs, self.sample_percent)]
+        if aggs and self.capped_beside:  # the exact facets of a search under the bound, in the same trip
+            bodies.append(
+                {"query": dsl, "size": 0, "track_total_hits": bound, "terminate_after": bound, **aggs}
+            )
+        return bodies, window, lead
+
     def _estimated(
         self, query: SearchQuery, body: dict[str, Any], page: dict[str, Any], offset: int, want: Wanted
     ) -> SearchPage:
         """The page, its total counted up to ``estimate_above`` and the sample's counts, in one _msearch;
         exact facets in one more request when the total is under the bound."""
-        bound, percent = self.estimate_above, self.sample_percent
+        percent = self.sample_percent
         dsl, aggs = body["query"], aggs_of(body)
-        first: dict[str, Any] = {"query": dsl, **page, "track_total_hits": bound}
-        window = self.score_window and query.sort == "relevance" and query.after is None
-        start, size, lead = window_of(offset, page["size"])
-        if window:  # the score alone: the engine skips what cannot reach the page
-            first |= {"sort": [{"_score": "desc"}], "from": start, "size": size}
-        else:
-            first |= {"sort": body["sort"], "from": offset, **after_clause(list(query.after or ()) or None)}
-        bodies = [first, sampled_counts(dsl, aggs, percent)]
-        if aggs and self.capped_beside:  # the exact facets of a search under the bound, in the same trip
-            bodies.append(
-                {"query": dsl, "size": 0, "track_total_hits": bound, "terminate_after": bound, **aggs}
-            )
+        bodies, window, lead = self.estimate_bodies(query, body, page, offset)
+        first = bodies[0]
         answers = self._raw_msearch(self.name, bodies)
         if any_failed(answers):
             return self.search(replace(query, counts="exact"))
         found, sample, *capped = answers
-        if window and tied_at_edges(found["hits"]["hits"], lead, page["size"]):
-            retry = {**first, "sort": body["sort"], "from": offset, "size": page["size"]}
-            found, window = self._search(retry), False
-        hits = hits_of(found, want)
-        if window:
-            hits = in_full_order(hits[lead : lead + page["size"]])
+        if window and tied_at_edges(found["hits"]["hits"], lead, page["size"], first["from"], first["size"]):
+            retry = {k: v for k, v in first.items() if k != "docvalue_fields"}
+            found, window = (
+                self._search(retry | {"sort": body["sort"], "from": offset, "size": page["size"]}),
+                False,
+            )
+        if window:  # the page's hits alone, the window put in the tie-broken order
+            on_page = window_order(found["hits"]["hits"])[lead : lead + page["size"]]
+            hits = in_full_order(hits_of({"hits": {"hits": on_page}}, want))
+        else:
+            hits = hits_of(found, want)
         total = found["hits"]["total"]
         if total.get("relation", "eq") == "eq":  # under the bound: few matches, cheap to count exactly
             whole = capped and not capped[0].get("terminated_early")

@@ -33,9 +33,11 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    GIL is not the limit). Two floors, same clients and queries in the same run, through the same
    client: a bare ``match_all`` size=10, and a bare ``multi_match`` of the query's text on the hub's
    field set (``match_all`` for the queries without text), size=10, no facets, no highlight. The hub
-   is measured twice: exact counts (the API's default) and estimated counts (``counts=estimate``, as
-   the portal and the widget ask). Each is reported for the whole mix and for the queries with text
-   alone; then how near the estimates come to the exact counts (``cluster_estimate_accuracy.py``).
+   is measured three times: exact counts (the API's default), estimated counts with the exact facets
+   of a search under the bound asked beside the page (as before 2026-12-07 evening), and estimated
+   counts as the portal and the widget ask them (``counts=estimate``, those facets asked after).
+   Each is reported for the whole mix and for the queries with text alone; then how near the
+   estimates come to the exact counts (``cluster_estimate_accuracy.py``).
 4. What counting apart buys: the queries without words, one thread, each run both ways in turn
    (total and facets in the page's request, or in a cacheable size-0 request beside it).
 5. Where the time goes (``cluster_breakdown.py``): the hub's request for the queries with text, one
@@ -45,6 +47,9 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
 ``--existing <alias>`` runs steps 3-5 on a kept index (so a 1,000,000-document index is loaded once),
 after adding the documents it lacks up to ``--docs`` with ``--grow`` (the scaling from one size to the next).
 
+``--load-breakdown`` (with ``--existing``) runs, instead of steps 3-5, each request of the portal's
+query alone at ``--threads`` clients (``cluster_load_breakdown.py``).
+
 The embedded engine has its own benchmark, ``bench_search.py``.
 
 It measures and exits 0, printing the figures and the ratios.
@@ -53,6 +58,7 @@ It measures and exits 0, printing the figures and the ratios.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import random
@@ -82,6 +88,7 @@ from tests.benchmarks.cluster_clients import (  # noqa: E402
     run_processes,
 )
 from tests.benchmarks.cluster_estimate_accuracy import estimate_accuracy, estimate_variants  # noqa: E402
+from tests.benchmarks.cluster_load_breakdown import load_breakdown  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
@@ -245,7 +252,13 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
                 fill(pipeline, maker(vocabulary, args.seed), CORPUS, args.seed, held, args.docs)
                 settle(pipeline)
             args.docs = pipeline.count()
-            search_latency(args, vocabulary, pipeline)
+            if args.load_breakdown:
+                from hub.search.cluster_query import SEARCH_FIELDS
+
+                queries = query_mix(vocabulary, args.queries, args.seed)
+                load_breakdown(pipeline, queries, SEARCH_FIELDS, args.threads)
+            else:
+                search_latency(args, vocabulary, pipeline)
         finally:
             pipeline.close()
         return
@@ -323,10 +336,13 @@ def search_latency(args: argparse.Namespace, vocabulary: Vocabulary, pipeline: A
         for q in queries
     ]
     text = [bool(q.text.strip()) for q in queries]
+    beside = copy.copy(pipeline)  # the exact facets cut at the bound asked in the same trip, as before
+    beside.capped_beside = True
     runs = {
         "bare match_all": bare,
         "bare multi_match": bare_text,
         "hub, exact counts": ours,
+        "hub, estimated, facets beside": [lambda q=q: beside.search(q) for q in portal],  # type: ignore[misc]
         "hub, estimated (portal)": estimated,
     }
 
@@ -347,7 +363,7 @@ def search_latency(args: argparse.Namespace, vocabulary: Vocabulary, pipeline: A
     for threads, processes in shapes:
         shape = f" in {processes} processes" if processes > 1 else ""
         print(f"search latency, {args.docs:,} documents, {threads} clients{shape}, {args.queries:,} queries:")
-        compare_latency(runs, threads, text, driver(processes), hubs=2, before=uncache)
+        compare_latency(runs, threads, text, driver(processes), hubs=3, before=uncache)
     estimate_accuracy(pipeline, queries)
     estimate_variants(pipeline, queries)
     if args.latency_only:
@@ -372,6 +388,11 @@ def main() -> None:
     parser.add_argument("--load-only", action="store_true", help="bulk comparison and load, no search")
     parser.add_argument(
         "--latency-only", action="store_true", help="steps 3 and the estimates' accuracy only"
+    )
+    parser.add_argument(
+        "--load-breakdown",
+        action="store_true",
+        help="with --existing: only each request of the portal's query alone at --threads clients",
     )
     parser.add_argument(
         "--grow", action="store_true", help="with --existing: add documents up to --docs first"
