@@ -22,7 +22,16 @@ from hub.search.result_cache import Found, ResultCache
 from hub.search.tantivy_files import IndexFiles, merged
 from hub.search.tantivy_query import QueryBuilder
 from hub.search.tantivy_ranking import StoredHit, counted, facet_dict, order_of, ranked
-from hub.search.tantivy_schema import SEPARATOR, SUGGEST, WORDS, analyzers, document, schema, suggestion_key
+from hub.search.tantivy_schema import (
+    SEPARATOR,
+    SHOWN,
+    SUGGEST,
+    WORDS,
+    analyzers,
+    document,
+    schema,
+    suggestion_key,
+)
 from normalizers.resource import Resource
 
 log = logging.getLogger(__name__)
@@ -32,7 +41,7 @@ CACHED_HITS = 100  # ordered hits a cached result keeps, so its first pages need
 FACET_TERMS = 65_000  # distinct values counted per facet field (exact while a field has fewer)
 _AGGREGATION = {field: {"terms": {"field": field, "size": FACET_TERMS}} for field in FACET_FIELDS}
 _ORDER = re.compile(r"[0-9]{14}[0-9a-f]*z")  # tantivy_schema.order_key
-HIGHLIGHTED = ("title", "description")
+HIGHLIGHTED = ("title", "description")  # highlighted in their stored texts (SHOWN)
 HEAP, SMALL_HEAP, SMALL_WRITE = 32_000_000, 15_000_000, 1000  # writer heap; Tantivy's least, to 1000 docs
 _KEYED = (*FILTER_FIELDS, "date_from", "date_until")  # what, besides the text and the sort, makes a result
 
@@ -382,8 +391,9 @@ class TantivyIndex:
             highlights: dict[str, list[str]] = {}
             if want:  # the description only when the title has no match
                 for field in HIGHLIGHTED:
-                    stored = doc.get_first(field)
-                    found = marked(str(stored), self._words, want, field != "title") if stored else None
+                    stored = doc.get_first(SHOWN[field])
+                    shown = bytes(stored).decode("utf-8") if stored else ""
+                    found = marked(shown, self._words, want, field != "title") if shown else None
                     if found is not None:
                         highlights[field] = [found]
                         break
