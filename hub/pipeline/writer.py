@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from harvesters.records import RawRecord, RecordFailure
 from hub.background import OrderedWorker
@@ -33,13 +33,24 @@ class IndexSink(Protocol):
     def delete(self, ids: Iterable[str]) -> int: ...
 
 
+@runtime_checkable
+class PendingSink(Protocol):
+    """An index that can take a run's records without making each write searchable at once (the
+    embedded index: fewer commits); everything is searchable after ``commit_pending``."""
+
+    def add_pending(self, resources: Iterable[Resource]) -> int: ...
+
+    def commit_pending(self) -> None: ...
+
+
 class RunWriter:
     """Buffers normalised records and writes them to the store and the index batch by batch.
 
     The writes run in a thread of their own, in order, at most two batches behind the harvest
     (SQLite and the index client do their work outside the GIL); ``finish`` waits for them. The
     store is written batch by batch; the index gets up to ``index_batch`` records at a time (a
-    removal first sends what is pending), and everything by ``drain`` and ``finish``. ``raw=False``
+    removal first sends what is pending), and everything by ``drain`` and ``finish``; an index that
+    is a ``PendingSink`` commits them as it sees fit, and everything by ``finish``. ``raw=False``
     (re-normalising): only the normalised rows are written, never the raw ones.
     """
 
@@ -104,6 +115,8 @@ class RunWriter:
                 self.worker.finish()
         finally:
             self._send_index()
+            if isinstance(self.index, PendingSink):
+                self._guard(self.index.commit_pending)
 
     def _write(self, batch: _Batch) -> None:
         items, failures = batch
@@ -130,7 +143,11 @@ class RunWriter:
         """Give the index the records stored since the last call."""
         if self.to_index and not self.index_failed:
             pending, self.to_index = list(self.to_index.values()), {}
-            self._guard(lambda: self.index.add(pending))
+            index = self.index
+            if isinstance(index, PendingSink):
+                self._guard(lambda: index.add_pending(pending))
+            else:
+                self._guard(lambda: index.add(pending))
         self.to_index.clear()
 
     def _guard(self, work: Callable[[], object]) -> None:
