@@ -17,10 +17,9 @@ from normalizers.resource import Resource
 logger = logging.getLogger(__name__)
 
 _Batch = tuple[list[NormalisedItem], list[RecordFailure]]
-# Records a run gives the index in one call (one commit of the embedded index, one bulk request of a
-# cluster): a commit costs much the same for 500 documents as for 5,000, but the pending records, the
-# writer's heap and the merges are memory the run holds: 1,000 keeps a long run flat under 300 MB
-# (docs/harvest-performance.md).
+# Records a run gives the index in one call (one bulk request of a cluster; the embedded index, a
+# PendingSink, commits every few calls): the pending records, the writer's heap and the merges are
+# memory the run holds: 1,000 keeps a long run flat under 300 MB (docs/harvest-performance.md).
 INDEX_BATCH = 1000
 
 

@@ -23,8 +23,10 @@ from hub.search.tantivy_schema import document
 from normalizers.resource import Resource
 
 HEAP, SMALL_HEAP, SMALL_WRITE = 32_000_000, 15_000_000, 1000  # writer heap; Tantivy's least, to 1000 docs
-# Documents added by ``add_pending`` per commit (docs/harvest-performance.md, "The write stage").
-COMMIT_EVERY = 5000
+# Documents added by ``add_pending`` per commit (a harvest's writer adds 1,000 at a time: a commit
+# every 3,000), with the larger heap: fewer and larger segments, hence fewer merges, while a long
+# harvest's process stays under 300 MB (docs/harvest-performance.md, "The write stage").
+COMMIT_EVERY = 2500
 
 
 class Writes:
