@@ -37,7 +37,7 @@ class PendingSink(Protocol):
     """An index that can take a run's records without making each write searchable at once (the
     embedded index: fewer commits); everything is searchable after ``commit_pending``."""
 
-    def add_pending(self, resources: Iterable[Resource]) -> int: ...
+    def add_pending(self, resources: Iterable[Resource], commit_every: int | None = None) -> int: ...
 
     def commit_pending(self) -> None: ...
 
@@ -63,10 +63,12 @@ class RunWriter:
         *,
         raw: bool = True,
         index_batch: int = INDEX_BATCH,
+        index_commit: int | None = None,
     ) -> None:
         self.hub = hub
         self.raw = raw  # False: the raw rows are left as they are (re-normalising reads them)
         self.index_batch = index_batch
+        self.index_commit = index_commit  # a PendingSink's documents per commit (None: its own)
         self.index: IndexSink = hub.index if index is None else index
         self.source_id = source_id
         self.run_id = run_id
@@ -144,7 +146,7 @@ class RunWriter:
             pending, self.to_index = list(self.to_index.values()), {}
             index = self.index
             if isinstance(index, PendingSink):
-                self._guard(lambda: index.add_pending(pending))
+                self._guard(lambda: index.add_pending(pending, self.index_commit))
             else:
                 self._guard(lambda: index.add(pending))
         self.to_index.clear()

@@ -164,13 +164,15 @@ class TantivyIndex:
         docs = documents_of(resources)
         return int(self._write(adding(docs), len(docs))) if docs else 0
 
-    def add_pending(self, resources: Iterable[Resource]) -> int:
-        """``add`` for a long run: searchable once committed, with the next ones, when ``COMMIT_EVERY``
-        are pending, or by ``commit_pending`` (or any other write, or ``close``)."""
+    def add_pending(self, resources: Iterable[Resource], commit_every: int | None = None) -> int:
+        """``add`` for a long run: searchable once committed, with the next ones, when ``commit_every``
+        (``tantivy_writes.COMMIT_EVERY``) are pending, by ``commit_pending``, any other write, ``close``."""
         if self._closed:
             raise ValueError("the index is closed")
         docs = documents_of(resources)
-        return self._writes.add_pending(adding(docs)) if docs else 0
+        if not docs:
+            return 0
+        return self._writes.add_pending(adding(docs), commit_every)
 
     def commit_pending(self) -> None:
         """Make what ``add_pending`` added searchable now."""

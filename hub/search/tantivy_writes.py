@@ -62,10 +62,10 @@ class Writes:
             self._commit(writer, held)
         return result
 
-    def add_pending(self, add: Callable[[tantivy.IndexWriter], int]) -> int:
+    def add_pending(self, add: Callable[[tantivy.IndexWriter], int], commit_every: int | None = None) -> int:
         """Run ``add(writer)`` (which adds documents and returns how many) with the writer kept open
-        for them; commit when ``COMMIT_EVERY`` are pending. On an error everything pending since the
-        last commit is dropped (the store still has it) and the error raised."""
+        for them; commit when ``commit_every`` (None: ``COMMIT_EVERY``) are pending. On an error
+        everything pending since the last commit is dropped (the store still has it) and raised."""
         with self._lock:
             if self._open is None:
                 self._open, self._pending = self._writer(HEAP), 0
@@ -77,7 +77,7 @@ class Writes:
                 self._abandon(writer, held)
                 raise
             self._pending += added
-            if self._pending >= COMMIT_EVERY:
+            if self._pending >= (COMMIT_EVERY if commit_every is None else commit_every):
                 self.commit_pending()
         return added
 

@@ -51,6 +51,8 @@ def test_every_commit_every_documents_are_committed(
         assert index.count() == 20
         index.add_pending(corpus[20:25])
         assert index.count() == 20
+        index.add_pending(corpus[25:28], commit_every=8)  # a run's own number: 8 pending, committed
+        assert index.count() == 28
     finally:
         index.close()
 
