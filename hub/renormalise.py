@@ -37,6 +37,10 @@ HELPERS = min(2, os.cpu_count() or 1)  # processes normalising beside the re-nor
 # off each changed record for some 10 MB more at the peak; 5,000 took 120 µs off for 85 MB more
 # (docs/harvest-performance.md).
 INDEX_BATCH = 2500
+# Documents per commit of the embedded index (a harvest's: tantivy_writes.COMMIT_EVERY, 2,500): each
+# commit of changed records deletes their former documents from older segments and the merges that
+# follow rewrite them; 5,000 took 40 µs of CPU off each changed record (docs/harvest-performance.md).
+INDEX_COMMIT = 5000
 
 
 def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = None) -> RunSummary:
@@ -54,7 +58,9 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
     # thread while this one reads the next raw records and hands them to the helpers: SQLite and
     # the index's commit work outside the GIL. An index failure is noted on the run, which the next
     # harvest of the source levels from the store (hub/recovery.py), as for a harvest.
-    writer = RunWriter(hub, source_id, run.id, summary, raw=False, index_batch=INDEX_BATCH)
+    writer = RunWriter(
+        hub, source_id, run.id, summary, raw=False, index_batch=INDEX_BATCH, index_commit=INDEX_COMMIT
+    )
 
     def deliver(raw: RawRecord, outcome: Outcome) -> None:
         if outcome is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from harvesters.records import RawRecord, RecordFailure
 from hub.background import OrderedWorker
@@ -17,10 +17,9 @@ from normalizers.resource import Resource
 logger = logging.getLogger(__name__)
 
 _Batch = tuple[list[NormalisedItem], list[RecordFailure]]
-# Records a run gives the index in one call (one commit of the embedded index, one bulk request of a
-# cluster): a commit costs much the same for 500 documents as for 5,000, but the pending records, the
-# writer's heap and the merges are memory the run holds: 1,000 keeps a long run flat under 300 MB
-# (docs/harvest-performance.md).
+# Records a run gives the index in one call (one bulk request of a cluster; the embedded index, a
+# PendingSink, commits every few calls): the pending records, the writer's heap and the merges are
+# memory the run holds: 1,000 keeps a long run flat under 300 MB (docs/harvest-performance.md).
 INDEX_BATCH = 1000
 
 
@@ -33,13 +32,24 @@ class IndexSink(Protocol):
     def delete(self, ids: Iterable[str]) -> int: ...
 
 
+@runtime_checkable
+class PendingSink(Protocol):
+    """An index that can take a run's records without making each write searchable at once (the
+    embedded index: fewer commits); everything is searchable after ``commit_pending``."""
+
+    def add_pending(self, resources: Iterable[Resource], commit_every: int | None = None) -> int: ...
+
+    def commit_pending(self) -> None: ...
+
+
 class RunWriter:
     """Buffers normalised records and writes them to the store and the index batch by batch.
 
     The writes run in a thread of their own, in order, at most two batches behind the harvest
     (SQLite and the index client do their work outside the GIL); ``finish`` waits for them. The
     store is written batch by batch; the index gets up to ``index_batch`` records at a time (a
-    removal first sends what is pending), and everything by ``drain`` and ``finish``. ``raw=False``
+    removal first sends what is pending), and everything by ``drain`` and ``finish``; an index that
+    is a ``PendingSink`` commits them as it sees fit, and everything by ``finish``. ``raw=False``
     (re-normalising): only the normalised rows are written, never the raw ones.
     """
 
@@ -53,10 +63,12 @@ class RunWriter:
         *,
         raw: bool = True,
         index_batch: int = INDEX_BATCH,
+        index_commit: int | None = None,
     ) -> None:
         self.hub = hub
         self.raw = raw  # False: the raw rows are left as they are (re-normalising reads them)
         self.index_batch = index_batch
+        self.index_commit = index_commit  # a PendingSink's documents per commit (None: its own)
         self.index: IndexSink = hub.index if index is None else index
         self.source_id = source_id
         self.run_id = run_id
@@ -109,6 +121,8 @@ class RunWriter:
                 self.worker.finish()
         finally:
             self._send_index()
+            if isinstance(self.index, PendingSink):
+                self._guard(self.index.commit_pending)
 
     def _write(self, batch: _Batch) -> None:
         items, failures = batch
@@ -135,7 +149,11 @@ class RunWriter:
         """Give the index the records stored since the last call."""
         if self.to_index and not self.index_failed:
             pending, self.to_index = list(self.to_index.values()), {}
-            self._guard(lambda: self.index.add(pending))
+            index = self.index
+            if isinstance(index, PendingSink):
+                self._guard(lambda: index.add_pending(pending, self.index_commit))
+            else:
+                self._guard(lambda: index.add(pending))
         self.to_index.clear()
 
     def _guard(self, work: Callable[[], object]) -> None:

@@ -24,6 +24,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def clean(text: str) -> str:
     """Text SQLite can take: no lone surrogates or control characters."""
+    if text.isprintable():  # neither (nor any other character clean changes): as it is
+        return text
     if not text.isascii():  # ASCII has no surrogates: the round trip would give it back unchanged
         text = text.encode("utf-8", "ignore").decode("utf-8")
     return _CONTROL.sub(" ", text)

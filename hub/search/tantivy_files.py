@@ -134,17 +134,24 @@ def _trim() -> None:
 
 def _libc() -> ctypes.CDLL | None:
     """glibc, its arenas capped at two (as MALLOC_ARENA_MAX=2 does): each thread that writes or merges
-    the index would otherwise get an arena of its own, each keeping its own freed memory."""
+    the index would otherwise get an arena of its own, each keeping its own freed memory; and large
+    blocks mapped apart from ``MMAP_THRESHOLD`` up."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.malloc_trim.argtypes = [ctypes.c_size_t]
         libc.mallopt(_M_ARENA_MAX, 2)
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
         return libc
     except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
         return None
 
 
 _M_ARENA_MAX = -8  # glibc's malloc.h
+_M_MMAP_THRESHOLD = -3
+# Blocks from 256 KB up (the index writer's 1 MB arena pages, merge buffers) are mapped apart and
+# unmapped when freed: a fixed threshold, where glibc's own grows with the largest block freed and
+# then keeps such blocks in its arenas, free but resident (issue 20).
+MMAP_THRESHOLD = 256 * 1024
 
 
 _LIBC = _libc()

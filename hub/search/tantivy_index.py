@@ -19,10 +19,20 @@ from hub.search.base import FACET_FIELDS, FILTER_FIELDS, Capabilities, Hit, Sear
 from hub.search.fts_text import clean
 from hub.search.highlight import marked, wanted
 from hub.search.result_cache import Found, ResultCache
-from hub.search.tantivy_files import IndexFiles, merged
+from hub.search.tantivy_files import IndexFiles
 from hub.search.tantivy_query import QueryBuilder
 from hub.search.tantivy_ranking import StoredHit, counted, facet_dict, order_of, ranked
-from hub.search.tantivy_schema import SEPARATOR, SUGGEST, WORDS, analyzers, document, schema, suggestion_key
+from hub.search.tantivy_schema import (
+    SEPARATOR,
+    SHOWN,
+    SUGGEST,
+    WORDS,
+    analyzers,
+    document,
+    schema,
+    suggestion_key,
+)
+from hub.search.tantivy_writes import Writes, adding, documents_of
 from normalizers.resource import Resource
 
 log = logging.getLogger(__name__)
@@ -32,8 +42,7 @@ CACHED_HITS = 100  # ordered hits a cached result keeps, so its first pages need
 FACET_TERMS = 65_000  # distinct values counted per facet field (exact while a field has fewer)
 _AGGREGATION = {field: {"terms": {"field": field, "size": FACET_TERMS}} for field in FACET_FIELDS}
 _ORDER = re.compile(r"[0-9]{14}[0-9a-f]*z")  # tantivy_schema.order_key
-HIGHLIGHTED = ("title", "description")
-HEAP, SMALL_HEAP, SMALL_WRITE = 32_000_000, 15_000_000, 1000  # writer heap; Tantivy's least, to 1000 docs
+HIGHLIGHTED = ("title", "description")  # highlighted in their stored texts (SHOWN)
 _KEYED = (*FILTER_FIELDS, "date_from", "date_until")  # what, besides the text and the sort, makes a result
 
 
@@ -70,7 +79,7 @@ class TantivyIndex:
         self._seen = self._files.signature() if self._files is not None else None
         self._searcher = self._index.searcher()
         self._closed = False
-        self._merging: threading.Thread | None = None  # waiting for the last commit's merges
+        self._writes = Writes(self._index, self._files, self._lock, self._committed)
         self._warm()
 
     # --- generations -------------------------------------------------------------------------
@@ -143,54 +152,31 @@ class TantivyIndex:
     # --- writing -----------------------------------------------------------------------------
 
     def _write(self, work: Any, size: int | None = None) -> Any:
-        """Run ``work(writer)`` with this index's only writer, commit, make the commit searchable. Its
-        merges end in a thread (holding the lock across processes) that the next write and ``close``
-        wait for. ``size``: the documents it adds, when known (a small write gets a small heap)."""
+        """Run ``work(writer)`` with this index's only writer and commit (``Writes.write``)."""
         if self._closed:
             raise ValueError("the index is closed")
-        with self._lock:
-            self._settle()
-            held = self._files.hold() if self._files is not None else None
-            try:
-                heap = SMALL_HEAP if size is not None and size <= SMALL_WRITE else HEAP
-                writer = self._index.writer(heap_size=heap, num_threads=1)
-                try:
-                    result = work(writer)
-                    writer.commit()
-                except BaseException:
-                    writer.rollback()
-                    writer.wait_merging_threads()
-                    raise
-                self._reload(self._files.signature() if self._files is not None else None)
-            except BaseException:
-                if held is not None:
-                    held.close()
-                raise
-            self._merging = threading.Thread(
-                target=merged, args=(writer, held), name="gkss-index-merges", daemon=False
-            )
-            self._merging.start()
-        return result
+        return self._writes.write(work, size)
 
-    def _settle(self) -> None:
-        """Wait for the merges of this process's last commit."""
-        merging, self._merging = self._merging, None
-        if merging is not None:
-            merging.join()
+    def _committed(self) -> None:
+        self._reload(self._files.signature() if self._files is not None else None)
 
     def add(self, resources: Iterable[Resource]) -> int:
-        latest = {resource.id: resource for resource in resources}
-        if not latest:
+        docs = documents_of(resources)
+        return int(self._write(adding(docs), len(docs))) if docs else 0
+
+    def add_pending(self, resources: Iterable[Resource], commit_every: int | None = None) -> int:
+        """``add`` for a long run: searchable once committed, with the next ones, when ``commit_every``
+        (``tantivy_writes.COMMIT_EVERY``) are pending, by ``commit_pending``, any other write, ``close``."""
+        if self._closed:
+            raise ValueError("the index is closed")
+        docs = documents_of(resources)
+        if not docs:
             return 0
-        documents = [document(resource) for resource in latest.values()]
+        return self._writes.add_pending(adding(docs), commit_every)
 
-        def work(writer: tantivy.IndexWriter) -> int:
-            for rid, doc in zip(latest, documents, strict=True):
-                writer.delete_documents_by_term("id", clean(rid))
-                writer.add_document(doc)
-            return len(documents)
-
-        return int(self._write(work, len(documents)))
+    def commit_pending(self) -> None:
+        """Make what ``add_pending`` added searchable now."""
+        self._writes.commit_pending()
 
     def rebuild(self, resources: Iterable[Resource]) -> int:
         """Replace everything by ``resources`` in one commit (searches see the old index until then)."""
@@ -211,6 +197,7 @@ class TantivyIndex:
         wanted = sorted({clean(i) for i in ids})
         if not wanted:
             return 0
+        self._writes.commit_pending()  # what is pending counts as present, and is deleted
         _, searcher = self._current()
         present = counted(searcher.search(tantivy.Query.term_set_query(self._schema, "id", wanted), 1))
         if not present:
@@ -224,7 +211,8 @@ class TantivyIndex:
         return int(present)
 
     def refresh(self) -> None:
-        """Every add and delete commits; this picks up commits of other processes now."""
+        """Commit what ``add_pending`` left pending, and pick up the commits of other processes."""
+        self._writes.commit_pending()
         self._current()
 
     def reset(self) -> None:
@@ -232,7 +220,8 @@ class TantivyIndex:
 
     def close(self) -> None:
         with self._lock:
-            self._settle()
+            self._writes.commit_pending()
+            self._writes.settle()
         self._closed = True
         self._cache.clear()
 
@@ -382,8 +371,9 @@ class TantivyIndex:
             highlights: dict[str, list[str]] = {}
             if want:  # the description only when the title has no match
                 for field in HIGHLIGHTED:
-                    stored = doc.get_first(field)
-                    found = marked(str(stored), self._words, want, field != "title") if stored else None
+                    stored = doc.get_first(SHOWN[field])
+                    shown = bytes(stored).decode("utf-8") if stored else ""
+                    found = marked(shown, self._words, want, field != "title") if shown else None
                     if found is not None:
                         highlights[field] = [found]
                         break

@@ -18,11 +18,13 @@ from normalizers.symbols import symbol_search_text
 # Bumped whenever the schema, the analysis or what a document holds changes: an index built with
 # another version is emptied on opening and rebuilt from the store.
 # 2: the filter-only fields follow the filters' declaration (target_inferred, target_any); 3: the date
-# order is the publication moment (time of day, as a UTC instant), not only its day
-SCHEMA_VERSION = 3
+# order is the publication moment (time of day, as a UTC instant), not only its day; 4: the word
+# fields hold their words already cut (``words``: the same terms), the shown texts stored apart
+SCHEMA_VERSION = 4
 
 WORDS = "gkss_words"  # letters, digits and combining marks (Devanagari vowel signs stay in the word)
 BIGRAMS = "gkss_bigrams"  # CJK runs, already cut into character bigrams (space-separated)
+CUT = "gkss_cut"  # the word fields' analyzer: WORDS's filters over words already cut by ``words``
 _WORD = r"[\p{L}\p{N}\p{M}\p{Co}]+"
 
 # Stemmers Tantivy has for the UN languages (Chinese has none: its runs are bigrams).
@@ -41,15 +43,19 @@ STEM_FIELDS: dict[str, float] = {f"stem_{lang}": STEM_WEIGHT for lang in STEMMER
 # Exact-value fields (filters and facets): the facet ones are fast (column) fields for counting.
 FACET_VALUE_FIELDS = FACET_FIELDS
 FILTER_VALUE_FIELDS = EXTRA_FILTER_FIELDS  # filter-only fields, from the filters' one declaration
+SHOWN = {"title": "title_text", "description": "description_text"}  # stored text of a word field
 SUGGEST = "suggest"  # "folded title" + SEPARATOR + "title": the term dictionary answers prefixes
 SEPARATOR = "\x00"
 
 
 def analyzers() -> dict[str, tantivy.TextAnalyzer]:
-    """Every analyzer the schema names (Tantivy keeps none of them in the index: register on open)."""
+    """Every analyzer the schema and the queries name (Tantivy keeps none of them in the index:
+    register on open). ``WORDS`` and ``gkss_stem_<lang>`` cut a text into words (queries, highlights);
+    the fields are indexed by ``CUT`` and ``gkss_cut_stem_<lang>``, the same filters over the words
+    ``words`` cut beforehand (Tantivy's regex tokenizer was about a fifth of a document's indexing)."""
 
-    def words(*extra: tantivy.Filter) -> tantivy.TextAnalyzer:
-        builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(_WORD))
+    def analyzer(tokenizer: tantivy.Tokenizer, *extra: tantivy.Filter) -> tantivy.TextAnalyzer:
+        builder = tantivy.TextAnalyzerBuilder(tokenizer)
         for step in (
             tantivy.Filter.remove_long(80),
             tantivy.Filter.lowercase(),
@@ -60,12 +66,31 @@ def analyzers() -> dict[str, tantivy.TextAnalyzer]:
         return builder.build()
 
     found = {
-        WORDS: words(),
+        WORDS: analyzer(tantivy.Tokenizer.regex(_WORD)),
+        CUT: analyzer(tantivy.Tokenizer.whitespace()),
         BIGRAMS: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build(),
     }
     for lang, stemmer in STEMMERS.items():
-        found[f"gkss_stem_{lang}"] = words(tantivy.Filter.stemmer(stemmer))
+        found[f"gkss_stem_{lang}"] = analyzer(tantivy.Tokenizer.regex(_WORD), tantivy.Filter.stemmer(stemmer))
+        found[f"gkss_cut_stem_{lang}"] = analyzer(
+            tantivy.Tokenizer.whitespace(), tantivy.Filter.stemmer(stemmer)
+        )
     return found
+
+
+# Cutting a text into words as the WORDS tokenizer does, its words separated by single spaces, for
+# Tantivy's whitespace tokenizer: an ASCII text by a byte table (its word characters are the ASCII
+# letters and digits; tests/hub/test_tantivy_cut.py), any other by the regex tokenizer itself.
+_ASCII_CUT = bytes(b if chr(b).isalnum() else 0x20 for b in range(256))
+_BARE = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(_WORD)).build()
+
+
+def words(text: str) -> str:
+    """``text``'s words (maximal runs of letters, digits, combining marks and private-use characters)
+    separated by whitespace: what the ``CUT`` analyzers index as the ``WORDS`` ones would ``text``."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_CUT).decode("ascii")
+    return " ".join(_BARE.analyze(text))
 
 
 def schema() -> tantivy.Schema:
@@ -77,13 +102,14 @@ def schema() -> tantivy.Schema:
     builder.add_integer_field("moment", fast=True)  # the sort moment as YYYYMMDDHHMMSS, 0 when undated
     builder.add_bytes_field("resource", stored=True)  # the Resource JSON, as the store validated it
     builder.add_bytes_field("card", stored=True)  # its search result JSON (hub.search.results.result_json)
-    builder.add_text_field("title", stored=True, tokenizer_name=WORDS)
-    builder.add_text_field("description", stored=True, tokenizer_name=WORDS)
-    builder.add_text_field("subjects", tokenizer_name=WORDS)
+    for name in WORD_FIELDS:
+        builder.add_text_field(name, tokenizer_name=CUT)
+    for name in SHOWN.values():  # the texts the words were cut from, for highlights
+        builder.add_bytes_field(name, stored=True)
     for name in CJK_FIELDS:
         builder.add_text_field(name, tokenizer_name=BIGRAMS)
     for lang in STEMMERS:
-        builder.add_text_field(f"stem_{lang}", tokenizer_name=f"gkss_stem_{lang}", index_option="freq")
+        builder.add_text_field(f"stem_{lang}", tokenizer_name=f"gkss_cut_stem_{lang}", index_option="freq")
     for name in FACET_VALUE_FIELDS:
         builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
     for name in FILTER_VALUE_FIELDS:
@@ -156,6 +182,7 @@ def document(resource: Resource, json: str | None = None) -> tantivy.Document:
     date = resource.display_date()
     number = moment_number(sort_moment(resource))
     rid = clean(resource.id)
+    shown_title, shown_description = without_cjk(title), without_cjk(description)
     fields: dict[str, Any] = {
         "id": rid,
         "order": f"{number:014d}" + _inverted(rid),  # order_key, the moment's digits made once
@@ -163,9 +190,11 @@ def document(resource: Resource, json: str | None = None) -> tantivy.Document:
         "moment": number,
         "resource": (json if json is not None else resource.model_dump_json()).encode("utf-8"),
         "card": card(resource),
-        "title": without_cjk(title),
-        "description": without_cjk(description),
-        "subjects": without_cjk(subjects),
+        "title": words(shown_title),
+        "description": words(shown_description),
+        "subjects": words(without_cjk(subjects)),
+        SHOWN["title"]: shown_title.encode("utf-8"),
+        SHOWN["description"]: shown_description.encode("utf-8"),
         "title_cjk": cjk_bigrams(title),
         "text_cjk": cjk_bigrams(description + "\n" + subjects),
         **facet_values(resource),
@@ -173,7 +202,7 @@ def document(resource: Resource, json: str | None = None) -> tantivy.Document:
     for lang in STEMMERS:
         texts = [resource.title.get(lang, ""), resource.description.get(lang, "")]
         if any(texts):
-            fields[f"stem_{lang}"] = without_cjk(fold("\n".join(texts)))
+            fields[f"stem_{lang}"] = words(without_cjk(fold("\n".join(texts))))
     titles = [t for t in dict.fromkeys(resource.title.values()) if t.strip()]
     if titles:
         fields[SUGGEST] = [suggestion_key(t)[:200] + SEPARATOR + clean(t) for t in titles]

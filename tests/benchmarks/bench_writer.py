@@ -101,11 +101,12 @@ def write_phase(
 ) -> int:
     """Write every pair as a run's writer does (store per batch, index per INDEX_BATCH); returns how
     many were indexed."""
-    from hub.pipeline.writer import INDEX_BATCH
+    from hub.pipeline.writer import INDEX_BATCH, PendingSink
     from hub.store.store import NormalisedItem
 
     index_batch = index_batch or INDEX_BATCH
     raw_too = phase == "added"
+    send = hub.index.add_pending if isinstance(hub.index, PendingSink) else hub.index.add  # as RunWriter
     pending: dict[str, Any] = {}
     indexed = 0
     for start in range(0, len(pairs), batch):
@@ -115,10 +116,10 @@ def write_phase(
         )
         pending.update((r.id, r) for r in result.to_index)
         if len(pending) >= index_batch:
-            indexed += clock.time(phase, "index", lambda p=list(pending.values()): hub.index.add(p))
+            indexed += clock.time(phase, "index", lambda p=list(pending.values()): send(p))
             pending = {}
     if pending:
-        indexed += clock.time(phase, "index", lambda p=list(pending.values()): hub.index.add(p))
+        indexed += clock.time(phase, "index", lambda p=list(pending.values()): send(p))
     clock.time(phase, "index", hub.index.refresh)
     return indexed
 

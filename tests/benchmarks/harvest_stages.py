@@ -63,7 +63,7 @@ def run_stages(url: str, limit: int, batch_size: int, conn: Connection) -> None:
     """Run S: the pipeline's stages one at a time over the first ``limit`` records of the replay."""
     from hub.context import open_hub
     from hub.pipeline import source_spec
-    from hub.pipeline.writer import INDEX_BATCH
+    from hub.pipeline.writer import INDEX_BATCH, PendingSink
     from hub.settings import Settings
     from hub.store.store import NormalisedItem
     from registry.sources import registered_source
@@ -84,6 +84,7 @@ def run_stages(url: str, limit: int, batch_size: int, conn: Connection) -> None:
             clock = _Clock()
             records = 0
             pending: list[Any] = []
+            send = hub.index.add_pending if isinstance(hub.index, PendingSink) else hub.index.add
             for raws in _pages(spec, settings, clock, limit):
                 items: list[NormalisedItem] = []
                 for raw in raws:
@@ -95,10 +96,10 @@ def run_stages(url: str, limit: int, batch_size: int, conn: Connection) -> None:
                     result = clock.time("store", lambda b=batch: hub.store.apply_batch("bench", run.id, b))
                     pending.extend(result.to_index)
                     if len(pending) >= INDEX_BATCH:  # as the run's writer gives the index its records
-                        clock.time("index", lambda p=pending: hub.index.add(p))
+                        clock.time("index", lambda p=pending: send(p))
                         pending = []
-            clock.time("index", lambda p=pending: hub.index.add(p))
-            clock.time("index", hub.index.refresh)
+            clock.time("index", lambda p=pending: send(p))
+            clock.time("index", hub.index.refresh)  # commits what is pending
             indexed = hub.index.count()
         finally:
             hub.close()

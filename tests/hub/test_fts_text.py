@@ -48,3 +48,18 @@ def test_language_detection_on_ascii_text() -> None:
     assert detect_language("La situation des forêts et des gens qui y vivent") == "fr"
     assert detect_language("2024 - 12 / 31") is None
     assert detect_language("") is None
+
+
+def test_printable_text_is_clean_as_it_is_and_every_character_is_cleaned_as_before() -> None:
+    # clean's short cut (printable text is returned as it is) against its general path, on every
+    # code point alone and between letters: a control character blanked, a lone surrogate dropped.
+    for code in range(0x110000):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            expected = ""
+        elif (code < 0x20 and char not in "\t\n\r") or code == 0x7F:
+            expected = " "
+        else:
+            expected = char
+        assert clean(char) == expected, hex(code)
+        assert clean(f"a{char}é") == f"a{expected}é", hex(code)
