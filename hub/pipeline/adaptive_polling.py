@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from hub.context import Hub
 from hub.store import records
-from hub.store.models import ScheduleRow
-from hub.store.schedules import get_schedule, set_next_run
+from hub.store.schedules import Schedules, get_schedule, set_next_run
 from registry.source_options import common_options
 from registry.sources import StoredSource
 
 WINDOW = timedelta(days=7)
 SAMPLE = 200  # the most recently changed records a frequency is read from
-Schedules = Mapping[str, ScheduleRow]  # the schedules of a group's sources, by source (none: not there)
 
 
 def poll_interval(published: Iterable[datetime], now: datetime, minimum: int, maximum: int) -> int:

@@ -16,7 +16,7 @@ from harvesters.errors import ConfigurationError, HarvestError
 from harvesters.records import RawRecord, RecordFailure
 from hub.background import ReadAhead
 from hub.context import Hub, recover_hub
-from hub.pipeline.adaptive_polling import Schedules, adapt_schedule
+from hub.pipeline.adaptive_polling import adapt_schedule
 from hub.pipeline.beside import Beside
 from hub.pipeline.deletions import DeletionGuard
 from hub.pipeline.notifications import notify_source
@@ -26,6 +26,7 @@ from hub.protocols import hub_harvester
 from hub.settings import Settings
 from hub.store.clock import aware
 from hub.store.runs import RunEnd
+from hub.store.schedules import Schedules
 from hub.unchanged import UnchangedFilter
 from normalizers.dispatch import Outcome, normalize_outcomes, normalize_placed
 from registry.source_options import common_options

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -10,6 +10,8 @@ from sqlalchemy import select, update
 from hub.store.clock import aware, utcnow
 from hub.store.models import ScheduleRow, SourceRow
 from hub.store.store import Store
+
+Schedules = Mapping[str, ScheduleRow]  # the schedules of a group's sources, by source (none: not there)
 
 
 def set_schedule(store: Store, source_id: str, every_seconds: int | None) -> ScheduleRow | None:
