@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from harvesters.records import RawRecord, RecordFailure
@@ -37,7 +37,15 @@ class PendingSink(Protocol):
     """An index that can take a run's records without making each write searchable at once (the
     embedded index: fewer commits); everything is searchable after ``commit_pending``."""
 
-    def add_pending(self, resources: Iterable[Resource], commit_every: int | None = None) -> int: ...
+    def add_pending(
+        self,
+        resources: Iterable[Resource],
+        commit_every: int | None = None,
+        *,
+        encoded: Sequence[str] | None = None,
+    ) -> int:
+        """Take the resources (``encoded``: their JSON, as the store wrote it, in the same order)."""
+        ...
 
     def commit_pending(self) -> None: ...
 
@@ -76,7 +84,8 @@ class RunWriter:
         self.items: list[NormalisedItem] = []
         self.failures: list[RecordFailure] = []
         self.index_failed = False
-        self.to_index: dict[str, Resource] = {}  # stored, not yet given to the index (latest per id)
+        # stored, not yet given to the index (the latest per id), with its JSON as the store wrote it
+        self.to_index: dict[str, tuple[Resource, str]] = {}
         self.worker: OrderedWorker[_Batch] | None = None  # started with the first batch to write
 
     def add(self, raw: RawRecord, resource: Resource | None) -> None:
@@ -140,8 +149,8 @@ class RunWriter:
         if result.to_unindex:
             self._send_index()
             self._guard(lambda: self.index.delete(result.to_unindex))
-        for resource in result.to_index:
-            self.to_index[resource.id] = resource
+        for resource, encoded in zip(result.to_index, result.encoded, strict=True):
+            self.to_index[resource.id] = (resource, encoded)
         if len(self.to_index) >= self.index_batch:
             self._send_index()
 
@@ -149,11 +158,13 @@ class RunWriter:
         """Give the index the records stored since the last call."""
         if self.to_index and not self.index_failed:
             pending, self.to_index = list(self.to_index.values()), {}
+            resources = [resource for resource, _ in pending]
             index = self.index
-            if isinstance(index, PendingSink):
-                self._guard(lambda: index.add_pending(pending, self.index_commit))
+            if isinstance(index, PendingSink):  # the JSON the store made is not made again
+                encoded = [json for _, json in pending]
+                self._guard(lambda: index.add_pending(resources, self.index_commit, encoded=encoded))
             else:
-                self._guard(lambda: index.add(pending))
+                self._guard(lambda: index.add(resources))
         self.to_index.clear()
 
     def _guard(self, work: Callable[[], object]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,12 +164,19 @@ class TantivyIndex:
         docs = documents_of(resources)
         return int(self._write(adding(docs), len(docs))) if docs else 0
 
-    def add_pending(self, resources: Iterable[Resource], commit_every: int | None = None) -> int:
+    def add_pending(
+        self,
+        resources: Iterable[Resource],
+        commit_every: int | None = None,
+        *,
+        encoded: Sequence[str] | None = None,
+    ) -> int:
         """``add`` for a long run: searchable once committed, with the next ones, when ``commit_every``
-        (``tantivy_writes.COMMIT_EVERY``) are pending, by ``commit_pending``, any other write, ``close``."""
+        (``tantivy_writes.COMMIT_EVERY``) are pending, by ``commit_pending``, any other write, ``close``.
+        ``encoded``: each resource's JSON as the store wrote it (``documents_of``)."""
         if self._closed:
             raise ValueError("the index is closed")
-        docs = documents_of(resources)
+        docs = documents_of(resources, encoded)
         if not docs:
             return 0
         return self._writes.add_pending(adding(docs), commit_every)

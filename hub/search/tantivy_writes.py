@@ -12,7 +12,7 @@ not in the run's memory.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import tantivy
@@ -126,10 +126,19 @@ class Writes:
                 held.close()
 
 
-def documents_of(resources: Iterable[Resource]) -> dict[str, tantivy.Document]:
-    """The documents of the resources (the latest of each id), by the id they are indexed under."""
-    latest = {clean(resource.id): resource for resource in resources}
-    return {rid: document(resource) for rid, resource in latest.items()}
+def documents_of(
+    resources: Iterable[Resource], encoded: Sequence[str] | None = None
+) -> dict[str, tantivy.Document]:
+    """The documents of the resources (the latest of each id), by the id they are indexed under.
+
+    ``encoded``: each resource's ``model_dump_json()`` when the caller made it already (the store's
+    JSON of a run's records), in the order of ``resources``; else each is encoded here."""
+    latest: dict[str, tuple[Resource, str | None]]
+    if encoded is None:
+        latest = {clean(resource.id): (resource, None) for resource in resources}
+    else:
+        latest = {clean(r.id): (r, json) for r, json in zip(resources, encoded, strict=True)}
+    return {rid: document(resource, json) for rid, (resource, json) in latest.items()}
 
 
 def adding(documents: dict[str, tantivy.Document]) -> Any:

@@ -39,6 +39,7 @@ class BatchResult:
     unchanged: int = 0
     deleted: int = 0
     to_index: list[Resource] = field(default_factory=list)
+    encoded: list[str] = field(default_factory=list)  # the JSON stored of each of to_index, in order
     to_unindex: list[str] = field(default_factory=list)
 
 
@@ -228,8 +229,10 @@ class Store(RunLog):
                 else:
                     result.unchanged += 1
                     continue
-                target.append(_record_values(rid, source_id, run_id, item, now, content_hash))
+                values = _record_values(rid, source_id, run_id, item, now, content_hash)
+                target.append(values)
                 result.to_index.append(resource)
+                result.encoded.append(values["resource"])
             if inserts:  # Core executemany: the same INSERT without the ORM bulk-insert bookkeeping
                 s.execute(statements.RECORD_INSERT, inserts)
             if updates:  # one executemany UPDATE ... WHERE id = ? instead of a statement per row
