@@ -1,0 +1,105 @@
+"""What crosses the pipe to a normalising helper (normalizers/chunks.py): records as plain tuples, the
+same outcomes as normalising the records themselves (bad records included: the same record errors); the
+helper's models out of the cyclic collector's reach after its first chunk; and the run's process
+frozen only while it has helpers."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from harvesters.records import RawRecord
+from hub.context import open_hub
+from hub.pipeline import beside, harvest_source, normalise_record
+from hub.pipeline.helper_pool import helper_pool
+from hub.settings import Settings
+from hub.store.raw import stored_raw_records
+from normalizers.chunks import normalise_rows, rows_of
+from normalizers.dispatch import normalize_outcomes
+from normalizers.resource import Resource
+from tests.support.oai_replay import OaiReplayServer, load_real_records
+
+OAI_DC = "application/oai-pmh+xml; prefix=oai_dc"
+PLACE = ("KE", ("africa",))
+
+
+def _stored(home: Path) -> list[RawRecord]:
+    """The real OAI-PMH records as a harvest stores them (their raw payloads)."""
+    hub = open_hub(Settings(home=home, database_url=None, search_url=None, allow_private_networks=True))
+    try:
+        with OaiReplayServer(load_real_records(), page_size=9) as server:
+            hub.store.add_source("repo", "oai-pmh", server.url, {})
+            assert harvest_source(hub, "repo", full=True).status == "succeeded"
+        return [raw for batch in stored_raw_records(hub.store, "repo", 50) for raw, _ in batch]
+    finally:
+        hub.close()
+
+
+BAD = [
+    RawRecord("repo", "broken", OAI_DC, b"<record><header>", datetime(2024, 1, 1, tzinfo=UTC)),
+    RawRecord("repo", "gone", OAI_DC, b"", None, deleted=True),
+    RawRecord("repo", "unknown", "application/x-nothing", b"{}", None),
+]
+
+
+def _comparable(outcomes: Sequence[object]) -> list[object]:
+    return [o.model_dump_json() if isinstance(o, Resource) else o for o in outcomes]
+
+
+def test_rows_give_the_outcomes_of_the_records_in_a_helper(tmp_path: Path) -> None:
+    records = [*_stored(tmp_path / "store"), *BAD]
+    assert len(records) > 20
+    rows = rows_of(records)
+    assert [RawRecord(*row) for row in rows] == records  # every field but the parsed element
+    expected = normalize_outcomes(normalise_record, records, "oai-pmh", PLACE)
+    assert expected[-3:] == [  # bad records: clear record errors, a deleted one skipped
+        "InvalidRecord: repo record broken: not well-formed XML: Premature end of data in tag header"
+        " line 1, line 1, column 17 (<string>, line 1)",
+        None,
+        "InvalidRecord: no crosswalk for content type 'application/x-nothing'",
+    ]
+    assert sum(isinstance(o, Resource) for o in expected) > len(records) // 2
+    pool = helper_pool(1)
+    try:
+        assert pool.submit(gc.get_freeze_count).result() == 0
+        helped = pool.submit(normalise_rows, normalise_record, rows, "oai-pmh", PLACE).result()
+        frozen = pool.submit(gc.get_freeze_count).result()
+        again = pool.submit(normalise_rows, normalise_record, rows, "oai-pmh", PLACE).result()
+    finally:
+        pool.shutdown()
+    assert _comparable(helped) == _comparable(expected)
+    assert _comparable(again) == _comparable(expected)
+    assert frozen > 10_000, "the helper's models are out of the collector's reach after its first chunk"
+
+
+def test_the_run_is_frozen_only_while_it_has_helpers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = _stored(tmp_path / "store")
+    monkeypatch.setattr(beside, "START_AFTER", 2)
+    monkeypatch.setattr(beside, "CHUNK", 3)
+    monkeypatch.setattr(beside, "DEPTH", 1)
+    seen: list[int] = []
+    got: list[object] = []
+
+    def deliver(raw: RawRecord, outcome: object) -> None:
+        seen.append(gc.get_freeze_count())
+        got.append(outcome)
+
+    def here(raw: RawRecord) -> None:
+        deliver(raw, normalize_outcomes(normalise_record, [raw], "oai-pmh", PLACE)[0])
+
+    assert gc.get_freeze_count() == 0
+    side = beside.Beside(normalise_record, here, deliver, "oai-pmh", PLACE)
+    try:
+        for raw in records:
+            side.add(raw)
+        side.flush()
+    finally:
+        side.close()
+    assert seen[:2] == [0, 0], "the run's own first records: no helper, nothing frozen"
+    assert min(seen[2:]) > 0, "the helped records are delivered while the run's process is frozen"
+    assert gc.get_freeze_count() == 0, "everything is the collector's again once the helpers are gone"
+    assert _comparable(got) == _comparable(normalize_outcomes(normalise_record, records, "oai-pmh", PLACE))
