@@ -5,6 +5,7 @@ frozen only while it has helpers."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -103,3 +104,39 @@ def test_the_run_is_frozen_only_while_it_has_helpers(tmp_path: Path, monkeypatch
     assert min(seen[2:]) > 0, "the helped records are delivered while the run's process is frozen"
     assert gc.get_freeze_count() == 0, "everything is the collector's again once the helpers are gone"
     assert _comparable(got) == _comparable(normalize_outcomes(normalise_record, records, "oai-pmh", PLACE))
+
+
+def _buggy(raw: RawRecord, protocol: str, place: tuple[object, object]) -> Resource:
+    """``normalise_record`` with a bug for one record (defined here: the helper imports it by name)."""
+    if raw.native_id.endswith(":bug-here"):
+        raise RuntimeError(f"bug while normalising {raw.native_id}")
+    return normalise_record(raw, protocol, place)
+
+
+def test_a_bug_in_the_helper_ends_the_run_failed_and_unfrozen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.pipeline import run
+
+    records = load_real_records()
+    usable = [i for i, r in enumerate(records) if r.identifier and r.metadata and not r.deleted and not r.raw]
+    at = usable[6]  # the helper's (START_AFTER 2, chunks of 3): the third chunk's
+    records[at] = dataclasses.replace(records[at], identifier=f"{records[at].identifier}:bug-here")
+    monkeypatch.setattr(beside, "START_AFTER", 2)
+    monkeypatch.setattr(beside, "CHUNK", 3)
+    monkeypatch.setattr(beside, "DEPTH", 1)
+    monkeypatch.setattr(run, "normalise_record", _buggy)
+    hub = open_hub(Settings(home=tmp_path, database_url=None, search_url=None, allow_private_networks=True))
+    try:
+        with OaiReplayServer(records, page_size=9) as server:
+            hub.store.add_source("repo", "oai-pmh", server.url, {})
+            summary = harvest_source(hub, "repo", full=True)
+        assert summary.status == "failed"
+        bug = f"RuntimeError: bug while normalising {records[at].identifier}"
+        assert summary.error == f"internal error: {bug}"
+        recorded = hub.store.get_run(summary.run_id)
+        assert recorded is not None and recorded.status == "failed"
+        assert 2 <= hub.store.count_records("repo") < len(usable), "what came before the bug is kept"
+    finally:
+        hub.close()
+    assert gc.get_freeze_count() == 0
