@@ -23,8 +23,11 @@ from hub.pipeline import Progress, RunSummary, normalise_record
 from hub.pipeline.beside import Beside
 from hub.pipeline.run import refresh_index
 from hub.pipeline.writer import RunWriter
+from hub.renormalise_memo import WithMemo, changed_memo, normalise_remembering
+from hub.store.memos import keep_memos, stored_memos
 from hub.store.raw import stored_raw_records
 from normalizers.dispatch import Outcome, normalize_outcomes
+from normalizers.resource import Resource
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +44,17 @@ INDEX_BATCH = 2500
 # commit of changed records deletes their former documents from older segments and the merges that
 # follow rewrite them; 5,000 took 40 µs of CPU off each changed record (docs/harvest-performance.md).
 INDEX_COMMIT = 5000
+MEMO_BATCH = 2000  # changed record memos kept in one transaction
 
 
-def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = None) -> RunSummary:
-    """Re-normalise every live record of a source from its stored raw payload; a run of its own."""
+def renormalise_source(
+    hub: Hub, source_id: str, *, progress: Progress | None = None, memo: bool = True
+) -> RunSummary:
+    """Re-normalise every live record of a source from its stored raw payload; a run of its own.
+
+    With ``memo`` the enrichment's models answer from each record's memo where their input text is
+    unchanged (hub/renormalise_memo.py), and the memos made are kept for the next time; without it
+    every model runs and no memo is read or written (the same Resources either way)."""
     source = hub.store.get_source(source_id)
     if source is None:
         raise KeyError(f"no source {source_id!r}")
@@ -62,7 +72,12 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
         hub, source_id, run.id, summary, raw=False, index_batch=INDEX_BATCH, index_commit=INDEX_COMMIT
     )
 
+    normalise = normalise_remembering if memo else normalise_record
+    memos: dict[str, str] = {}  # memos that changed, kept every MEMO_BATCH records
+
     def deliver(raw: RawRecord, outcome: Outcome) -> None:
+        if isinstance(outcome, Resource) and (made := changed_memo(raw, outcome)) is not None:
+            memos[raw.native_id] = made
         if outcome is None:
             summary.skipped += 1
         elif isinstance(outcome, str):
@@ -72,18 +87,23 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
             writer.add(raw, outcome)
 
     def here(raw: RawRecord) -> None:
-        deliver(raw, normalize_outcomes(normalise_record, [raw], source.protocol, place)[0])
+        deliver(raw, normalize_outcomes(normalise, [raw], source.protocol, place)[0])
 
-    beside = Beside(normalise_record, here, deliver, source.protocol, place, helpers=HELPERS)
+    beside = Beside(normalise, here, deliver, source.protocol, place, helpers=HELPERS)
     try:
         for batch in stored_raw_records(hub.store, source_id, hub.settings.batch_size):
+            known = stored_memos(hub.store, source_id, [raw.native_id for raw, _ in batch]) if memo else {}
             for raw, harvested in batch:
                 harvested_at[raw.native_id] = harvested
-                beside.add(raw)
+                beside.add(_with_memo(raw, known.get(raw.native_id)) if memo else raw)
             seen += len(batch)
             if progress is not None:
                 progress(seen)
+            if len(memos) >= MEMO_BATCH:
+                keep_memos(hub.store, source_id, memos)
+                memos.clear()
         beside.flush()
+        keep_memos(hub.store, source_id, memos)
         writer.finish()
         refresh_index(hub, [writer])
         summary.status = STATUS
@@ -101,3 +121,9 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
         summary.seconds = time.monotonic() - started
         hub.store.finish_run(run.id, **summary.outcome())
     return summary
+
+
+def _with_memo(raw: RawRecord, memo: str | None) -> WithMemo:
+    return WithMemo(
+        raw.source_id, raw.native_id, raw.content_type, raw.payload, raw.datestamp, raw.deleted, memo=memo
+    )

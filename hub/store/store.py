@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from harvesters.records import RawRecord
 from hub.store import statements
 from hub.store.clock import utcnow
-from hub.store.models import RawRecordRow, RecordErrorRow, RecordRow, RunRow, SourceRow
+from hub.store.models import RawRecordRow, RecordErrorRow, RecordMemoRow, RecordRow, RunRow, SourceRow
 from hub.store.runs import RunLog
 from normalizers.resource import Resource, resource_id
 from registry.sources import StoredSource, stored_source
@@ -174,7 +174,7 @@ class Store(RunLog):
             ids = list(s.scalars(select(RecordRow.id).where(RecordRow.source_id == source_id)))
             run_ids = select(RunRow.id).where(RunRow.source_id == source_id)
             s.execute(delete(RecordErrorRow).where(RecordErrorRow.run_id.in_(run_ids)))
-            for table in (RecordRow, RawRecordRow, RunRow):
+            for table in (RecordRow, RawRecordRow, RecordMemoRow, RunRow):
                 s.execute(delete(table).where(table.source_id == source_id))
             s.execute(delete(SourceRow).where(SourceRow.id == source_id))
         return ids
