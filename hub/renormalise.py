@@ -23,11 +23,10 @@ from hub.pipeline import Progress, RunSummary, normalise_record
 from hub.pipeline.beside import Beside
 from hub.pipeline.run import refresh_index
 from hub.pipeline.writer import RunWriter
-from hub.renormalise_memo import WithMemo, changed_memo, normalise_remembering
-from hub.store.memos import keep_memos, stored_memos
+from hub.remembering import normalise_remembering, with_memo
+from hub.store.memos import stored_memos
 from hub.store.raw import stored_raw_records
 from normalizers.dispatch import Outcome, normalize_outcomes
-from normalizers.resource import Resource
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +43,6 @@ INDEX_BATCH = 2500
 # commit of changed records deletes their former documents from older segments and the merges that
 # follow rewrite them; 5,000 took 40 µs of CPU off each changed record (docs/harvest-performance.md).
 INDEX_COMMIT = 5000
-MEMO_BATCH = 2000  # changed record memos kept in one transaction
 
 
 def renormalise_source(
@@ -53,7 +51,7 @@ def renormalise_source(
     """Re-normalise every live record of a source from its stored raw payload; a run of its own.
 
     With ``memo`` the enrichment's models answer from each record's memo where their input text is
-    unchanged (hub/renormalise_memo.py), and the memos made are kept for the next time; without it
+    unchanged (hub/remembering.py), and the memos made are kept for the next time; without it
     every model runs and no memo is read or written (the same Resources either way)."""
     source = hub.store.get_source(source_id)
     if source is None:
@@ -73,11 +71,8 @@ def renormalise_source(
     )
 
     normalise = normalise_remembering if memo else normalise_record
-    memos: dict[str, str] = {}  # memos that changed, kept every MEMO_BATCH records
 
     def deliver(raw: RawRecord, outcome: Outcome) -> None:
-        if isinstance(outcome, Resource) and (made := changed_memo(raw, outcome)) is not None:
-            memos[raw.native_id] = made
         if outcome is None:
             summary.skipped += 1
         elif isinstance(outcome, str):
@@ -95,15 +90,11 @@ def renormalise_source(
             known = stored_memos(hub.store, source_id, [raw.native_id for raw, _ in batch]) if memo else {}
             for raw, harvested in batch:
                 harvested_at[raw.native_id] = harvested
-                beside.add(_with_memo(raw, known.get(raw.native_id)) if memo else raw)
+                beside.add(with_memo(raw, known.get(raw.native_id)) if memo else raw)
             seen += len(batch)
             if progress is not None:
                 progress(seen)
-            if len(memos) >= MEMO_BATCH:
-                keep_memos(hub.store, source_id, memos)
-                memos.clear()
         beside.flush()
-        keep_memos(hub.store, source_id, memos)
         writer.finish()
         refresh_index(hub, [writer])
         summary.status = STATUS
@@ -121,9 +112,3 @@ def renormalise_source(
         summary.seconds = time.monotonic() - started
         hub.store.finish_run(run.id, **summary.outcome())
     return summary
-
-
-def _with_memo(raw: RawRecord, memo: str | None) -> WithMemo:
-    return WithMemo(
-        raw.source_id, raw.native_id, raw.content_type, raw.payload, raw.datestamp, raw.deleted, memo=memo
-    )

@@ -26,6 +26,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from pydantic import PrivateAttr
+
+from normalizers.resource import Resource
+
 LANGUAGE = "language"  # detect_language(text) -> str | None
 TARGETS = "targets"  # inferred_targets(text) -> dict[str, float]
 # Bump one when its model, the model's data or the code that computes it changes (see the test).
@@ -108,3 +112,22 @@ def decode(text: str | None) -> dict[str, Any]:
 def encode(entries: Mapping[str, Any]) -> str:
     """A memo as stored: JSON, keys sorted (the same entries give the same text)."""
     return json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class Remembered(Resource):
+    """A normalised Resource (the same fields, the same JSON) with ``memo``: the memo its
+    normalisation made, as stored (``encode``), when it differs from the one it was given (None:
+    nothing new to keep). Private: never serialised."""
+
+    _memo: str | None = PrivateAttr(default=None)
+
+    @property
+    def memo(self) -> str | None:
+        return self._memo
+
+    @classmethod
+    def of(cls, resource: Resource, memo: Memo) -> Remembered:
+        """``resource`` with the memo ``memo`` made, when it is new."""
+        remembered = cls.model_construct(resource.model_fields_set, **resource.__dict__)
+        remembered._memo = encode(memo.made) if memo.made != memo.known else None
+        return remembered

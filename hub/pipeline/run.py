@@ -23,6 +23,7 @@ from hub.pipeline.notifications import notify_source
 from hub.pipeline.summary import RunSummary
 from hub.pipeline.writer import IndexSink, RunWriter
 from hub.protocols import hub_harvester
+from hub.remembering import normalise_remembering  # the models' answers kept for re-normalising
 from hub.settings import Settings
 from hub.store.clock import aware
 from hub.store.runs import RunEnd
@@ -103,7 +104,7 @@ def harvest_source(
     if group is not None:
         writer.index = group.sink(writer)
     beside = Beside(
-        normalise_record,
+        normalise_remembering,
         lambda raw: _normalise_into(writer, raw, source.protocol, summary, place),
         lambda raw, outcome: _deliver(writer, raw, outcome, summary),
         source.protocol,
@@ -323,7 +324,7 @@ def _normalise_into(
     summary: RunSummary,
     place: tuple[Any, Any],
 ) -> None:
-    _deliver(writer, raw, normalize_outcomes(normalise_record, [raw], protocol, place)[0], summary)
+    _deliver(writer, raw, normalize_outcomes(normalise_remembering, [raw], protocol, place)[0], summary)
 
 
 def _deliver(writer: RunWriter, raw: RawRecord, outcome: Outcome, summary: RunSummary) -> None:

@@ -14,6 +14,14 @@ TARGET_PEER_RATIO = 1.0  # B against run P, oaipmh-scythe dumping the same repla
 TARGET_RSS_MB = 300.0
 
 
+RENORMALISINGS = (
+    ("renormalise", "unchanged, the memos made"),
+    ("renormalise_changed", "every record changed, the memos used"),
+    ("renormalise_again", "unchanged, the memos used"),
+    ("renormalise_changed_nomemo", "every record changed, no memo"),
+)
+
+
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -145,7 +153,7 @@ def report(
             f"more (G stored {g.get('stored')}, indexed {g.get('indexed')} of {n}; "
             f"CPU {g_cpu:.2f} s in all, {g.get('writer_cpu', 0.0):.2f} s of it writing)"
         )
-    for key, what in (("renormalise", "unchanged"), ("renormalise_changed", "every record changed")):
+    for key, what in RENORMALISINGS:
         again = b.get(key)
         if isinstance(again, dict) and again.get("seconds") and b_rate:
             again_rate = n / again["seconds"]

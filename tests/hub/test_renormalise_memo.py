@@ -1,7 +1,7 @@
 """Re-normalising with the record memos, on SQLite and PostgreSQL, over the real OAI-PMH records and
-feeds replayed on 127.0.0.1: every stored Resource is the same with the memos as without them; the
-memos are read (a planted answer shows up) and one that is unreadable or stale changes nothing; a
-re-normalising whose memo write fails is a recorded failed run that loses nothing."""
+feeds replayed on 127.0.0.1: the harvest keeps them; every stored Resource is the same with the memos
+as without them; the memos are read (a planted answer shows up) and one that is unreadable or stale
+changes nothing; a re-normalising whose memo write fails is a recorded failed run that loses nothing."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from sqlalchemy import text, update
 
 from hub.context import Hub, open_hub
 from hub.pipeline import harvest_source
+from hub.remembering import WithMemo, normalise_remembering
 from hub.renormalise import STATUS, renormalise_source
-from hub.renormalise_memo import Remembered, WithMemo, normalise_remembering
 from hub.settings import Settings
 from hub.store.models import RecordMemoRow, RecordRow
 from hub.store.raw import stored_raw_records
-from normalizers.model_memo import LANGUAGE, TARGETS
+from normalizers.model_memo import LANGUAGE, TARGETS, Remembered
 from tests.support.databases import database_kinds, fresh_database
 from tests.support.http_replay import ReplayServer
 from tests.support.oai_replay import OaiReplayServer, live_and_deleted, load_real_records
@@ -93,15 +93,16 @@ def _renormalise_all_changed(hub: Hub, *, memo: bool) -> dict[str, str | None]:
 def test_the_stored_resources_are_the_same_with_the_memos_and_without(hub: Hub) -> None:
     before = _stored(hub)
     assert len(_sources(hub)) > 5, "the OAI-PMH source and the feeds that hold records"
-    for source in _sources(hub):  # the first re-normalising: nothing changed, the memos are made
-        assert renormalise_source(hub, source).updated == 0
-    assert _content(_stored(hub)) == _content(before)
-    memos = _memos(hub)
+    memos = _memos(hub)  # kept by the harvests
     entries = [entry for memo in memos.values() for entry in json.loads(memo)]
     assert any(e.startswith(f"{LANGUAGE}:") for e in entries), "feeds stating no language were identified"
     assert any(e.startswith(f"{TARGETS}:") for e in entries), (
         "records stating no target were read by the model"
     )
+    for source in _sources(hub):  # nothing changed: nothing written, no memo new
+        assert renormalise_source(hub, source).updated == 0
+    assert _content(_stored(hub)) == _content(before)
+    assert _memos(hub) == memos
 
     with_memos = _renormalise_all_changed(hub, memo=True)
     assert _memos(hub) == memos, "the memos held every answer: none rewritten"
@@ -115,8 +116,6 @@ def test_the_stored_resources_are_the_same_with_the_memos_and_without(hub: Hub) 
 
 
 def test_a_planted_answer_is_used_so_the_memo_is_read_and_a_stale_one_is_not(hub: Hub) -> None:
-    for source in _sources(hub):
-        renormalise_source(hub, source)
     memos = _memos(hub)
     language = {
         k: json.loads(m) for k, m in memos.items() if any(e.startswith(LANGUAGE) for e in json.loads(m))
@@ -168,5 +167,6 @@ def test_a_record_and_its_memo_cross_to_a_helper_process_and_back(hub: Hub) -> N
     assert pickle.loads(pickle.dumps(with_memo)) == with_memo
     resource = normalise_remembering(with_memo, "oai-pmh", (None, None))
     back = pickle.loads(pickle.dumps(resource))
-    assert isinstance(back, Remembered) and back._memo == resource._memo
+    assert isinstance(back, Remembered) and isinstance(resource, Remembered)
+    assert back.memo == resource.memo and back.memo is not None
     assert back.model_dump_json() == resource.model_dump_json()
