@@ -123,7 +123,8 @@ class Remembered(Resource):
 
     @property
     def memo(self) -> str | None:
-        return self._memo
+        private = self.__pydantic_private__  # read directly: not through BaseModel.__getattr__
+        return private.get("_memo") if private else None
 
     @classmethod
     def of(cls, resource: Resource, memo: Memo) -> Remembered:
