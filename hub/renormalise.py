@@ -19,14 +19,14 @@ from typing import Any
 
 from harvesters.records import RawRecord, RecordFailure
 from hub.context import Hub
-from hub.pipeline import Progress, RunSummary, normalise_record
+from hub.pipeline import Progress, RunSummary
 from hub.pipeline.beside import Beside
 from hub.pipeline.run import refresh_index
 from hub.pipeline.writer import RunWriter
 from hub.remembering import normalise_remembering, with_memo
 from hub.store.memos import stored_memos
 from hub.store.raw import stored_raw_records
-from normalizers.dispatch import Outcome, normalize_outcomes
+from normalizers.dispatch import Outcome, normalize_outcomes, normalize_placed
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def renormalise_source(
         hub, source_id, run.id, summary, raw=False, index_batch=INDEX_BATCH, index_commit=INDEX_COMMIT
     )
 
-    normalise = normalise_remembering if memo else normalise_record
+    normalise = normalise_remembering if memo else normalize_placed
 
     def deliver(raw: RawRecord, outcome: Outcome) -> None:
         if outcome is None:

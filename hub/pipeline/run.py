@@ -23,13 +23,13 @@ from hub.pipeline.notifications import notify_source
 from hub.pipeline.summary import RunSummary
 from hub.pipeline.writer import IndexSink, RunWriter
 from hub.protocols import hub_harvester
-from hub.remembering import normalise_remembering  # the models' answers kept for re-normalising
+from hub.remembering import normalise_remembering
 from hub.settings import Settings
 from hub.store.clock import aware
 from hub.store.runs import RunEnd
 from hub.store.schedules import Schedules
 from hub.unchanged import UnchangedFilter
-from normalizers.dispatch import Outcome, normalize_outcomes, normalize_placed
+from normalizers.dispatch import Outcome, normalize_outcomes
 from registry.source_options import common_options
 from registry.sources import Source, StoredSource
 
@@ -37,8 +37,9 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 # Crosswalk and enrich one record, placed in its source's country/regions when it names none
-# (normalizers.dispatch, so that the normalising helper process loads nothing of the hub).
-normalise_record = normalize_placed
+# (normalizers.dispatch; the normalising helper process loads only hub.remembering of the hub), with
+# what the enrichment's models answered kept for re-normalising (hub/remembering.py).
+normalise_record = normalise_remembering
 
 
 READ_AHEAD = 1000  # harvested items a run reads ahead of normalisation (about two OAI-PMH pages)
@@ -104,7 +105,7 @@ def harvest_source(
     if group is not None:
         writer.index = group.sink(writer)
     beside = Beside(
-        normalise_remembering,
+        normalise_record,
         lambda raw: _normalise_into(writer, raw, source.protocol, summary, place),
         lambda raw, outcome: _deliver(writer, raw, outcome, summary),
         source.protocol,
@@ -324,7 +325,7 @@ def _normalise_into(
     summary: RunSummary,
     place: tuple[Any, Any],
 ) -> None:
-    _deliver(writer, raw, normalize_outcomes(normalise_remembering, [raw], protocol, place)[0], summary)
+    _deliver(writer, raw, normalize_outcomes(normalise_record, [raw], protocol, place)[0], summary)
 
 
 def _deliver(writer: RunWriter, raw: RawRecord, outcome: Outcome, summary: RunSummary) -> None:
