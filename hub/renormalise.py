@@ -7,7 +7,10 @@ without touching the raw rows; records whose content changed are updated in the 
 is nearly all of the work, so it goes to ``HELPERS`` helper processes (one per core, at most two; each
 holds the models, about 160 MB), the re-normalising process reading and writing. The work is
 recorded as a run of status ``renormalised``, which an incremental harvest never takes for its window
-start (only ``succeeded`` runs are), with the counts of a harvest and per-record errors.
+start (only ``succeeded`` runs are), with the counts of a harvest and per-record errors. Each record
+goes to the helpers with its memo (what the enrichment's models answered for its text when it was
+last normalised; hub/remembering.py): a model runs only on text it has not read, or after its
+version changed.
 """
 
 from __future__ import annotations
