@@ -15,7 +15,7 @@ TARGET_RSS_MB = 300.0
 
 
 RENORMALISINGS = (
-    ("renormalise", "unchanged, the memos made"),
+    ("renormalise", "unchanged, the memos the harvest kept used"),
     ("renormalise_changed", "every record changed, the memos used"),
     ("renormalise_again", "unchanged, the memos used"),
     ("renormalise_changed_nomemo", "every record changed, no memo"),
