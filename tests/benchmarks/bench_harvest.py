@@ -151,10 +151,12 @@ def _pipeline(
             # next ones; the last re-normalises every changed record without them (memo=False).
             phases = {"renormalise": _renormalised(hub, renormalise_source, stale=False, memo=True)}
             phases["renormalise_changed"] = _renormalised(hub, renormalise_source, stale=True, memo=True)
+            with_memos = _stored_digest(hub)
             phases["renormalise_again"] = _renormalised(hub, renormalise_source, stale=False, memo=True)
             phases["renormalise_changed_nomemo"] = _renormalised(
                 hub, renormalise_source, stale=True, memo=False
             )
+            same_without_memos = _stored_digest(hub) == with_memos
         finally:
             hub.close()
     conn.send(
@@ -175,6 +177,7 @@ def _pipeline(
             "helper_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
             "disk_mb": disk / (1024 * 1024),
             **phases,
+            "same_without_memos": same_without_memos,
             "rss_mb": peak_rss_mb(),
             "checkpoints": checkpoints.taken,
             "expected": expected,
@@ -197,6 +200,20 @@ def _renormalised(hub: Any, renormalise: Any, *, stale: bool, memo: bool) -> dic
         "cpu": time.process_time() - cpu,
         "helpers_cpu": _children_cpu() - helpers,  # its helpers end with the run
     }
+
+
+def _stored_digest(hub: Any) -> str:
+    """A digest of every stored record (id and Resource JSON, in id order): the same Resources give
+    the same digest."""
+    import hashlib
+
+    from sqlalchemy import text
+
+    digest = hashlib.sha256()
+    with hub.store.session() as s:
+        for rid, resource in s.execute(text("SELECT id, resource FROM records ORDER BY id")):
+            digest.update(f"{rid}\0{resource}\0".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _children_cpu() -> float:

@@ -167,6 +167,11 @@ def report(
                 f"{again['unchanged']} unchanged, "
                 f"{again['updated']} updated (status {again['status']})"
             )
+    if "same_without_memos" in b:
+        print(
+            "every stored Resource the same re-normalised with the memos and without "
+            f"(a digest of all {n:,} records)    {_verdict(bool(b['same_without_memos']))}"
+        )
     _print_cpu_budget(n, a, b, g)
     writes = float(f.get("write_seconds") or 0.0)
     if a_rate and writes:
