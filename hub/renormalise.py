@@ -7,7 +7,10 @@ without touching the raw rows; records whose content changed are updated in the 
 is nearly all of the work, so it goes to ``HELPERS`` helper processes (one per core, at most two; each
 holds the models, about 160 MB), the re-normalising process reading and writing. The work is
 recorded as a run of status ``renormalised``, which an incremental harvest never takes for its window
-start (only ``succeeded`` runs are), with the counts of a harvest and per-record errors.
+start (only ``succeeded`` runs are), with the counts of a harvest and per-record errors. Each record
+goes to the helpers with its memo (what the enrichment's models answered for its text when it was
+last normalised; hub/remembering.py): a model runs only on text it has not read, or after its
+version changed.
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ from typing import Any
 
 from harvesters.records import RawRecord, RecordFailure
 from hub.context import Hub
-from hub.pipeline import Progress, RunSummary, normalise_record
+from hub.pipeline import Progress, RunSummary
 from hub.pipeline.beside import Beside
 from hub.pipeline.run import refresh_index
 from hub.pipeline.writer import RunWriter
+from hub.remembering import normalise_remembering, with_memo
+from hub.store.memos import stored_memos
 from hub.store.raw import stored_raw_records
-from normalizers.dispatch import Outcome, normalize_outcomes
+from normalizers.dispatch import Outcome, normalize_outcomes, normalize_placed
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +48,14 @@ INDEX_BATCH = 2500
 INDEX_COMMIT = 5000
 
 
-def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = None) -> RunSummary:
-    """Re-normalise every live record of a source from its stored raw payload; a run of its own."""
+def renormalise_source(
+    hub: Hub, source_id: str, *, progress: Progress | None = None, memo: bool = True
+) -> RunSummary:
+    """Re-normalise every live record of a source from its stored raw payload; a run of its own.
+
+    With ``memo`` the enrichment's models answer from each record's memo where their input text is
+    unchanged (hub/remembering.py), and the memos made are kept for the next time; without it
+    every model runs and no memo is read or written (the same Resources either way)."""
     source = hub.store.get_source(source_id)
     if source is None:
         raise KeyError(f"no source {source_id!r}")
@@ -62,6 +73,8 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
         hub, source_id, run.id, summary, raw=False, index_batch=INDEX_BATCH, index_commit=INDEX_COMMIT
     )
 
+    normalise = normalise_remembering if memo else normalize_placed
+
     def deliver(raw: RawRecord, outcome: Outcome) -> None:
         if outcome is None:
             summary.skipped += 1
@@ -72,14 +85,15 @@ def renormalise_source(hub: Hub, source_id: str, *, progress: Progress | None = 
             writer.add(raw, outcome)
 
     def here(raw: RawRecord) -> None:
-        deliver(raw, normalize_outcomes(normalise_record, [raw], source.protocol, place)[0])
+        deliver(raw, normalize_outcomes(normalise, [raw], source.protocol, place)[0])
 
-    beside = Beside(normalise_record, here, deliver, source.protocol, place, helpers=HELPERS)
+    beside = Beside(normalise, here, deliver, source.protocol, place, helpers=HELPERS)
     try:
         for batch in stored_raw_records(hub.store, source_id, hub.settings.batch_size):
+            known = stored_memos(hub.store, source_id, [raw.native_id for raw, _ in batch]) if memo else {}
             for raw, harvested in batch:
                 harvested_at[raw.native_id] = harvested
-                beside.add(raw)
+                beside.add(with_memo(raw, known.get(raw.native_id)) if memo else raw)
             seen += len(batch)
             if progress is not None:
                 progress(seen)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.language_detect import detect_language
+from normalizers.model_memo import LANGUAGE, TARGETS, recalled
 from normalizers.resource import Resource
 from normalizers.tagging import enrich
 from normalizers.target_inference import other_script_targets
@@ -84,14 +85,14 @@ def enrich_network(resource: Resource) -> Resource:
         update["gbf_targets"] = targets
     if not targets:  # issue 19: inferred only when nothing is stated; kept apart, with its score
         text = "\n".join([*resource.title.values(), *resource.description.values(), *resource.subjects])
-        inferred = inferred_targets(text[:INFERENCE_CHARS])
+        inferred = recalled(TARGETS, text[:INFERENCE_CHARS], inferred_targets)
         if inferred:
             update["gbf_targets_inferred"] = inferred
     if implied_goals - set(tagged.gbf_goals):
         update["gbf_goals"] = sorted(set(tagged.gbf_goals) | implied_goals)
     if "und" in resource.title or "und" in resource.description:
         unkeyed = [resource.title.get("und", ""), resource.description.get("und", "")]
-        language = detect_language(" ".join(text for text in unkeyed if text))
+        language = recalled(LANGUAGE, " ".join(text for text in unkeyed if text), detect_language)
         if language:
             update["title"] = _rekey(tagged.title, language)
             update["description"] = _rekey(tagged.description, language)

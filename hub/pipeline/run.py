@@ -23,12 +23,13 @@ from hub.pipeline.notifications import notify_source
 from hub.pipeline.summary import RunSummary
 from hub.pipeline.writer import IndexSink, RunWriter
 from hub.protocols import hub_harvester
+from hub.remembering import normalise_remembering
 from hub.settings import Settings
 from hub.store.clock import aware
 from hub.store.runs import RunEnd
 from hub.store.schedules import Schedules
 from hub.unchanged import UnchangedFilter
-from normalizers.dispatch import Outcome, normalize_outcomes, normalize_placed
+from normalizers.dispatch import Outcome, normalize_outcomes
 from registry.source_options import common_options
 from registry.sources import Source, StoredSource
 
@@ -36,8 +37,9 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 # Crosswalk and enrich one record, placed in its source's country/regions when it names none
-# (normalizers.dispatch, so that the normalising helper process loads nothing of the hub).
-normalise_record = normalize_placed
+# (normalizers.dispatch; the normalising helper process loads only hub.remembering of the hub), with
+# what the enrichment's models answered kept for re-normalising (hub/remembering.py).
+normalise_record = normalise_remembering
 
 
 READ_AHEAD = 1000  # harvested items a run reads ahead of normalisation (about two OAI-PMH pages)

@@ -112,6 +112,17 @@ class RawRecordRow(Base):
     harvested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class RecordMemoRow(Base):
+    """What the enrichment's models answered for a record's text (normalizers/model_memo.py), kept so
+    re-normalising does not run them again on text they have read: internal, never served."""
+
+    __tablename__ = "record_memos"
+
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
+    native_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    memo: Mapped[str] = mapped_column(Text)
+
+
 class RecordRow(Base):
     """A normalised record, or its tombstone once the source deleted it."""
 

@@ -3,8 +3,8 @@
 A group of feed runs runs each of these thousands of times for a handful of rows; building a
 statement anew (its clauses coerced, its cache key computed) cost more CPU than SQLite running it.
 Built once at import, each is executed with its parameters (``bindparam`` names, ``ids`` lists
-expanded), the same on SQLite and PostgreSQL; the raw records' upsert depends on the dialect
-(``raw_upsert``).
+expanded), the same on SQLite and PostgreSQL; the upserts of the raw records and of the record
+memos depend on the dialect (``raw_upsert``, ``memo_upsert``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hub.store.models import RawRecordRow, RecordRow, RunRow, SourceRow
+from hub.store.models import RawRecordRow, RecordMemoRow, RecordRow, RunRow, SourceRow
 
 SOURCES: Any = SourceRow.__table__
 RUNS: Any = RunRow.__table__
 RECORDS: Any = RecordRow.__table__
 RAW: Any = RawRecordRow.__table__
+MEMOS: Any = RecordMemoRow.__table__
 
 # sources, by id (``ids``)
 SOURCES_BY_ID = select(
@@ -69,4 +70,13 @@ def raw_upsert(dialect: str) -> Any:
     statement: Any = postgresql.insert(RAW) if dialect == "postgresql" else sqlite.insert(RAW)
     return statement.on_conflict_do_update(
         index_elements=["source_id", "native_id"], set_={c: statement.excluded[c] for c in RAW_COLUMNS}
+    )
+
+
+@functools.cache
+def memo_upsert(dialect: str) -> Any:
+    """The record memos' insert, replacing the memo a source's native id already has."""
+    statement: Any = postgresql.insert(MEMOS) if dialect == "postgresql" else sqlite.insert(MEMOS)
+    return statement.on_conflict_do_update(
+        index_elements=["source_id", "native_id"], set_={"memo": statement.excluded.memo}
     )

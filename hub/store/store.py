@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from harvesters.records import RawRecord
 from hub.store import statements
 from hub.store.clock import utcnow
-from hub.store.models import RawRecordRow, RecordErrorRow, RecordRow, RunRow, SourceRow
+from hub.store.models import RawRecordRow, RecordErrorRow, RecordMemoRow, RecordRow, RunRow, SourceRow
 from hub.store.runs import RunLog
+from normalizers.model_memo import Remembered
 from normalizers.resource import Resource, resource_id
 from registry.sources import StoredSource, stored_source
 
@@ -175,7 +176,7 @@ class Store(RunLog):
             ids = list(s.scalars(select(RecordRow.id).where(RecordRow.source_id == source_id)))
             run_ids = select(RunRow.id).where(RunRow.source_id == source_id)
             s.execute(delete(RecordErrorRow).where(RecordErrorRow.run_id.in_(run_ids)))
-            for table in (RecordRow, RawRecordRow, RunRow):
+            for table in (RecordRow, RawRecordRow, RecordMemoRow, RunRow):
                 s.execute(delete(table).where(table.source_id == source_id))
             s.execute(delete(SourceRow).where(SourceRow.id == source_id))
         return ids
@@ -187,7 +188,8 @@ class Store(RunLog):
     ) -> BatchResult:
         """Upsert a batch of raw + normalised records and tombstones in one transaction.
 
-        ``raw=False``: the raw rows are left as they are (re-normalising reads them, never changes them)."""
+        ``raw=False``: the raw rows are left as they are (re-normalising reads them, never changes them).
+        A ``Remembered`` Resource's new memo (the models' answers) is kept too, changed or not."""
         result = BatchResult()
         latest: dict[str, NormalisedItem] = {}
         for item in items:
@@ -207,9 +209,14 @@ class Store(RunLog):
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             tombstones: list[dict[str, Any]] = []  # live rows becoming tombstones
+            memos: list[dict[str, Any]] = []  # new memos of the models' answers (normalizers/model_memo.py)
             for rid, item in by_id.items():
                 before = existing.get(rid)
                 resource = item.resource
+                if isinstance(resource, Remembered) and resource.memo is not None:
+                    memos.append(
+                        {"source_id": source_id, "native_id": item.raw.native_id, "memo": resource.memo}
+                    )
                 if resource is None:
                     if before is not None and before[1]:
                         result.unchanged += 1
@@ -240,6 +247,8 @@ class Store(RunLog):
                     statements.RECORD_UPDATE,
                     [{"record_id": values.pop("id"), **values, "last_resource": None} for values in updates],
                 )
+            if memos:
+                s.execute(statements.memo_upsert(self.engine.dialect.name), memos)
             if tombstones:  # the Resource they had moves to last_resource
                 s.execute(
                     statements.RECORD_TOMBSTONE,

@@ -14,6 +14,14 @@ TARGET_PEER_RATIO = 1.0  # B against run P, oaipmh-scythe dumping the same repla
 TARGET_RSS_MB = 300.0
 
 
+RENORMALISINGS = (
+    ("renormalise", "unchanged, the memos the harvest kept used"),
+    ("renormalise_changed", "every record changed, the memos used"),
+    ("renormalise_again", "unchanged, the memos used"),
+    ("renormalise_changed_nomemo", "every record changed, no memo"),
+)
+
+
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -145,7 +153,7 @@ def report(
             f"more (G stored {g.get('stored')}, indexed {g.get('indexed')} of {n}; "
             f"CPU {g_cpu:.2f} s in all, {g.get('writer_cpu', 0.0):.2f} s of it writing)"
         )
-    for key, what in (("renormalise", "unchanged"), ("renormalise_changed", "every record changed")):
+    for key, what in RENORMALISINGS:
         again = b.get(key)
         if isinstance(again, dict) and again.get("seconds") and b_rate:
             again_rate = n / again["seconds"]
@@ -159,6 +167,11 @@ def report(
                 f"{again['unchanged']} unchanged, "
                 f"{again['updated']} updated (status {again['status']})"
             )
+    if "same_without_memos" in b:
+        print(
+            "every stored Resource the same re-normalised with the memos and without "
+            f"(a digest of all {n:,} records)    {_verdict(bool(b['same_without_memos']))}"
+        )
     _print_cpu_budget(n, a, b, g)
     writes = float(f.get("write_seconds") or 0.0)
     if a_rate and writes:
