@@ -16,7 +16,15 @@ from typing import Any, ClassVar
 from hub.cluster_connection import ClusterConnection
 from hub.search.base import FILTER_FIELDS, Capabilities
 from hub.search.cluster_estimate import ESTIMATE_ABOVE, SAMPLE_PERCENT
-from hub.search.cluster_mapping import ANALYSIS, MAPPINGS, SAMPLE_FIELD, document, index_action
+from hub.search.cluster_mapping import (
+    ANALYSIS,
+    MAPPINGS,
+    SAMPLE_FIELD,
+    TEXT,
+    TITLE_WORDS,
+    document,
+    index_action,
+)
 from hub.search.cluster_search import MAX_WINDOW, ClusterSearch
 from normalizers.resource import Resource
 
@@ -173,9 +181,12 @@ class ClusterIndex(ClusterSearch):
             added.update({group: MAPPINGS["properties"][group] for group in ("title", "description")})
             added["sort_time"] = MAPPINGS["properties"]["sort_time"]  # the date order's moment
             added[SAMPLE_FIELD] = MAPPINGS["properties"][SAMPLE_FIELD]  # estimated counts' sample
+            for field in (TEXT, TITLE_WORDS):  # what words match and titles rank on (issue 16)
+                added[field] = MAPPINGS["properties"][field]
             self._put_mapping(self.name, added)
             self.needs_rebuild = self._without("sort_time", having="sort_date")
             self.sampled = not self._without(SAMPLE_FIELD)
+            self.per_language = not self._without(TITLE_WORDS, having="title_exact")
             return
         if self._index_exists(self.name):
             raise RuntimeError(f"{self.name!r} is a concrete index, not an alias; rename or delete it first")
@@ -231,7 +242,7 @@ class ClusterIndex(ClusterSearch):
             self._delete_index(new)
             raise
         self.needs_rebuild = False
-        self.sampled = True
+        self.sampled = self.per_language = True
         self._retire(old, self.retire_after)
         return written
 
@@ -283,5 +294,5 @@ class ClusterIndex(ClusterSearch):
         old = self.physical_indices()
         new = self._create_version()
         self._swap(old, new)
-        self.sampled = True
+        self.sampled = self.per_language = True
         self._retire(old, 0.0)

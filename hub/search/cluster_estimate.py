@@ -40,7 +40,7 @@ def sample_filter(percent: int) -> dict[str, Any]:
 
 def sampled_counts(dsl: dict[str, Any], aggs: dict[str, Any], percent: int) -> dict[str, Any]:
     """The request counting the query's matches (and ``aggs``) in the sample."""
-    query = {"bool": {"must": [dsl], "filter": [sample_filter(percent)]}}
+    query = {"bool": {"filter": [dsl, sample_filter(percent)]}}
     return {"query": query, "size": 0, "track_total_hits": True, **aggs}
 
 

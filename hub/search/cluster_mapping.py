@@ -33,11 +33,28 @@ def _text_field(analyzer: str, copy_to: list[str]) -> dict[str, Any]:
     return {"type": "text", "analyzer": analyzer, "copy_to": copy_to}
 
 
+ANALYZER_OF: dict[str, str] = {**LANGUAGE_ANALYZERS, OTHER: "folded"}  # each language field's analyzer
+TEXT = "text"  # one field per language: its titles and descriptions together, what a word matches
+TITLE_WORDS = "title_words"  # every title folded, one field: what ranks a title match first
+
+
 def _language_group(copy_to: list[str]) -> dict[str, Any]:
-    """One text field per UN language plus ``other``; offsets indexed so highlighting reads postings."""
-    fields = {lang: _text_field(analyzer, copy_to) for lang, analyzer in LANGUAGE_ANALYZERS.items()}
-    fields[OTHER] = _text_field("folded", copy_to)
+    """One text field per UN language plus ``other``; offsets indexed so highlighting reads postings.
+    Each also copies to its language's ``text`` field (``text_group``)."""
+    fields = {
+        lang: _text_field(analyzer, [*copy_to, f"{TEXT}.{lang}"]) for lang, analyzer in ANALYZER_OF.items()
+    }
     return {"properties": {k: {**v, "index_options": "offsets"} for k, v in fields.items()}}
+
+
+def text_group() -> dict[str, Any]:
+    """The per-language matching fields (issue 16): a language's title and description in one field
+    with its analyzer, so a word is looked up in one field per language instead of two; frequencies
+    only (no positions: a word's stems are matched, phrases are ``all_text``'s)."""
+    fields = {
+        lang: {"type": "text", "analyzer": a, "index_options": "freqs"} for lang, a in ANALYZER_OF.items()
+    }
+    return {"properties": fields}
 
 
 SAMPLE_FIELD = "sample"
@@ -62,10 +79,12 @@ MAPPINGS: dict[str, Any] = {
         **{field: FACET_KEYWORD if field in FACET_FIELDS else KEYWORD for field in FILTER_FIELDS},
         "sort_date": {"type": "date", "format": "strict_date"},  # the day: what date ranges filter
         "sort_time": {"type": "long"},  # the publication moment, YYYYMMDDHHMMSS (UTC): the date order
-        "title": _language_group(["all_text", "title_exact"]),
+        "title": _language_group(["all_text", "title_exact", TITLE_WORDS]),
         "description": _language_group(["all_text"]),
         "subjects": _text_field("folded", ["all_text"]),
         "all_text": {"type": "text", "analyzer": "folded"},
+        TEXT: text_group(),
+        TITLE_WORDS: {"type": "text", "analyzer": "folded"},
         "title_exact": {"type": "keyword", "normalizer": "folded", "ignore_above": 256},
         "suggest": {"type": "completion", "analyzer": "folded", "max_input_length": 100},
         "content_hash": KEYWORD,

@@ -33,6 +33,7 @@ from hub.search.cluster_query import (
     any_failed,
     build_query,
     counted_apart,
+    counting,
     facets_of,
     hits_of,
     sort_clause,
@@ -49,11 +50,11 @@ class IndexReadError(RuntimeError):
     """A search kept failing on some shards; the hub never serves silently partial results."""
 
 
-def request_parts(query: SearchQuery) -> tuple[dict[str, Any], dict[str, Any]]:
+def request_parts(query: SearchQuery, per_language: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """What a search asks: the matching part (query, sort, exact total, facets) and the page part
     (size, source, scores), merged into one request unless paging deep or counting apart. Highlights
     are the hub's (``hub.search.cluster_highlight``), not asked of the engine."""
-    dsl, _ = build_query(query)
+    dsl, _ = build_query(query, per_language)
     body: dict[str, Any] = {"query": dsl, "sort": sort_clause(query.sort), "track_total_hits": True}
     if query.facets:
         body["aggs"] = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
@@ -72,6 +73,9 @@ class ClusterSearch:
     score_window: bool = True  # estimated counts sort a relevance page by score alone (False: tie-broken)
     score_margin: int = SCORE_MARGIN  # hits asked beside a score-only page on each side (ties seen whole)
     capped_beside: bool = False  # True: exact facets cut at the bound asked in the same trip (not after)
+    # Words matched on the per-language ``text`` fields; False on an index an older hub wrote (its
+    # documents lack them until `gkss reindex`): on the title and description fields of each language.
+    per_language: bool = True
 
     # --- what each engine's client does to read -------------------------------------------------
 
@@ -105,7 +109,7 @@ class ClusterSearch:
         raise AssertionError("unreachable")
 
     def search(self, query: SearchQuery) -> SearchPage:
-        body, page = request_parts(query)
+        body, page = request_parts(query, self.per_language)
         offset = max(0, query.offset)
         want = query_wanted(query.text)
         if self._estimates(query, body, offset + page["size"]):
@@ -160,10 +164,16 @@ class ClusterSearch:
             }
         else:
             first |= {"sort": body["sort"], "from": offset, **after_clause(list(query.after or ()) or None)}
-        bodies = [first, sampled_counts(dsl, aggs, self.sample_percent)]
+        bodies = [first, sampled_counts(counting(dsl), aggs, self.sample_percent)]
         if aggs and self.capped_beside:  # the exact facets of a search under the bound, in the same trip
             bodies.append(
-                {"query": dsl, "size": 0, "track_total_hits": bound, "terminate_after": bound, **aggs}
+                {
+                    "query": counting(dsl),
+                    "size": 0,
+                    "track_total_hits": bound,
+                    "terminate_after": bound,
+                    **aggs,
+                }
             )
         return bodies, window, lead
 
@@ -194,7 +204,13 @@ class ClusterSearch:
         total = found["hits"]["total"]
         if total.get("relation", "eq") == "eq":  # under the bound: few matches, cheap to count exactly
             whole = capped and not capped[0].get("terminated_early")
-            counted = capped[0] if whole else self._search({"query": dsl, "size": 0, **aggs}) if aggs else {}
+            counted = (
+                capped[0]
+                if whole
+                else self._search({"query": counting(dsl), "size": 0, **aggs})
+                if aggs
+                else {}
+            )
             return SearchPage(total=int(total["value"]), hits=hits, facets=facets_of(counted) if aggs else {})
         estimate = max(int(total["value"]), scaled(total_of(sample), percent))
         facets = facets_of({"aggregations": scaled_facets(sample.get("aggregations", {}), percent)})

@@ -32,7 +32,10 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    ``--processes P`` also split among P forked processes, each with its own client, so the driver's
    GIL is not the limit). Two floors, same clients and queries in the same run, through the same
    client: a bare ``match_all`` size=10, and a bare ``multi_match`` of the query's text on the hub's
-   field set (``match_all`` for the queries without text), size=10, no facets, no highlight. The hub
+   field set (``cluster_query.SEARCH_FIELDS``: every field a word is looked up in; ``match_all`` for
+   the queries without text), size=10, no facets, no highlight; for reference, the same on the
+   matching fields alone (``all_text`` and ``text.*``) and on the fields the hub matched on before
+   the per-language text fields (``LEGACY_FIELDS``, still indexed). The hub
    is measured three times: exact counts (the API's default), estimated counts with the exact facets
    of a search under the bound asked beside the page (as before 2026-12-07 evening), and estimated
    counts as the portal and the widget ask them (``counts=estimate``, those facets asked after).
@@ -58,7 +61,6 @@ It measures and exits 0, printing the figures and the ratios.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import random
@@ -67,7 +69,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -79,15 +80,7 @@ if str(ROOT) not in sys.path:  # run as a script: make ``hub`` and ``normalizers
 from hub.search.base import SearchQuery  # noqa: E402
 from normalizers.resource import Provenance, Resource  # noqa: E402
 from tests.benchmarks.bench_corpus_cache import fill  # noqa: E402
-from tests.benchmarks.cluster_breakdown import breakdown  # noqa: E402
-from tests.benchmarks.cluster_clients import (  # noqa: E402
-    Runner,
-    compare_latency,
-    latency_report,
-    run_clients,
-    run_processes,
-)
-from tests.benchmarks.cluster_estimate_accuracy import estimate_accuracy, estimate_variants  # noqa: E402
+from tests.benchmarks.cluster_latency import search_latency  # noqa: E402
 from tests.benchmarks.cluster_load_breakdown import load_breakdown  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "contract" / "corpus.json"
@@ -187,36 +180,6 @@ def query_mix(vocabulary: Vocabulary, n: int, seed: int) -> list[SearchQuery]:
     return [kinds[k % len(kinds)]() for k in range(n)]
 
 
-def counted_apart_ab(index: Any, queries: list[SearchQuery]) -> None:
-    """What counting apart buys: the queries without words (facets on) through ClusterIndex.search,
-    each run both ways in turn (order alternating), total and facets in the page's request vs in a
-    cacheable size-0 request beside it (hub.search.cluster_query.counted_apart); answers must agree."""
-    import hub.search.cluster_search as cluster
-
-    apart = cluster.counted_apart
-
-    def together(body: dict[str, Any], name: str, msearch: object, search: Callable[..., Any]) -> Any:
-        return search(body)
-
-    timings: dict[str, list[float]] = {"in the page's request": [], "counted apart": []}
-    ways = {"in the page's request": together, "counted apart": apart}
-    try:
-        for i, query in enumerate(q for q in queries if not q.text.strip()):
-            pages = []
-            for way in sorted(ways, reverse=bool(i % 2)):
-                cluster.counted_apart = ways[way]  # type: ignore[assignment]
-                start = time.perf_counter()
-                pages.append(index.search(query))
-                timings[way].append(time.perf_counter() - start)
-            assert pages[0].total == pages[1].total and pages[0].facets == pages[1].facets
-    finally:
-        cluster.counted_apart = apart
-    done = len(timings["counted apart"])
-    print(f"total and facets of the queries without words, 1 thread, {done} queries:")
-    for way, values in timings.items():
-        latency_report(way, values, sum(values))
-
-
 def settle(index: Any, limit: float = 600.0) -> None:
     """Wait until the cluster has no merges running (both latency runs then see the same segments)."""
     start = time.perf_counter()
@@ -258,7 +221,7 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
                 queries = query_mix(vocabulary, args.queries, args.seed)
                 load_breakdown(pipeline, queries, SEARCH_FIELDS, args.threads)
             else:
-                search_latency(args, vocabulary, pipeline)
+                search_latency(args, query_mix(vocabulary, args.queries, args.seed), pipeline)
         finally:
             pipeline.close()
         return
@@ -305,71 +268,12 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
         print(f"loaded {args.docs:,} documents (the rest by bulk from the cache)")
         settle(pipeline)
         if not args.load_only:
-            search_latency(args, vocabulary, pipeline)
+            search_latency(args, query_mix(vocabulary, args.queries, args.seed), pipeline)
     finally:
         for index in (warm, raw, pipeline):
             if not (args.keep and index is pipeline):
                 index.drop()
             index.close()
-
-
-def search_latency(args: argparse.Namespace, vocabulary: Vocabulary, pipeline: Any) -> None:
-    """Steps 3-5: the hub's query against its floors, 1 and ``--threads`` clients; the breakdown."""
-    from hub.search.cluster_query import SEARCH_FIELDS
-
-    queries = query_mix(vocabulary, args.queries, args.seed)
-    ours: list[Callable[[], object]] = [lambda q=q: pipeline.search(q) for q in queries]  # type: ignore[misc]
-    portal = [replace(q, counts="estimate") for q in queries]  # as the portal and widget ask
-    estimated: list[Callable[[], object]] = [lambda q=q: pipeline.search(q) for q in portal]  # type: ignore[misc]
-    body = {"query": {"match_all": {}}, "size": 10}
-    bare: list[Callable[[], object]] = [
-        lambda: pipeline.client.search(index=pipeline.name, body=body) for _ in queries
-    ]
-
-    def multi_match(text: str) -> dict[str, Any]:
-        if not text.strip():
-            return body
-        return {"query": {"multi_match": {"query": text, "fields": SEARCH_FIELDS}}, "size": 10}
-
-    bare_text: list[Callable[[], object]] = [
-        lambda b=multi_match(q.text): pipeline.client.search(index=pipeline.name, body=b)  # type: ignore[misc]
-        for q in queries
-    ]
-    text = [bool(q.text.strip()) for q in queries]
-    beside = copy.copy(pipeline)  # the exact facets cut at the bound asked in the same trip, as before
-    beside.capped_beside = True
-    runs = {
-        "bare match_all": bare,
-        "bare multi_match": bare_text,
-        "hub, exact counts": ours,
-        "hub, estimated, facets beside": [lambda q=q: beside.search(q) for q in portal],  # type: ignore[misc]
-        "hub, estimated (portal)": estimated,
-    }
-
-    def uncache() -> None:  # no run's counts answered from the shard request cache of an earlier run
-        pipeline.client.indices.clear_cache(index=pipeline.name, request=True)
-
-    def reconnect() -> None:
-        from hub.cluster_connection import ClusterConnection
-
-        pipeline._connect([args.url], timeout=60.0, pool_maxsize=32, connection=ClusterConnection())
-
-    def driver(processes: int) -> Runner:
-        if processes > 1:
-            return lambda calls, threads: run_processes(calls, threads, processes, reconnect)
-        return run_clients
-
-    shapes = [(1, 1), (args.threads, 1)] + ([(args.threads, args.processes)] if args.processes > 1 else [])
-    for threads, processes in shapes:
-        shape = f" in {processes} processes" if processes > 1 else ""
-        print(f"search latency, {args.docs:,} documents, {threads} clients{shape}, {args.queries:,} queries:")
-        compare_latency(runs, threads, text, driver(processes), hubs=3, before=uncache)
-    estimate_accuracy(pipeline, queries)
-    estimate_variants(pipeline, queries)
-    if args.latency_only:
-        return
-    counted_apart_ab(pipeline, queries)
-    breakdown(pipeline, queries, SEARCH_FIELDS)
 
 
 def main() -> None:
