@@ -1,7 +1,8 @@
 """Normalising with the record memos (normalizers/model_memo.py): a harvest keeps what the
 enrichment's models answered for each record, and re-normalising answers them from it.
 
-``WithMemo`` is a stored raw record with its stored memo (JSON text, None when it has none); a
+``WithMemo`` (normalizers/model_memo.py) is a stored raw record with its stored memo (JSON text,
+None when it has none; it crosses to a helper process with its record, normalizers/chunks.py); a
 harvest's records come without one. ``normalise_remembering`` (in the run's process or a helper)
 answers the models from that memo (an entry is used only when its key, a digest of the model's
 version and the very text it reads, matches; anything else is computed) and hands back a
@@ -11,19 +12,10 @@ store's batch upsert keeps it (``Store.apply_batch``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from harvesters.records import RawRecord
 from normalizers.dispatch import Place, normalize_placed
-from normalizers.model_memo import Remembered, decode, remembering
+from normalizers.model_memo import Remembered, WithMemo, decode, remembering
 from normalizers.resource import Resource
-
-
-@dataclass(frozen=True, slots=True)
-class WithMemo(RawRecord):
-    """A stored raw record with its stored memo (JSON text; None: none kept yet)."""
-
-    memo: str | None = None
 
 
 def with_memo(raw: RawRecord, memo: str | None) -> WithMemo:

@@ -23,25 +23,44 @@ from datetime import datetime
 
 from harvesters.records import RawRecord
 from normalizers.dispatch import Outcome, Place, normalize_outcomes
+from normalizers.model_memo import WithMemo
 from normalizers.resource import Resource
 
-# source_id, native_id, content_type, payload, datestamp, deleted: a RawRecord's fields but its element
-Row = tuple[str, str, str, bytes, datetime | None, bool]
+# source_id, native_id, content_type, payload, datestamp, deleted: a RawRecord's fields but its element;
+# then a re-normalised record's stored memo (``WithMemo``; None for any other record)
+Row = tuple[str, str, str, bytes, datetime | None, bool, str | None]
 Normalise = Callable[[RawRecord, str, Place], Resource]
 
 _frozen = False  # this process's models are out of the collector's reach (a helper's first chunk done)
 
 
 def rows_of(records: Sequence[RawRecord]) -> list[Row]:
-    """The records as plain tuples of their fields (the parsed element left out)."""
-    return [(r.source_id, r.native_id, r.content_type, r.payload, r.datestamp, r.deleted) for r in records]
+    """The records as plain tuples of their fields (the parsed element left out, a memo kept)."""
+    return [
+        (
+            r.source_id,
+            r.native_id,
+            r.content_type,
+            r.payload,
+            r.datestamp,
+            r.deleted,
+            r.memo if isinstance(r, WithMemo) else None,
+        )
+        for r in records
+    ]
+
+
+def record_of(row: Row) -> RawRecord:
+    """The record a row was made from (``rows_of``), but for its parsed element."""
+    memo = row[6]
+    return RawRecord(*row[:6]) if memo is None else WithMemo(*row[:6], memo=memo)
 
 
 def normalise_rows(normalise: Normalise, rows: Sequence[Row], protocol: str, place: Place) -> list[Outcome]:
     """In a helper process: each row's outcome, in order, as ``normalize_outcomes`` gives it for the
     row's ``RawRecord``."""
     global _frozen
-    outcomes = normalize_outcomes(normalise, [RawRecord(*row) for row in rows], protocol, place)
+    outcomes = normalize_outcomes(normalise, [record_of(row) for row in rows], protocol, place)
     if not _frozen:  # the models are loaded now, and stay for the helper's life
         _frozen = True
         gc.collect()

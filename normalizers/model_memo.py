@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import PrivateAttr
 
+from harvesters.records import RawRecord
 from normalizers.resource import Resource
 
 LANGUAGE = "language"  # detect_language(text) -> str | None
@@ -112,6 +113,13 @@ def decode(text: str | None) -> dict[str, Any]:
 def encode(entries: Mapping[str, Any]) -> str:
     """A memo as stored: JSON, keys sorted (the same entries give the same text)."""
     return json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class WithMemo(RawRecord):
+    """A stored raw record with its stored memo (JSON text; None: none kept yet)."""
+
+    memo: str | None = None
 
 
 class Remembered(Resource):

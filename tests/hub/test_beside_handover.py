@@ -19,8 +19,9 @@ from hub.pipeline import beside, harvest_source, normalise_record
 from hub.pipeline.helper_pool import helper_pool
 from hub.settings import Settings
 from hub.store.raw import stored_raw_records
-from normalizers.chunks import normalise_rows, rows_of
+from normalizers.chunks import normalise_rows, record_of, rows_of
 from normalizers.dispatch import normalize_outcomes
+from normalizers.model_memo import WithMemo
 from normalizers.resource import Resource
 from tests.support.oai_replay import OaiReplayServer, load_real_records
 
@@ -55,7 +56,7 @@ def test_rows_give_the_outcomes_of_the_records_in_a_helper(tmp_path: Path) -> No
     records = [*_stored(tmp_path / "store"), *BAD]
     assert len(records) > 20
     rows = rows_of(records)
-    assert [RawRecord(*row) for row in rows] == records  # every field but the parsed element
+    assert [record_of(row) for row in rows] == records  # every field but the parsed element
     expected = normalize_outcomes(normalise_record, records, "oai-pmh", PLACE)
     assert expected[-3:] == [  # bad records: clear record errors, a deleted one skipped
         "InvalidRecord: repo record broken: not well-formed XML: Premature end of data in tag header"
@@ -140,3 +141,15 @@ def test_a_bug_in_the_helper_ends_the_run_failed_and_unfrozen(
     finally:
         hub.close()
     assert gc.get_freeze_count() == 0
+
+
+def test_a_stored_memo_crosses_with_its_record() -> None:
+    """A re-normalised record's memo goes to the helper with it (else every model runs again there)."""
+    plain = BAD[0]
+    remembered = WithMemo(*rows_of([plain])[0][:6], memo='{"language:1":"xx"}')
+    rows = rows_of([plain, remembered])
+    assert [row[6] for row in rows] == [None, '{"language:1":"xx"}']
+    crossed = [record_of(row) for row in rows]
+    assert crossed == [plain, remembered]
+    assert type(crossed[0]) is RawRecord and isinstance(crossed[1], WithMemo)
+    assert crossed[1].memo == remembered.memo

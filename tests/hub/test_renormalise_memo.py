@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import text, update
 
 from hub.context import Hub, open_hub
-from hub.pipeline import harvest_source
-from hub.remembering import WithMemo, normalise_remembering
+from hub.pipeline import beside, harvest_source
+from hub.remembering import normalise_remembering
 from hub.renormalise import STATUS, renormalise_source
 from hub.settings import Settings
 from hub.store.models import RecordMemoRow, RecordRow
 from hub.store.raw import stored_raw_records
-from normalizers.model_memo import LANGUAGE, TARGETS, Remembered
+from normalizers.model_memo import LANGUAGE, TARGETS, Remembered, WithMemo
 from tests.support.databases import database_kinds, fresh_database
 from tests.support.http_replay import ReplayServer
 from tests.support.oai_replay import OaiReplayServer, live_and_deleted, load_real_records
@@ -115,7 +115,13 @@ def test_the_stored_resources_are_the_same_with_the_memos_and_without(hub: Hub) 
     assert _memos(hub) == memos
 
 
-def test_a_planted_answer_is_used_so_the_memo_is_read_and_a_stale_one_is_not(hub: Hub) -> None:
+@pytest.mark.parametrize("helped", [False, True], ids=["in-the-run", "in-helper-processes"])
+def test_a_planted_answer_is_used_so_the_memo_is_read_and_a_stale_one_is_not(
+    hub: Hub, helped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if helped:  # every record but the first two goes to the helper processes, three at a time
+        monkeypatch.setattr(beside, "START_AFTER", 2)
+        monkeypatch.setattr(beside, "CHUNK", 3)
     memos = _memos(hub)
     language = {
         k: json.loads(m) for k, m in memos.items() if any(e.startswith(LANGUAGE) for e in json.loads(m))
