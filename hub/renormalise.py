@@ -10,7 +10,10 @@ recorded as a run of status ``renormalised``, which an incremental harvest never
 start (only ``succeeded`` runs are), with the counts of a harvest and per-record errors. Each record
 goes to the helpers with its memo (what the enrichment's models answered for its text when it was
 last normalised; hub/remembering.py): a model runs only on text it has not read, or after its
-version changed.
+version changed. Each also goes with when its stored record was harvested and the content hash of
+its live record: the helper stamps the Resource with that time and makes its content hash and, when
+that differs from the stored one, its JSON and (the embedded index's) document fields, so that the
+re-normalising process, which bounds a re-normalising of changed records, only writes them.
 """
 
 from __future__ import annotations
@@ -27,9 +30,13 @@ from hub.pipeline.beside import Beside
 from hub.pipeline.run import refresh_index
 from hub.pipeline.writer import RunWriter
 from hub.remembering import normalise_remembering, with_memo
+from hub.search.tantivy_index import TantivyIndex
+from hub.search.tantivy_schema import document_fields
 from hub.store.memos import stored_memos
 from hub.store.raw import stored_raw_records
-from normalizers.dispatch import Outcome, normalize_outcomes, normalize_placed
+from hub.store.records import live_hashes
+from normalizers.chunks import Delivered, Ready
+from normalizers.dispatch import normalize_outcomes, normalize_placed
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +82,14 @@ def renormalise_source(
 
     normalise = normalise_remembering if memo else normalize_placed
 
-    def deliver(raw: RawRecord, outcome: Outcome) -> None:
+    def deliver(raw: RawRecord, outcome: Delivered) -> None:
         if outcome is None:
             summary.skipped += 1
         elif isinstance(outcome, str):
             writer.fail(RecordFailure(source_id, raw.native_id, outcome))
+        elif isinstance(outcome, Ready):  # stamped in the helper with its harvest time
+            del harvested_at[raw.native_id]
+            writer.add(raw, outcome)
         else:
             outcome.harvested = outcome.provenance.harvested = harvested_at.pop(raw.native_id)  # when fetched
             writer.add(raw, outcome)
@@ -87,13 +97,18 @@ def renormalise_source(
     def here(raw: RawRecord) -> None:
         deliver(raw, normalize_outcomes(normalise, [raw], source.protocol, place)[0])
 
-    beside = Beside(normalise, here, deliver, source.protocol, place, helpers=HELPERS)
+    # the embedded index's documents are made in the helpers (a cluster's are made by its client)
+    prepare = document_fields if isinstance(hub.index, TantivyIndex) else None
+    beside = Beside(normalise, here, deliver, source.protocol, place, helpers=HELPERS, prepare=prepare)
     try:
         for batch in stored_raw_records(hub.store, source_id, hub.settings.batch_size):
-            known = stored_memos(hub.store, source_id, [raw.native_id for raw, _ in batch]) if memo else {}
+            natives = [raw.native_id for raw, _ in batch]
+            known = stored_memos(hub.store, source_id, natives) if memo else {}
+            hashes = live_hashes(hub.store, source_id, natives)
             for raw, harvested in batch:
                 harvested_at[raw.native_id] = harvested
-                beside.add(with_memo(raw, known.get(raw.native_id)) if memo else raw)
+                stored = (harvested, hashes.get(raw.native_id))
+                beside.add(with_memo(raw, known.get(raw.native_id)) if memo else raw, stored)
             seen += len(batch)
             if progress is not None:
                 progress(seen)

@@ -10,10 +10,12 @@ at most ``DEPTH`` chunks ahead per helper; each free helper takes the next chunk
 come back in the order the records came. Each result reaches the run exactly as if it had been made in
 its own process: a Resource, a skipped record or a record error. A helper re-reads each record from
 its payload bytes (the parsed element stays in the run's process); the records cross the pipe as plain
-tuples (``normalizers.chunks``). While a run has helpers, what its process held before is frozen
-(``gc.freeze``): the cyclic collector's full collections walk only what was made since. Any other
-error of a helper (a bug, the process killed) is raised in the run, which then ends as a failed run
-like any other internal error.
+tuples (``normalizers.chunks``); a record added with its ``Stored`` (re-normalising: its stored
+record's harvest time and content hash) comes back ``Ready``, what its writes need made in the helper
+(with ``prepare``, the index document's fields too). While a run has helpers, what its process held
+before is frozen (``gc.freeze``): the cyclic collector's full collections walk only what was made
+since. Any other error of a helper (a bug, the process killed) is raised in the run, which then ends
+as a failed run like any other internal error.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from harvesters.records import RawRecord
 from hub.pipeline.helper_pool import helper_pool
-from normalizers.chunks import Normalise, Row, normalise_rows, rows_of
-from normalizers.dispatch import Outcome, Place
+from normalizers.chunks import Delivered, Normalise, Prepare, Row, Stored, normalise_rows, rows_of
+from normalizers.dispatch import Place
 from normalizers.language_detect import release_model
 from normalizers.target_model import target_model
 
@@ -45,19 +47,21 @@ class Beside:
     """Hands a run's records to normalisation, in a helper process once the run is long enough.
 
     ``here(raw)`` normalises one record in the run's process; ``deliver(raw, outcome)`` takes the
-    helpers' outcome of one record, in the order the records were added. ``helpers`` is how many
-    helper processes take chunks (each holds the models: about 160 MB). ``flush`` waits for every
-    record handed over so far; ``close`` stops the helpers."""
+    helpers' outcome of one record, in the order the records were added (``Ready`` for a record added
+    with a ``Stored``). ``helpers`` is how many helper processes take chunks (each holds the models:
+    about 160 MB); ``prepare`` makes a ready record's index document fields there. ``flush`` waits for
+    every record handed over so far; ``close`` stops the helpers."""
 
     def __init__(
         self,
         normalise: Normalise,
         here: Callable[[RawRecord], None],
-        deliver: Callable[[RawRecord, Outcome], None],
+        deliver: Callable[[RawRecord, Delivered], None],
         protocol: str,
         place: Place,
         *,
         helpers: int = 1,
+        prepare: Prepare | None = None,
     ) -> None:
         if helpers < 1:
             raise ValueError(f"helpers must be at least 1, not {helpers}")
@@ -67,21 +71,26 @@ class Beside:
         self.deliver = deliver
         self.protocol = protocol
         self.place = place
+        self.prepare = prepare
         self.seen = 0
         self.chunk: list[RawRecord] = []
-        self.pending: deque[tuple[list[RawRecord], Future[list[Outcome]]]] = deque()
+        self.times: list[Stored | None] = []  # the chunk's ``Stored`` (re-normalising), in order
+        self.pending: deque[tuple[list[RawRecord], Future[list[Delivered]]]] = deque()
         self.pool: ProcessPoolExecutor | None = None
         self.frozen = False  # this run holds the process's heap frozen (``_freeze``) while it has helpers
         # normalise every record here: a daemonic process may not start one, or starting it failed
         self.alone = mp.current_process().daemon
 
-    def add(self, raw: RawRecord) -> None:
+    def add(self, raw: RawRecord, stored: Stored | None = None) -> None:
+        """Normalise ``raw``; ``stored``: when its stored record was harvested and its content hash
+        (re-normalising: a helper stamps the Resource with that time and hands it back ``Ready``)."""
         self.seen += 1
         if self.seen <= START_AFTER or self.alone:
             self.here(raw)
             return
         # the helper reads the payload bytes; the parsed element (and its page) stays here
         self.chunk.append(dataclasses.replace(raw, element=None) if raw.element is not None else raw)
+        self.times.append(stored)
         if len(self.chunk) >= CHUNK:
             self._send()
 
@@ -89,12 +98,15 @@ class Beside:
         if not self.chunk:
             return
         chunk, self.chunk = self.chunk, []
+        times, self.times = self.times, []
         try:
             started = self.pool is None
             if self.pool is None:
                 self.pool = helper_pool(self.helpers)
-            rows: list[Row] = rows_of(chunk)  # plain tuples cross the pipe (normalizers/chunks.py)
-            future = self.pool.submit(normalise_rows, self.normalise, rows, self.protocol, self.place)
+            rows: list[Row] = rows_of(chunk, times)  # plain tuples cross the pipe (normalizers/chunks.py)
+            future = self.pool.submit(
+                normalise_rows, self.normalise, rows, self.protocol, self.place, self.prepare
+            )
             if started:  # the helpers enrich from now on: the run's process lets its models go
                 release_model()
                 target_model.cache_clear()
@@ -123,7 +135,7 @@ class Beside:
 
     def close(self) -> None:
         """Stop the helpers (what they have not delivered is dropped: the run has failed by then)."""
-        self.chunk = []
+        self.chunk, self.times = [], []
         for _, future in self.pending:
             future.cancel()
         self.pending.clear()

@@ -29,7 +29,9 @@ from hub.store.clock import aware
 from hub.store.runs import RunEnd
 from hub.store.schedules import Schedules
 from hub.unchanged import UnchangedFilter
-from normalizers.dispatch import Outcome, normalize_outcomes
+from normalizers.chunks import Delivered
+from normalizers.dispatch import normalize_outcomes
+from normalizers.resource import Resource
 from registry.source_options import common_options
 from registry.sources import Source, StoredSource
 
@@ -328,14 +330,16 @@ def _normalise_into(
     _deliver(writer, raw, normalize_outcomes(normalise_record, [raw], protocol, place)[0], summary)
 
 
-def _deliver(writer: RunWriter, raw: RawRecord, outcome: Outcome, summary: RunSummary) -> None:
-    """One record's normalisation outcome into the run: skipped, a record error, or a record to write."""
+def _deliver(writer: RunWriter, raw: RawRecord, outcome: Delivered, summary: RunSummary) -> None:
+    """One record's normalisation outcome into the run: skipped, a record error, or a record to write
+    (a ``Ready`` one comes stamped with its harvest time)."""
     if outcome is None:
         summary.skipped += 1
         return
     if isinstance(outcome, str):
         writer.fail(RecordFailure(raw.source_id, raw.native_id, outcome))
         return
-    now = datetime.now(UTC)
-    outcome.harvested = outcome.provenance.harvested = now  # the crosswalk's own fresh object
+    if isinstance(outcome, Resource):
+        now = datetime.now(UTC)
+        outcome.harvested = outcome.provenance.harvested = now  # the crosswalk's own fresh object
     writer.add(raw, outcome)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from harvesters.records import RawRecord, RecordFailure
 from hub.background import OrderedWorker
 from hub.context import Hub
 from hub.pipeline.summary import RunSummary
 from hub.store.store import BatchResult, NormalisedItem
+from normalizers.chunks import Ready
 from normalizers.resource import Resource
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,10 @@ class PendingSink(Protocol):
         commit_every: int | None = None,
         *,
         encoded: Sequence[str] | None = None,
+        fields: Sequence[dict[str, Any] | None] | None = None,
     ) -> int:
-        """Take the resources (``encoded``: their JSON, as the store wrote it, in the same order)."""
+        """Take the resources (``encoded``: their JSON, as the store wrote it, in the same order;
+        ``fields``: their documents' fields where a helper made them, None where it did not)."""
         ...
 
     def commit_pending(self) -> None: ...
@@ -85,13 +88,18 @@ class RunWriter:
         self.failures: list[RecordFailure] = []
         self.index_failed = False
         # stored, not yet given to the index (the latest per id), with its JSON as the store wrote it
-        self.to_index: dict[str, tuple[Resource, str]] = {}
+        # and its document's fields when a helper made them
+        self.to_index: dict[str, tuple[Resource, str, dict[str, Any] | None]] = {}
         self.worker: OrderedWorker[_Batch] | None = None  # started with the first batch to write
 
-    def add(self, raw: RawRecord, resource: Resource | None) -> None:
+    def add(self, raw: RawRecord, resource: Resource | Ready | None) -> None:
+        """Write ``resource`` (None: a tombstone; ``Ready``: with its writes made in a helper)."""
         if raw.element is not None:  # the parsed payload (and with it the harvester's page) is done with
             raw = dataclasses.replace(raw, element=None)
-        self.items.append(NormalisedItem(raw, resource))
+        if isinstance(resource, Ready):
+            self.items.append(NormalisedItem(raw, resource.resource, resource))
+        else:
+            self.items.append(NormalisedItem(raw, resource))
         if len(self.items) >= self.hub.settings.batch_size:
             self.flush()
 
@@ -149,8 +157,8 @@ class RunWriter:
         if result.to_unindex:
             self._send_index()
             self._guard(lambda: self.index.delete(result.to_unindex))
-        for resource, encoded in zip(result.to_index, result.encoded, strict=True):
-            self.to_index[resource.id] = (resource, encoded)
+        for resource, encoded, fields in zip(result.to_index, result.encoded, result.fields, strict=True):
+            self.to_index[resource.id] = (resource, encoded, fields)
         if len(self.to_index) >= self.index_batch:
             self._send_index()
 
@@ -158,11 +166,15 @@ class RunWriter:
         """Give the index the records stored since the last call."""
         if self.to_index and not self.index_failed:
             pending, self.to_index = list(self.to_index.values()), {}
-            resources = [resource for resource, _ in pending]
+            resources = [resource for resource, _, _ in pending]
             index = self.index
             if isinstance(index, PendingSink):  # the JSON the store made is not made again
-                encoded = [json for _, json in pending]
-                self._guard(lambda: index.add_pending(resources, self.index_commit, encoded=encoded))
+                encoded = [json for _, json, _ in pending]
+                made = [fields for _, _, fields in pending]
+                fields = made if any(f is not None for f in made) else None
+                self._guard(
+                    lambda: index.add_pending(resources, self.index_commit, encoded=encoded, fields=fields)
+                )
             else:
                 self._guard(lambda: index.add(resources))
         self.to_index.clear()

@@ -170,13 +170,15 @@ class TantivyIndex:
         commit_every: int | None = None,
         *,
         encoded: Sequence[str] | None = None,
+        fields: Sequence[dict[str, Any] | None] | None = None,
     ) -> int:
         """``add`` for a long run: searchable once committed, with the next ones, when ``commit_every``
         (``tantivy_writes.COMMIT_EVERY``) are pending, by ``commit_pending``, any other write, ``close``.
-        ``encoded``: each resource's JSON as the store wrote it (``documents_of``)."""
+        ``encoded``: each resource's JSON as the store wrote it; ``fields``: each one's document fields
+        where a helper made them (``documents_of``)."""
         if self._closed:
             raise ValueError("the index is closed")
-        docs = documents_of(resources, encoded)
+        docs = documents_of(resources, encoded, fields)
         if not docs:
             return 0
         return self._writes.add_pending(adding(docs), commit_every)

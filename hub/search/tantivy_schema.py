@@ -176,6 +176,13 @@ def card(resource: Resource) -> bytes:
 
 def document(resource: Resource, json: str | None = None) -> tantivy.Document:
     """The Tantivy document of a Resource (``json``: its JSON when the caller has it already)."""
+    return tantivy.Document(**document_fields(resource, json))
+
+
+def document_fields(resource: Resource, json: str | None = None) -> dict[str, Any]:
+    """The fields of a Resource's Tantivy document (``document``), plain values (text, bytes, numbers
+    and lists of them): made in a re-normalising helper process and sent to the run's process, which
+    only makes the ``tantivy.Document`` of them."""
     title = fold("\n".join(resource.title.values()))
     description = fold("\n".join(resource.description.values()))
     subjects = fold("\n".join([*resource.subjects, symbol_search_text(resource.symbols)]))
@@ -206,4 +213,4 @@ def document(resource: Resource, json: str | None = None) -> tantivy.Document:
     titles = [t for t in dict.fromkeys(resource.title.values()) if t.strip()]
     if titles:
         fields[SUGGEST] = [suggestion_key(t)[:200] + SEPARATOR + clean(t) for t in titles]
-    return tantivy.Document(**fields)
+    return fields

@@ -127,18 +127,26 @@ class Writes:
 
 
 def documents_of(
-    resources: Iterable[Resource], encoded: Sequence[str] | None = None
+    resources: Iterable[Resource],
+    encoded: Sequence[str] | None = None,
+    fields: Sequence[dict[str, Any] | None] | None = None,
 ) -> dict[str, tantivy.Document]:
     """The documents of the resources (the latest of each id), by the id they are indexed under.
 
     ``encoded``: each resource's ``model_dump_json()`` when the caller made it already (the store's
-    JSON of a run's records), in the order of ``resources``; else each is encoded here."""
-    latest: dict[str, tuple[Resource, str | None]]
+    JSON of a run's records), in the order of ``resources``; else each is encoded here. ``fields``
+    (with ``encoded``): each one's ``document_fields`` where a re-normalising helper made them, None
+    where it did not."""
+    latest: dict[str, tuple[Resource, str | None, dict[str, Any] | None]]
     if encoded is None:
-        latest = {clean(resource.id): (resource, None) for resource in resources}
+        latest = {clean(resource.id): (resource, None, None) for resource in resources}
     else:
-        latest = {clean(r.id): (r, json) for r, json in zip(resources, encoded, strict=True)}
-    return {rid: document(resource, json) for rid, (resource, json) in latest.items()}
+        made = [None] * len(encoded) if fields is None else fields
+        latest = {clean(r.id): (r, json, f) for r, json, f in zip(resources, encoded, made, strict=True)}
+    return {
+        rid: tantivy.Document(**f) if f is not None else document(resource, json)
+        for rid, (resource, json, f) in latest.items()
+    }
 
 
 def adding(documents: dict[str, tantivy.Document]) -> Any:

@@ -48,6 +48,10 @@ RECORD_STATES = select(RECORDS.c.id, RECORDS.c.content_hash, RECORDS.c.deleted).
 )
 RECORD_INSERT = insert(RECORDS)
 RECORD_UPDATE = update(RECORDS).where(RECORDS.c.id == bindparam("record_id"))
+# What RECORD_UPDATE sets of a live record whose Resource changed: its id fixes its source and native
+# id and it stays live, so only these (and last_resource, None) are set; SQLite then leaves the
+# (source_id, deleted) index and the source's foreign key check alone (about 10 µs a row)
+REWRITTEN = ("content_hash", "resource", "datestamp", "changed_at", "run_id")
 # the Resource a tombstone had moves to last_resource (the right side reads the old row)
 RECORD_TOMBSTONE = RECORD_UPDATE.values(
     last_resource=func.coalesce(RECORDS.c.resource, RECORDS.c.last_resource)

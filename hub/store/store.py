@@ -26,6 +26,7 @@ from hub.store import statements
 from hub.store.clock import utcnow
 from hub.store.models import RawRecordRow, RecordErrorRow, RecordMemoRow, RecordRow, RunRow, SourceRow
 from hub.store.runs import RunLog
+from normalizers.chunks import Ready
 from normalizers.model_memo import Remembered
 from normalizers.resource import Resource, resource_id
 from registry.sources import StoredSource, stored_source
@@ -41,15 +42,19 @@ class BatchResult:
     deleted: int = 0
     to_index: list[Resource] = field(default_factory=list)
     encoded: list[str] = field(default_factory=list)  # the JSON stored of each of to_index, in order
+    # the index document fields a helper made for each of to_index, in order (None: none made)
+    fields: list[dict[str, Any] | None] = field(default_factory=list)
     to_unindex: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class NormalisedItem:
-    """A raw record and the Resource made from it (None for a tombstone)."""
+    """A raw record and the Resource made from it (None for a tombstone); ``ready``: the Resource's
+    JSON, content hash and index fields made beforehand (in a re-normalising helper)."""
 
     raw: RawRecord
     resource: Resource | None
+    ready: Ready | None = None
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -208,6 +213,7 @@ class Store(RunLog):
                 s.execute(statements.raw_upsert(self.engine.dialect.name), rows)
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
+            rewrites: list[dict[str, Any]] = []  # live rows whose Resource changed
             tombstones: list[dict[str, Any]] = []  # live rows becoming tombstones
             memos: list[dict[str, Any]] = []  # new memos of the models' answers (normalizers/model_memo.py)
             for rid, item in by_id.items():
@@ -226,13 +232,18 @@ class Store(RunLog):
                     target = tombstones if before is not None else inserts
                     target.append(_record_values(rid, source_id, run_id, item, now, None))
                     continue
-                content_hash = resource.content_hash()  # the JSON is only made for rows that are written
+                ready = item.ready
+                # the JSON is only made for rows that are written
+                content_hash = ready.content_hash if ready is not None else resource.content_hash()
                 if before is None:
                     result.added += 1
                     target = inserts
-                elif before[1] or before[0] != content_hash:
+                elif before[1]:  # a tombstone lives again
                     result.updated += 1
                     target = updates
+                elif before[0] != content_hash:  # a live record changed: only what can change is set
+                    result.updated += 1
+                    target = rewrites
                 else:
                     result.unchanged += 1
                     continue
@@ -240,12 +251,22 @@ class Store(RunLog):
                 target.append(values)
                 result.to_index.append(resource)
                 result.encoded.append(values["resource"])
+                result.fields.append(ready.fields if ready is not None else None)
             if inserts:  # Core executemany: the same INSERT without the ORM bulk-insert bookkeeping
                 s.execute(statements.RECORD_INSERT, inserts)
             if updates:  # one executemany UPDATE ... WHERE id = ? instead of a statement per row
                 s.execute(
                     statements.RECORD_UPDATE,
                     [{"record_id": values.pop("id"), **values, "last_resource": None} for values in updates],
+                )
+            if rewrites:  # its id gives the source and native id; it was live and stays so
+                rewritten = statements.REWRITTEN
+                s.execute(
+                    statements.RECORD_UPDATE,
+                    [
+                        {"record_id": v["id"], **{c: v[c] for c in rewritten}, "last_resource": None}
+                        for v in rewrites
+                    ],
                 )
             if memos:
                 s.execute(statements.memo_upsert(self.engine.dialect.name), memos)
@@ -325,6 +346,14 @@ def _raw_row(source_id: str, raw: RawRecord, now: datetime) -> dict[str, Any]:
     }
 
 
+def _json(item: NormalisedItem) -> str | None:
+    """The JSON stored of an item's Resource: made in a helper, or here."""
+    ready = item.ready
+    if ready is not None and ready.json is not None:
+        return ready.json
+    return item.resource.model_dump_json() if item.resource is not None else None
+
+
 def _record_values(
     rid: str, source_id: str, run_id: int, item: NormalisedItem, now: datetime, content_hash: str | None
 ) -> dict[str, Any]:
@@ -335,7 +364,7 @@ def _record_values(
         "source_id": source_id,
         "native_id": item.raw.native_id,
         "content_hash": content_hash if resource else None,
-        "resource": resource.model_dump_json() if resource else None,
+        "resource": _json(item) if resource else None,
         "deleted": resource is None,
         "datestamp": item.raw.datestamp,
         "changed_at": now,

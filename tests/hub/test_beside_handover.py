@@ -17,9 +17,10 @@ from harvesters.records import RawRecord
 from hub.context import open_hub
 from hub.pipeline import beside, harvest_source, normalise_record
 from hub.pipeline.helper_pool import helper_pool
+from hub.search.tantivy_schema import document_fields
 from hub.settings import Settings
 from hub.store.raw import stored_raw_records
-from normalizers.chunks import normalise_rows, record_of, rows_of
+from normalizers.chunks import Ready, normalise_rows, record_of, rows_of
 from normalizers.dispatch import normalize_outcomes
 from normalizers.model_memo import WithMemo
 from normalizers.resource import Resource
@@ -153,3 +154,44 @@ def test_a_stored_memo_crosses_with_its_record() -> None:
     assert crossed == [plain, remembered]
     assert type(crossed[0]) is RawRecord and isinstance(crossed[1], WithMemo)
     assert crossed[1].memo == remembered.memo
+
+
+def test_a_record_with_its_stored_state_comes_back_ready_from_a_helper(tmp_path: Path) -> None:
+    """A re-normalised record goes with its stored record's harvest time and content hash: the helper
+    stamps the Resource with that time and makes its content hash and, when that differs from the
+    stored one, its JSON and index document fields: those the run's process would make."""
+    records = [*_stored(tmp_path / "store"), *BAD]
+    expected = normalize_outcomes(normalise_record, records, "oai-pmh", PLACE)
+    at = datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    stamped = [r.model_copy(update={"harvested": at}) if isinstance(r, Resource) else r for r in expected]
+    for resource in stamped:
+        if isinstance(resource, Resource):
+            resource.provenance = resource.provenance.model_copy(update={"harvested": at})
+    hashes = [r.content_hash() if isinstance(r, Resource) else None for r in stamped]
+    # every other record stored as it is now made (unchanged), the others stored otherwise (changed)
+    stored = [(at, h if i % 2 else "another") for i, h in enumerate(hashes)]
+    pool = helper_pool(1)
+    try:
+        got = pool.submit(
+            normalise_rows, normalise_record, rows_of(records, stored), "oai-pmh", PLACE, document_fields
+        )
+        helped = got.result()
+    finally:
+        pool.shutdown()
+    assert len(helped) == len(records)
+    changed = unchanged = 0
+    for i, (outcome, want) in enumerate(zip(helped, stamped, strict=True)):
+        if not isinstance(want, Resource):
+            assert outcome == want  # a record error or a skipped record, as ever
+            continue
+        assert isinstance(outcome, Ready)
+        assert outcome.resource.model_dump_json() == want.model_dump_json()
+        assert outcome.content_hash == hashes[i]
+        if i % 2:
+            unchanged += 1
+            assert outcome.json is None and outcome.fields is None
+        else:
+            changed += 1
+            assert outcome.json == want.model_dump_json()
+            assert outcome.fields == document_fields(want, want.model_dump_json())
+    assert changed > 5 and unchanged > 5

@@ -14,46 +14,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text, update
 
-from hub.context import Hub, open_hub
-from hub.pipeline import beside, harvest_source
+from hub.context import Hub
+from hub.pipeline import beside
 from hub.remembering import normalise_remembering
 from hub.renormalise import STATUS, renormalise_source
-from hub.settings import Settings
 from hub.store.models import RecordMemoRow, RecordRow
 from hub.store.raw import stored_raw_records
 from normalizers.model_memo import LANGUAGE, TARGETS, Remembered, WithMemo
-from tests.support.databases import database_kinds, fresh_database
-from tests.support.http_replay import ReplayServer
-from tests.support.oai_replay import OaiReplayServer, live_and_deleted, load_real_records
+from tests.support.databases import database_kinds
+from tests.support.harvested_hub import harvested_hub, record_sources
 
 HARVESTED = re.compile(r'"harvested":"[^"]*"')
-FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
-FEED_FILES = sorted(p for p in FEEDS.iterdir() if p.suffix in {".xml", ".json"} and p.name != "invalid.json")
 
 
 @pytest.fixture(params=database_kinds())
 def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
-    with fresh_database(request.param, tmp_path) as url, ReplayServer() as feeds:
-        opened = open_hub(
-            Settings(home=tmp_path / "gkss", database_url=url, search_url=None, allow_private_networks=True)
-        )
-        try:
-            records = load_real_records()
-            with OaiReplayServer(records, page_size=50) as server:
-                opened.store.add_source("repo", "oai-pmh", server.url, {})
-                assert harvest_source(opened, "repo", full=True).status == "succeeded"
-            assert opened.store.count_records("repo") == len(live_and_deleted(records)[0])
-            for path in FEED_FILES:
-                feeds.route(f"/{path.name}", path.read_bytes())
-                opened.store.add_source(path.stem.replace(".", "-"), "feed", f"{feeds.url}/{path.name}", {})
-                harvest_source(opened, path.stem.replace(".", "-"))
-            yield opened
-        finally:
-            opened.close()
-
-
-def _sources(hub: Hub) -> list[str]:
-    return [s.id for s in hub.store.list_sources() if hub.store.count_records(s.id)]
+    with harvested_hub(request.param, tmp_path) as opened:
+        yield opened
 
 
 def _stored(hub: Hub) -> dict[str, str | None]:
@@ -83,8 +60,8 @@ def _renormalise_all_changed(hub: Hub, *, memo: bool) -> dict[str, str | None]:
     """Every record marked changed (as after a vocabulary change), every source re-normalised."""
     with hub.store.session() as s, s.begin():
         s.execute(update(RecordRow).values(content_hash="stale"))
-    live = sum(hub.store.count_records(source) for source in _sources(hub))
-    runs = [renormalise_source(hub, source, memo=memo) for source in _sources(hub)]
+    live = sum(hub.store.count_records(source) for source in record_sources(hub))
+    runs = [renormalise_source(hub, source, memo=memo) for source in record_sources(hub)]
     assert all(run.status == STATUS for run in runs), [run.error for run in runs]
     assert sum(run.updated for run in runs) == live, "every live record rewritten"
     return _stored(hub)
@@ -92,14 +69,14 @@ def _renormalise_all_changed(hub: Hub, *, memo: bool) -> dict[str, str | None]:
 
 def test_the_stored_resources_are_the_same_with_the_memos_and_without(hub: Hub) -> None:
     before = _stored(hub)
-    assert len(_sources(hub)) > 5, "the OAI-PMH source and the feeds that hold records"
+    assert len(record_sources(hub)) > 5, "the OAI-PMH source and the feeds that hold records"
     memos = _memos(hub)  # kept by the harvests
     entries = [entry for memo in memos.values() for entry in json.loads(memo)]
     assert any(e.startswith(f"{LANGUAGE}:") for e in entries), "feeds stating no language were identified"
     assert any(e.startswith(f"{TARGETS}:") for e in entries), (
         "records stating no target were read by the model"
     )
-    for source in _sources(hub):  # nothing changed: nothing written, no memo new
+    for source in record_sources(hub):  # nothing changed: nothing written, no memo new
         assert renormalise_source(hub, source).updated == 0
     assert _content(_stored(hub)) == _content(before)
     assert _memos(hub) == memos
