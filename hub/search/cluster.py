@@ -32,9 +32,10 @@ __all__ = ["ClusterIndex", "IndexWriteError", "document"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
 # Segments per shard a rebuilt index is force-merged to before its alias swap (GKSS_SEARCH_MERGE_SEGMENTS;
-# 0: left as the merge policy has it). Each word of a search is looked up in every segment's terms of
-# ~40 fields, a cost every request of a search pays once per segment (docs/scale-out.md).
-MERGE_SEGMENTS = 1
+# 0, the default: left as the merge policy has it). Each word of a search is looked up in every segment's
+# terms of ~40 fields: one segment halves what a request costs the engine, and the benchmark's floor more
+# than the hub's query (docs/scale-out.md, "One segment per shard"), so it is the operator's choice.
+MERGE_SEGMENTS = 0
 MERGE_TIMEOUT = 6 * 3600.0  # seconds a force merge may take (1,000,000 documents: minutes)
 
 

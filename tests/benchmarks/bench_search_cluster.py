@@ -24,9 +24,9 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    colder or emptier cluster. Ratio = pipeline docs/s / raw docs/s (target >= 0.8).
 2. The pipeline's index is filled up to ``--docs`` by bulk requests of the cached documents
    (``bench_corpus_cache.py``: generated once into ``.cache/bench-cluster/``, one process per CPU) and
-   refreshed; this load is not measured. Then it is force-merged to ``--merge-segments`` segments per
-   shard (default 1, as ``gkss reindex`` leaves a new index; 0: as the merge policy left it), the time
-   it took printed.
+   refreshed; this load is not measured. With ``--merge-segments N`` it is then force-merged to N
+   segments per shard, as ``gkss reindex`` does with GKSS_SEARCH_MERGE_SEGMENTS=N (default 0, as both
+   leave an index: not merged), the time it took printed.
 3. Search latency: ``--queries`` queries from a fixed mix (one word, two words, a word and a type,
    a word sorted by date, a prefix, a country filter, no text at all; facets on, size 10), each
    timed from call to return (parsing the Resources and the hub's highlights included), at 1 client
@@ -321,8 +321,8 @@ def main() -> None:
     parser.add_argument(
         "--merge-segments",
         type=int,
-        help=f"force-merge the loaded index to N segments per shard, as gkss reindex does (default "
-        f"{MERGE_SEGMENTS}; 0: not merged); with --existing only when given",
+        help=f"force-merge the loaded index to N segments per shard, as gkss reindex does with "
+        f"GKSS_SEARCH_MERGE_SEGMENTS=N (default {MERGE_SEGMENTS}: not merged); with --existing: when given",
     )
     args = parser.parse_args()
     args.docs = args.docs or 1_000_000

@@ -2,7 +2,8 @@
 
 At 32 clients the engine's CPU is the limit, so what decides the hub's latency is the engine work of
 the requests one search sends against that of one floor query. For the queries with text, each run
-sends one kind of request for every query at ``threads`` clients (the request cache emptied first):
+sends one kind of request for every query at ``threads`` clients (the request cache emptied first;
+the sample's facets without words, one body for every query, asked past it):
 the floor (a bare ``multi_match`` on the hub's field set), the hub's estimated search end to end, its
 ``_msearch`` of three requests, and each of the three alone (``ClusterSearch.estimate_bodies``: the
 score-only page, the sample's counts, the exact facets cut at the bound), plus what counting every

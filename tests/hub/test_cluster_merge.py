@@ -95,10 +95,12 @@ def test_merge_brings_a_live_index_to_the_count(engine: Engine, corpus: list[Res
         for start in range(0, len(corpus), REFRESH_EVERY):
             index.add(corpus[start : start + REFRESH_EVERY])
             index.refresh()
-        assert index.merge_segments == MERGE_SEGMENTS == 1
+        assert index.merge_segments == MERGE_SEGMENTS == 0  # the default: not merged
         before = answers(index, queries(corpus))
         assert index.segment_counts()[0] > 1
         index.merge()
+        assert index.segment_counts()[0] > 1  # merge() to the default count (0): nothing done
+        index.merge(1)
         assert index.segment_counts() == [1]
         assert answers(index, queries(corpus)) == before
     finally:
