@@ -76,8 +76,8 @@ def request_kinds(index: Any, query: SearchQuery, fields: list[str]) -> dict[str
     kinds["(1) the page"] = bodies[0]
     kinds["(2) the sample's counts"] = bodies[1]
     kinds["  (2) without facets"] = {k: v for k, v in bodies[1].items() if k != "aggs"}
-    sample_only = bodies[1]["query"]["bool"]["filter"]
-    kinds[NO_WORDS] = {**bodies[1], "query": {"bool": {"filter": sample_only}}}
+    *_, sample_only = bodies[1]["query"]["bool"]["filter"]  # [the words, the sample]: the sample alone
+    kinds[NO_WORDS] = {**bodies[1], "query": {"bool": {"filter": [sample_only]}}}
     if len(bodies) > 2:
         kinds["(3) exact facets cut at the bound"] = bodies[2]
     kinds["(1)+(2) only"] = bodies[:2]
