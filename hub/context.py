@@ -64,7 +64,11 @@ def open_hub(settings: Settings | None = None, *, lazy_index: bool = False) -> H
 
     def opened() -> SearchIndex:
         index = open_index(
-            settings.search_url, settings.home, settings.search_index, settings.search_connection()
+            settings.search_url,
+            settings.home,
+            settings.search_index,
+            settings.search_connection(),
+            merge_segments=settings.search_merge_segments,
         )
         if getattr(index, "needs_rebuild", False):  # an embedded index missing or of another version
             from hub.search.maintenance import reindex

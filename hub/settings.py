@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import NonNegativeInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from harvesters.base import DEFAULT_USER_AGENT
@@ -29,6 +30,8 @@ class Settings(BaseSettings):
     search_password: str | None = None
     search_api_key: str | None = None
     search_ca_certs: str | None = None
+    # segments per shard `gkss reindex` force-merges a new cluster index to before its swap (0: not merged)
+    search_merge_segments: NonNegativeInt = 0
     broker_url: str | None = None
     http_timeout: float = 30.0
     http_total_timeout: float = 300.0

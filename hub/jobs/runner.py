@@ -102,7 +102,11 @@ def open_job_hub(settings: Settings, worker: str, request_id: str, limiter: Host
     store = ClaimingStore(settings.resolved_database_url(), worker, request_id)
     store.create_all()
     index = open_index(
-        settings.search_url, settings.home, settings.search_index, settings.search_connection()
+        settings.search_url,
+        settings.home,
+        settings.search_index,
+        settings.search_connection(),
+        merge_segments=settings.search_merge_segments,
     )
     hub = Hub(settings=JobSettings.wrapping(settings, limiter), store=store, index_opened=index)
     recover_hub(hub)

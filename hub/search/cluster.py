@@ -31,6 +31,23 @@ from normalizers.resource import Resource
 __all__ = ["ClusterIndex", "IndexWriteError", "document"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
+# Segments per shard a rebuilt index is force-merged to before its alias swap (GKSS_SEARCH_MERGE_SEGMENTS;
+# 0, the default: left as the merge policy has it). Each word of a search is looked up in every segment's
+# terms of ~40 fields: one segment halves what a request costs the engine, and the benchmark's floor more
+# than the hub's query (docs/scale-out.md, "One segment per shard"), so it is the operator's choice.
+MERGE_SEGMENTS = 0
+MERGE_TIMEOUT = 6 * 3600.0  # seconds a force merge may take (1,000,000 documents: minutes)
+
+
+def primary_segments(stats: dict[str, Any], index: str) -> list[int]:
+    """The searchable segments of each primary shard, read from ``_stats/segments?level=shards``."""
+    shards = stats["indices"][index]["shards"]
+    return [
+        int(copy["segments"]["count"])
+        for _, copies in sorted(shards.items(), key=lambda item: int(item[0]))
+        for copy in copies
+        if copy["routing"]["primary"]
+    ]
 
 
 class IndexWriteError(RuntimeError):
@@ -68,6 +85,7 @@ class ClusterIndex(ClusterSearch):
         estimate_above: int = ESTIMATE_ABOVE,
         sample_percent: int = SAMPLE_PERCENT,
         chunk_size: int = 1000,
+        merge_segments: int = MERGE_SEGMENTS,
         max_chunk_bytes: int = 8 * 1024 * 1024,
         max_retries: int = 5,
         retire_after: float = 1.0,
@@ -84,6 +102,7 @@ class ClusterIndex(ClusterSearch):
         self.estimate_above = estimate_above  # estimated counts: exact up to here (cluster_estimate)
         self.sample_percent = sample_percent
         self.chunk_size = chunk_size
+        self.merge_segments = merge_segments  # a rebuilt index's segments per shard (0: not merged)
         self.max_chunk_bytes = max_chunk_bytes
         self.max_retries = max_retries
         self.retire_after = retire_after
@@ -133,6 +152,14 @@ class ClusterIndex(ClusterSearch):
         raise NotImplementedError
 
     def _refresh(self, index: str) -> None:
+        raise NotImplementedError
+
+    def _force_merge(self, index: str, segments: int, request_timeout: float) -> None:
+        """Merge each shard of ``index`` down to at most ``segments`` segments; returns when done."""
+        raise NotImplementedError
+
+    def _segment_counts(self, index: str) -> list[int]:
+        """The searchable segments of each primary shard of ``index``."""
         raise NotImplementedError
 
     def _streaming_bulk(
@@ -224,7 +251,8 @@ class ClusterIndex(ClusterSearch):
             self._health(index, "yellow", "60s", 75)
 
     def rebuild(self, resources: Iterable[Resource]) -> int:
-        """Load a new versioned index, swap the alias atomically, delete the old index; zero downtime.
+        """Load a new versioned index, force-merge it to ``merge_segments`` segments per shard, swap the
+        alias atomically, delete the old index; zero downtime.
 
         On any error (including rejected documents) the new index is deleted and the old one keeps
         serving. Writes other processes make through the alias during the load land in the old index;
@@ -236,6 +264,7 @@ class ClusterIndex(ClusterSearch):
             written = self._bulk(new, map(index_action, resources))
             self._put_settings(new, {"index": {"refresh_interval": None}})
             self._refresh(new)
+            self._merge(new, self.merge_segments)
             self._wait_ready(new)
             self._swap(old, new)
         except BaseException:
@@ -245,6 +274,21 @@ class ClusterIndex(ClusterSearch):
         self.sampled = self.per_language = True
         self._retire(old, self.retire_after)
         return written
+
+    def _merge(self, index: str, segments: int) -> None:
+        if segments > 0:  # the whole load in ``segments`` segments per shard, visible before the swap
+            self._force_merge(index, segments, MERGE_TIMEOUT)
+            self._refresh(index)
+
+    def merge(self, segments: int | None = None) -> None:
+        """Force-merge the indices behind the alias to ``segments`` per shard (default
+        ``merge_segments``), as ``rebuild`` does to a new index before its swap."""
+        for index in self.physical_indices():
+            self._merge(index, self.merge_segments if segments is None else segments)
+
+    def segment_counts(self) -> list[int]:
+        """The searchable segments of each primary shard behind the alias."""
+        return [n for index in self.physical_indices() for n in self._segment_counts(index)]
 
     def drop(self) -> None:
         """Delete the alias and every versioned index of this name."""

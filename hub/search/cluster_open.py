@@ -17,7 +17,13 @@ def index_class(engine: Engine) -> type[ClusterIndexType]:
     return ElasticsearchIndex
 
 
-def open_cluster(url: str, name: str, connection: ClusterConnection | None = None) -> ClusterIndexType:
-    """The cluster index behind alias ``name`` on the engine ``url`` runs (or the one the setting names)."""
+def open_cluster(
+    url: str, name: str, connection: ClusterConnection | None = None, *, merge_segments: int | None = None
+) -> ClusterIndexType:
+    """The cluster index behind alias ``name`` on the engine ``url`` runs (or the one the setting names);
+    ``merge_segments``: the segments per shard a rebuild force-merges to (None: the class default)."""
     connection = connection or ClusterConnection()
-    return index_class(detect_engine(url, connection))(url, name, connection=connection)
+    kind = index_class(detect_engine(url, connection))
+    if merge_segments is None:
+        return kind(url, name, connection=connection)
+    return kind(url, name, connection=connection, merge_segments=merge_segments)

@@ -9,7 +9,7 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 from elasticsearch.serializer import OrjsonSerializer
 
 from hub.cluster_connection import ClientNames, ClusterConnection
-from hub.search.cluster import ClusterIndex, IndexWriteError, document
+from hub.search.cluster import ClusterIndex, IndexWriteError, document, primary_segments
 from hub.search.cluster_search import IndexReadError
 
 __all__ = ["ElasticsearchIndex", "IndexReadError", "IndexWriteError", "document"]
@@ -73,6 +73,14 @@ class ElasticsearchIndex(ClusterIndex):
 
     def _refresh(self, index: str) -> None:
         self._client.indices.refresh(index=index)
+
+    def _force_merge(self, index: str, segments: int, request_timeout: float) -> None:
+        client = self._client.options(request_timeout=request_timeout)
+        client.indices.forcemerge(index=index, max_num_segments=segments, wait_for_completion=True)
+
+    def _segment_counts(self, index: str) -> list[int]:
+        stats = self._client.indices.stats(index=index, metric="segments", level="shards")
+        return primary_segments(dict(stats), index)
 
     def _raw_search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._client.search(index=index, body=body))

@@ -19,13 +19,19 @@ def _embedded(location: str, home: Path) -> SearchIndex:
 
 
 def open_index(
-    search_url: str | None, home: Path, index_name: str = "gkss", connection: ClusterConnection | None = None
+    search_url: str | None,
+    home: Path,
+    index_name: str = "gkss",
+    connection: ClusterConnection | None = None,
+    *,
+    merge_segments: int | None = None,
 ) -> SearchIndex:
     """``None``/``""`` -> Tantivy in ``home/search-index/``; ``tantivy:///DIR`` -> Tantivy in DIR
     (``tantivy:///:memory:`` in memory); ``sqlite:///PATH`` (the former FTS5 index file) -> Tantivy in
     ``PATH`` with the suffix ``.tantivy``; ``http(s)://`` (nodes comma-separated) -> Elasticsearch or
     OpenSearch (what the URL answers, or ``connection.engine``) behind the alias ``index_name``
-    (GKSS_SEARCH_INDEX)."""
+    (GKSS_SEARCH_INDEX), whose rebuilds are force-merged to ``merge_segments`` segments per shard
+    (GKSS_SEARCH_MERGE_SEGMENTS; None: the backend's default)."""
     if not search_url:
         return _embedded("", home)
     if search_url.startswith("tantivy:///"):
@@ -36,7 +42,8 @@ def open_index(
     if search_url.startswith(("http://", "https://")):
         from hub.search.cluster_open import open_cluster
 
-        return open_cluster(search_url, index_name, connection)  # the alias GKSS_SEARCH_INDEX names
+        # the alias GKSS_SEARCH_INDEX names
+        return open_cluster(search_url, index_name, connection, merge_segments=merge_segments)
     raise ValueError(
         f"GKSS_SEARCH_URL must be tantivy:///DIR, sqlite:///PATH or an http(s) URL, got {search_url!r}"
     )

@@ -11,7 +11,7 @@ from opensearchpy.exceptions import NotFoundError
 from opensearchpy.serializer import JSONSerializer
 
 from hub.cluster_connection import ClientNames, ClusterConnection
-from hub.search.cluster import ClusterIndex, IndexWriteError, document
+from hub.search.cluster import ClusterIndex, IndexWriteError, document, primary_segments
 from hub.search.cluster_search import IndexReadError
 
 __all__ = ["IndexReadError", "IndexWriteError", "OpenSearchIndex", "document"]
@@ -82,6 +82,14 @@ class OpenSearchIndex(ClusterIndex):
 
     def _refresh(self, index: str) -> None:
         self._client.indices.refresh(index=index)
+
+    def _force_merge(self, index: str, segments: int, request_timeout: float) -> None:
+        wait = {"max_num_segments": segments, "request_timeout": request_timeout}
+        self._client.indices.forcemerge(index=index, params=wait)
+
+    def _segment_counts(self, index: str) -> list[int]:
+        stats = self._client.indices.stats(index=index, metric="segments", params={"level": "shards"})
+        return primary_segments(stats, index)
 
     def _raw_search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = self._client.search(index=index, body=body)

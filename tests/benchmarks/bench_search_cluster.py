@@ -24,7 +24,9 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
    colder or emptier cluster. Ratio = pipeline docs/s / raw docs/s (target >= 0.8).
 2. The pipeline's index is filled up to ``--docs`` by bulk requests of the cached documents
    (``bench_corpus_cache.py``: generated once into ``.cache/bench-cluster/``, one process per CPU) and
-   refreshed; this load is not measured.
+   refreshed; this load is not measured. With ``--merge-segments N`` it is then force-merged to N
+   segments per shard, as ``gkss reindex`` does with GKSS_SEARCH_MERGE_SEGMENTS=N (default 0, as both
+   leave an index: not merged), the time it took printed.
 3. Search latency: ``--queries`` queries from a fixed mix (one word, two words, a word and a type,
    a word sorted by date, a prefix, a country filter, no text at all; facets on, size 10), each
    timed from call to return (parsing the Resources and the hub's highlights included), at 1 client
@@ -48,7 +50,8 @@ URL's ``GET /``; ``--backend elasticsearch`` / ``opensearch`` names it):
 
 ``--keep`` keeps the loaded index, ``--load-only`` stops after step 2 and ``--latency-only`` after 3;
 ``--existing <alias>`` runs steps 3-5 on a kept index (so a 1,000,000-document index is loaded once),
-after adding the documents it lacks up to ``--docs`` with ``--grow`` (the scaling from one size to the next).
+after adding the documents it lacks up to ``--docs`` with ``--grow`` (the scaling from one size to the next),
+and force-merging it first when ``--merge-segments`` is given.
 
 ``--load-breakdown`` (with ``--existing``) runs, instead of steps 3-5, each request of the portal's
 query alone at ``--threads`` clients (``cluster_load_breakdown.py``).
@@ -78,6 +81,7 @@ if str(ROOT) not in sys.path:  # run as a script: make ``hub`` and ``normalizers
     sys.path.insert(0, str(ROOT))
 
 from hub.search.base import SearchQuery  # noqa: E402
+from hub.search.cluster import MERGE_SEGMENTS  # noqa: E402
 from normalizers.resource import Provenance, Resource  # noqa: E402
 from tests.benchmarks.bench_corpus_cache import fill  # noqa: E402
 from tests.benchmarks.cluster_latency import search_latency  # noqa: E402
@@ -191,6 +195,17 @@ def settle(index: Any, limit: float = 600.0) -> None:
     print(f"  merges settled after {time.perf_counter() - start:.0f} s", flush=True)
 
 
+def merged(index: Any, segments: int | None) -> None:
+    """Force-merge the index to ``segments`` per shard (as ``gkss reindex`` does before its swap; None
+    or 0: leave it as the merge policy has it), timed; the segment counts before and after."""
+    print(f"  segments per primary shard: {index.segment_counts()}", flush=True)
+    if segments:
+        start = time.perf_counter()
+        index.merge(segments)
+        took = time.perf_counter() - start
+        print(f"  force-merged to {segments} per shard in {took:.0f} s: {index.segment_counts()}", flush=True)
+
+
 def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
     from hub.cluster_connection import ClusterConnection, detect_engine
     from hub.search.cluster import ClusterIndex, document
@@ -215,6 +230,7 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
                 fill(pipeline, maker(vocabulary, args.seed), CORPUS, args.seed, held, args.docs)
                 settle(pipeline)
             args.docs = pipeline.count()
+            merged(pipeline, args.merge_segments)
             if args.load_breakdown:
                 from hub.search.cluster_query import SEARCH_FIELDS
 
@@ -267,6 +283,7 @@ def bench_cluster(args: argparse.Namespace, vocabulary: Vocabulary) -> None:
         assert pipeline.count() == args.docs, pipeline.count()
         print(f"loaded {args.docs:,} documents (the rest by bulk from the cache)")
         settle(pipeline)
+        merged(pipeline, MERGE_SEGMENTS if args.merge_segments is None else args.merge_segments)
         if not args.load_only:
             search_latency(args, query_mix(vocabulary, args.queries, args.seed), pipeline)
     finally:
@@ -300,6 +317,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--grow", action="store_true", help="with --existing: add documents up to --docs first"
+    )
+    parser.add_argument(
+        "--merge-segments",
+        type=int,
+        help=f"force-merge the loaded index to N segments per shard, as gkss reindex does with "
+        f"GKSS_SEARCH_MERGE_SEGMENTS=N (default {MERGE_SEGMENTS}: not merged); with --existing: when given",
     )
     args = parser.parse_args()
     args.docs = args.docs or 1_000_000

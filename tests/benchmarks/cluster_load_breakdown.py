@@ -2,7 +2,8 @@
 
 At 32 clients the engine's CPU is the limit, so what decides the hub's latency is the engine work of
 the requests one search sends against that of one floor query. For the queries with text, each run
-sends one kind of request for every query at ``threads`` clients (the request cache emptied first):
+sends one kind of request for every query at ``threads`` clients (the request cache emptied first;
+the sample's facets without words, one body for every query, asked past it):
 the floor (a bare ``multi_match`` on the hub's field set), the hub's estimated search end to end, its
 ``_msearch`` of three requests, and each of the three alone (``ClusterSearch.estimate_bodies``: the
 score-only page, the sample's counts, the exact facets cut at the bound), plus what counting every
@@ -22,6 +23,7 @@ from tests.benchmarks.cluster_breakdown import _msearch
 from tests.benchmarks.cluster_clients import pct, run_clients
 
 Body = dict[str, Any]
+NO_WORDS = "  (2) the sample's facets, no words"  # asked past the request cache (the same for every query)
 
 
 def _no_boosts(boolean: Body) -> None:
@@ -74,8 +76,8 @@ def request_kinds(index: Any, query: SearchQuery, fields: list[str]) -> dict[str
     kinds["(1) the page"] = bodies[0]
     kinds["(2) the sample's counts"] = bodies[1]
     kinds["  (2) without facets"] = {k: v for k, v in bodies[1].items() if k != "aggs"}
-    sample_only = bodies[1]["query"]["bool"]["filter"]
-    kinds["  (2) the sample's facets, no words"] = {**bodies[1], "query": {"bool": {"filter": sample_only}}}
+    *_, sample_only = bodies[1]["query"]["bool"]["filter"]  # [the words, the sample]: the sample alone
+    kinds[NO_WORDS] = {**bodies[1], "query": {"bool": {"filter": [sample_only]}}}
     if len(bodies) > 2:
         kinds["(3) exact facets cut at the bound"] = bodies[2]
     kinds["(1)+(2) only"] = bodies[:2]
@@ -102,7 +104,9 @@ def load_breakdown(
     names = list(per_query[0])
     calls: dict[str, list[Callable[[], object]]] = {}
     for name in names:
-        calls[name] = [_call(index, kinds[name]) for kinds in per_query if name in kinds]
+        # the same body for every query: uncached, or all but the first would read the request cache
+        fresh = name == NO_WORDS
+        calls[name] = [_call(index, kinds[name], fresh) for kinds in per_query if name in kinds]
     beside, after = "hub's search, end to end", "  the same, exact facets asked after, under the bound"
     for name in (beside, after):
         calls[name] = [lambda q=q: index.search(q) for q in texts]  # type: ignore[misc]
@@ -135,7 +139,9 @@ def load_breakdown(
         )
 
 
-def _call(index: Any, asked: Body | list[Body]) -> Callable[[], object]:
+def _call(index: Any, asked: Body | list[Body], fresh: bool = False) -> Callable[[], object]:
     if isinstance(asked, list):
         return lambda: _msearch(index, asked)
+    if fresh:
+        return lambda: index.client.search(index=index.name, body=asked, request_cache=False)
     return lambda: index.client.search(index=index.name, body=asked)
