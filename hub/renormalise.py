@@ -32,9 +32,7 @@ from hub.pipeline.writer import RunWriter
 from hub.remembering import normalise_remembering, with_memo
 from hub.search.tantivy_index import TantivyIndex
 from hub.search.tantivy_schema import document_fields
-from hub.store.memos import stored_memos
-from hub.store.raw import stored_raw_records
-from hub.store.records import live_hashes
+from hub.store.raw import stored_raw_states
 from normalizers.chunks import Delivered, Ready
 from normalizers.dispatch import normalize_outcomes, normalize_placed
 
@@ -101,14 +99,11 @@ def renormalise_source(
     prepare = document_fields if isinstance(hub.index, TantivyIndex) else None
     beside = Beside(normalise, here, deliver, source.protocol, place, helpers=HELPERS, prepare=prepare)
     try:
-        for batch in stored_raw_records(hub.store, source_id, hub.settings.batch_size):
-            natives = [raw.native_id for raw, _ in batch]
-            known = stored_memos(hub.store, source_id, natives) if memo else {}
-            hashes = live_hashes(hub.store, source_id, natives)
-            for raw, harvested in batch:
+        for batch in stored_raw_states(hub.store, source_id, hub.settings.batch_size, memos=memo):
+            for state in batch:  # one query read the raw record, its record's hash and its memo
+                raw, harvested = state.raw, state.harvested
                 harvested_at[raw.native_id] = harvested
-                stored = (harvested, hashes.get(raw.native_id))
-                beside.add(with_memo(raw, known.get(raw.native_id)) if memo else raw, stored)
+                beside.add(with_memo(raw, state.memo) if memo else raw, (harvested, state.content_hash))
             seen += len(batch)
             if progress is not None:
                 progress(seen)

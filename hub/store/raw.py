@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,26 +18,47 @@ from hub.store.store import Store
 from normalizers.resource import resource_id
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRaw:
+    """A live raw record read back to re-normalise, with what the store holds beside it."""
+
+    raw: RawRecord
+    harvested: datetime  # when it was harvested
+    content_hash: str | None  # its record's content hash when that record is live (None: none live)
+    memo: str | None  # its memo (JSON text; None: none, or not asked for)
+
+
+def stored_raw_states(
+    store: Store, source_id: str, batch: int, *, memos: bool = True
+) -> Iterator[list[StoredRaw]]:
+    """The source's live raw records in batches in native-id order, each with when it was harvested,
+    its live record's content hash and (with ``memos``) its memo: one query a batch
+    (``statements.raw_state``), where reading the three apart took three."""
+    after: str | None = None
+    while True:
+        statement = statements.raw_state(memos=memos, after=after is not None)
+        with store.connect() as s:
+            rows = list(s.execute(statement, {"source": source_id, "batch": batch, "after": after}))
+        if not rows:
+            return
+        yield [
+            StoredRaw(
+                RawRecord(source_id, native_id, content_type, payload, aware(datestamp)),
+                aware(harvested),
+                content_hash if content_hash and deleted is not None and not deleted else None,
+                memo,
+            )
+            for native_id, content_type, payload, datestamp, harvested, content_hash, deleted, memo in rows
+        ]
+        after = rows[-1][0]
+
+
 def stored_raw_records(
     store: Store, source_id: str, batch: int
 ) -> Iterator[list[tuple[RawRecord, datetime]]]:
     """The source's live raw records with when each was harvested, in batches in native-id order."""
-    table = RawRecordRow
-    columns = (table.native_id, table.content_type, table.payload, table.datestamp, table.harvested_at)
-    after: str | None = None
-    while True:
-        query = select(*columns).where(table.source_id == source_id, table.deleted.is_(False))
-        if after is not None:
-            query = query.where(table.native_id > after)
-        with store.session() as s:
-            rows = list(s.execute(query.order_by(table.native_id).limit(batch)))
-        if not rows:
-            return
-        yield [
-            (RawRecord(source_id, native_id, content_type, payload, aware(datestamp)), aware(harvested))
-            for native_id, content_type, payload, datestamp, harvested in rows
-        ]
-        after = rows[-1][0]
+    for states in stored_raw_states(store, source_id, batch, memos=False):
+        yield [(state.raw, state.harvested) for state in states]
 
 
 def stored_unchanged(store: Store, source_id: str, records: Sequence[RawRecord]) -> set[str]:

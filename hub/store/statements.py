@@ -12,8 +12,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import String, and_, bindparam, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from hub.store.models import RawRecordRow, RecordMemoRow, RecordRow, RunRow, SourceRow
 
@@ -65,6 +68,55 @@ LIVE_RECORDS = select(RECORDS.c.id).where(
 RAW_HASHES = select(RAW.c.native_id, RAW.c.payload_hash).where(
     RAW.c.source_id == bindparam("source"), RAW.c.native_id.in_(bindparam("ids", expanding=True))
 )
+
+
+class record_id(FunctionElement[str]):
+    """A record's id from its source and native id in SQL: ``normalizers.resource.resource_id``
+    (the source, a dash, the first 20 hex digits of the native id's SHA-256). SQLite calls the Python
+    function the store registers on each connection (``RECORD_ID_FUNCTION``); PostgreSQL computes it."""
+
+    type = String()
+    name = "record_id"
+    inherit_cache = True
+
+
+RECORD_ID_FUNCTION = "gkss_record_id"  # the SQLite function of two arguments: resource_id
+
+
+@compiles(record_id)
+def _record_id_sqlite(element: record_id, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{RECORD_ID_FUNCTION}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(record_id, "postgresql")
+def _record_id_postgresql(element: record_id, compiler: SQLCompiler, **kw: Any) -> str:
+    source, native = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({source} || '-' || left(encode(sha256(convert_to({native}, 'UTF8')), 'hex'), 20))"
+
+
+@functools.cache
+def raw_state(*, memos: bool, after: bool) -> Any:
+    """A batch of a source's live raw records to re-normalise (``source``, ``batch``; with ``after``,
+    ``after``: the last native id of the batch before), in native-id order, each with when it was
+    harvested, its record's content hash and deletion (NULL: no record) and, with ``memos``, its memo
+    (NULL: none or not asked), in one query: the record joins on its id made from the raw record's
+    key (``record_id``), the memo on its primary key, the raw record's."""
+    joined = RAW.outerjoin(RECORDS, RECORDS.c.id == record_id(RAW.c.source_id, RAW.c.native_id))
+    memo: Any = MEMOS.c.memo if memos else null().label("memo")
+    if memos:
+        keys = and_(MEMOS.c.source_id == RAW.c.source_id, MEMOS.c.native_id == RAW.c.native_id)
+        joined = joined.outerjoin(MEMOS, keys)
+    raw = (RAW.c[name] for name in ("native_id", "content_type", "payload", "datestamp", "harvested_at"))
+    query = (
+        select(*raw, RECORDS.c.content_hash, RECORDS.c.deleted, memo)
+        .select_from(joined)
+        .where(RAW.c.source_id == bindparam("source"), RAW.c.deleted.is_(False))
+    )
+    if after:
+        query = query.where(RAW.c.native_id > bindparam("after"))
+    return query.order_by(RAW.c.native_id).limit(bindparam("batch"))
+
+
 RAW_COLUMNS = ("content_type", "payload", "payload_hash", "datestamp", "deleted", "harvested_at")
 
 

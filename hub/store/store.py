@@ -71,6 +71,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA wal_autocheckpoint=16384")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # a record's id in SQL (statements.record_id): the keys a re-normalising's one read joins on
+    dbapi_connection.create_function(statements.RECORD_ID_FUNCTION, 2, resource_id, deterministic=True)
 
 
 class Store(RunLog):

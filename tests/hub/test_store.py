@@ -12,7 +12,7 @@ from harvesters.records import RawRecord
 from hub.store import Store
 from hub.store.store import NormalisedItem
 from normalizers.resource import Provenance, Resource, resource_id
-from tests.support.databases import database_kinds, fresh_database
+from tests.support.databases import database_kinds, fresh_store
 
 
 def _item(native: str, title: str, deleted: bool = False) -> NormalisedItem:
@@ -34,12 +34,8 @@ def _item(native: str, title: str, deleted: bool = False) -> NormalisedItem:
 
 @pytest.fixture(params=database_kinds())
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with fresh_database(request.param, tmp_path) as url:
-        s = Store(url)
-        s.create_all()
-        s.add_source("src", "feed", "http://127.0.0.1/feed", {})
+    with fresh_store(request.param, tmp_path, "src") as s:
         yield s
-        s.close()
 
 
 def test_counts_follow_what_changed(store: Store) -> None:

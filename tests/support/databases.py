@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hub.store import Store
+
 POSTGRES_ENV = "GKSS_TEST_DATABASE_URL"
 
 
@@ -38,3 +40,17 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def fresh_store(kind: str, tmp_path: Path, *sources: str) -> Iterator[Store]:
+    """A Store on a fresh database of this kind at the newest schema, with feed sources of these ids."""
+    with fresh_database(kind, tmp_path) as url:
+        store = Store(url)
+        store.create_all()
+        for source in sources:
+            store.add_source(source, "feed", f"http://127.0.0.1/{source}", {})
+        try:
+            yield store
+        finally:
+            store.close()
