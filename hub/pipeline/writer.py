@@ -170,8 +170,7 @@ class RunWriter:
             index = self.index
             if isinstance(index, PendingSink):  # the JSON the store made is not made again
                 encoded = [json for _, json, _ in pending]
-                made = [fields for _, _, fields in pending]
-                fields = made if any(f is not None for f in made) else None
+                fields = [made for _, _, made in pending]
                 self._guard(
                     lambda: index.add_pending(resources, self.index_commit, encoded=encoded, fields=fields)
                 )

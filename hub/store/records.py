@@ -1,6 +1,5 @@
 """Reads of the live records: the newest Resources of a source, which ids are live, the Resources of
-given ids, (id, Resource JSON) of every live record in batches (to compare the index with), and the
-content hashes of a source's live records by native id."""
+given ids, and (id, Resource JSON) of every live record in batches (to compare the index with)."""
 
 from __future__ import annotations
 
@@ -8,20 +7,9 @@ from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
 
-from hub.store import statements
 from hub.store.models import RecordRow
 from hub.store.store import Store
-from normalizers.resource import Resource, resource_id
-
-
-def live_hashes(store: Store, source_id: str, native_ids: Sequence[str]) -> dict[str, str]:
-    """The content hash of each of ``native_ids`` whose record is live, by native id."""
-    ids = {resource_id(source_id, native_id): native_id for native_id in native_ids}
-    if not ids:
-        return {}
-    with store.connect() as s:
-        rows = s.execute(statements.RECORD_STATES, {"ids": list(ids)})
-        return {ids[rid]: content_hash for rid, content_hash, deleted in rows if not deleted and content_hash}
+from normalizers.resource import Resource
 
 
 def newest_resources(store: Store, source_id: str, limit: int) -> list[str]:

@@ -18,7 +18,6 @@ from harvesters.records import RawRecord
 from hub.store import Store, statements
 from hub.store.memos import stored_memos
 from hub.store.raw import stored_raw_records, stored_raw_states
-from hub.store.records import live_hashes
 from hub.store.store import NormalisedItem
 from normalizers.resource import Provenance, Resource, resource_id
 from tests.support.databases import database_kinds, fresh_store
@@ -28,6 +27,17 @@ HARVESTED = datetime(2024, 1, 1, tzinfo=UTC)
 LIVE = ["a", "b/1", "c-" + "x" * 300, "d", "é", "日本"]
 MEMO = {"a": '{"m":1}', "d": '{"m":4}', "日本": '{"m":6}'}  # "b/1", "c-…", "é": none
 NO_RECORD = "c-" + "x" * 300  # its raw record stored alone (its normalising failed)
+
+
+def live_hashes(store: Store, source_id: str, native_ids: list[str]) -> dict[str, str]:
+    """The content hash of each of ``native_ids`` whose record is live, read apart (the read the
+    joined one replaces)."""
+    ids = {resource_id(source_id, native_id): native_id for native_id in native_ids}
+    with store.connect() as s:
+        rows = s.execute(statements.RECORD_STATES, {"ids": list(ids)})
+        return {ids[rid]: content_hash for rid, content_hash, deleted in rows if not deleted and content_hash}
+
+
 TOMBSTONE = "d"  # its record a tombstone, its raw record live again
 
 
